@@ -1,0 +1,43 @@
+import { readFileSync } from 'node:fs';
+import { SluiceClient, type ConnectionSpec } from '@sluice/client';
+import { resolveTemporalTarget } from '../embedded';
+import { printJson, printMessage } from '../output';
+
+export interface TestCommandOptions {
+  json?: boolean;
+  config?: string;
+  timeout?: string;
+}
+
+/** `sluice test <connection-url>`: runs a TEST_CONNECTION job; exit 0 on success, 1 on failure. */
+export async function testCommand(url: string | undefined, options: TestCommandOptions): Promise<number> {
+  const spec = connectionSpec(url, options);
+  const target = await resolveTemporalTarget();
+  try {
+    const client = await SluiceClient.connect({ address: target.address });
+    try {
+      const message = await client.testConnection(spec);
+      if (options.json) printJson(message);
+      else printMessage(message);
+      return message.kind === 'success' ? 0 : 1;
+    } finally {
+      await client.close();
+    }
+  } finally {
+    await target.close();
+  }
+}
+
+function connectionSpec(url: string | undefined, options: TestCommandOptions): ConnectionSpec {
+  if (options.config) {
+    if (url) throw new UsageError('give either a connection URL or --config <file>, not both');
+    return { config: JSON.parse(readFileSync(options.config, 'utf8')) };
+  }
+  if (!url) throw new UsageError('missing <connection-url> (e.g. postgresql://user:password@host:5432/db) or --config <file>');
+  if (!options.timeout) return { url };
+  const seconds = Number(options.timeout);
+  if (!(seconds > 0)) throw new UsageError('--timeout must be a number of seconds > 0');
+  return { url: url + (url.includes('?') ? '&' : '?') + `connect_timeout=${seconds}` };
+}
+
+export class UsageError extends Error {}

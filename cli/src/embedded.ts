@@ -1,0 +1,50 @@
+import { NativeConnection } from '@temporalio/worker';
+import { createSluiceWorker } from '@sluice/worker';
+import { startDevServer, type DevServer, type DevServerOptions } from './dev-server';
+import { isListening } from './ports';
+import { installQuietRuntime } from './runtime';
+
+export interface TemporalTarget {
+  address: string;
+  /** Set when this process runs its own dev server and worker. */
+  embedded?: { server: DevServer };
+  close(): Promise<void>;
+}
+
+/** A dev server plus a worker polling it, in this process. */
+export async function startServerAndWorker(options: DevServerOptions): Promise<{ server: DevServer; close(): Promise<void> }> {
+  installQuietRuntime();
+  const server = await startDevServer(options);
+  try {
+    const connection = await NativeConnection.connect({ address: server.address });
+    const worker = await createSluiceWorker({ connection, namespace: server.namespace });
+    const running = worker.run();
+    return {
+      server,
+      close: async () => {
+        worker.shutdown();
+        await running;
+        await connection.close();
+        await server.stop();
+      },
+    };
+  } catch (err) {
+    await server.stop();
+    throw err;
+  }
+}
+
+/**
+ * TEMPORAL_ADDRESS when set; else a server already on localhost:7233; else an
+ * embedded dev server and worker that live as long as the command (said on stderr).
+ */
+export async function resolveTemporalTarget(env: NodeJS.ProcessEnv = process.env): Promise<TemporalTarget> {
+  if (env.TEMPORAL_ADDRESS) return { address: env.TEMPORAL_ADDRESS, close: async () => undefined };
+  if (await isListening('127.0.0.1', 7233)) return { address: 'localhost:7233', close: async () => undefined };
+  const embedded = await startServerAndWorker({ headless: true });
+  process.stderr.write(
+    `sluice: no TEMPORAL_ADDRESS and nothing on localhost:7233: running an embedded Temporal dev server ` +
+      `(${embedded.server.address}) and worker for this command. Run \`sluice dev\` to keep one up.\n`,
+  );
+  return { address: embedded.server.address, embedded: { server: embedded.server }, close: embedded.close };
+}

@@ -1,0 +1,4 @@
+export * from './dev-server';
+export * from './embedded';
+export { freePort, isListening } from './ports';
+export { findTemporalCli, stateDir } from './temporal-cli';

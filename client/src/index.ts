@@ -1,0 +1,3 @@
+export { SluiceClient, type SluiceClientOptions } from './client';
+export { jobStateOf } from './job-state';
+export type { ApplicationMessage, ConnectionSpec, Job, JobState, JobType } from '@sluice/workflows';

@@ -1,0 +1,6 @@
+import { postgresConnector } from './postgres-connector';
+
+export { postgresConnector } from './postgres-connector';
+export { postgresConfigSchema, toClientConfig, type PostgresConfig } from './postgres-config';
+export { classifyPostgresError } from './postgres-errors';
+export default postgresConnector;

@@ -1,0 +1,70 @@
+import { readFileSync } from 'node:fs';
+import type { ConnectionOptions } from 'node:tls';
+import type { ClientConfig } from 'pg';
+import { ConfigError, relationalConfigSchema, type RelationalConfig } from '@sluice/connector-sdk';
+
+export const postgresConfigSchema = relationalConfigSchema({
+  connectorType: 'PostgreSQLConnector',
+  defaultPort: 5432,
+  defaultProtocol: 'postgresql+psycopg2',
+});
+
+export type PostgresConfig = RelationalConfig;
+
+/** The pg client options for a config; `withSsl` overrides the mode for `prefer`'s fallback. */
+export function toClientConfig(config: PostgresConfig, withSsl?: boolean): ClientConfig {
+  rejectUnsupportedHooks(config);
+  return {
+    host: config.host,
+    port: config.port,
+    database: config.database,
+    user: config.username,
+    password: config.password,
+    connectionTimeoutMillis: config.connect_timeout_ms,
+    query_timeout: config.connect_timeout_ms,
+    application_name: 'sluice',
+    ssl: withSsl === false ? false : sslOptions(config),
+  };
+}
+
+export function sslMode(config: PostgresConfig): string {
+  return config.hooks_params?.SSL?.ssl_mode ?? 'disable';
+}
+
+function sslOptions(config: PostgresConfig): false | ConnectionOptions {
+  const ssl = config.hooks_params?.SSL;
+  const mode = sslMode(config);
+  if (mode === 'disable' || mode === 'allow') return false;
+  const pem = (text: string | undefined, file: string | undefined, field: string) => {
+    if (text) return text;
+    if (!file) return undefined;
+    try {
+      return readFileSync(file, 'utf8');
+    } catch {
+      throw new ConfigError([{ field: `hooks_params.SSL.${field}`, problem: `cannot read file ${file}` }]);
+    }
+  };
+  const options: ConnectionOptions = {
+    ca: pem(ssl?.ca, ssl?.ca_filename, 'ca_filename'),
+    cert: pem(ssl?.cert, ssl?.cert_filename, 'cert_filename'),
+    key: pem(ssl?.key, ssl?.key_filename, 'key_filename'),
+    // libpq semantics: require encrypts without verifying; verify-ca checks the chain; verify-full also the host name.
+    rejectUnauthorized: mode === 'verify-ca' || mode === 'verify-full',
+  };
+  if (mode === 'verify-ca') options.checkServerIdentity = () => undefined;
+  return options;
+}
+
+function rejectUnsupportedHooks(config: PostgresConfig): void {
+  const hooks = config.hooks_params;
+  if (hooks?.Kerberos) {
+    throw new ConfigError([
+      { field: 'hooks_params.Kerberos', problem: 'not supported: the pg driver has no GSSAPI/Kerberos authentication; use password or SSL client-certificate authentication' },
+    ]);
+  }
+  if (hooks?.SSHTunnel) {
+    throw new ConfigError([
+      { field: 'hooks_params.SSHTunnel', problem: 'not supported yet by the PostgreSQL connector; open the tunnel outside Sluice and point host/port at its local end' },
+    ]);
+  }
+}

@@ -1,0 +1,35 @@
+import { TestCode } from './messages';
+
+/**
+ * An error sorted at the connector edge: a stable code, and whether retrying
+ * can help (a refused password will not get better; a reset connection may).
+ */
+export class ConnectorError extends Error {
+  override readonly name = 'ConnectorError';
+  constructor(
+    readonly code: TestCode,
+    message: string,
+    readonly retryable: boolean,
+    readonly details: Record<string, string[]> = {},
+  ) {
+    super(message);
+  }
+}
+
+/** Invalid config: names every bad field and how to fix it. */
+export class ConfigError extends ConnectorError {
+  constructor(readonly issues: { field: string; problem: string }[]) {
+    super(
+      TestCode.INVALID_CONFIG,
+      'Invalid connection config: ' + issues.map((i) => `${i.field}: ${i.problem}`).join('; '),
+      false,
+      Object.fromEntries(groupIssues(issues)),
+    );
+  }
+}
+
+function groupIssues(issues: { field: string; problem: string }[]): Map<string, string[]> {
+  const byField = new Map<string, string[]>();
+  for (const { field, problem } of issues) byField.set(field, [...(byField.get(field) ?? []), problem]);
+  return byField;
+}

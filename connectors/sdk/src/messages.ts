@@ -1,0 +1,49 @@
+/**
+ * The answer of a connection test: the Syntho `ApplicationMessage`
+ * (code, title, body, kind, details), as returned by
+ * `POST /api/v1/database_connections/test/`.
+ */
+export type MessageKind = 'success' | 'error' | 'warning' | 'info';
+
+export interface ApplicationMessage {
+  code: string;
+  title: string;
+  body: string;
+  kind: MessageKind;
+  /** Syntho shape: every detail is a list of strings. */
+  details: Record<string, string[]>;
+}
+
+/** Stable codes of a connection test, one per cause. */
+export const TestCode = {
+  OK: 'CONNECTION_OK',
+  AUTHENTICATION_FAILED: 'AUTHENTICATION_FAILED',
+  HOST_UNREACHABLE: 'HOST_UNREACHABLE',
+  DATABASE_NOT_FOUND: 'DATABASE_NOT_FOUND',
+  TLS_ERROR: 'TLS_ERROR',
+  TIMEOUT: 'TIMEOUT',
+  INVALID_CONFIG: 'INVALID_CONFIG',
+  UNSUPPORTED_CONNECTOR: 'UNSUPPORTED_CONNECTOR',
+  DRIVER_ERROR: 'DRIVER_ERROR',
+} as const;
+export type TestCode = (typeof TestCode)[keyof typeof TestCode];
+
+const TITLES: Record<TestCode, string> = {
+  CONNECTION_OK: 'Connection successful',
+  AUTHENTICATION_FAILED: 'Authentication failed',
+  HOST_UNREACHABLE: 'Host unreachable',
+  DATABASE_NOT_FOUND: 'Database not found',
+  TLS_ERROR: 'TLS error',
+  TIMEOUT: 'Connection timed out',
+  INVALID_CONFIG: 'Invalid connection configuration',
+  UNSUPPORTED_CONNECTOR: 'Unsupported connector',
+  DRIVER_ERROR: 'Connection failed',
+};
+
+export function applicationMessage(
+  code: TestCode,
+  body: string,
+  details: Record<string, string[]> = {},
+): ApplicationMessage {
+  return { code, title: TITLES[code], body, kind: code === TestCode.OK ? 'success' : 'error', details };
+}

@@ -1,0 +1,71 @@
+import type { ConnectorPlugin } from './connector';
+import { ConfigError } from './errors';
+import { parseConfig, secretsOf, type RelationalConfig } from './config';
+import { parseConnectionUrl, urlScheme } from './url';
+
+/** A connection as jobs carry it: a URL, or a Syntho-shaped config. */
+export type ConnectionSpec = { url: string } | { config: { connector_type: string } & Record<string, unknown> };
+
+export interface ResolvedConnection {
+  plugin: ConnectorPlugin;
+  config: RelationalConfig;
+}
+
+/** The installed connectors, by engine type, URL scheme and Syntho connector_type. */
+export class ConnectorRegistry {
+  private readonly plugins = new Map<string, ConnectorPlugin>();
+
+  register(plugin: ConnectorPlugin): this {
+    if (this.plugins.has(plugin.type)) throw new Error(`Connector '${plugin.type}' is registered twice`);
+    this.plugins.set(plugin.type, plugin as ConnectorPlugin);
+    return this;
+  }
+
+  list(): ConnectorPlugin[] {
+    return [...this.plugins.values()];
+  }
+
+  get(type: string): ConnectorPlugin {
+    const plugin = this.plugins.get(type);
+    if (!plugin) throw this.unknown('type', `'${type}'`);
+    return plugin;
+  }
+
+  /** Validates a connection spec into a plugin and its parsed config; throws ConfigError. */
+  resolve(spec: ConnectionSpec): ResolvedConnection {
+    if ('url' in spec) {
+      const scheme = urlScheme(spec.url);
+      const plugin = this.list().find((p) => p.urlSchemes.includes(scheme));
+      if (!plugin) throw this.unknown('url', `scheme '${scheme}://'`);
+      const fields = parseConnectionUrl(spec.url);
+      return { plugin, config: parseConfig(plugin.configSchema, { connector_type: plugin.connectorType, ...fields }) };
+    }
+    const connectorType = spec.config?.connector_type;
+    const plugin = this.list().find((p) => p.connectorType === connectorType);
+    if (!plugin) throw this.unknown('connector_type', `'${String(connectorType)}'`);
+    return { plugin, config: parseConfig(plugin.configSchema, spec.config) };
+  }
+
+  private unknown(field: string, what: string): ConfigError {
+    const known = this.list()
+      .map((p) => `${p.type} (${p.connectorType}; ${p.urlSchemes.map((s) => s + '://').join(', ')})`)
+      .join('; ');
+    return new ConfigError([{ field, problem: `no installed connector for ${what}; installed: ${known || 'none'}` }]);
+  }
+}
+
+/** Every secret a spec may hold (URL password or config secrets), for redaction. */
+export function secretsOfSpec(spec: ConnectionSpec): string[] {
+  if ('url' in spec) {
+    const m = /^[a-z][a-z0-9+.-]*:\/\/[^:/?#@\s]*:([^@/\s]*)@/i.exec(spec.url ?? '');
+    if (!m?.[1]) return [];
+    let decoded = m[1];
+    try {
+      decoded = decodeURIComponent(m[1]);
+    } catch {
+      // keep the raw form
+    }
+    return [...new Set([m[1], decoded])];
+  }
+  return secretsOf(spec.config);
+}

@@ -1,0 +1,4 @@
+export * from './connectors';
+export * from './env';
+export * from './worker';
+export { workflowSource, WORKFLOW_BUNDLE_PATH } from './workflow-bundle';

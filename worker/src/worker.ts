@@ -1,0 +1,31 @@
+import { NativeConnection, Worker } from '@temporalio/worker';
+import { createActivities } from '@sluice/activities';
+import { sluiceDataConverter } from '@sluice/codec';
+import type { ConnectorRegistry } from '@sluice/connector-sdk';
+import { DEFAULT_TASK_QUEUE } from '@sluice/workflows';
+import { loadConnectors } from './connectors';
+import { workflowSource } from './workflow-bundle';
+
+export interface SluiceWorkerOptions {
+  connection: NativeConnection;
+  namespace?: string;
+  taskQueue?: string;
+  /** Defaults to every installed connector package. */
+  registry?: ConnectorRegistry;
+}
+
+/** A Worker hosting every Sluice workflow and activity. */
+export async function createSluiceWorker(options: SluiceWorkerOptions): Promise<Worker> {
+  const registry = options.registry ?? loadConnectors().registry;
+  return Worker.create({
+    connection: options.connection,
+    namespace: options.namespace ?? 'default',
+    taskQueue: options.taskQueue ?? DEFAULT_TASK_QUEUE,
+    ...workflowSource(),
+    activities: createActivities(registry),
+    dataConverter: sluiceDataConverter(),
+    // Each cached workflow holds a V8 context; bound the cache so memory stays flat.
+    maxCachedWorkflows: 200,
+    shutdownGraceTime: '10s',
+  });
+}
