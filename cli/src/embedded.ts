@@ -22,7 +22,8 @@ export async function startServerAndWorker(options: DevServerOptions): Promise<{
     return {
       server,
       close: async () => {
-        worker.shutdown();
+        // The Worker stops by itself on SIGINT/SIGTERM; only ask when it still runs.
+        if (worker.getState() === 'RUNNING') worker.shutdown();
         await running;
         await connection.close();
         await server.stop();

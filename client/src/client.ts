@@ -1,5 +1,6 @@
 import { ApplicationFailure } from '@temporalio/common';
 import { Client, Connection, WorkflowFailedError, type ConnectionOptions } from '@temporalio/client';
+import { temporal } from '@temporalio/proto';
 import { sluiceDataConverter } from '@sluice/codec';
 import {
   DEFAULT_TASK_QUEUE,
@@ -84,11 +85,22 @@ export class SluiceClient {
     if (description.status.name === 'RUNNING') return handle.query<Job>(JOB_QUERY);
     let message: string | null = null;
     try {
-      await handle.result();
+      const result = (await handle.result()) as { body?: unknown } | undefined;
+      if (typeof result?.body === 'string') message = result.body;
     } catch (err) {
       message = err instanceof WorkflowFailedError ? (err.cause?.message ?? err.message) : String(err);
     }
     return jobFromDescription(description, type, message);
+  }
+
+  /** Whether any worker polled this client's task queue lately (a job would wait forever otherwise). */
+  async hasWorkers(): Promise<boolean> {
+    const response = await this.temporal.workflowService.describeTaskQueue({
+      namespace: this.temporal.options.namespace,
+      taskQueue: { name: this.taskQueue },
+      taskQueueType: temporal.api.enums.v1.TaskQueueType.TASK_QUEUE_TYPE_WORKFLOW,
+    });
+    return (response.pollers?.length ?? 0) > 0;
   }
 
   async close(): Promise<void> {

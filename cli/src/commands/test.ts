@@ -16,6 +16,9 @@ export async function testCommand(url: string | undefined, options: TestCommandO
   try {
     const client = await SluiceClient.connect({ address: target.address });
     try {
+      if (!target.embedded && !(await client.hasWorkers())) {
+        process.stderr.write(`sluice: no worker polls ${target.address} yet; the job waits until one does (start one with \`sluice dev\` or \`sluice-worker\`)\n`);
+      }
       const message = await client.testConnection(spec);
       if (options.json) printJson(message);
       else printMessage(message);

@@ -1,0 +1,89 @@
+import { isListening } from '@sluice/cli';
+import { envWithout, runSluice } from './helpers/cli';
+import { pgUrl, withUrl } from './helpers/databases';
+import { startTestTemporal, type TestTemporal } from './helpers/temporal';
+
+// `sluice test` as a user runs it: a real process, real Temporal, real PostgreSQL.
+let env: TestTemporal;
+let cliEnv: NodeJS.ProcessEnv;
+beforeAll(async () => {
+  env = await startTestTemporal();
+  cliEnv = { ...envWithout('TEMPORAL_ADDRESS'), TEMPORAL_ADDRESS: env.server.address, SLUICE_TASK_QUEUE: env.taskQueue };
+});
+afterAll(async () => {
+  await env?.stop();
+});
+
+test('--json prints exactly the application message on stdout and exits 0 on success', async () => {
+  const result = await runSluice(['test', pgUrl(), '--json'], cliEnv);
+  expect(result.code).toBe(0);
+  const message = JSON.parse(result.stdout);
+  expect(message).toMatchObject({ code: 'CONNECTION_OK', kind: 'success' });
+  expect(Object.keys(message).sort()).toEqual(['body', 'code', 'details', 'kind', 'title']);
+});
+
+test('a wrong password exits 1 with AUTHENTICATION_FAILED, and the password is in no output', async () => {
+  const password = 'Cli-Wr0ng-Pa55';
+  const result = await runSluice(['test', withUrl(pgUrl(), { password }), '--json'], cliEnv);
+  expect(result.code).toBe(1);
+  expect(JSON.parse(result.stdout).code).toBe('AUTHENTICATION_FAILED');
+  expect(result.stdout + result.stderr).not.toContain(password);
+});
+
+test('people get the title, the body and the details', async () => {
+  const result = await runSluice(['test', pgUrl()], cliEnv);
+  expect(result.code).toBe(0);
+  expect(result.stdout).toMatch(/Connection successful \[CONNECTION_OK\]/);
+  expect(result.stdout).toMatch(/server_version: \d+/);
+});
+
+test('an unreachable port exits 1 with HOST_UNREACHABLE', async () => {
+  const result = await runSluice(['test', withUrl(pgUrl(), { port: 1 }), '--json'], cliEnv);
+  expect(result.code).toBe(1);
+  expect(JSON.parse(result.stdout).code).toBe('HOST_UNREACHABLE');
+});
+
+test('a missing URL is a usage error (exit 2) that says what to give', async () => {
+  const result = await runSluice(['test'], cliEnv);
+  expect(result.code).toBe(2);
+  expect(result.stderr).toContain('missing <connection-url>');
+});
+
+test('with no TEMPORAL_ADDRESS and nothing on localhost:7233, it runs an embedded server and worker, says so on stderr, keeps stdout clean', async () => {
+  const somethingOn7233 = await isListening('127.0.0.1', 7233);
+  const result = await runSluice(['test', pgUrl(), '--json'], envWithout('TEMPORAL_ADDRESS', 'SLUICE_TASK_QUEUE'));
+  if (!somethingOn7233) expect(result.stderr).toMatch(/running an embedded Temporal dev server/);
+  expect(result.code).toBe(0);
+  expect(JSON.parse(result.stdout).code).toBe('CONNECTION_OK');
+});
+
+test('`sluice dev --port N` serves Temporal with its UI and a worker until Ctrl-C', async () => {
+  const { spawn } = await import('node:child_process');
+  const { freePort } = await import('@sluice/cli');
+  const { SLUICE_BIN } = await import('./helpers/cli');
+  const { SluiceClient } = await import('@sluice/client');
+  const port = await freePort();
+  const uiPort = await freePort();
+  const dev = spawn(process.execPath, [SLUICE_BIN, 'dev', '--port', String(port), '--ui-port', String(uiPort)], {
+    env: envWithout('TEMPORAL_ADDRESS', 'SLUICE_TASK_QUEUE'),
+  });
+  let stdout = '';
+  dev.stdout.on('data', (d: Buffer) => (stdout += d.toString()));
+  const exited = new Promise<number | null>((resolve) => dev.once('exit', (code) => resolve(code)));
+  try {
+    for (let i = 0; i < 300 && !stdout.includes('Sluice worker'); i++) await new Promise((r) => setTimeout(r, 100));
+    expect(stdout).toContain(`Temporal UI:         http://127.0.0.1:${uiPort}`);
+    expect(await isListening('127.0.0.1', uiPort)).toBe(true);
+    // Its worker runs jobs: a client on the default task queue gets an answer.
+    const client = await SluiceClient.connect({ address: `127.0.0.1:${port}`, taskQueue: 'sluice' });
+    try {
+      expect((await client.testConnection({ url: pgUrl() })).code).toBe('CONNECTION_OK');
+    } finally {
+      await client.close();
+    }
+  } finally {
+    dev.kill('SIGINT');
+  }
+  expect(await exited).toBe(0);
+  expect(await isListening('127.0.0.1', port)).toBe(false);
+});
