@@ -6,6 +6,7 @@ module.exports = {
   },
   testMatch: ['<rootDir>/test/**/*.test.ts', '<rootDir>/{connectors/*,codec,workflows,activities,worker,client,cli}/test/**/*.test.ts'],
   testPathIgnorePatterns: ['/node_modules/', '/dist/'],
+  setupFiles: ['<rootDir>/test/helpers/load-env.ts'],
   // A dev server per test file and real databases: give integration tests room.
   testTimeout: 90_000,
   maxWorkers: 2,
