@@ -1,5 +1,6 @@
 #!/usr/bin/env node
 import { Command, Option } from 'commander';
+import { connectorsCommand } from './commands/connectors';
 import { devCommand } from './commands/dev';
 import { testCommand, UsageError } from './commands/test';
 
@@ -16,6 +17,12 @@ program
   .option('--timeout <seconds>', 'connect timeout (default 10)')
   .option('--json', 'print the application message as JSON')
   .action(async (url, opts) => exit(await testCommand(url, opts)));
+
+program
+  .command('connectors')
+  .description('list installed connectors with their functionalities and config properties')
+  .option('--json', 'print as JSON (functionalities and supported_types in the Syntho shape)')
+  .action(async (opts) => exit(await connectorsCommand(opts)));
 
 program
   .command('dev')

@@ -1,7 +1,9 @@
 import type { z } from 'zod';
-import type { Functionality } from './functionalities';
+import type { CapabilityDeclaration } from './functionalities';
 import type { ApplicationMessage } from './messages';
 import type { RelationalConfig } from './config';
+import type { CanonicalType } from './canonical-types';
+import type { ColumnSchema, IndexSchema, ForeignKeySchema, TableRef, TableSchema, UniqueConstraint } from './schema';
 
 export interface TestOptions {
   /** Aborts the attempt (e.g. the activity was cancelled). */
@@ -9,9 +11,8 @@ export interface TestOptions {
 }
 
 /**
- * What a connector package default-exports. Operations beyond `test` join
- * the contract as the engines implement them; a connector declares in
- * `functionalities` only what it implements and the testkit proves.
+ * What a connector package default-exports: data about the engine plus
+ * `test` and `open`. Everything else happens on a session.
  */
 export interface ConnectorPlugin<C extends RelationalConfig = RelationalConfig> {
   /** Sluice's engine name, e.g. `postgresql`. */
@@ -24,11 +25,130 @@ export interface ConnectorPlugin<C extends RelationalConfig = RelationalConfig> 
   /** URL schemes it answers, e.g. `postgres`, `postgresql`. */
   readonly urlSchemes: readonly string[];
   readonly configSchema: z.ZodType<C, any>;
-  readonly functionalities: readonly Functionality[];
+  /**
+   * What it can do when writing, as flat data; the Syntho `functionalities`
+   * are computed from it (see `functionalitiesOf`). Declared = implemented
+   * and proven by the contract testkit.
+   */
+  readonly capabilities: CapabilityDeclaration;
   /**
    * Connects, authenticates and reads the server version. Never throws for a
    * failed connection: the cause is answered as an application message with
    * a stable code, secrets removed.
    */
   test(config: C, options?: TestOptions): Promise<ApplicationMessage>;
+  /** Opens a session (a small pool of connections); throws ConnectorError. */
+  open(config: C, options?: SessionOptions): Promise<ConnectorSession>;
+  /** Native ⇄ canonical type mapping, pure, for docs and tests. */
+  readonly types: TypeMapper;
+}
+
+export interface SessionOptions {
+  /** Upper bound of connections the session may hold at once (default 4). */
+  maxConnections?: number;
+}
+
+export interface TypeMapper {
+  /** Canonical type of a native type as the catalog spells it. */
+  toCanonical(nativeType: string): CanonicalType;
+  /** The native DDL type that holds a canonical type exactly (or as closely as the engine can). */
+  toNative(type: CanonicalType): string;
+}
+
+export interface IntrospectOptions {
+  /** Views as well as tables (Syntho `include_views`; defaults to the config's). */
+  includeViews?: boolean;
+  /** Only these tables (names in the schema); default all. */
+  tables?: string[];
+}
+
+export interface ReadOptions {
+  /** Columns to read, in this order (default: all, in table order). */
+  columns?: string[];
+  /** Key columns the read is ordered by and resumed on (keyset pagination). */
+  key: string[];
+  /** Resume strictly after this key (canonical values of `key`). */
+  after?: unknown[] | null;
+  /** Only rows whose `column` is greater than `value` (incremental sync). */
+  since?: { column: string; value: unknown } | null;
+  /** Rows per batch (default 10,000). */
+  batchSize?: number;
+  signal?: AbortSignal;
+}
+
+export interface RowBatch {
+  /** Rows as arrays in the order of the read's columns, canonical values. */
+  rows: unknown[][];
+  /** The key of the last row: pass it as `after` to resume. */
+  last: unknown[];
+}
+
+export type WriteMode = 'append' | 'upsert';
+
+export interface WriterOptions {
+  /** Columns of each row, in order. */
+  columns: string[];
+  mode: WriteMode;
+  /** The conflict key for upsert (a primary key or unique constraint of the table). */
+  key?: string[];
+  /** Use the engine's bulk path (COPY, LOAD DATA, …); requires HIGH_PERFORMANCE_WRITING. */
+  highPerformance?: boolean;
+  /** Write explicit values into identity columns and move the generator past them (IDENTITY_WRITING). */
+  identityInsert?: boolean;
+}
+
+export interface TableWriter {
+  /** Writes one batch in one transaction: all rows or none. Returns rows written. */
+  write(rows: unknown[][]): Promise<number>;
+  /** Ends the writer (moves identity generators past written values when identityInsert). */
+  close(): Promise<void>;
+}
+
+/**
+ * One open connection target. Capability operations exist when the
+ * connector declares the capability; each is proven by the testkit.
+ */
+export interface ConnectorSession {
+  /** Server version string. */
+  serverVersion(): Promise<string>;
+  listDatabases(): Promise<string[]>;
+  /** Schemas (PostgreSQL schemas, MySQL databases, Oracle owners) without system ones. */
+  listSchemas(): Promise<string[]>;
+  /** Tables of a schema with columns, keys, indexes, foreign keys: a constant number of catalog queries. */
+  introspect(schema: string, options?: IntrospectOptions): Promise<TableSchema[]>;
+  /** Batches in key order, resumable from `after`, with constant memory. */
+  read(table: TableRef, options: ReadOptions): AsyncIterable<RowBatch>;
+  openWriter(table: TableRef, options: WriterOptions): Promise<TableWriter>;
+  /** The engine's identifier quoting (never string-concatenate a raw name into SQL). */
+  quoteIdent(name: string): string;
+
+  /** DATA_TRUNCATION */
+  truncate?(table: TableRef): Promise<void>;
+  /** DATA_DELETION: deletes the rows with these key values; returns rows deleted. */
+  deleteRows?(table: TableRef, key: string[], keys: unknown[][]): Promise<number>;
+  /** SCHEMA_MANAGEMENT: creates a table from canonical columns (+ primary key and unique constraints). */
+  createTable?(table: TableRef, definition: TableDefinition): Promise<void>;
+  /** SCHEMA_MANAGEMENT */
+  dropTable?(table: TableRef): Promise<void>;
+  /** TRIGGER_MANAGEMENT: user triggers off / on. */
+  setTriggersEnabled?(table: TableRef, enabled: boolean): Promise<void>;
+  /** FOREIGN_KEY_MANAGEMENT: drops the table's foreign keys, returns them for `restoreForeignKeys`. */
+  dropForeignKeys?(table: TableRef): Promise<ForeignKeySchema[]>;
+  restoreForeignKeys?(table: TableRef, foreignKeys: ForeignKeySchema[]): Promise<void>;
+  /** INDEX_MANAGEMENT: drops secondary (non-unique, non-key) indexes, returns them for `restoreIndexes`. */
+  dropIndexes?(table: TableRef): Promise<IndexSchema[]>;
+  restoreIndexes?(table: TableRef, indexes: IndexSchema[]): Promise<void>;
+  /** UNIQUE_CONSTRAINT_MANAGEMENT: drops unique constraints (not the primary key), returns them. */
+  dropUniqueConstraints?(table: TableRef): Promise<UniqueConstraint[]>;
+  restoreUniqueConstraints?(table: TableRef, constraints: UniqueConstraint[]): Promise<void>;
+
+  /** Releases every connection. Idempotent. */
+  close(): Promise<void>;
+}
+
+/** What `createTable` needs: canonical columns and keys, typically from another engine's introspection. */
+export interface TableDefinition {
+  columns: (Pick<ColumnSchema, 'name' | 'type' | 'nullable'> & { identity?: boolean })[];
+  primaryKey: string[] | null;
+  uniqueConstraints?: UniqueConstraint[];
 }

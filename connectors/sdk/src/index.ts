@@ -1,3 +1,4 @@
+export * from './canonical-types';
 export * from './config';
 export * from './connector';
 export * from './errors';
@@ -5,4 +6,6 @@ export * from './functionalities';
 export * from './messages';
 export * from './redact';
 export * from './registry';
+export * from './schema';
+export * from './supported-types';
 export * from './url';

@@ -1,0 +1,62 @@
+/**
+ * Canonical types: the bridge between engines. Every connector maps its
+ * native types to these and back, so a table read on one engine can be
+ * created and written on another.
+ *
+ * Values in row batches use one JS representation per canonical type, the
+ * same on every engine, chosen to be exact:
+ *
+ * | type        | JS value                                                  |
+ * | ----------- | --------------------------------------------------------- |
+ * | int16/int32 | number                                                    |
+ * | int64       | string of decimal digits (exact beyond 2^53)              |
+ * | decimal     | string, e.g. "-12.3400" (exact; scale as stored)          |
+ * | float32/64  | number                                                    |
+ * | bool        | boolean                                                   |
+ * | text        | string                                                    |
+ * | bytes       | Buffer                                                    |
+ * | date        | string "YYYY-MM-DD"                                       |
+ * | time        | string "HH:MM:SS" or "HH:MM:SS.ffffff"                    |
+ * | timestamp   | string "YYYY-MM-DD HH:MM:SS[.ffffff]" (no zone)           |
+ * | timestamptz | string "YYYY-MM-DDTHH:MM:SS[.ffffff]Z" (UTC)              |
+ * | json        | the parsed JSON value (object, array, string, number, …)  |
+ * | uuid        | string, lower case, 8-4-4-4-12                            |
+ *
+ * `null` is SQL NULL for every type. Fractional seconds carry no trailing
+ * zeros beyond what the value needs ("…:05.5", not "…:05.500000").
+ */
+export type CanonicalType =
+  | { kind: 'int16' }
+  | { kind: 'int32' }
+  | { kind: 'int64' }
+  | { kind: 'decimal'; precision?: number; scale?: number }
+  | { kind: 'float32' }
+  | { kind: 'float64' }
+  | { kind: 'bool' }
+  | { kind: 'text'; maxLength?: number }
+  | { kind: 'bytes'; maxLength?: number }
+  | { kind: 'date' }
+  | { kind: 'time' }
+  | { kind: 'timestamp' }
+  | { kind: 'timestamptz' }
+  | { kind: 'json' }
+  | { kind: 'uuid' };
+
+export type CanonicalKind = CanonicalType['kind'];
+
+export const CANONICAL_KINDS: readonly CanonicalKind[] = [
+  'int16', 'int32', 'int64', 'decimal', 'float32', 'float64', 'bool', 'text',
+  'bytes', 'date', 'time', 'timestamp', 'timestamptz', 'json', 'uuid',
+];
+
+/** `decimal(10,2)`, `text(255)`, `int64`: for messages and docs. */
+export function formatCanonicalType(t: CanonicalType): string {
+  if (t.kind === 'decimal' && t.precision !== undefined) return `decimal(${t.precision},${t.scale ?? 0})`;
+  if ((t.kind === 'text' || t.kind === 'bytes') && t.maxLength !== undefined) return `${t.kind}(${t.maxLength})`;
+  return t.kind;
+}
+
+/** Drops trailing zeros of fractional seconds: "10:00:05.500000" → "10:00:05.5", ".000000" → "". */
+export function trimFraction(value: string): string {
+  return value.replace(/\.(\d*?)0+(?=$|Z|[+-]\d)/, (_m, digits: string) => (digits ? `.${digits}` : ''));
+}
