@@ -10,10 +10,32 @@ import {
   type ApplicationMessage,
   type ConnectionSpec,
   type Job,
+  type JobState,
+  type SyncInput,
+  type syncWorkflow,
   type testConnectionWorkflow,
 } from '@sluice/workflows';
 import { describeConnection, engineOf, jobId } from './job-ids';
-import { jobFromDescription } from './job-state';
+import { jobFromDescription, jobStateOf } from './job-state';
+
+const TERMINAL = new Set<JobState>(['COMPLETED', 'CANCELED', 'ERROR']);
+
+/** A line of `listJobs`: what visibility knows without asking the workflow. */
+export interface JobSummary {
+  id: string;
+  type: JobType;
+  state: JobState;
+  startDate: string;
+  endDate: string | null;
+}
+
+function describeSync(input: SyncInput): string {
+  const tables = input.tables?.length ? input.tables.map((t) => `${t.schema}.${t.name}`).join(', ') : `schema ${input.schema}`;
+  const flags = [input.createTables && 'create tables', input.cursorColumn && `incremental on ${input.cursorColumn}`, input.fullRefresh && 'full refresh']
+    .filter(Boolean)
+    .join(', ');
+  return `Tables: ${tables}\nMode: ${input.mode ?? 'append'}${flags ? `\nOptions: ${flags}` : ''}`;
+}
 
 export interface SluiceClientOptions {
   /** Defaults to TEMPORAL_ADDRESS or localhost:7233. */
@@ -77,20 +99,79 @@ export class SluiceClient {
     return this.testConnectionResult(await this.startTestConnection(connection, options));
   }
 
-  /** The Job object: live from the workflow while it runs, from the server's record once closed. */
-  async getJob(id: string): Promise<Job> {
+  /** Starts a SYNC job and returns its id. */
+  async startSync(input: SyncInput, options: { jobId?: string } = {}): Promise<string> {
+    const handle = await this.temporal.workflow.start<typeof syncWorkflow>('syncWorkflow', {
+      taskQueue: this.taskQueue,
+      workflowId: options.jobId ?? jobId('sync', `${engineOf(input.source)}-to-${engineOf(input.destination)}`),
+      args: [input],
+      typedSearchAttributes: [{ key: SearchAttributes.jobType, value: JobType.SYNC }],
+      staticSummary: `Sync ${describeConnection(input.source)} → ${describeConnection(input.destination)}`,
+      staticDetails: describeSync(input),
+    });
+    return handle.workflowId;
+  }
+
+  /**
+   * The Job object, from the workflow's `job` query (live while it runs, and
+   * after it ends while a worker can answer), with the state taken from the
+   * server's own record once the workflow is closed.
+   */
+  async getJob<J extends Job = Job>(id: string): Promise<J> {
     const handle = this.temporal.workflow.getHandle(id);
     const description = await handle.describe();
+    const closed = description.status.name !== 'RUNNING';
     const type = (description.typedSearchAttributes.get(SearchAttributes.jobType) ?? JobType.TEST_CONNECTION) as JobType;
-    if (description.status.name === 'RUNNING') return handle.query<Job>(JOB_QUERY);
+    try {
+      const job = await handle.query<J>(JOB_QUERY);
+      if (!closed) return job;
+      const state = jobStateOf(description.status.name);
+      return { ...job, state, endDate: job.endDate ?? description.closeTime?.toISOString() ?? null };
+    } catch (err) {
+      if (!closed) throw err;
+    }
     let message: string | null = null;
     try {
-      const result = (await handle.result()) as { body?: unknown } | undefined;
+      const result = (await handle.result()) as { body?: unknown; message?: unknown } | undefined;
       if (typeof result?.body === 'string') message = result.body;
     } catch (err) {
       message = err instanceof WorkflowFailedError ? (err.cause?.message ?? err.message) : String(err);
     }
-    return jobFromDescription(description, type, message);
+    return jobFromDescription(description, type, message) as J;
+  }
+
+  /** Polls the job until it ends, calling `onProgress` with each new state. */
+  async waitForJob<J extends Job = Job>(id: string, onProgress?: (job: J) => void, intervalMs = 500): Promise<J> {
+    for (;;) {
+      const job = await this.getJob<J>(id);
+      onProgress?.(job);
+      if (TERMINAL.has(job.state)) return job;
+      await new Promise((r) => setTimeout(r, intervalMs));
+    }
+  }
+
+  /** Requests cancellation; the job shows CANCELING while its clean-up runs, then CANCELED. */
+  async cancelJob(id: string): Promise<void> {
+    await this.temporal.workflow.getHandle(id).cancel();
+  }
+
+  /** Jobs by type and workflow status, newest first (Temporal visibility). */
+  async listJobs(filter: { type?: JobType; running?: boolean; limit?: number } = {}): Promise<JobSummary[]> {
+    const clauses = ['SluiceJobType IS NOT NULL'];
+    if (filter.type) clauses.push(`SluiceJobType = "${filter.type}"`);
+    if (filter.running !== undefined) clauses.push(filter.running ? 'ExecutionStatus = "Running"' : 'ExecutionStatus != "Running"');
+    const out: JobSummary[] = [];
+    for await (const wf of this.temporal.workflow.list({ query: clauses.join(' AND ') })) {
+      out.push({
+        id: wf.workflowId,
+        type: (wf.typedSearchAttributes.get(SearchAttributes.jobType) ?? 'UNKNOWN') as JobType,
+        state: jobStateOf(wf.status.name),
+        startDate: wf.startTime.toISOString(),
+        endDate: wf.closeTime?.toISOString() ?? null,
+      });
+      if (out.length >= (filter.limit ?? 100)) break;
+    }
+    return out;
   }
 
   /** Whether any worker polled this client's task queue lately (a job would wait forever otherwise). */

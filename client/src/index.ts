@@ -1,3 +1,3 @@
-export { SluiceClient, type SluiceClientOptions } from './client';
+export { SluiceClient, type JobSummary, type SluiceClientOptions } from './client';
 export { jobStateOf } from './job-state';
-export type { ApplicationMessage, ConnectionSpec, Job, JobState, JobType } from '@sluice/workflows';
+export type { ApplicationMessage, ConnectionSpec, Job, JobState, JobType, SyncInput, SyncJob, SyncMode, SyncTableSelection, TableProgress } from '@sluice/workflows';

@@ -1,4 +1,5 @@
 import type { ApplicationMessage, TestConnectionInput } from './job-model';
+import type { ChunkResult, PreparedTable, SyncInput, SyncPlan, SyncTableInput } from './sync-model';
 
 /**
  * What workflows call and `@sluice/activities` implements. Declared here so
@@ -7,4 +8,20 @@ import type { ApplicationMessage, TestConnectionInput } from './job-model';
 export interface SluiceActivities {
   /** Answers an application message; never throws for a failed connection. */
   testConnection(input: TestConnectionInput): Promise<ApplicationMessage>;
+  /**
+   * Resolves the tables and checks the request against the destination's
+   * declared functionalities: what is unsupported fails here, non-retryable,
+   * before any row moves.
+   */
+  planSync(input: SyncInput): Promise<SyncPlan>;
+  /** Creates the destination table or the replace staging table; disables what the options ask. */
+  prepareTable(input: SyncTableInput): Promise<PreparedTable>;
+  /**
+   * Copies from the last checkpoint committed in the destination, batch by
+   * batch (each batch and its checkpoint in one transaction), for a bounded
+   * time; heartbeats; on cancel rolls back the open batch and releases every connection.
+   */
+  copyChunk(input: SyncTableInput & { target: PreparedTable['target'] }): Promise<ChunkResult>;
+  /** Completed: swap staging into place, restore what was disabled. Abandoned: restore and drop staging. */
+  finalizeTable(input: SyncTableInput & { prepared: PreparedTable; outcome: 'completed' | 'abandoned' }): Promise<void>;
 }

@@ -8,6 +8,7 @@ export const DEFAULT_TASK_QUEUE = 'sluice';
 
 export const JobType = {
   TEST_CONNECTION: 'TEST_CONNECTION',
+  SYNC: 'SYNC',
 } as const;
 export type JobType = (typeof JobType)[keyof typeof JobType];
 

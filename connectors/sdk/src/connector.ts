@@ -97,9 +97,23 @@ export interface WriterOptions {
   identityInsert?: boolean;
 }
 
+/**
+ * Sync state kept with the data it describes (as dlt does): a row of the
+ * destination schema's `_sluice_state` table, keyed by table and stream.
+ */
+export interface Checkpoint {
+  stream: string;
+  /** Opaque to the connector (JSON written by the sync activities). */
+  state: string;
+}
+
 export interface TableWriter {
-  /** Writes one batch in one transaction: all rows or none. Returns rows written. */
-  write(rows: unknown[][]): Promise<number>;
+  /**
+   * Writes one batch in one transaction: all rows or none. With a checkpoint,
+   * the state row is written in that same transaction, so a batch and its
+   * checkpoint commit together or not at all. Returns rows written.
+   */
+  write(rows: unknown[][], checkpoint?: Checkpoint): Promise<number>;
   /** Ends the writer (moves identity generators past written values when identityInsert). */
   close(): Promise<void>;
 }
@@ -122,6 +136,11 @@ export interface ConnectorSession {
   /** The engine's identifier quoting (never string-concatenate a raw name into SQL). */
   quoteIdent(name: string): string;
 
+  /** The committed state of `stream` for `table` (null when none). */
+  readCheckpoint?(table: TableRef, stream: string): Promise<string | null>;
+  /** Sets (or with null, clears) the state of `stream` for `table`, in its own transaction. */
+  writeCheckpoint?(table: TableRef, stream: string, state: string | null): Promise<void>;
+
   /** DATA_TRUNCATION */
   truncate?(table: TableRef): Promise<void>;
   /** DATA_DELETION: deletes the rows with these key values; returns rows deleted. */
@@ -130,6 +149,10 @@ export interface ConnectorSession {
   createTable?(table: TableRef, definition: TableDefinition): Promise<void>;
   /** SCHEMA_MANAGEMENT */
   dropTable?(table: TableRef): Promise<void>;
+  /** SCHEMA_MANAGEMENT: an empty table shaped exactly like `like` (columns, keys, indexes), for a replace's staging. */
+  createTableLike?(like: TableRef, table: TableRef): Promise<void>;
+  /** SCHEMA_MANAGEMENT: puts `staging` in `target`'s place atomically (readers see old or new, never empty) and drops the old one. */
+  swapTable?(staging: TableRef, target: TableRef): Promise<void>;
   /** TRIGGER_MANAGEMENT: user triggers off / on. */
   setTriggersEnabled?(table: TableRef, enabled: boolean): Promise<void>;
   /** FOREIGN_KEY_MANAGEMENT: drops the table's foreign keys, returns them for `restoreForeignKeys`. */

@@ -1,0 +1,30 @@
+import type { ConnectorRegistry, ForeignKeySchema, IndexSchema } from '@sluice/connector-sdk';
+import type { PreparedTable, SyncTableInput } from '@sluice/workflows';
+import { withSessions } from '../sessions';
+import { streamOf } from './checkpoint';
+
+/**
+ * Completed: puts a replace's staging table in place (readers never see a
+ * half-empty table) and restores indexes, foreign keys and triggers.
+ * Abandoned (failed or cancelled): restores the same, drops the staging table.
+ */
+export async function finalizeTable(
+  registry: ConnectorRegistry,
+  input: SyncTableInput & { prepared: PreparedTable; outcome: 'completed' | 'abandoned' },
+): Promise<void> {
+  await withSessions(registry, [input.destination], async (dst) => {
+    const d = dst.session;
+    const { prepared, table } = input;
+    const staging = table.mode === 'replace';
+    if (prepared.droppedIndexes.length) await d.restoreIndexes!(prepared.target, prepared.droppedIndexes as IndexSchema[]);
+    if (prepared.droppedForeignKeys.length) await d.restoreForeignKeys!(prepared.target, prepared.droppedForeignKeys as ForeignKeySchema[]);
+    if (prepared.triggersDisabled) await d.setTriggersEnabled!(prepared.target, true);
+    if (staging && input.outcome === 'completed') {
+      await d.swapTable!(prepared.target, table.destination);
+      // The staging table's state moved with it; the destination's own stream state is that of this run.
+      await d.writeCheckpoint!(table.destination, streamOf(input), null);
+    } else if (staging) {
+      await d.dropTable!(prepared.target);
+    }
+  });
+}

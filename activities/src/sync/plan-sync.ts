@@ -1,0 +1,87 @@
+import { readKeyOf, type CapabilityName, type ConnectorRegistry, type TableSchema } from '@sluice/connector-sdk';
+import type { SyncInput, SyncPlan, SyncTableOptions, SyncTableSelection, TablePlan } from '@sluice/workflows';
+import { unsupported, withSessions } from '../sessions';
+
+/** What each sync option needs from the destination, by its Syntho name. */
+const NEEDS: { asked: (i: SyncInput, modes: Set<string>) => boolean; capability: CapabilityName; why: string }[] = [
+  { asked: (i) => !!i.createTables, capability: 'SCHEMA_MANAGEMENT', why: '--create-tables' },
+  { asked: (_i, modes) => modes.has('replace'), capability: 'SCHEMA_MANAGEMENT', why: 'mode replace (staging table and swap)' },
+  { asked: (i) => !!i.disableTriggers, capability: 'TRIGGER_MANAGEMENT', why: 'disable triggers' },
+  { asked: (i) => !!i.disableForeignKeys, capability: 'FOREIGN_KEY_MANAGEMENT', why: 'disable foreign keys' },
+  { asked: (i) => !!i.rebuildIndexes, capability: 'INDEX_MANAGEMENT', why: 'drop and rebuild indexes' },
+  { asked: (i) => !!i.identityInsert, capability: 'IDENTITY_WRITING', why: 'identity insert' },
+];
+
+/** Resolves the tables and negotiates capabilities; nothing is written. */
+export async function planSync(registry: ConnectorRegistry, input: SyncInput): Promise<SyncPlan> {
+  return withSessions(registry, [input.source, input.destination], async (src, dst) => {
+    const selections = await selectTables(input, src.session);
+    const modes = new Set(selections.map((s) => s.mode ?? input.mode ?? 'append'));
+    const declared = dst.plugin.capabilities;
+    const missing: string[] = [];
+    if (modes.has('upsert') && !declared.idempotentWriting) missing.push('IDEMPOTENT_WRITING (mode upsert)');
+    if (input.highPerformance === true && !declared.highPerformanceWriting) missing.push('HIGH_PERFORMANCE_WRITING (--high-performance)');
+    for (const need of NEEDS) {
+      if (need.asked(input, modes) && !declared.capabilities[need.capability]) missing.push(`${need.capability} (${need.why})`);
+    }
+    if (missing.length) {
+      throw unsupported(
+        'UNSUPPORTED_CAPABILITY',
+        `Destination connector ${dst.plugin.type} does not support: ${missing.join(', ')}`,
+        { missing },
+      );
+    }
+
+    const destinationSchema = input.destinationSchema ?? (dst.session as { defaultSchema?: string }).defaultSchema ?? selections[0]?.schema ?? '';
+    const sourceTables = new Map<string, TableSchema[]>();
+    const destinationTables = new Map((await dst.session.introspect(destinationSchema, { includeViews: false })).map((t) => [t.name, t]));
+    const tables: TablePlan[] = [];
+    for (const sel of selections) {
+      if (!sourceTables.has(sel.schema)) sourceTables.set(sel.schema, await src.session.introspect(sel.schema, { includeViews: true }));
+      const table = sourceTables.get(sel.schema)!.find((t) => t.name === sel.name);
+      if (!table) throw unsupported('TABLE_NOT_FOUND', `Source table ${sel.schema}.${sel.name} does not exist`);
+      const mode = sel.mode ?? input.mode ?? 'append';
+      const key = readKeyOf(table);
+      if (!key) throw unsupported('NO_KEY', `Source table ${sel.schema}.${sel.name} has no primary key or NOT NULL unique key to read resumably in key order`);
+      const cursorColumn = sel.cursorColumn ?? input.cursorColumn ?? null;
+      if (cursorColumn && !table.columns.some((c) => c.name === cursorColumn)) {
+        throw unsupported('NO_SUCH_COLUMN', `Cursor column ${cursorColumn} is not a column of ${sel.schema}.${sel.name}`);
+      }
+      const destinationName = sel.destinationName ?? sel.name;
+      const existing = destinationTables.get(destinationName);
+      if (!existing && !input.createTables) {
+        throw unsupported('TABLE_NOT_FOUND', `Destination table ${destinationSchema}.${destinationName} does not exist: create it, or pass --create-tables`);
+      }
+      if (mode === 'upsert' && existing && !readKeyOf(existing)) {
+        throw unsupported('NO_KEY', `Upsert into ${destinationSchema}.${destinationName} needs a primary or unique key on it (IDEMPOTENT_WRITING is PARTIAL)`);
+      }
+      tables.push({
+        source: { schema: sel.schema, name: sel.name },
+        destination: { schema: destinationSchema, name: destinationName },
+        columns: table.columns.map((c) => c.name),
+        key,
+        mode,
+        cursorColumn,
+        createTable: !existing,
+        rowEstimate: table.rowEstimate,
+      });
+    }
+    const options: SyncTableOptions = {
+      highPerformance: input.highPerformance ?? declared.highPerformanceWriting,
+      disableTriggers: !!input.disableTriggers,
+      disableForeignKeys: !!input.disableForeignKeys,
+      rebuildIndexes: !!input.rebuildIndexes,
+      identityInsert: !!input.identityInsert,
+      fullRefresh: !!input.fullRefresh,
+      batchSize: input.batchSize ?? 10_000,
+    };
+    return { tables, options };
+  });
+}
+
+async function selectTables(input: SyncInput, source: { introspect: (s: string) => Promise<TableSchema[]> }): Promise<SyncTableSelection[]> {
+  if (input.tables?.length) return input.tables;
+  if (!input.schema) throw unsupported('INVALID_REQUEST', 'Give tables (schema.table …) or a whole schema to sync');
+  const tables = await source.introspect(input.schema);
+  return tables.filter((t) => t.kind === 'table').map((t) => ({ schema: t.schema, name: t.name }));
+}

@@ -1,0 +1,56 @@
+import type { ConnectorRegistry, TableRef } from '@sluice/connector-sdk';
+import type { PreparedTable, SyncTableInput } from '@sluice/workflows';
+import { withSessions } from '../sessions';
+import { stateForRun, streamOf } from './checkpoint';
+
+/** Name of the staging table a replace loads into before the swap. */
+export const stagingOf = (t: TableRef, runKey: string): TableRef => ({
+  schema: t.schema,
+  name: `_sluice_stg_${t.name}`.slice(0, 40) + `_${hash(runKey)}`,
+});
+
+/**
+ * Readies the destination: creates the table (from the source's canonical
+ * schema) or the replace staging table, disables what the options ask, and
+ * records a fresh run state unless this run already has one (a retry).
+ */
+export async function prepareTable(registry: ConnectorRegistry, input: SyncTableInput): Promise<PreparedTable> {
+  return withSessions(registry, [input.source, input.destination], async (src, dst) => {
+    const { table, options } = input;
+    const d = dst.session;
+    if (table.createTable && !(await exists(d, table.destination))) {
+      const [sourceSchema] = (await src.session.introspect(table.source.schema, { tables: [table.source.name], includeViews: true })).filter(
+        (t) => t.name === table.source.name,
+      );
+      await d.createTable!(table.destination, sourceSchema!);
+    }
+    let target: TableRef = table.destination;
+    if (table.mode === 'replace') {
+      target = stagingOf(table.destination, input.runKey);
+      if (!(await exists(d, target))) await d.createTableLike!(table.destination, target);
+    }
+    const stream = streamOf(input);
+    const stored = await d.readCheckpoint!(target, stream);
+    const state = stateForRun(stored, input);
+    if (!stored || JSON.parse(stored).runKey !== input.runKey) await d.writeCheckpoint!(target, stream, JSON.stringify(state));
+
+    const prepared: PreparedTable = { target, droppedIndexes: [], droppedForeignKeys: [], triggersDisabled: false };
+    if (options.disableTriggers) {
+      await d.setTriggersEnabled!(target, false);
+      prepared.triggersDisabled = true;
+    }
+    if (options.disableForeignKeys) prepared.droppedForeignKeys = await d.dropForeignKeys!(target);
+    if (options.rebuildIndexes) prepared.droppedIndexes = await d.dropIndexes!(target);
+    return prepared;
+  });
+}
+
+async function exists(session: { introspect: (s: string, o?: { tables?: string[] }) => Promise<TableRef[]> }, t: TableRef) {
+  return (await session.introspect(t.schema, { tables: [t.name] })).some((x) => x.name === t.name);
+}
+
+function hash(text: string): string {
+  let h = 2166136261;
+  for (let i = 0; i < text.length; i++) h = Math.imul(h ^ text.charCodeAt(i), 16777619);
+  return (h >>> 0).toString(36);
+}

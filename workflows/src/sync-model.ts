@@ -1,0 +1,119 @@
+import type { ConnectionSpec, Job } from './job-model';
+
+export type SyncMode = 'append' | 'upsert' | 'replace';
+
+/** One source table to sync, with per-table overrides. */
+export interface SyncTableSelection {
+  schema: string;
+  name: string;
+  mode?: SyncMode;
+  /** Incremental: copy only rows whose cursor column grew since the last committed run. */
+  cursorColumn?: string;
+  /** Destination table (defaults: the destination schema, the same name). */
+  destinationName?: string;
+}
+
+/** What a SYNC job is asked to do. */
+export interface SyncInput {
+  source: ConnectionSpec;
+  destination: ConnectionSpec;
+  /** Explicit tables … */
+  tables?: SyncTableSelection[];
+  /** … or every table of a source schema. */
+  schema?: string;
+  /** Destination schema (default: the destination connection's schema, else the source schema name). */
+  destinationSchema?: string;
+  mode?: SyncMode;
+  cursorColumn?: string;
+  /** Ignore the committed cursors: copy everything. */
+  fullRefresh?: boolean;
+  /** Create missing destination tables from the source schema (SCHEMA_MANAGEMENT). */
+  createTables?: boolean;
+  /** Bulk path; default: wherever the destination declares HIGH_PERFORMANCE_WRITING. */
+  highPerformance?: boolean;
+  disableTriggers?: boolean;
+  disableForeignKeys?: boolean;
+  rebuildIndexes?: boolean;
+  identityInsert?: boolean;
+  /** Rows per batch (one destination transaction each; default 10,000). */
+  batchSize?: number;
+  /** Tables copied at once (default 4). */
+  maxParallelTables?: number;
+}
+
+/** A table's plan: refs and names only, never rows or secrets. */
+export interface TablePlan {
+  source: { schema: string; name: string };
+  destination: { schema: string; name: string };
+  columns: string[];
+  /** Keyset order and resume key (primary key or a NOT NULL unique key). */
+  key: string[];
+  mode: SyncMode;
+  cursorColumn: string | null;
+  createTable: boolean;
+  rowEstimate: number | null;
+}
+
+/** Options every table of a sync shares (resolved against the destination's capabilities). */
+export interface SyncTableOptions {
+  highPerformance: boolean;
+  disableTriggers: boolean;
+  disableForeignKeys: boolean;
+  rebuildIndexes: boolean;
+  identityInsert: boolean;
+  fullRefresh: boolean;
+  batchSize: number;
+}
+
+export interface SyncPlan {
+  tables: TablePlan[];
+  options: SyncTableOptions;
+}
+
+export interface SyncTableInput {
+  source: ConnectionSpec;
+  destination: ConnectionSpec;
+  table: TablePlan;
+  options: SyncTableOptions;
+  /** The sync job's id: a new id starts a new incremental run; the same id resumes. */
+  runKey: string;
+  /** Totals carried across continue-as-new. */
+  carried?: TableCounters & { prepared?: PreparedTable };
+}
+
+/** What preparing a destination table changed, to undo or finish afterwards. */
+export interface PreparedTable {
+  /** Where rows go: the table itself, or a staging table for replace. */
+  target: { schema: string; name: string };
+  droppedIndexes: unknown[];
+  droppedForeignKeys: unknown[];
+  triggersDisabled: boolean;
+}
+
+export interface TableCounters {
+  rowsRead: number;
+  rowsWritten: number;
+}
+
+/** One bounded stretch of copying, as the copy activity reports it. */
+export interface ChunkResult extends TableCounters {
+  done: boolean;
+}
+
+export type TableState = 'WAITING' | 'RUNNING' | 'COMPLETED' | 'CANCELED' | 'ERROR';
+
+export interface TableProgress extends TableCounters {
+  table: string;
+  state: TableState;
+  rowEstimate: number | null;
+  message: string | null;
+}
+
+/** The Job object of a SYNC job: Collibra's fields plus counters. */
+export interface SyncJob extends Job {
+  tablesDone: number;
+  tablesTotal: number;
+  rowsRead: number;
+  rowsWritten: number;
+  tables: TableProgress[];
+}

@@ -1,0 +1,86 @@
+import {
+  ApplicationFailure,
+  CancellationScope,
+  ContinueAsNew,
+  continueAsNew,
+  getExternalWorkflowHandle,
+  isCancellation,
+  proxyActivities,
+  workflowInfo,
+  ActivityCancellationType,
+} from '@temporalio/workflow';
+import type { SluiceActivities } from './activity-contract';
+import { tableProgressSignal } from './sync-signals';
+import type { PreparedTable, SyncTableInput, TableCounters, TableProgress, TableState } from './sync-model';
+
+const { prepareTable, finalizeTable } = proxyActivities<SluiceActivities>({
+  startToCloseTimeout: '30 minutes',
+  retry: { maximumAttempts: 5 },
+});
+
+const { copyChunk } = proxyActivities<SluiceActivities>({
+  // A chunk copies for ~20 s, then returns; the heartbeat carries progress and brings cancellation.
+  startToCloseTimeout: '10 minutes',
+  heartbeatTimeout: '10 seconds',
+  cancellationType: ActivityCancellationType.WAIT_CANCELLATION_COMPLETED,
+  retry: { initialInterval: '1 second', maximumInterval: '30 seconds', maximumAttempts: 20 },
+});
+
+export const tableLabel = (t: { schema: string; name: string }) => `${t.schema}.${t.name}`;
+
+/**
+ * One table of a SYNC job: prepare the destination, copy chunk after chunk
+ * from the checkpoint the destination holds, finalize. Continues as new when
+ * its history grows; reports progress to the parent sync.
+ */
+export async function syncTableWorkflow(input: SyncTableInput): Promise<TableProgress> {
+  const counters: TableCounters = { rowsRead: input.carried?.rowsRead ?? 0, rowsWritten: input.carried?.rowsWritten ?? 0 };
+  let prepared: PreparedTable | undefined = input.carried?.prepared;
+  const progress = (state: TableState, message: string | null = null): TableProgress => ({
+    table: tableLabel(input.table.source),
+    state,
+    rowEstimate: input.table.rowEstimate,
+    message,
+    ...counters,
+  });
+  try {
+    prepared ??= await prepareTable(input);
+    for (;;) {
+      const chunk = await copyChunk({ ...input, target: prepared.target });
+      counters.rowsRead += chunk.rowsRead;
+      counters.rowsWritten += chunk.rowsWritten;
+      await report(progress('RUNNING'));
+      if (chunk.done) break;
+      if (workflowInfo().continueAsNewSuggested) {
+        await continueAsNew<typeof syncTableWorkflow>({ ...input, carried: { ...counters, prepared } });
+      }
+    }
+    await finalizeTable({ ...input, prepared, outcome: 'completed' });
+    const done = progress('COMPLETED');
+    await report(done);
+    return done;
+  } catch (err) {
+    if (err instanceof ContinueAsNew) throw err;
+    await CancellationScope.nonCancellable(async () => {
+      if (prepared) await finalizeTable({ ...input, prepared, outcome: 'abandoned' });
+      await report(progress(isCancellation(err) ? 'CANCELED' : 'ERROR', errorMessage(err)));
+    });
+    throw err;
+  }
+}
+
+async function report(progress: TableProgress): Promise<void> {
+  const parent = workflowInfo().parent;
+  if (!parent) return;
+  try {
+    await getExternalWorkflowHandle(parent.workflowId, parent.runId).signal(tableProgressSignal, progress);
+  } catch {
+    // The parent is gone (terminated): the table's own result still tells.
+  }
+}
+
+function errorMessage(err: unknown): string {
+  if (err instanceof ApplicationFailure) return err.message;
+  const cause = (err as { cause?: { message?: string } })?.cause?.message;
+  return cause ?? (err instanceof Error ? err.message : String(err));
+}

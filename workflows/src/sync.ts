@@ -1,0 +1,124 @@
+import {
+  CancellationScope,
+  executeChild,
+  isCancellation,
+  proxyActivities,
+  setCurrentDetails,
+  setHandler,
+  workflowInfo,
+  ParentClosePolicy,
+} from '@temporalio/workflow';
+import type { SluiceActivities } from './activity-contract';
+import { runBounded } from './bounded';
+import { jobQuery } from './job-query';
+import { JobType } from './job-model';
+import { tableProgressSignal } from './sync-signals';
+import { syncTableWorkflow, tableLabel } from './sync-table';
+import type { SyncInput, SyncJob, TableProgress } from './sync-model';
+
+const { planSync } = proxyActivities<SluiceActivities>({
+  startToCloseTimeout: '10 minutes',
+  retry: { maximumAttempts: 5 },
+});
+
+/**
+ * SYNC: plan (capability check before any row moves), then one child
+ * workflow per table, a bounded number at a time. Answers the Job object
+ * with counters through the `job` query at any time.
+ */
+export async function syncWorkflow(input: SyncInput): Promise<SyncJob> {
+  const info = workflowInfo();
+  const job: SyncJob = {
+    id: info.workflowId,
+    type: JobType.SYNC,
+    state: 'RUNNING',
+    progressPercentage: 0,
+    startDate: new Date(info.startTime).toISOString(),
+    endDate: null,
+    message: null,
+    tablesDone: 0,
+    tablesTotal: 0,
+    rowsRead: 0,
+    rowsWritten: 0,
+    tables: [],
+  };
+  setHandler(jobQuery, () => job);
+  setHandler(tableProgressSignal, (p) => {
+    const i = job.tables.findIndex((t) => t.table === p.table);
+    if (i >= 0) job.tables[i] = p;
+    summarize(job);
+  });
+  // Cancel requested: clean-up (rollback, restore, release) runs in the children; show it.
+  CancellationScope.current().cancelRequested.catch(() => {
+    if (job.state === 'RUNNING') job.state = 'CANCELING';
+    job.message = 'Cancel requested: stopping tables, rolling back open batches';
+  });
+
+  try {
+    const plan = await planSync(input);
+    job.tablesTotal = plan.tables.length;
+    job.tables = plan.tables.map((t) => ({
+      table: tableLabel(t.source),
+      state: 'WAITING',
+      rowEstimate: t.rowEstimate,
+      message: null,
+      rowsRead: 0,
+      rowsWritten: 0,
+    }));
+    summarize(job);
+    await runBounded(plan.tables, input.maxParallelTables ?? 4, async (table) => {
+      const label = tableLabel(table.source);
+      setTable(job, label, { state: 'RUNNING' });
+      const result = await executeChild(syncTableWorkflow, {
+        workflowId: `${info.workflowId}--${label}`.slice(0, 255),
+        args: [{ source: input.source, destination: input.destination, table, options: plan.options, runKey: info.workflowId }],
+        parentClosePolicy: ParentClosePolicy.REQUEST_CANCEL,
+        staticSummary: `Sync table ${label} → ${tableLabel(table.destination)} (${table.mode})`,
+      });
+      setTable(job, label, result);
+    });
+    finish(job, 'COMPLETED', `Synced ${job.tablesTotal} table(s), ${job.rowsWritten} row(s) written`);
+    return job;
+  } catch (err) {
+    if (isCancellation(err)) {
+      finish(job, 'CANCELED', `Canceled; ${job.rowsWritten} row(s) committed in whole batches`);
+    } else {
+      finish(job, 'ERROR', (err as { cause?: { message?: string } }).cause?.message ?? (err as Error).message);
+    }
+    throw err;
+  }
+}
+
+function setTable(job: SyncJob, label: string, change: Partial<TableProgress>): void {
+  const i = job.tables.findIndex((t) => t.table === label);
+  if (i >= 0) job.tables[i] = { ...job.tables[i]!, ...change };
+  summarize(job);
+}
+
+function summarize(job: SyncJob): void {
+  job.rowsRead = job.tables.reduce((n, t) => n + t.rowsRead, 0);
+  job.rowsWritten = job.tables.reduce((n, t) => n + t.rowsWritten, 0);
+  job.tablesDone = job.tables.filter((t) => t.state === 'COMPLETED').length;
+  if (job.tablesTotal > 0) {
+    // Each table weighs the same; a running one counts by rows written against its estimate.
+    const share = job.tables.reduce((sum, t) => {
+      if (t.state === 'COMPLETED') return sum + 1;
+      if (!t.rowEstimate || t.rowEstimate <= 0) return sum;
+      return sum + Math.min(0.99, t.rowsWritten / t.rowEstimate);
+    }, 0);
+    job.progressPercentage = Math.min(job.state === 'COMPLETED' ? 100 : 99, Math.floor((share / job.tablesTotal) * 100));
+  }
+  setCurrentDetails(
+    `**${job.state}** ${job.progressPercentage}% — ${job.tablesDone}/${job.tablesTotal} tables, ` +
+      `${job.rowsWritten} rows written\n\n` +
+      job.tables.map((t) => `- ${t.table}: ${t.state}, ${t.rowsWritten} written${t.rowEstimate ? ` of ~${t.rowEstimate}` : ''}`).join('\n'),
+  );
+}
+
+function finish(job: SyncJob, state: SyncJob['state'], message: string): void {
+  job.state = state;
+  job.message = message;
+  job.endDate = new Date().toISOString();
+  if (state === 'COMPLETED') job.progressPercentage = 100;
+  summarize(job);
+}
