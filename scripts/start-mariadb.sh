@@ -53,12 +53,12 @@ server_up() {
       --connect-timeout=2 ping >/dev/null 2>&1
 }
 
-# Our server from an earlier run but on another port (SLUICE_MARIADB_PORT
-# changed)? Shut it down and start again with the current settings.
+# Our server from an earlier run but with other settings (SLUICE_MARIADB_PORT
+# changed, or an older script without performance_schema)? Restart it.
 if server_up; then
-  running_port=$(sql_root --batch --skip-column-names -e 'SELECT @@port')
-  if [[ "$running_port" != "$MDB_PORT" ]]; then
-    log "mariadb is running on port $running_port; restarting on $MDB_PORT"
+  running=$(sql_root --batch --skip-column-names -e 'SELECT CONCAT(@@port, "/", @@performance_schema)')
+  if [[ "$running" != "$MDB_PORT/ON" && "$running" != "$MDB_PORT/1" ]]; then
+    log "mariadb is running as port/performance_schema $running; restarting on $MDB_PORT with performance_schema"
     old_pid=$(cat "$MDB_PID")
     "$ADMIN" --no-defaults --protocol=socket --socket="$MDB_SOCKET" -uroot shutdown >&2
     for _ in $(seq 1 150); do pid_alive "$old_pid" || break; sleep 0.2; done
@@ -89,6 +89,7 @@ else
     --socket="$MDB_SOCKET" --pid-file="$MDB_PID" \
     --log-error="$MDB_LOG" \
     --local-infile=1 --max-connections=300 --skip-name-resolve \
+    --performance-schema=ON \
     --character-set-server=utf8mb4 --collation-server=utf8mb4_unicode_ci \
     </dev/null >>"$MDB_LOG" 2>&1 &
   started_pid=$!

@@ -2,7 +2,10 @@
 import { Command, Option } from 'commander';
 import { connectorsCommand } from './commands/connectors';
 import { devCommand } from './commands/dev';
-import { testCommand, UsageError } from './commands/test';
+import { jobCancelCommand, jobListCommand, jobShowCommand } from './commands/job';
+import { syncCommand } from './commands/sync';
+import { testCommand } from './commands/test';
+import { UsageError } from './connection-arg';
 
 const program = new Command()
   .name('sluice')
@@ -17,6 +20,53 @@ program
   .option('--timeout <seconds>', 'connect timeout (default 10)')
   .option('--json', 'print the application message as JSON')
   .action(async (url, opts) => exit(await testCommand(url, opts)));
+
+const collect = (value: string, previous: string[] = []) => [...previous, value];
+
+program
+  .command('sync')
+  .description('copy tables from a source to a destination as a durable SYNC job')
+  .argument('<source>', 'connection URL or Syntho config .json file')
+  .argument('<destination>', 'connection URL or Syntho config .json file')
+  .option('--table <schema.table>', 'a source table (repeatable)', collect)
+  .option('--schema <schema>', 'every table of this source schema')
+  .option('--destination-schema <schema>', 'where the tables go (default: the destination connection’s schema)')
+  .addOption(new Option('--mode <mode>', 'how rows are written').choices(['append', 'upsert', 'replace']).default('append'))
+  .option('--create-tables', 'create missing destination tables from the source schema')
+  .option('--cursor-column <column>', 'incremental: copy only rows whose column grew since the last run')
+  .option('--full-refresh', 'ignore the committed cursor: copy everything')
+  .option('--high-performance', 'require the bulk path (default: used wherever the destination has it)')
+  .option('--no-high-performance', 'plain INSERTs instead of the bulk path')
+  .option('--disable-triggers', 'destination triggers off during the load (TRIGGER_MANAGEMENT)')
+  .option('--disable-foreign-keys', 'drop destination foreign keys during the load, restore after (FOREIGN_KEY_MANAGEMENT)')
+  .option('--rebuild-indexes', 'drop secondary indexes during the load, rebuild after (INDEX_MANAGEMENT)')
+  .option('--identity-insert', 'write identity columns as given (IDENTITY_WRITING)')
+  .option('--batch-size <rows>', 'rows per destination transaction (default 10000)')
+  .option('--parallel <tables>', 'tables copied at once (default 4)')
+  .option('--json', 'print the final Job object as JSON')
+  .option('--detach', 'print the job id and return at once')
+  .action(async (source, destination, opts) => exit(await syncCommand(source, destination, opts)));
+
+const job = program.command('job').description('show, cancel and list jobs');
+job
+  .command('show')
+  .argument('<job-id>')
+  .option('--json', 'JSON output')
+  .option('--wait', 'wait until the job ends, with progress')
+  .action(async (id, opts) => exit(await jobShowCommand(id, opts)));
+job
+  .command('cancel')
+  .argument('<job-id>')
+  .option('--json', 'JSON output')
+  .option('--wait', 'wait until the job is CANCELED')
+  .action(async (id, opts) => exit(await jobCancelCommand(id, opts)));
+job
+  .command('list')
+  .option('--type <type>', 'TEST_CONNECTION, SYNC, …')
+  .option('--running', 'only running jobs')
+  .option('--limit <n>', 'at most n jobs (default 100)')
+  .option('--json', 'JSON output')
+  .action(async (opts) => exit(await jobListCommand(opts)));
 
 program
   .command('connectors')

@@ -20,3 +20,41 @@ export function withUrl(url: string, change: { password?: string; database?: str
 export function passwordOf(url: string): string {
   return decodeURIComponent(new URL(url).password);
 }
+
+export function mariaUrl(): string {
+  const url = process.env.SLUICE_MARIADB_URL;
+  if (!url) throw new Error('SLUICE_MARIADB_URL is not set: run the tests with `npm test` (it starts MariaDB) or export it');
+  return url;
+}
+
+/** Runs SQL on the test PostgreSQL with a direct pg connection (fixtures and checks, not the system under test). */
+export async function pgQuery<T = Record<string, unknown>>(sql: string, params: unknown[] = []): Promise<T[]> {
+  const { Client } = await import('pg');
+  const client = new Client({ connectionString: pgUrl() });
+  await client.connect();
+  try {
+    return (await client.query(sql, params)).rows as T[];
+  } finally {
+    await client.end();
+  }
+}
+
+/** Runs SQL on the test MariaDB with a direct mysql2 connection. */
+export async function mariaQuery<T = Record<string, unknown>>(sql: string, params: unknown[] = []): Promise<T[]> {
+  const { createConnection } = await import('mysql2/promise');
+  const u = new URL(mariaUrl());
+  const conn = await createConnection({
+    host: u.hostname,
+    port: Number(u.port),
+    user: decodeURIComponent(u.username),
+    password: decodeURIComponent(u.password),
+    database: u.pathname.slice(1),
+    multipleStatements: false,
+  });
+  try {
+    const [rows] = await conn.query(sql, params);
+    return rows as T[];
+  } finally {
+    await conn.end();
+  }
+}

@@ -1,6 +1,7 @@
 import { readFileSync } from 'node:fs';
 import { SluiceClient, type ConnectionSpec } from '@sluice/client';
 import { resolveTemporalTarget } from '../embedded';
+import { UsageError } from '../connection-arg';
 import { printJson, printMessage } from '../output';
 
 export interface TestCommandOptions {
@@ -42,5 +43,3 @@ function connectionSpec(url: string | undefined, options: TestCommandOptions): C
   if (!(seconds > 0)) throw new UsageError('--timeout must be a number of seconds > 0');
   return { url: url + (url.includes('?') ? '&' : '?') + `connect_timeout=${seconds}` };
 }
-
-export class UsageError extends Error {}

@@ -22,7 +22,8 @@ export function toClientConfig(config: PostgresConfig, withSsl?: boolean): Clien
     password: config.password,
     connectionTimeoutMillis: config.connect_timeout_ms,
     query_timeout: config.connect_timeout_ms,
-    application_name: 'sluice',
+    // Which worker process holds a connection shows in pg_stat_activity (and scopes leak checks).
+    application_name: `sluice:${process.pid}`,
     ssl: withSsl === false ? false : sslOptions(config),
   };
 }

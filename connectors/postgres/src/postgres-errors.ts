@@ -12,11 +12,17 @@ export function classifyPostgresError(err: unknown, secrets: string[]): Connecto
   if (code === '28P01' || code === '28000') return new ConnectorError(TestCode.AUTHENTICATION_FAILED, message, false);
   if (code === '3D000') return new ConnectorError(TestCode.DATABASE_NOT_FOUND, message, false);
   if (UNREACHABLE.has(code)) return new ConnectorError(TestCode.HOST_UNREACHABLE, message, true);
-  if (code === 'ETIMEDOUT' || /timeout/i.test(message)) return new ConnectorError(TestCode.TIMEOUT, message, true);
-  if (TLS_CODES.test(code) || /\bSSL\b|\bTLS\b|certificate/i.test(message)) {
+  // A SQLSTATE names the cause; only socket-level errors need their message read
+  // (a SQL error about a column named `certificate` is no TLS problem).
+  const sqlState = /^[0-9A-Z]{5}$/.test(code);
+  if (code === 'ETIMEDOUT' || ((!sqlState || code === '57014') && /timeout/i.test(message))) {
+    return new ConnectorError(TestCode.TIMEOUT, message, true);
+  }
+  if (TLS_CODES.test(code) || (!sqlState && /\bSSL\b|\bTLS\b|certificate/i.test(message))) {
     return new ConnectorError(TestCode.TLS_ERROR, message, false);
   }
-  // Class 53 (insufficient resources), 57P0x (shutdown), 08xxx (connection exceptions) may pass.
-  const retryable = /^(53|57P0|08)/.test(code) || code === 'ECONNRESET' || code === 'EPIPE';
+  // Class 53 (insufficient resources), 57P0x (shutdown), 08xxx (connection exceptions),
+  // serialization failures and deadlocks may pass.
+  const retryable = /^(53|57P0|08|40001|40P01)/.test(code) || code === 'ECONNRESET' || code === 'EPIPE';
   return new ConnectorError(TestCode.DRIVER_ERROR, message, retryable);
 }

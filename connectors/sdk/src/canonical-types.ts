@@ -11,7 +11,8 @@
  * | int16/int32 | number                                                    |
  * | int64       | string of decimal digits (exact beyond 2^53)              |
  * | decimal     | string, e.g. "-12.3400" (exact; scale as stored)          |
- * | float32/64  | number                                                    |
+ * | float32     | number: the exact float32 value (Math.fround of the text) |
+ * | float64     | number                                                    |
  * | bool        | boolean                                                   |
  * | text        | string                                                    |
  * | bytes       | Buffer                                                    |

@@ -1,0 +1,52 @@
+import { SluiceClient, type JobType } from '@sluice/client';
+import { resolveTemporalTarget } from '../embedded';
+import { printJson } from '../output';
+import { exitCodeOf, waitAndReport } from '../wait-job';
+
+/** Runs `fn` with a client on the configured Temporal (jobs need a server that outlives a command). */
+async function withClient<T>(fn: (client: SluiceClient) => Promise<T>): Promise<T> {
+  const target = await resolveTemporalTarget();
+  try {
+    const client = await SluiceClient.connect({ address: target.address });
+    try {
+      return await fn(client);
+    } finally {
+      await client.close();
+    }
+  } finally {
+    await target.close();
+  }
+}
+
+export async function jobShowCommand(id: string, o: { json?: boolean; wait?: boolean }): Promise<number> {
+  return withClient(async (client) => {
+    if (o.wait) return waitAndReport(client, id, o);
+    const job = await client.getJob(id);
+    if (o.json) printJson(job);
+    else process.stdout.write(JSON.stringify(job, null, 2) + '\n');
+    return 0;
+  });
+}
+
+export async function jobCancelCommand(id: string, o: { json?: boolean; wait?: boolean }): Promise<number> {
+  return withClient(async (client) => {
+    await client.cancelJob(id);
+    if (!o.wait) {
+      process.stderr.write(`sluice: cancel requested for ${id}\n`);
+      return 0;
+    }
+    const job = await client.waitForJob(id);
+    if (o.json) printJson(job);
+    else process.stdout.write(`${id}: ${job.state}${job.message ? ` — ${job.message}` : ''}\n`);
+    return exitCodeOf(job) === 130 ? 0 : exitCodeOf(job);
+  });
+}
+
+export async function jobListCommand(o: { json?: boolean; type?: string; running?: boolean; limit?: string }): Promise<number> {
+  return withClient(async (client) => {
+    const jobs = await client.listJobs({ type: o.type as JobType | undefined, running: o.running, limit: o.limit ? Number(o.limit) : undefined });
+    if (o.json) printJson(jobs);
+    else for (const j of jobs) process.stdout.write(`${j.id}  ${j.type}  ${j.state}  ${j.startDate}${j.endDate ? ` → ${j.endDate}` : ''}\n`);
+    return 0;
+  });
+}

@@ -1,0 +1,84 @@
+import { SluiceClient, type SyncInput, type SyncMode } from '@sluice/client';
+import { connectionArg, UsageError } from '../connection-arg';
+import { resolveTemporalTarget } from '../embedded';
+import { waitAndReport } from '../wait-job';
+
+export interface SyncCommandOptions {
+  table?: string[];
+  schema?: string;
+  destinationSchema?: string;
+  mode?: string;
+  createTables?: boolean;
+  cursorColumn?: string;
+  fullRefresh?: boolean;
+  highPerformance?: boolean;
+  disableTriggers?: boolean;
+  disableForeignKeys?: boolean;
+  rebuildIndexes?: boolean;
+  identityInsert?: boolean;
+  batchSize?: string;
+  parallel?: string;
+  json?: boolean;
+  detach?: boolean;
+}
+
+/** `sluice sync <source> <destination>`: starts a SYNC job and waits for it (or --detach). */
+export async function syncCommand(source: string, destination: string, o: SyncCommandOptions): Promise<number> {
+  const input = syncInput(source, destination, o);
+  const target = await resolveTemporalTarget();
+  if (o.detach && target.embedded) {
+    await target.close();
+    throw new UsageError('--detach needs a Temporal server that outlives this command: start `sluice dev` or set TEMPORAL_ADDRESS');
+  }
+  try {
+    const client = await SluiceClient.connect({ address: target.address });
+    try {
+      const id = await client.startSync(input);
+      if (o.detach) {
+        process.stdout.write(id + '\n');
+        return 0;
+      }
+      process.stderr.write(`sluice: job ${id} started\n`);
+      return await waitAndReport(client, id, o);
+    } finally {
+      await client.close();
+    }
+  } finally {
+    await target.close();
+  }
+}
+
+export function syncInput(source: string, destination: string, o: SyncCommandOptions): SyncInput {
+  const mode = (o.mode ?? 'append') as SyncMode;
+  if (!['append', 'upsert', 'replace'].includes(mode)) throw new UsageError('--mode must be append, upsert or replace');
+  if (!o.table?.length && !o.schema) throw new UsageError('give --table SCHEMA.TABLE (repeatable) or --schema SCHEMA');
+  const tables = (o.table ?? []).map((t) => {
+    const dot = t.indexOf('.');
+    if (dot <= 0 || dot === t.length - 1) throw new UsageError(`--table ${t}: expected SCHEMA.TABLE`);
+    return { schema: t.slice(0, dot), name: t.slice(dot + 1) };
+  });
+  const int = (v: string | undefined, flag: string) => {
+    if (v === undefined) return undefined;
+    const n = Number(v);
+    if (!Number.isInteger(n) || n < 1) throw new UsageError(`${flag} must be a whole number ≥ 1`);
+    return n;
+  };
+  return {
+    source: connectionArg(source),
+    destination: connectionArg(destination),
+    tables: tables.length ? tables : undefined,
+    schema: o.schema,
+    destinationSchema: o.destinationSchema,
+    mode,
+    cursorColumn: o.cursorColumn,
+    fullRefresh: o.fullRefresh,
+    createTables: o.createTables,
+    highPerformance: o.highPerformance,
+    disableTriggers: o.disableTriggers,
+    disableForeignKeys: o.disableForeignKeys,
+    rebuildIndexes: o.rebuildIndexes,
+    identityInsert: o.identityInsert,
+    batchSize: int(o.batchSize, '--batch-size'),
+    maxParallelTables: int(o.parallel, '--parallel'),
+  };
+}

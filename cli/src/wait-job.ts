@@ -1,0 +1,52 @@
+import { Presets, SingleBar } from 'cli-progress';
+import type { Job, SluiceClient, SyncJob } from '@sluice/client';
+import { printJson } from './output';
+
+/** Exit codes of a waited job: 0 COMPLETED, 1 ERROR, 130 CANCELED (as after Ctrl-C). */
+export function exitCodeOf(job: Job): number {
+  return job.state === 'COMPLETED' ? 0 : job.state === 'CANCELED' ? 130 : 1;
+}
+
+/**
+ * Waits for a job: a progress bar on a terminal, progress lines otherwise
+ * (both on stderr, so stdout holds only the result). Ctrl-C cancels the job
+ * and keeps waiting until it is CANCELED.
+ */
+export async function waitAndReport(client: SluiceClient, id: string, options: { json?: boolean }): Promise<number> {
+  const bar = process.stderr.isTTY ? new SingleBar({ format: ' {bar} {percentage}% | {state} | {tables} tables | {rows} rows', stream: process.stderr, hideCursor: true }, Presets.shades_classic) : null;
+  bar?.start(100, 0, { state: 'WAITING', tables: '0/0', rows: 0 });
+  let lastLine = '';
+  let cancelling = false;
+  const onSigint = () => {
+    if (cancelling) return;
+    cancelling = true;
+    process.stderr.write(`\nsluice: cancelling job ${id}; waiting for it to stop cleanly (Ctrl-C again does nothing)\n`);
+    client.cancelJob(id).catch((err) => process.stderr.write(`sluice: cancel failed: ${String(err)}\n`));
+  };
+  process.on('SIGINT', onSigint);
+  try {
+    const job = await client.waitForJob<SyncJob>(id, (j) => {
+      const tables = j.tablesTotal !== undefined ? `${j.tablesDone}/${j.tablesTotal}` : '-';
+      const rows = j.rowsWritten ?? 0;
+      if (bar) bar.update(j.progressPercentage, { state: j.state, tables, rows });
+      else {
+        const line = `${j.state} ${j.progressPercentage}% tables ${tables} rows ${rows}`;
+        if (line !== lastLine) process.stderr.write(`${new Date().toISOString()} ${id} ${line}\n`);
+        lastLine = line;
+      }
+    });
+    bar?.stop();
+    if (options.json) printJson(job);
+    else process.stdout.write(summary(job) + '\n');
+    return exitCodeOf(job);
+  } finally {
+    bar?.stop();
+    process.removeListener('SIGINT', onSigint);
+  }
+}
+
+function summary(job: SyncJob): string {
+  const lines = [`${job.id}: ${job.state}${job.message ? ` — ${job.message}` : ''}`];
+  for (const t of job.tables ?? []) lines.push(`  ${t.table}: ${t.state}, ${t.rowsRead} read, ${t.rowsWritten} written${t.message ? ` (${t.message})` : ''}`);
+  return lines.join('\n');
+}

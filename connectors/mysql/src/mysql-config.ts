@@ -1,0 +1,92 @@
+import { readFileSync } from 'node:fs';
+import type { PoolOptions, SslOptions } from 'mysql2/promise';
+import { ConfigError, relationalConfigSchema, type RelationalConfig } from '@sluice/connector-sdk';
+
+/** Syntho's MySQL/MariaDB config: the relational one without `schema_name` (schemas are databases). */
+export const mysqlConfigSchema = relationalConfigSchema({
+  connectorType: 'MySQLMariaDBConnector',
+  defaultPort: 3306,
+  defaultProtocol: 'mysql+mysqldb',
+}).omit({ schema_name: true });
+
+export type MysqlConfig = Omit<RelationalConfig, 'schema_name'>;
+
+/**
+ * mysql2 options for a config: exact values (BIGINT and DECIMAL as strings,
+ * dates as strings, JSON as text the connector parses), UTC, utf8mb4, one
+ * statement per query. `withSsl` overrides the mode for `prefer`'s fallback.
+ */
+export function toPoolOptions(config: MysqlConfig, withSsl?: boolean): PoolOptions {
+  rejectUnsupportedHooks(config);
+  const ssl = withSsl === false ? undefined : sslOptions(config);
+  return {
+    host: config.host,
+    port: config.port,
+    database: config.database,
+    user: config.username,
+    password: config.password,
+    connectTimeout: config.connect_timeout_ms,
+    charset: 'utf8mb4',
+    timezone: 'Z',
+    supportBigNumbers: true,
+    bigNumberStrings: true,
+    decimalNumbers: false,
+    dateStrings: true,
+    jsonStrings: true,
+    multipleStatements: false,
+    // Operators (and the testkit's leak check) tell Sluice's connections apart by these.
+    connectAttributes: { program_name: 'sluice', _pid: String(process.pid) },
+    ...(ssl ? { ssl } : {}),
+  };
+}
+
+export function sslMode(config: MysqlConfig): string {
+  return config.hooks_params?.SSL?.ssl_mode ?? 'disable';
+}
+
+function sslOptions(config: MysqlConfig): SslOptions | undefined {
+  const ssl = config.hooks_params?.SSL;
+  const mode = sslMode(config);
+  if (mode === 'disable' || mode === 'allow') return undefined;
+  const pem = (text: string | undefined, file: string | undefined, field: string) => {
+    if (text) return text;
+    if (!file) return undefined;
+    try {
+      return readFileSync(file, 'utf8');
+    } catch {
+      throw new ConfigError([{ field: `hooks_params.SSL.${field}`, problem: `cannot read file ${file}` }]);
+    }
+  };
+  const ca = pem(ssl?.ca, ssl?.ca_filename, 'ca_filename');
+  if ((mode === 'verify-ca' || mode === 'verify-full') && !ca) {
+    throw new ConfigError([{ field: 'hooks_params.SSL.ca', problem: `ssl_mode ${mode} needs the CA certificate (ca or ca_filename)` }]);
+  }
+  return {
+    ca,
+    cert: pem(ssl?.cert, ssl?.cert_filename, 'cert_filename'),
+    key: pem(ssl?.key, ssl?.key_filename, 'key_filename'),
+    // libpq semantics: require encrypts without verifying; verify-ca checks the chain; verify-full also the host name.
+    rejectUnauthorized: mode === 'verify-ca' || mode === 'verify-full',
+    verifyIdentity: mode === 'verify-full',
+  };
+}
+
+function rejectUnsupportedHooks(config: MysqlConfig): void {
+  const hooks = config.hooks_params;
+  if (hooks?.Kerberos) {
+    throw new ConfigError([
+      {
+        field: 'hooks_params.Kerberos',
+        problem: 'not supported: mysql2 has no GSSAPI/Kerberos authentication plugin (authentication_kerberos / auth_gssapi); use password or SSL client-certificate authentication',
+      },
+    ]);
+  }
+  if (hooks?.SSHTunnel) {
+    throw new ConfigError([
+      {
+        field: 'hooks_params.SSHTunnel',
+        problem: 'not supported yet by the MySQL/MariaDB connector; open the tunnel outside Sluice and point host/port at its local end',
+      },
+    ]);
+  }
+}

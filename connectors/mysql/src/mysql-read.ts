@@ -1,0 +1,81 @@
+import { ConnectorError, TestCode, type CanonicalType, type ReadOptions, type RowBatch, type TableRef } from '@sluice/connector-sdk';
+import { tableColumns } from './mysql-introspect';
+import { atLeast, decodeValue, encodeParam, type MysqlFlavour } from './mysql-types';
+import type { MysqlContext } from './mysql-session';
+
+/**
+ * `(k1 > ?) OR (k1 = ? AND k2 > ?) OR …`: MariaDB's optimizer does not use
+ * an index for a row-constructor comparison `(k1, k2) > (?, ?)`; the expanded
+ * form is a range scan on both engines. Returns the SQL and the parameter
+ * order as indexes into the key.
+ */
+export function keysetCondition(quotedKey: string[]): { sql: string; params: number[] } {
+  const terms: string[] = [];
+  const params: number[] = [];
+  for (let i = 0; i < quotedKey.length; i++) {
+    const parts = quotedKey.slice(0, i).map((k, j) => (params.push(j), `${k} = ?`));
+    parts.push(`${quotedKey[i]} > ?`);
+    params.push(i);
+    terms.push(parts.length > 1 ? `(${parts.join(' AND ')})` : parts[0]!);
+  }
+  return { sql: terms.length > 1 ? `(${terms.join(' OR ')})` : terms[0]!, params };
+}
+
+/**
+ * The select expression of a column. FLOAT prints with 6 significant digits
+ * in the text protocol (3.40282e38): read it as DOUBLE, which is exact.
+ */
+export function selectExpr(flavour: MysqlFlavour, quoted: string, type: CanonicalType): string {
+  if (type.kind !== 'float32') return quoted;
+  return flavour.mariadb || atLeast(flavour, 8, 0, 17) ? `CAST(${quoted} AS DOUBLE)` : `(${quoted} + 0e0)`;
+}
+
+/** Batches in key order, one keyset page a query (no mysql2 `.stream()`: its backpressure and net_write_timeout). */
+export async function* readTable(ctx: MysqlContext, table: TableRef, options: ReadOptions): AsyncGenerator<RowBatch> {
+  const columns = await tableColumns(ctx, table);
+  if (!columns.length) throw notFound(table);
+  const typeOf = new Map(columns.map((c) => [c.name, c.type]));
+  const need = (name: string): CanonicalType => {
+    const type = typeOf.get(name);
+    if (!type) throw new ConnectorError(TestCode.DRIVER_ERROR, `column ${name} does not exist in ${table.schema}.${table.name}`, false);
+    return type;
+  };
+  const wanted = options.columns ?? columns.map((c) => c.name);
+  if (!options.key?.length) throw new ConnectorError(TestCode.DRIVER_ERROR, 'read needs a key (the columns it is ordered by and resumed on)', false);
+  const selected = [...wanted, ...options.key.filter((k) => !wanted.includes(k))];
+  const types = selected.map(need);
+  const keyAt = options.key.map((k) => selected.indexOf(k));
+  const keyTypes = options.key.map(need);
+  const q = ctx.quoteIdent;
+  const keyset = keysetCondition(options.key.map(q));
+  const since = options.since ? { sql: `${q(options.since.column)} > ?`, value: encodeParam(options.since.value, need(options.since.column), options.since.column) } : null;
+  const batchSize = Math.max(1, Math.floor(options.batchSize ?? 10_000));
+  const base = `SELECT ${selected.map((c, i) => selectExpr(ctx.flavour, q(c), types[i]!)).join(', ')} FROM ${ctx.table(table)}`;
+  const order = ` ORDER BY ${options.key.map(q).join(', ')} LIMIT ${batchSize}`;
+
+  let after = options.after ?? null;
+  for (;;) {
+    if (options.signal?.aborted) return;
+    const where: string[] = [];
+    const params: unknown[] = [];
+    if (since) where.push(since.sql), params.push(since.value);
+    if (after) {
+      const encoded = after.map((v, i) => encodeParam(v, keyTypes[i]!, options.key[i]!));
+      where.push(keyset.sql);
+      params.push(...keyset.params.map((i) => encoded[i]));
+    }
+    const sql = base + (where.length ? ` WHERE ${where.join(' AND ')}` : '') + order;
+    const raw = await ctx.withConnection(async (c) => (await c.query({ sql, rowsAsArray: true }, params))[0] as unknown[][], options.signal);
+    if (!raw.length) return;
+    const rows = raw.map((r) => r.map((v, i) => decodeValue(v, types[i]!)));
+    const lastRow = rows[rows.length - 1]!;
+    const last = keyAt.map((i) => lastRow[i]);
+    yield { rows: selected.length > wanted.length ? rows.map((r) => r.slice(0, wanted.length)) : rows, last };
+    if (raw.length < batchSize) return;
+    after = last;
+  }
+}
+
+function notFound(table: TableRef): ConnectorError {
+  return new ConnectorError(TestCode.DRIVER_ERROR, `table ${table.schema}.${table.name} does not exist (or is not visible to this user)`, false);
+}

@@ -1,0 +1,206 @@
+import { createPool, type Pool, type PoolConnection } from 'mysql2/promise';
+import {
+  secretsOf,
+  type ConnectorError,
+  type ConnectorSession,
+  type ForeignKeySchema,
+  type IndexSchema,
+  type IntrospectOptions,
+  type ReadOptions,
+  type RowBatch,
+  type SessionOptions,
+  type TableDefinition,
+  type TableRef,
+  type TableSchema,
+  type TableWriter,
+  type UniqueConstraint,
+  type WriterOptions,
+} from '@sluice/connector-sdk';
+import { toPoolOptions, type MysqlConfig } from './mysql-config';
+import { classifyMysqlError } from './mysql-errors';
+import { parseFlavour, type MysqlFlavour } from './mysql-types';
+import { introspectSchema } from './mysql-introspect';
+import { readTable } from './mysql-read';
+import { openMysqlWriter } from './mysql-write';
+import * as ddl from './mysql-ddl';
+
+export type Row = Record<string, any>;
+
+/** What the operation modules share: the pool, the server's traits, quoting and error mapping. */
+export interface MysqlContext {
+  readonly flavour: MysqlFlavour;
+  readonly version: string;
+  /** `@@local_infile` at open: LOAD DATA LOCAL is usable. */
+  readonly localInfile: boolean;
+  readonly maxAllowedPacket: number;
+  readonly includeViews: boolean;
+  quoteIdent(name: string): string;
+  /** `schema`.`name`, quoted. */
+  table(ref: TableRef): string;
+  query(sql: string, params?: unknown[]): Promise<Row[]>;
+  /** Runs `fn` on one pooled connection, released (or destroyed when broken / aborted) afterwards; errors mapped. */
+  withConnection<T>(fn: (c: PoolConnection) => Promise<T>, signal?: AbortSignal): Promise<T>;
+  /** `fn` inside START TRANSACTION … COMMIT, ROLLBACK on any error. */
+  transaction<T>(fn: (c: PoolConnection) => Promise<T>): Promise<T>;
+  error(err: unknown): ConnectorError;
+}
+
+/** Run on every new connection: UTC, and a sql_mode where mysql2's backslash escaping and backtick quoting are safe and bad values fail. */
+export const SESSION_INIT_SQL = `SET SESSION time_zone = '+00:00', SESSION sql_mode = CONCAT_WS(',',
+  NULLIF(TRIM(BOTH ',' FROM REPLACE(REPLACE(CONCAT(',', @@SESSION.sql_mode, ','), ',NO_BACKSLASH_ESCAPES,', ','), ',ANSI_QUOTES,', ',')), ''),
+  'STRICT_ALL_TABLES')`;
+
+export function quoteIdent(name: string): string {
+  return '`' + name.replace(/`/g, '``') + '`';
+}
+
+export async function openMysqlSession(config: MysqlConfig, options: SessionOptions = {}): Promise<ConnectorSession> {
+  const secrets = secretsOf(config);
+  const pool = createPool({ ...toPoolOptions(config), connectionLimit: options.maxConnections ?? 4, maxIdle: options.maxConnections ?? 4 });
+  const ready = new WeakSet<object>();
+  const error = (err: unknown) => classifyMysqlError(err, secrets);
+
+  async function acquire(): Promise<PoolConnection> {
+    const c = await pool.getConnection();
+    if (!ready.has(c.connection)) {
+      try {
+        await c.query(SESSION_INIT_SQL);
+      } catch (err) {
+        c.destroy();
+        throw err;
+      }
+      ready.add(c.connection);
+    }
+    return c;
+  }
+
+  async function withConnection<T>(fn: (c: PoolConnection) => Promise<T>, signal?: AbortSignal): Promise<T> {
+    if (signal?.aborted) throw error(new Error('aborted'));
+    let conn: PoolConnection | undefined;
+    let broken = false;
+    // mysql2 cannot cancel a running query: destroying the connection ends it (the server kills it on disconnect).
+    const abort = () => ((broken = true), conn?.destroy());
+    signal?.addEventListener('abort', abort, { once: true });
+    try {
+      const c = await acquire();
+      conn = c;
+      if (signal?.aborted) abort();
+      return await fn(c);
+    } catch (err) {
+      if ((err as { fatal?: boolean })?.fatal) broken = true;
+      throw error(err);
+    } finally {
+      signal?.removeEventListener('abort', abort);
+      if (conn && broken) conn.destroy();
+      else conn?.release();
+    }
+  }
+
+  let probe: Row;
+  try {
+    const c = await acquire();
+    try {
+      const [rows] = await c.query('SELECT VERSION() AS version, @@local_infile AS local_infile, @@max_allowed_packet AS max_packet');
+      probe = (rows as Row[])[0]!;
+    } finally {
+      c.release();
+    }
+  } catch (err) {
+    await pool.end().catch(() => undefined);
+    throw error(err);
+  }
+
+  const ctx: MysqlContext = {
+    flavour: parseFlavour(probe.version),
+    version: probe.version,
+    localInfile: Number(probe.local_infile) === 1,
+    maxAllowedPacket: Number(probe.max_packet),
+    includeViews: config.include_views,
+    quoteIdent,
+    table: (ref) => `${quoteIdent(ref.schema)}.${quoteIdent(ref.name)}`,
+    query: (sql, params) => withConnection(async (c) => (await c.query(sql, params))[0] as Row[]),
+    withConnection,
+    transaction: (fn) =>
+      withConnection(async (c) => {
+        await c.query('START TRANSACTION');
+        try {
+          const result = await fn(c);
+          await c.query('COMMIT');
+          return result;
+        } catch (err) {
+          await c.query('ROLLBACK').catch(() => undefined);
+          throw err;
+        }
+      }),
+    error,
+  };
+  return new MysqlSession(ctx, pool);
+}
+
+/** A ConnectorSession over a mysql2 pool; each operation lives in its own module. */
+export class MysqlSession implements ConnectorSession {
+  private closed = false;
+  constructor(readonly ctx: MysqlContext, private readonly pool: Pool) {}
+
+  async serverVersion(): Promise<string> {
+    return this.ctx.version;
+  }
+  async listDatabases(): Promise<string[]> {
+    const rows = await this.ctx.query(
+      `SELECT SCHEMA_NAME AS name FROM information_schema.SCHEMATA
+       WHERE SCHEMA_NAME NOT IN ('information_schema', 'performance_schema', 'mysql', 'sys') ORDER BY SCHEMA_NAME`,
+    );
+    return rows.map((r) => r.name as string);
+  }
+  /** MySQL schemas are databases: the same list. */
+  listSchemas(): Promise<string[]> {
+    return this.listDatabases();
+  }
+  introspect(schema: string, options?: IntrospectOptions): Promise<TableSchema[]> {
+    return introspectSchema(this.ctx, schema, options);
+  }
+  read(table: TableRef, options: ReadOptions): AsyncIterable<RowBatch> {
+    return readTable(this.ctx, table, options);
+  }
+  openWriter(table: TableRef, options: WriterOptions): Promise<TableWriter> {
+    return openMysqlWriter(this.ctx, table, options);
+  }
+  quoteIdent(name: string): string {
+    return quoteIdent(name);
+  }
+  truncate(table: TableRef): Promise<void> {
+    return ddl.truncate(this.ctx, table);
+  }
+  deleteRows(table: TableRef, key: string[], keys: unknown[][]): Promise<number> {
+    return ddl.deleteRows(this.ctx, table, key, keys);
+  }
+  createTable(table: TableRef, definition: TableDefinition): Promise<void> {
+    return ddl.createTable(this.ctx, table, definition);
+  }
+  dropTable(table: TableRef): Promise<void> {
+    return ddl.dropTable(this.ctx, table);
+  }
+  dropForeignKeys(table: TableRef): Promise<ForeignKeySchema[]> {
+    return ddl.dropForeignKeys(this.ctx, table);
+  }
+  restoreForeignKeys(table: TableRef, foreignKeys: ForeignKeySchema[]): Promise<void> {
+    return ddl.restoreForeignKeys(this.ctx, table, foreignKeys);
+  }
+  dropIndexes(table: TableRef): Promise<IndexSchema[]> {
+    return ddl.dropIndexes(this.ctx, table);
+  }
+  restoreIndexes(table: TableRef, indexes: IndexSchema[]): Promise<void> {
+    return ddl.restoreIndexes(this.ctx, table, indexes);
+  }
+  dropUniqueConstraints(table: TableRef): Promise<UniqueConstraint[]> {
+    return ddl.dropUniqueConstraints(this.ctx, table);
+  }
+  restoreUniqueConstraints(table: TableRef, constraints: UniqueConstraint[]): Promise<void> {
+    return ddl.restoreUniqueConstraints(this.ctx, table, constraints);
+  }
+  async close(): Promise<void> {
+    if (this.closed) return;
+    this.closed = true;
+    await this.pool.end().catch(() => undefined);
+  }
+}

@@ -1,0 +1,261 @@
+import { ConnectorError, TestCode, trimFraction, type CanonicalType, type TypeMapper } from '@sluice/connector-sdk';
+
+/** Which server: MariaDB and MySQL differ in types (UUID) and SQL (upsert row alias, catalogs). */
+export interface MysqlFlavour {
+  mariadb: boolean;
+  major: number;
+  minor: number;
+  patch: number;
+}
+
+/** Reads `SELECT VERSION()`: `10.11.6-MariaDB-0+deb12u1`, `8.0.36`, `5.5.5-10.4.1-MariaDB`. */
+export function parseFlavour(version: string): MysqlFlavour {
+  const mariadb = /mariadb/i.test(version);
+  const m = /(\d+)\.(\d+)\.(\d+)/.exec(version.replace(/^5\.5\.5-/, '')) ?? ['', '0', '0', '0'];
+  return { mariadb, major: Number(m[1]), minor: Number(m[2]), patch: Number(m[3]) };
+}
+
+export function atLeast(f: MysqlFlavour, major: number, minor = 0, patch = 0): boolean {
+  return f.major !== major ? f.major > major : f.minor !== minor ? f.minor > minor : f.patch >= patch;
+}
+
+export const MARIADB_10_11: MysqlFlavour = { mariadb: true, major: 10, minor: 11, patch: 0 };
+export const MYSQL_8_0: MysqlFlavour = { mariadb: false, major: 8, minor: 0, patch: 36 };
+
+/** MariaDB ≥ 10.7 has a native UUID type; MySQL stores uuid as CHAR(36), which introspects back as text(36). */
+export function hasUuidType(f: MysqlFlavour): boolean {
+  return f.mariadb && atLeast(f, 10, 7);
+}
+
+/** Largest VARCHAR we emit for text(n); longer texts become LONGTEXT (65,535-byte row limit, 4 bytes a char). */
+export const MAX_VARCHAR = 16383;
+
+/** Canonical type of a COLUMN_TYPE as information_schema spells it (`int(10) unsigned`, `decimal(12,2)`, …). */
+export function toCanonical(nativeType: string): CanonicalType {
+  const t = nativeType.trim().toLowerCase();
+  const m = /^([a-z ]+?)\s*(?:\(([^)]*)\))?\s*(unsigned)?\s*(zerofill)?$/.exec(t);
+  const base = (m?.[1] ?? t).trim();
+  const args = (m?.[2] ?? '').split(',').map((a) => Number(a.trim())).filter((n) => Number.isFinite(n) && n > 0);
+  const unsigned = Boolean(m?.[3]);
+  switch (base) {
+    case 'bool':
+    case 'boolean':
+      return { kind: 'bool' };
+    case 'tinyint':
+      return m?.[2] === '1' && !unsigned ? { kind: 'bool' } : { kind: 'int16' };
+    case 'smallint':
+      return unsigned ? { kind: 'int32' } : { kind: 'int16' };
+    case 'year':
+      return { kind: 'int16' };
+    case 'mediumint':
+      return { kind: 'int32' };
+    case 'int':
+    case 'integer':
+      return unsigned ? { kind: 'int64' } : { kind: 'int32' };
+    case 'bigint':
+      return unsigned ? { kind: 'decimal', precision: 20, scale: 0 } : { kind: 'int64' };
+    case 'decimal':
+    case 'numeric':
+    case 'dec':
+    case 'fixed':
+      return { kind: 'decimal', precision: args[0] ?? 10, scale: m?.[2]?.includes(',') ? Number(m[2].split(',')[1]) : 0 };
+    case 'float':
+      return { kind: 'float32' };
+    case 'double':
+    case 'double precision':
+    case 'real':
+      return { kind: 'float64' };
+    case 'char':
+    case 'varchar':
+    case 'nchar':
+    case 'nvarchar':
+      return args[0] !== undefined ? { kind: 'text', maxLength: args[0] } : { kind: 'text' };
+    case 'binary':
+    case 'varbinary':
+      return args[0] !== undefined ? { kind: 'bytes', maxLength: args[0] } : { kind: 'bytes' };
+    case 'tinyblob':
+    case 'blob':
+    case 'mediumblob':
+    case 'longblob':
+    case 'bit':
+      return { kind: 'bytes' };
+    case 'date':
+      return { kind: 'date' };
+    case 'time':
+      return { kind: 'time' };
+    case 'datetime':
+      return { kind: 'timestamp' };
+    case 'timestamp':
+      return { kind: 'timestamptz' };
+    case 'json':
+      return { kind: 'json' };
+    case 'uuid':
+      return { kind: 'uuid' };
+    default:
+      // tinytext … longtext, enum, set, inet6, and anything else read as text.
+      return { kind: 'text' };
+  }
+}
+
+/** Native DDL type holding a canonical type. */
+export function toNative(type: CanonicalType, flavour: MysqlFlavour = MARIADB_10_11): string {
+  switch (type.kind) {
+    case 'int16':
+      return 'SMALLINT';
+    case 'int32':
+      return 'INT';
+    case 'int64':
+      return 'BIGINT';
+    case 'decimal':
+      // MySQL has no unbounded DECIMAL: the widest is DECIMAL(65,30), so values read back with 30 decimals.
+      if (type.precision === undefined) return 'DECIMAL(65,30)';
+      if (type.precision > 65 || (type.scale ?? 0) > 30) {
+        throw new ConnectorError(TestCode.DRIVER_ERROR, `decimal(${type.precision},${type.scale ?? 0}) exceeds MySQL's DECIMAL(65,30)`, false);
+      }
+      return `DECIMAL(${type.precision},${type.scale ?? 0})`;
+    case 'float32':
+      return 'FLOAT';
+    case 'float64':
+      return 'DOUBLE';
+    case 'bool':
+      return 'TINYINT(1)';
+    case 'text':
+      return type.maxLength !== undefined && type.maxLength <= MAX_VARCHAR ? `VARCHAR(${type.maxLength})` : 'LONGTEXT';
+    case 'bytes':
+      return type.maxLength !== undefined && type.maxLength <= MAX_VARCHAR * 4 ? `VARBINARY(${type.maxLength})` : 'LONGBLOB';
+    case 'date':
+      return 'DATE';
+    case 'time':
+      return 'TIME(6)';
+    case 'timestamp':
+      return 'DATETIME(6)';
+    case 'timestamptz':
+      // Stored in UTC; TIMESTAMP's range is 1970-01-01 00:00:01 … 2038-01-19 03:14:07 UTC.
+      return 'TIMESTAMP(6)';
+    case 'json':
+      // MariaDB: an alias of LONGTEXT with a json_valid CHECK, recognised back as json by introspection.
+      return 'JSON';
+    case 'uuid':
+      return hasUuidType(flavour) ? 'UUID' : 'CHAR(36)';
+  }
+}
+
+/** The mapper of a server flavour; the plugin's own (`types`) is MariaDB ≥ 10.7's. */
+export function mysqlTypeMapper(flavour: MysqlFlavour = MARIADB_10_11): TypeMapper {
+  return { toCanonical, toNative: (type) => toNative(type, flavour) };
+}
+
+// ---- values -------------------------------------------------------------
+
+/** A driver value (text protocol, dateStrings, bigNumberStrings, jsonStrings) → the canonical value. */
+export function decodeValue(value: unknown, type: CanonicalType): unknown {
+  if (value === null || value === undefined) return null;
+  switch (type.kind) {
+    case 'int16':
+    case 'int32':
+    case 'float32':
+    case 'float64':
+      return typeof value === 'number' ? value : Number(value);
+    case 'int64':
+    case 'decimal':
+      return String(value);
+    case 'bool':
+      return Number(value) !== 0;
+    case 'text':
+      return Buffer.isBuffer(value) ? value.toString('utf8') : String(value);
+    case 'bytes':
+      return Buffer.isBuffer(value) ? value : Buffer.from(String(value), 'utf8');
+    case 'date':
+      return String(value);
+    case 'time':
+    case 'timestamp':
+      return trimFraction(String(value));
+    case 'timestamptz':
+      return trimFraction(String(value).replace(' ', 'T') + 'Z');
+    case 'json':
+      return typeof value === 'string' ? JSON.parse(value) : Buffer.isBuffer(value) ? JSON.parse(value.toString('utf8')) : value;
+    case 'uuid':
+      return String(value).toLowerCase();
+  }
+}
+
+const INTEGER = /^-?\d+$/;
+const DECIMAL = /^[+-]?(\d+\.?\d*|\.\d+)([eE][+-]?\d+)?$/;
+const PLAIN_DECIMAL = /^-?(\d+\.?\d*|\.\d+)$/;
+
+/** A numeric literal the escaper emits as is (no quotes): exact for BIGINT and DECIMAL. */
+const rawNumber = (text: string) => ({ toSqlString: () => text });
+
+/** A canonical value → a parameter for mysql2's escaping (never an object the escaper would expand). */
+export function encodeParam(value: unknown, type: CanonicalType, column: string): unknown {
+  if (value === null || value === undefined) return null;
+  switch (type.kind) {
+    case 'int16':
+    case 'int32':
+    case 'int64':
+    case 'decimal': {
+      const text = typeof value === 'bigint' ? value.toString() : String(value);
+      if (INTEGER.test(text) || (type.kind === 'decimal' && PLAIN_DECIMAL.test(text))) return rawNumber(text);
+      // An exponent literal would be a DOUBLE in SQL: quoted, the server converts the text to DECIMAL exactly.
+      if (type.kind === 'decimal' && DECIMAL.test(text)) return text;
+      throw badValue(column, type, value);
+    }
+    case 'float32':
+    case 'float64': {
+      const n = typeof value === 'number' ? value : Number(value);
+      if (!Number.isFinite(n)) throw badValue(column, type, value, 'MySQL has no NaN or Infinity');
+      return n;
+    }
+    case 'bool':
+      return value === true || value === 1 || value === '1' || value === 't' || value === 'true' ? 1 : 0;
+    case 'bytes':
+      if (Buffer.isBuffer(value)) return value;
+      if (value instanceof Uint8Array) return Buffer.from(value.buffer, value.byteOffset, value.byteLength);
+      return Buffer.from(String(value), 'utf8');
+    case 'timestamp':
+      return value instanceof Date ? value.toISOString().replace('T', ' ').replace('Z', '') : String(value).replace('T', ' ');
+    case 'timestamptz':
+      return toUtcLiteral(value, column, type);
+    case 'json':
+      return JSON.stringify(value);
+    case 'uuid':
+      return String(value).toLowerCase();
+    default:
+      return value instanceof Date ? value.toISOString().slice(0, 10) : String(value);
+  }
+}
+
+/** One field of a LOAD DATA file (tab-separated, backslash-escaped, `\N` for NULL); bytes as hex for UNHEX(). */
+export function encodeLoadField(value: unknown, type: CanonicalType, column: string): string {
+  if (value === null || value === undefined) return '\\N';
+  if (type.kind === 'bytes') return (encodeParam(value, type, column) as Buffer).toString('hex');
+  const param = encodeParam(value, type, column);
+  const text = typeof param === 'object' && param !== null ? (param as { toSqlString(): string }).toSqlString() : String(param);
+  return text.replace(/[\\\t\n\r\0]/g, (c) => LOAD_ESCAPES[c]!);
+}
+
+const LOAD_ESCAPES: Record<string, string> = { '\\': '\\\\', '\t': '\\t', '\n': '\\n', '\r': '\\r', '\0': '\\0' };
+
+/** `…Z` / `…+02:00` / Date → `YYYY-MM-DD HH:MM:SS[.ffffff]` in UTC (the session's time zone), microseconds kept. */
+export function toUtcLiteral(value: unknown, column: string, type: CanonicalType): string {
+  if (value instanceof Date) return value.toISOString().replace('T', ' ').replace('Z', '');
+  const text = String(value).trim();
+  const m = /^(\d{4}-\d{2}-\d{2})[T ](\d{2}:\d{2}:\d{2})(\.\d+)?\s*(Z|[+-]\d{2}(?::?\d{2})?)?$/i.exec(text);
+  if (!m) throw badValue(column, type, value);
+  const [, date, time, fraction = '', zone = 'Z'] = m;
+  if (zone.toUpperCase() === 'Z' || /^[+-]00:?0?0?$/.test(zone)) return `${date} ${time}${fraction}`;
+  const sign = zone.startsWith('-') ? -1 : 1;
+  const digits = zone.slice(1).replace(':', '');
+  const offsetMin = sign * (Number(digits.slice(0, 2)) * 60 + Number(digits.slice(2, 4) || '0'));
+  const utc = new Date(Date.parse(`${date}T${time}Z`) - offsetMin * 60_000).toISOString();
+  return `${utc.slice(0, 10)} ${utc.slice(11, 19)}${fraction}`;
+}
+
+function badValue(column: string, type: CanonicalType, value: unknown, why = ''): ConnectorError {
+  const shown = typeof value === 'string' ? value.slice(0, 40) : typeof value;
+  return new ConnectorError(
+    TestCode.DRIVER_ERROR,
+    `column ${column}: value ${JSON.stringify(shown)} is not a valid ${type.kind}${why ? ` (${why})` : ''}`,
+    false,
+  );
+}

@@ -1,0 +1,83 @@
+import { ConnectorError, TestCode, type ReadOptions, type RowBatch, type TableRef } from '@sluice/connector-sdk';
+import type { PoolClient } from 'pg';
+import type { PgContext } from './postgres-session';
+import { toParam } from './postgres-types';
+
+const DEFAULT_BATCH = 10_000;
+
+/**
+ * Keyset pagination: `WHERE (k1, k2) > ($1, $2) ORDER BY k1, k2 LIMIT n`.
+ * Each page takes a pooled connection and gives it back, so a consumer that
+ * stops iterating holds nothing; an abort cancels the page in flight.
+ */
+export async function* readTable(ctx: PgContext, table: TableRef, options: ReadOptions): AsyncGenerator<RowBatch> {
+  const { key, signal } = options;
+  if (!key?.length) {
+    throw new ConnectorError(TestCode.DRIVER_ERROR, `Reading ${table.schema}.${table.name} needs a key to order and resume by`, false);
+  }
+  if (options.after && options.after.length !== key.length) {
+    throw new ConnectorError(TestCode.DRIVER_ERROR, `Resume cursor has ${options.after.length} values for key (${key.join(', ')})`, false);
+  }
+  const batchSize = Math.max(1, options.batchSize ?? DEFAULT_BATCH);
+  const columns = options.columns?.length ? options.columns : await allColumns(ctx, table);
+  // Key columns not among the read's columns are selected after them, to carry `last`.
+  const selected = [...columns, ...key.filter((k) => !columns.includes(k))];
+  const keyAt = key.map((k) => selected.indexOf(k));
+  const q = (n: string) => ctx.quoteIdent(n);
+  const keyList = key.map(q).join(', ');
+  const head = `SELECT ${selected.map(q).join(', ')} FROM ${ctx.qualified(table)}`;
+
+  let after = options.after ?? null;
+  for (;;) {
+    // An aborted read throws (like fetch): stopping quietly would look like the end of the table.
+    signal?.throwIfAborted();
+    const where: string[] = [];
+    const params: unknown[] = [];
+    if (after) {
+      params.push(...after.map((v) => toParam(v)));
+      where.push(`(${keyList}) > (${after.map((_, i) => `$${i + 1}`).join(', ')})`);
+    }
+    if (options.since) {
+      params.push(toParam(options.since.value));
+      where.push(`${q(options.since.column)} > $${params.length}`);
+    }
+    const sql = `${head}${where.length ? ' WHERE ' + where.join(' AND ') : ''} ORDER BY ${keyList} LIMIT ${batchSize}`;
+    const rows = await ctx
+      .withClient((client) =>
+        cancellable(ctx, client, signal, () => client.query<unknown[]>({ text: sql, values: params, rowMode: 'array' }).then((r) => r.rows)),
+      )
+      .catch((err) => {
+        signal?.throwIfAborted(); // the cancelled statement's error is the abort
+        throw err;
+      });
+    if (!rows.length) return;
+    const last = rows[rows.length - 1]!;
+    const lastKey = keyAt.map((i) => last[i]);
+    yield { rows: selected.length === columns.length ? rows : rows.map((r) => r.slice(0, columns.length)), last: lastKey };
+    if (rows.length < batchSize) return;
+    after = lastKey;
+  }
+}
+
+async function allColumns(ctx: PgContext, table: TableRef): Promise<string[]> {
+  const { rows } = await ctx.withClient((c) =>
+    c.query<{ name: string }>(
+      `SELECT attname AS name FROM pg_attribute WHERE attrelid = $1::regclass AND attnum > 0 AND NOT attisdropped ORDER BY attnum`,
+      [ctx.qualified(table)],
+    ),
+  );
+  if (!rows.length) throw new ConnectorError(TestCode.DRIVER_ERROR, `Table ${table.schema}.${table.name} has no columns`, false);
+  return rows.map((r) => r.name);
+}
+
+/** Runs `query`; an abort meanwhile asks the server to cancel it. */
+async function cancellable<T>(ctx: PgContext, client: PoolClient, signal: AbortSignal | undefined, query: () => Promise<T>): Promise<T> {
+  if (!signal) return query();
+  const cancel = () => ctx.cancelQuery(client);
+  signal.addEventListener('abort', cancel, { once: true });
+  try {
+    return await query();
+  } finally {
+    signal.removeEventListener('abort', cancel);
+  }
+}

@@ -1,0 +1,216 @@
+import { Client, Pool, type ClientConfig, type PoolClient } from 'pg';
+import {
+  ConnectorError,
+  secretsOf,
+  TestCode,
+  type ConnectorSession,
+  type ForeignKeySchema,
+  type IndexSchema,
+  type IntrospectOptions,
+  type ReadOptions,
+  type RowBatch,
+  type SessionOptions,
+  type TableDefinition,
+  type TableRef,
+  type TableSchema,
+  type TableWriter,
+  type UniqueConstraint,
+  type WriterOptions,
+} from '@sluice/connector-sdk';
+import { sslMode, toClientConfig, type PostgresConfig } from './postgres-config';
+import { classifyPostgresError } from './postgres-errors';
+import { canonicalTypeParsers } from './postgres-types';
+import { introspectSchema } from './postgres-introspect';
+import { readTable } from './postgres-read';
+import { openPostgresWriter } from './postgres-write';
+import * as ddl from './postgres-ddl';
+
+/** What the read, write, introspect and DDL modules need from a session. */
+export interface PgContext {
+  readonly secrets: string[];
+  quoteIdent(name: string): string;
+  /** `"schema"."table"`. */
+  qualified(table: TableRef): string;
+  /** Maps any error once to a ConnectorError (secrets removed). */
+  fail(err: unknown): ConnectorError;
+  /** One pooled connection for `fn`, released (or discarded when broken) afterwards. */
+  withClient<T>(fn: (client: PoolClient) => Promise<T>): Promise<T>;
+  /** `fn` inside BEGIN … COMMIT on one connection; ROLLBACK on any error. */
+  transaction<T>(fn: (client: PoolClient) => Promise<T>): Promise<T>;
+  /** Asks the server to cancel the statement running on `client` (from a separate connection). */
+  cancelQuery(client: PoolClient): void;
+}
+
+// Canonical text of dates and times, exact float output, hex bytea: set once per new connection.
+const SESSION_SETTINGS = "SET TimeZone = 'UTC'; SET DateStyle = 'ISO'; SET bytea_output = 'hex'; SET extra_float_digits = 1";
+const MAX_IDENTIFIER_BYTES = 63;
+
+export class PostgresSession implements ConnectorSession, PgContext {
+  private closed = false;
+
+  private constructor(
+    private readonly pool: Pool,
+    private readonly clientConfig: ClientConfig,
+    readonly secrets: string[],
+  ) {}
+
+  static async open(config: PostgresConfig, options: SessionOptions = {}): Promise<PostgresSession> {
+    const secrets = secretsOf(config);
+    try {
+      return await PostgresSession.connect(config, options, secrets);
+    } catch (err) {
+      // libpq's `prefer`: TLS first, plain when the server has none.
+      if (sslMode(config) === 'prefer' && /does not support SSL/i.test(String((err as Error)?.message))) {
+        return PostgresSession.connect(config, options, secrets, false);
+      }
+      throw err instanceof ConnectorError ? err : classifyPostgresError(err, secrets);
+    }
+  }
+
+  private static async connect(config: PostgresConfig, options: SessionOptions, secrets: string[], withSsl?: boolean) {
+    // The connect timeout bounds connecting only: loads and scans run as long as they need.
+    const clientConfig: ClientConfig = { ...toClientConfig(config, withSsl), query_timeout: undefined };
+    const pool = new Pool({
+      ...clientConfig,
+      // pg-pool reads connectionTimeoutMillis also as the limit of waiting for a busy pool's free
+      // connection: a long COPY on every connection must not fail the next caller. Only connecting is bounded.
+      connectionTimeoutMillis: 0,
+      Client: class extends Client {
+        constructor(options?: ClientConfig) {
+          const own: ClientConfig = { ...options, connectionTimeoutMillis: clientConfig.connectionTimeoutMillis };
+          // pg-pool keeps the password non-enumerable (out of logs); the spread above drops it.
+          Object.defineProperty(own, 'password', { enumerable: false, value: clientConfig.password });
+          super(own);
+        }
+      },
+      types: canonicalTypeParsers,
+      max: Math.max(1, options.maxConnections ?? 4),
+      onConnect: async (client) => {
+        await client.query(SESSION_SETTINGS);
+      },
+    });
+    pool.on('error', () => undefined); // an idle connection dropped by the server is discarded by the pool
+    try {
+      (await pool.connect()).release(); // fail now, with the real cause, not at the first query
+      return new PostgresSession(pool, clientConfig, secrets);
+    } catch (err) {
+      await pool.end().catch(() => undefined);
+      throw classifyPostgresError(err, secrets);
+    }
+  }
+
+  quoteIdent(name: string): string {
+    if (Buffer.byteLength(name, 'utf8') > MAX_IDENTIFIER_BYTES) {
+      // PostgreSQL would silently truncate it and address another object.
+      throw new ConnectorError(TestCode.DRIVER_ERROR, `Identifier longer than ${MAX_IDENTIFIER_BYTES} bytes: ${name}`, false);
+    }
+    return '"' + name.replace(/"/g, '""') + '"';
+  }
+
+  qualified(table: TableRef): string {
+    return `${this.quoteIdent(table.schema)}.${this.quoteIdent(table.name)}`;
+  }
+
+  fail(err: unknown): ConnectorError {
+    return classifyPostgresError(err, this.secrets);
+  }
+
+  cancelQuery(client: PoolClient): void {
+    const pid = (client as unknown as { processID?: number }).processID;
+    if (!pid) return;
+    const killer = new Client(this.clientConfig);
+    killer.on('error', () => undefined);
+    void killer
+      .connect()
+      .then(() => killer.query('SELECT pg_cancel_backend($1)', [pid]))
+      .catch(() => undefined)
+      .finally(() => void killer.end().catch(() => undefined));
+  }
+
+  async withClient<T>(fn: (client: PoolClient) => Promise<T>): Promise<T> {
+    return this.use(fn, false);
+  }
+
+  async transaction<T>(fn: (client: PoolClient) => Promise<T>): Promise<T> {
+    return this.use(fn, true);
+  }
+
+  private async use<T>(fn: (client: PoolClient) => Promise<T>, transactional: boolean): Promise<T> {
+    if (this.closed) throw new ConnectorError(TestCode.DRIVER_ERROR, 'The PostgreSQL session is closed', false);
+    let client: PoolClient;
+    try {
+      client = await this.pool.connect();
+    } catch (err) {
+      throw this.fail(err);
+    }
+    let broken = false;
+    try {
+      if (!transactional) return await fn(client);
+      await client.query('BEGIN');
+      const result = await fn(client);
+      await client.query('COMMIT');
+      return result;
+    } catch (err) {
+      if (transactional) await client.query('ROLLBACK').catch(() => (broken = true));
+      throw this.fail(err);
+    } finally {
+      client.release(broken || undefined);
+    }
+  }
+
+  async serverVersion(): Promise<string> {
+    const { rows } = await this.withClient((c) => c.query<{ v: string }>(`SELECT current_setting('server_version') AS v`));
+    return rows[0]!.v;
+  }
+
+  async listDatabases(): Promise<string[]> {
+    const { rows } = await this.withClient((c) =>
+      c.query<{ n: string }>('SELECT datname AS n FROM pg_database WHERE datallowconn AND NOT datistemplate ORDER BY 1'),
+    );
+    return rows.map((r) => r.n);
+  }
+
+  async listSchemas(): Promise<string[]> {
+    const { rows } = await this.withClient((c) =>
+      c.query<{ n: string }>(
+        `SELECT nspname AS n FROM pg_namespace WHERE nspname !~ '^pg_' AND nspname <> 'information_schema' ORDER BY 1`,
+      ),
+    );
+    return rows.map((r) => r.n);
+  }
+
+  introspect(schema: string, options: IntrospectOptions = {}): Promise<TableSchema[]> {
+    return introspectSchema(this, schema, options);
+  }
+
+  read(table: TableRef, options: ReadOptions): AsyncIterable<RowBatch> {
+    return readTable(this, table, options);
+  }
+
+  openWriter(table: TableRef, options: WriterOptions): Promise<TableWriter> {
+    return openPostgresWriter(this, table, options);
+  }
+
+  // Capability operations are own properties (plain data on the object, like the declaration).
+  readonly truncate = (table: TableRef): Promise<void> => ddl.truncate(this, table);
+  readonly deleteRows = (table: TableRef, key: string[], keys: unknown[][]): Promise<number> =>
+    ddl.deleteRows(this, table, key, keys);
+  readonly createTable = (table: TableRef, definition: TableDefinition): Promise<void> => ddl.createTable(this, table, definition);
+  readonly dropTable = (table: TableRef): Promise<void> => ddl.dropTable(this, table);
+  readonly setTriggersEnabled = (table: TableRef, enabled: boolean): Promise<void> =>
+    ddl.setTriggersEnabled(this, table, enabled);
+  readonly dropForeignKeys = (table: TableRef): Promise<ForeignKeySchema[]> => ddl.dropForeignKeys(this, table);
+  readonly restoreForeignKeys = (table: TableRef, foreignKeys: ForeignKeySchema[]): Promise<void> =>
+    ddl.restoreForeignKeys(this, table, foreignKeys);
+  readonly dropIndexes = (table: TableRef): Promise<IndexSchema[]> => ddl.dropIndexes(this, table);
+  readonly restoreIndexes = (table: TableRef, indexes: IndexSchema[]): Promise<void> => ddl.restoreIndexes(this, table, indexes);
+  readonly dropUniqueConstraints = (table: TableRef): Promise<UniqueConstraint[]> => ddl.dropUniqueConstraints(this, table);
+  readonly restoreUniqueConstraints = (table: TableRef, constraints: UniqueConstraint[]): Promise<void> =>
+    ddl.restoreUniqueConstraints(this, table, constraints);
+
+  async close(): Promise<void> {
+    if (this.closed) return;
+    this.closed = true;
+    await this.pool.end().catch(() => undefined);
+  }
+}

@@ -1,0 +1,425 @@
+import { randomBytes } from 'node:crypto';
+import { ConnectorRegistry, type ConnectorPlugin, type ConnectorSession, type RowBatch, type TableDefinition } from '@sluice/connector-sdk';
+import postgres from '@sluice/connector-postgres';
+import type { AdminConnection } from '@sluice/connector-sdk/dist/testkit/fixture';
+import { fixture } from './fixture';
+
+// The PostgreSQL session against the real server of `npm test`: each test has its own schema.
+const registry = new ConnectorRegistry().register(postgres as ConnectorPlugin);
+const config = () => registry.resolve({ url: process.env.SLUICE_PG_URL! }).config;
+
+let admin: AdminConnection;
+let session: ConnectorSession;
+const schemas: string[] = [];
+
+beforeAll(async () => {
+  admin = await fixture.admin();
+  session = await postgres.open(config());
+});
+afterAll(async () => {
+  for (const s of schemas) await admin.dropSchema(s);
+  await session.close();
+  await admin.close();
+});
+
+async function newSchema(name = `sluice_t_${randomBytes(4).toString('hex')}`): Promise<string> {
+  await admin.createSchema(name);
+  schemas.push(name);
+  return name;
+}
+
+async function readAll(it: AsyncIterable<RowBatch>): Promise<{ rows: unknown[][]; batches: RowBatch[] }> {
+  const batches: RowBatch[] = [];
+  for await (const b of it) batches.push(b);
+  return { rows: batches.flatMap((b) => b.rows), batches };
+}
+
+const ALL_TYPES: TableDefinition = {
+  columns: [
+    { name: 'id', type: { kind: 'int32' }, nullable: false },
+    { name: 'i16', type: { kind: 'int16' }, nullable: true },
+    { name: 'i32', type: { kind: 'int32' }, nullable: true },
+    { name: 'i64', type: { kind: 'int64' }, nullable: true },
+    { name: 'dec', type: { kind: 'decimal', precision: 38, scale: 10 }, nullable: true },
+    { name: 'decu', type: { kind: 'decimal' }, nullable: true },
+    { name: 'f32', type: { kind: 'float32' }, nullable: true },
+    { name: 'f64', type: { kind: 'float64' }, nullable: true },
+    { name: 'b', type: { kind: 'bool' }, nullable: true },
+    { name: 't', type: { kind: 'text' }, nullable: true },
+    { name: 't10', type: { kind: 'text', maxLength: 10 }, nullable: true },
+    { name: 'by', type: { kind: 'bytes' }, nullable: true },
+    { name: 'd', type: { kind: 'date' }, nullable: true },
+    { name: 'tm', type: { kind: 'time' }, nullable: true },
+    { name: 'ts', type: { kind: 'timestamp' }, nullable: true },
+    { name: 'tstz', type: { kind: 'timestamptz' }, nullable: true },
+    { name: 'j', type: { kind: 'json' }, nullable: true },
+    { name: 'u', type: { kind: 'uuid' }, nullable: true },
+  ],
+  primaryKey: ['id'],
+};
+const COLS = ALL_TYPES.columns.map((c) => c.name);
+const ROWS: unknown[][] = [
+  [1, -32768, -2147483648, '-9223372036854775808', '-1234567890123456789012345678.0123456789', '-0.000000000000000000001',
+    -16777216, -1.7976931348623157e308, false, '', '', Buffer.alloc(0), '0001-01-01', '00:00:00',
+    '0001-01-01 00:00:00', '0001-01-01T00:00:00Z', { a: [1, 'x', null], b: { c: true } }, '00000000-0000-0000-0000-000000000000'],
+  [2, 32767, 2147483647, '9223372036854775807', '1234567890123456789012345678.0123456789', '123456789012345678901234567890.5',
+    Math.fround(3.14), 1.7976931348623157e308, true, 'tab\there\nnew\\line\r"quote\' 😀 é 中文', '😀😀😀😀😀😀😀😀😀😀',
+    Buffer.from([0, 1, 0x5c, 0x0a, 0x09, 0xff, 0]), '9999-12-31', '23:59:59.999999', '9999-12-31 23:59:59.999999',
+    '2024-02-29T12:34:56.5Z', [1, 2.5, 'three', '\\N'], 'a0eebc99-9c0b-4ef8-bb6d-6bb9bd380a11'],
+  [3, 0, 0, '9007199254740993', '0.0000000000', '0', Number.NaN, Number.POSITIVE_INFINITY, null, '\\N', null, null, null,
+    '10:00:05.5', '2000-01-01 00:00:00.000001', '1970-01-01T00:00:00.123Z', 'just a string', null],
+  [4, null, null, null, null, null, null, Number.NEGATIVE_INFINITY, null, null, null, null, null, null, null, null, null, null],
+  [5, 1, 1, '1', '1.5000000000', '-12.3400', 1.5, 0.1, true, 'x', 'y', Buffer.from('hello'), '2024-01-02', '01:02:03',
+    '2024-01-02 03:04:05', '2024-01-02T03:04:05Z', 42, '6ba7b810-9dad-11d1-80b4-00c04fd430c8'],
+];
+
+describe.each([
+  ['bulk COPY', true],
+  ['multi-row INSERT', false],
+])('round trip of every canonical type (%s)', (_label, highPerformance) => {
+  test('writes and reads back exactly', async () => {
+    const schema = await newSchema();
+    const table = { schema, name: 'all_types' };
+    await session.createTable!(table, ALL_TYPES);
+    const writer = await session.openWriter(table, { columns: COLS, mode: 'append', highPerformance });
+    expect(await writer.write(ROWS)).toBe(ROWS.length);
+    await writer.close();
+    const { rows } = await readAll(session.read(table, { key: ['id'] }));
+    expect(rows).toEqual(ROWS);
+    const [introspected] = await session.introspect(schema);
+    expect(introspected!.columns.map((c) => c.type)).toEqual(ALL_TYPES.columns.map((c) => c.type));
+  });
+});
+
+test('introspects the known schema with a constant number of catalog queries', async () => {
+  const schema = await newSchema();
+  for (const sql of fixture.knownSchemaDdl(schema)) await admin.exec(sql);
+  const tables = await session.introspect(schema);
+  expect(tables.map((t) => t.name)).toEqual(['customers', 'order_lines', 'orders']);
+  const [customers, lines, orders] = tables;
+  expect(customers).toMatchObject({
+    kind: 'table',
+    primaryKey: ['id'],
+    uniqueConstraints: [{ name: 'customers_email_key', columns: ['email'] }],
+    foreignKeys: [],
+    rowEstimate: null,
+  });
+  expect(customers!.columns).toEqual([
+    { name: 'id', nativeType: 'bigint', type: { kind: 'int64' }, nullable: false, identity: true, default: null },
+    { name: 'email', nativeType: 'character varying(200)', type: { kind: 'text', maxLength: 200 }, nullable: false, identity: false, default: null },
+    { name: 'name', nativeType: 'character varying(100)', type: { kind: 'text', maxLength: 100 }, nullable: true, identity: false, default: null },
+    { name: 'created_at', nativeType: 'timestamp with time zone', type: { kind: 'timestamptz' }, nullable: false, identity: false, default: null },
+  ]);
+  expect(orders!.columns.map((c) => c.type)).toEqual([{ kind: 'int64' }, { kind: 'int64' }, { kind: 'decimal', precision: 12, scale: 2 }, { kind: 'text' }]);
+  expect(orders!.foreignKeys).toEqual([
+    { name: 'orders_customer_fk', columns: ['customer_id'], referencedSchema: schema, referencedTable: 'customers', referencedColumns: ['id'], onDelete: 'CASCADE', onUpdate: 'NO ACTION' },
+  ]);
+  expect(orders!.indexes.map((i) => [i.name, i.columns, i.unique])).toEqual([['orders_customer_idx', ['customer_id'], false], ['orders_pkey', ['id'], true]]);
+  expect(orders!.indexes[0]!.definition).toMatch(/^CREATE INDEX orders_customer_idx ON .*orders USING btree \(customer_id\)$/);
+  expect(lines).toMatchObject({ primaryKey: ['order_id', 'line_no'], foreignKeys: [{ name: 'order_lines_order_fk', onDelete: 'NO ACTION' }] });
+  expect(lines!.columns.map((c) => c.type.kind)).toEqual(['int64', 'int32', 'text', 'int16']);
+
+  const withViews = await session.introspect(schema, { includeViews: true });
+  const view = withViews.find((t) => t.name === 'customer_emails');
+  expect(view).toMatchObject({ kind: 'view', primaryKey: null, columns: [{ name: 'id' }, { name: 'email' }] });
+  expect((await session.introspect(schema, { tables: ['orders'] })).map((t) => t.name)).toEqual(['orders']);
+  await admin.exec(`INSERT INTO "${schema}".customers (email, created_at) VALUES ('a', now()), ('b', now())`);
+  await admin.exec(`ANALYZE "${schema}".customers`);
+  expect((await session.introspect(schema, { tables: ['customers'] }))[0]!.rowEstimate).toBe(2);
+  expect(await session.listSchemas()).toContain(schema);
+  expect(await session.listSchemas()).not.toContain('pg_catalog');
+  expect(await session.listDatabases()).toContain('sluice_test');
+  expect(await session.serverVersion()).toMatch(/^\d+/);
+});
+
+test('2,000 tables introspect in one round of catalog queries', async () => {
+  const schema = await newSchema();
+  await admin.exec(`DO $$ BEGIN FOR i IN 1..2000 LOOP
+    EXECUTE format('CREATE TABLE %I.%I (id int PRIMARY KEY, v text)', '${schema}', 't' || i); END LOOP; END $$`);
+  const started = performance.now();
+  const tables = await session.introspect(schema);
+  expect(tables).toHaveLength(2000);
+  expect(performance.now() - started).toBeLessThan(5_000);
+});
+
+describe('reads', () => {
+  let schema: string;
+  const table = () => ({ schema, name: 'items' });
+  beforeAll(async () => {
+    schema = await newSchema();
+    await admin.exec(`CREATE TABLE "${schema}".items (a int NOT NULL, b text NOT NULL, v int8, PRIMARY KEY (a, b))`);
+    await admin.exec(`INSERT INTO "${schema}".items SELECT i / 10, 'k' || (i % 10), i FROM generate_series(0, 999) i`);
+  });
+
+  test('batches in key order resume from `last` with no row lost or repeated', async () => {
+    const first: RowBatch[] = [];
+    for await (const b of session.read(table(), { key: ['a', 'b'], columns: ['v'], batchSize: 70 })) {
+      first.push(b);
+      if (first.length === 3) break; // the consumer stops: the connection goes back to the pool
+    }
+    expect(first[2]!.last).toEqual([20, 'k9']);
+    const rest = await readAll(session.read(table(), { key: ['a', 'b'], columns: ['v'], batchSize: 70, after: first[2]!.last }));
+    const all = [...first.flatMap((b) => b.rows), ...rest.rows].map((r) => Number(r[0]));
+    const expected = Array.from({ length: 1000 }, (_, i) => i).sort((x, y) => Math.floor(x / 10) - Math.floor(y / 10) || (x % 10) - (y % 10));
+    expect(all).toEqual(expected);
+    expect(rest.batches.every((b) => b.rows.length <= 70)).toBe(true);
+  });
+
+  test('`since` filters, columns select and order', async () => {
+    const { rows } = await readAll(session.read(table(), { key: ['a', 'b'], columns: ['v', 'a'], since: { column: 'v', value: '995' } }));
+    expect(rows).toEqual([['996', 99], ['997', 99], ['998', 99], ['999', 99]]);
+  });
+
+  test('an aborted read throws the abort between batches and cancels a statement in flight', async () => {
+    const controller = new AbortController();
+    const seen: RowBatch[] = [];
+    await expect(async () => {
+      for await (const b of session.read(table(), { key: ['a', 'b'], batchSize: 100, signal: controller.signal })) {
+        seen.push(b);
+        controller.abort();
+      }
+    }).rejects.toThrow(/abort/i);
+    expect(seen).toHaveLength(1);
+
+    await admin.exec(`CREATE VIEW "${schema}".slow AS SELECT i AS id, pg_sleep(0.01)::text AS s FROM generate_series(1, 1000) i`);
+    const inFlight = new AbortController();
+    setTimeout(() => inFlight.abort(), 300);
+    const started = performance.now();
+    await expect(readAll(session.read({ schema, name: 'slow' }, { key: ['id'], signal: inFlight.signal }))).rejects.toThrow(/abort/i);
+    expect(performance.now() - started).toBeLessThan(3_000);
+  });
+
+  test('a caller waits for a busy connection longer than the connect timeout', async () => {
+    const s = await postgres.open({ ...config(), connect_timeout_ms: 500 }, { maxConnections: 1 });
+    try {
+      await admin.exec(`CREATE OR REPLACE VIEW "${schema}".slower AS SELECT i AS id, pg_sleep(0.01)::text AS s FROM generate_series(1, 100) i`);
+      const slow = readAll(s.read({ schema, name: 'slower' }, { key: ['id'], columns: ['id', 's'] }));
+      const started = performance.now();
+      expect(await s.listSchemas()).toContain(schema);
+      expect(performance.now() - started).toBeGreaterThan(500);
+      expect((await slow).rows).toHaveLength(100);
+    } finally {
+      await s.close();
+    }
+  });
+});
+
+describe('upserts and identity', () => {
+  test.each([true, false])('upsert twice leaves one copy, last occurrence wins (highPerformance %s)', async (highPerformance) => {
+    const schema = await newSchema();
+    for (const sql of fixture.knownSchemaDdl(schema)) await admin.exec(sql);
+    const table = { schema, name: 'customers' };
+    const columns = ['email', 'name', 'created_at'];
+    const rows = [
+      ['a@x', 'A', '2024-01-01T00:00:00Z'],
+      ['b@x', 'B', '2024-01-01T00:00:00Z'],
+      ['a@x', 'A2', '2024-01-02T00:00:00Z'],
+    ];
+    const writer = await session.openWriter(table, { columns, mode: 'upsert', key: ['email'], highPerformance });
+    expect(await writer.write(rows)).toBe(2);
+    expect(await writer.write(rows)).toBe(2);
+    await writer.close();
+    const { rows: out } = await readAll(session.read(table, { key: ['email'], columns }));
+    expect(out).toEqual([['a@x', 'A2', '2024-01-02T00:00:00Z'], ['b@x', 'B', '2024-01-01T00:00:00Z']]);
+  });
+
+  test('upsert without a key is refused by name', async () => {
+    const schema = await newSchema();
+    for (const sql of fixture.knownSchemaDdl(schema)) await admin.exec(sql);
+    await expect(session.openWriter({ schema, name: 'orders' }, { columns: ['id'], mode: 'upsert' })).rejects.toMatchObject({
+      name: 'ConnectorError', retryable: false, message: expect.stringContaining('needs a key'),
+    });
+  });
+
+  test.each([true, false])('identity columns: refused without identityInsert, generator moved past with it (HP %s)', async (highPerformance) => {
+    const schema = await newSchema();
+    await admin.exec(`CREATE TABLE "${schema}".a (id int GENERATED ALWAYS AS IDENTITY PRIMARY KEY, v text)`);
+    await admin.exec(`CREATE TABLE "${schema}".s (id serial PRIMARY KEY, v text)`);
+    for (const name of ['a', 's']) {
+      const table = { schema, name };
+      await expect(session.openWriter(table, { columns: ['id', 'v'], mode: 'append', highPerformance })).rejects.toThrow(/identityInsert/);
+      const writer = await session.openWriter(table, { columns: ['id', 'v'], mode: 'append', highPerformance, identityInsert: true });
+      await writer.write([[100, 'x'], [7, 'y']]);
+      await writer.close();
+      const upsert = await session.openWriter(table, { columns: ['id', 'v'], mode: 'upsert', key: ['id'], highPerformance, identityInsert: true });
+      await upsert.write([[7, 'y2']]);
+      await upsert.close();
+      await admin.exec(`INSERT INTO "${schema}".${name} (v) VALUES ('z')`);
+      const rows = await admin.query(`SELECT id, v FROM "${schema}".${name} ORDER BY id`);
+      expect(rows).toEqual([{ id: 7, v: 'y2' }, { id: 100, v: 'x' }, { id: 101, v: 'z' }]);
+    }
+  });
+
+  test('a failing batch writes nothing (COPY aborted by an unencodable value, and by the server)', async () => {
+    const schema = await newSchema();
+    await admin.exec(`CREATE TABLE "${schema}".t (id int PRIMARY KEY, j jsonb)`);
+    const table = { schema, name: 't' };
+    const writer = await session.openWriter(table, { columns: ['id', 'j'], mode: 'append', highPerformance: true });
+    const circular: Record<string, unknown> = {};
+    circular.self = circular;
+    await expect(writer.write([[1, {}], [2, circular]])).rejects.toThrow(/circular/i);
+    await expect(writer.write([[1, {}], [1, {}]])).rejects.toMatchObject({ name: 'ConnectorError', message: expect.stringMatching(/duplicate key/) });
+    expect(await writer.write([[3, { ok: true }]])).toBe(1);
+    expect(await admin.query(`SELECT id FROM "${schema}".t`)).toEqual([{ id: 3 }]);
+  });
+
+  test('many rows through both paths stay within parameter limits', async () => {
+    const schema = await newSchema();
+    await admin.exec(`CREATE TABLE "${schema}".t (id int PRIMARY KEY, a text, b text, c text, d text)`);
+    const rows = Array.from({ length: 40_000 }, (_, i) => [i, `a${i}`, 'b', null, 'd\t']);
+    for (const highPerformance of [true, false]) {
+      const writer = await session.openWriter({ schema, name: 't' }, { columns: ['id', 'a', 'b', 'c', 'd'], mode: 'upsert', key: ['id'], highPerformance });
+      expect(await writer.write(rows)).toBe(40_000);
+      await writer.close();
+    }
+    expect(await admin.query(`SELECT count(*)::int AS n, count(DISTINCT d)::int AS d FROM "${schema}".t`)).toEqual([{ n: 40_000, d: 1 }]);
+  });
+});
+
+describe('capabilities', () => {
+  test('truncate, and its foreign key error surfaces clearly', async () => {
+    const schema = await newSchema();
+    for (const sql of fixture.knownSchemaDdl(schema)) await admin.exec(sql);
+    await admin.exec(`INSERT INTO "${schema}".customers (email, created_at) VALUES ('a', now())`);
+    await expect(session.truncate!({ schema, name: 'customers' })).rejects.toMatchObject({
+      retryable: false, message: expect.stringMatching(/foreign key.*FOREIGN_KEY_MANAGEMENT/s),
+    });
+    await session.truncate!({ schema, name: 'order_lines' });
+    const fks = await session.dropForeignKeys!({ schema, name: 'orders' });
+    const fks2 = await session.dropForeignKeys!({ schema, name: 'order_lines' });
+    await session.truncate!({ schema, name: 'customers' });
+    expect(await admin.query(`SELECT * FROM "${schema}".customers`)).toEqual([]);
+    await session.restoreForeignKeys!({ schema, name: 'orders' }, fks);
+    await session.restoreForeignKeys!({ schema, name: 'order_lines' }, fks2);
+    const orders = (await session.introspect(schema, { tables: ['orders'] }))[0]!;
+    expect(orders.foreignKeys).toEqual(fks);
+    expect(fks).toEqual([expect.objectContaining({ name: 'orders_customer_fk', onDelete: 'CASCADE' })]);
+  });
+
+  test('deleteRows by composite key', async () => {
+    const schema = await newSchema();
+    for (const sql of fixture.knownSchemaDdl(schema)) await admin.exec(sql);
+    await admin.exec(`INSERT INTO "${schema}".customers (id, email, created_at) VALUES (1, 'a', now())`);
+    await admin.exec(`INSERT INTO "${schema}".orders VALUES (1, 1, 1.5, null)`);
+    await admin.exec(`INSERT INTO "${schema}".order_lines SELECT 1, i, 'x', 1 FROM generate_series(1, 30000) i`);
+    const keys = Array.from({ length: 25_000 }, (_, i) => ['1', i + 1]);
+    expect(await session.deleteRows!({ schema, name: 'order_lines' }, ['order_id', 'line_no'], [...keys, ['2', 1]])).toBe(25_000);
+    expect(await admin.query(`SELECT count(*)::int AS n FROM "${schema}".order_lines`)).toEqual([{ n: 5000 }]);
+  });
+
+  test('indexes and unique constraints drop and restore; triggers toggle', async () => {
+    const schema = await newSchema();
+    for (const sql of fixture.knownSchemaDdl(schema)) await admin.exec(sql);
+    await admin.exec(`CREATE INDEX "lower email" ON "${schema}".customers (lower(email), name DESC)`);
+    const before = (await session.introspect(schema)).map((t) => t.indexes);
+    const customers = { schema, name: 'customers' };
+    const dropped = await session.dropIndexes!(customers);
+    expect(dropped.map((i) => [i.name, i.columns])).toEqual([['lower email', ['lower(email::text)', 'name']]]);
+    expect(await session.dropIndexes!({ schema, name: 'orders' })).toMatchObject([{ name: 'orders_customer_idx', unique: false }]);
+    const uniques = await session.dropUniqueConstraints!(customers);
+    expect(uniques).toEqual([{ name: 'customers_email_key', columns: ['email'] }]);
+    expect((await session.introspect(schema, { tables: ['customers'] }))[0]!.indexes.map((i) => i.name)).toEqual(['customers_pkey']);
+    await session.restoreUniqueConstraints!(customers, uniques);
+    await session.restoreIndexes!(customers, dropped);
+    await session.restoreIndexes!({ schema, name: 'orders' }, [{ name: 'orders_customer_idx', columns: ['customer_id'], unique: false }]);
+    expect((await session.introspect(schema)).map((t) => t.indexes)).toEqual(before);
+
+    await admin.exec(`CREATE TABLE "${schema}".audit (n int)`);
+    for (const sql of fixture.triggerDdl(schema, 'customers')) await admin.exec(sql);
+    const writer = await session.openWriter(customers, { columns: ['email', 'created_at'], mode: 'append' });
+    await session.setTriggersEnabled!(customers, false);
+    await writer.write([['t1', '2024-01-01T00:00:00Z']]);
+    await session.setTriggersEnabled!(customers, true);
+    await writer.write([['t2', '2024-01-01T00:00:00Z']]);
+    expect(await admin.query(`SELECT count(*)::int AS n FROM "${schema}".audit`)).toEqual([{ n: 1 }]);
+  });
+
+  test('createTable with identity and unique constraints, dropTable', async () => {
+    const schema = await newSchema();
+    const table = { schema, name: 'made' };
+    await session.createTable!(table, {
+      columns: [
+        { name: 'id', type: { kind: 'int64' }, nullable: false, identity: true },
+        { name: 'code', type: { kind: 'text', maxLength: 20 }, nullable: false },
+      ],
+      primaryKey: ['id'],
+      uniqueConstraints: [{ name: 'made_code_key', columns: ['code'] }],
+    });
+    const [made] = await session.introspect(schema);
+    expect(made).toMatchObject({
+      primaryKey: ['id'],
+      uniqueConstraints: [{ name: 'made_code_key', columns: ['code'] }],
+      columns: [{ name: 'id', identity: true, nativeType: 'bigint' }, { name: 'code', nativeType: 'character varying(20)' }],
+    });
+    await session.dropTable!(table);
+    expect(await session.introspect(schema)).toEqual([]);
+  });
+});
+
+test('adversarial identifiers as schema, table and column names', async () => {
+  const names = ['x"; DROP TABLE t; --', 'Mixed Case', 'select', 'semi;colon', 'back`tick', "quo'te", 'ünï😀'];
+  const schema = await newSchema(`s ${names[0]} ${randomBytes(3).toString('hex')}`);
+  for (const name of names) {
+    const table = { schema, name };
+    const cols = names.map((n) => ({ name: n, type: { kind: 'text' as const }, nullable: false }));
+    await session.createTable!(table, { columns: cols, primaryKey: [name], uniqueConstraints: [{ name: `${name} u`, columns: [names[1]!] }] });
+    const writer = await session.openWriter(table, { columns: names, mode: 'upsert', key: [name], highPerformance: name.length % 2 === 0 });
+    await writer.write([names.map((n) => `${n}-1`), names.map((n) => `${n}-2`)]);
+    await writer.close();
+    const { rows } = await readAll(session.read(table, { key: [name], columns: [name], batchSize: 1 }));
+    expect(rows).toEqual([[`${name}-1`], [`${name}-2`]]);
+    expect(await session.deleteRows!(table, [name], [[`${name}-1`]])).toBe(1);
+    const uniques = await session.dropUniqueConstraints!(table);
+    await session.restoreUniqueConstraints!(table, uniques);
+    await session.truncate!(table);
+  }
+  const tables = await session.introspect(schema);
+  expect(tables.map((t) => t.name).sort()).toEqual([...names].sort());
+  expect(tables[0]!.columns.map((c) => c.name)).toEqual(names);
+  expect(() => session.quoteIdent('x'.repeat(64))).toThrow(/63 bytes/);
+  expect(session.quoteIdent('a"b')).toBe('"a""b"');
+});
+
+test('sessions give back every connection on close', async () => {
+  const pids = async () =>
+    new Set((await admin.query(`SELECT pid FROM pg_stat_activity WHERE application_name = 'sluice:${process.pid}'`)).map((r) => r.pid as number));
+  const before = await pids();
+  const s = await postgres.open(config(), { maxConnections: 3 });
+  const schema = await newSchema();
+  await Promise.all([s.introspect(schema), s.listSchemas(), s.listDatabases(), s.serverVersion()]);
+  const ours = [...(await pids())].filter((p) => !before.has(p));
+  expect(ours.length).toBeGreaterThanOrEqual(1);
+  expect(ours.length).toBeLessThanOrEqual(3);
+  await s.close();
+  await s.close();
+  const left = async () => { const now = await pids(); return ours.filter((p) => now.has(p)); };
+  for (let i = 0; i < 50 && (await left()).length; i++) await new Promise((r) => setTimeout(r, 50));
+  expect(await left()).toEqual([]);
+  await expect(s.listSchemas()).rejects.toThrow(/closed/);
+});
+
+test('open fails with a classified, redacted error', async () => {
+  const bad = { ...config(), password: 'Wr0ng-Pa55word' };
+  await expect(postgres.open(bad)).rejects.toMatchObject({ code: 'AUTHENTICATION_FAILED', retryable: false });
+  await postgres.open(bad).catch((e: Error) => expect(e.message).not.toContain('Wr0ng-Pa55word'));
+});
+
+test('type mapper both ways', () => {
+  const t = postgres.types;
+  expect(t.toCanonical('character varying(40)')).toEqual({ kind: 'text', maxLength: 40 });
+  expect(t.toCanonical('numeric')).toEqual({ kind: 'decimal' });
+  expect(t.toCanonical('NUMERIC(10)')).toEqual({ kind: 'decimal', precision: 10, scale: 0 });
+  expect(t.toCanonical('timestamp(3) with time zone')).toEqual({ kind: 'timestamptz' });
+  expect(t.toCanonical('time without time zone')).toEqual({ kind: 'time' });
+  expect(t.toCanonical('time with time zone')).toEqual({ kind: 'text' });
+  expect(t.toCanonical('double precision')).toEqual({ kind: 'float64' });
+  expect(t.toCanonical('integer[]')).toEqual({ kind: 'text' });
+  expect(t.toCanonical('interval')).toEqual({ kind: 'text' });
+  expect(t.toCanonical('jsonb')).toEqual({ kind: 'json' });
+  expect(t.toNative({ kind: 'json' })).toBe('jsonb');
+  expect(t.toNative({ kind: 'text', maxLength: 5 })).toBe('varchar(5)');
+  expect(t.toNative({ kind: 'decimal', precision: 12, scale: 2 })).toBe('numeric(12,2)');
+  for (const kind of ['int16', 'int32', 'int64', 'float32', 'float64', 'bool', 'bytes', 'date', 'time', 'timestamp', 'timestamptz', 'uuid'] as const) {
+    expect(t.toCanonical(t.toNative({ kind }))).toEqual({ kind });
+  }
+});
