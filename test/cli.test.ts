@@ -87,3 +87,25 @@ test('`sluice dev --port N` serves Temporal with its UI and a worker until Ctrl-
   expect(await exited).toBe(0);
   expect(await isListening('127.0.0.1', port)).toBe(false);
 });
+
+test('`sluice connectors --json` lists the installed connectors with functionalities and Syntho property specs', async () => {
+  const { functionalitiesOf } = await import('@sluice/connector-sdk');
+  const postgres = (await import('@sluice/connector-postgres')).default;
+  const mysql = (await import('@sluice/connector-mysql')).default;
+  const result = await runSluice(['connectors', '--json'], cliEnv);
+  expect(result.code).toBe(0);
+  const out = JSON.parse(result.stdout);
+  const byType = Object.fromEntries(out.connectors.map((c: { type: string }) => [c.type, c]));
+  expect(Object.keys(byType).sort()).toEqual(['mysql', 'postgresql']);
+  expect(byType.postgresql.functionalities).toEqual(functionalitiesOf(postgres.capabilities));
+  expect(byType.mysql.functionalities).toEqual(functionalitiesOf(mysql.capabilities));
+  expect(byType.postgresql.functionalities.map((f: { name: string; applicability: string }) => [f.name, f.applicability])).toEqual([
+    ['HIGH_PERFORMANCE_WRITING', 'FULL'],
+    ['IDEMPOTENT_WRITING', 'PARTIAL'],
+  ]);
+  expect(byType.mysql.lacking.TRIGGER_MANAGEMENT).toMatch(/cannot disable a trigger/);
+  expect(out.supported_types.connectors.PostgreSQLConnector.port).toEqual({ type: 'integer', default: 5432, values: null });
+  expect(out.supported_types.connectors.MySQLMariaDBConnector.port.default).toBe(3306);
+  expect(out.supported_types.connectors.MySQLMariaDBConnector).not.toHaveProperty('schema_name');
+  expect(out.supported_types.hooks.SSL.ssl_mode.values).toContain('verify-full');
+});

@@ -1,5 +1,5 @@
 import type { ApplicationMessage, TestConnectionInput } from './job-model';
-import type { ChunkResult, PreparedTable, SyncInput, SyncPlan, SyncTableInput } from './sync-model';
+import type { ChunkResult, FinalizeResult, PreparedTable, SyncInput, SyncPlan, SyncTableInput } from './sync-model';
 
 /**
  * What workflows call and `@sluice/activities` implements. Declared here so
@@ -23,5 +23,5 @@ export interface SluiceActivities {
    */
   copyChunk(input: SyncTableInput & { target: PreparedTable['target'] }): Promise<ChunkResult>;
   /** Completed: swap staging into place, restore what was disabled. Abandoned: restore and drop staging. */
-  finalizeTable(input: SyncTableInput & { prepared: PreparedTable; outcome: 'completed' | 'abandoned' }): Promise<void>;
+  finalizeTable(input: SyncTableInput & { prepared: PreparedTable; outcome: 'completed' | 'abandoned' }): Promise<FinalizeResult>;
 }

@@ -95,9 +95,18 @@ export interface TableCounters {
   rowsWritten: number;
 }
 
-/** One bounded stretch of copying, as the copy activity reports it. */
+/**
+ * One bounded stretch of copying, as the copy activity reports it:
+ * `rowsRead` by this chunk; `rowsWritten` committed by the whole run so far
+ * (read from the checkpoint the destination holds, so exact after retries).
+ */
 export interface ChunkResult extends TableCounters {
   done: boolean;
+}
+
+/** What finalizing reports: the rows this run committed, from the destination's checkpoint. */
+export interface FinalizeResult {
+  rowsWritten: number;
 }
 
 export type TableState = 'WAITING' | 'RUNNING' | 'COMPLETED' | 'CANCELED' | 'ERROR';

@@ -48,21 +48,22 @@ export async function syncTableWorkflow(input: SyncTableInput): Promise<TablePro
     for (;;) {
       const chunk = await copyChunk({ ...input, target: prepared.target });
       counters.rowsRead += chunk.rowsRead;
-      counters.rowsWritten += chunk.rowsWritten;
+      counters.rowsWritten = chunk.rowsWritten;
       await report(progress('RUNNING'));
       if (chunk.done) break;
       if (workflowInfo().continueAsNewSuggested) {
         await continueAsNew<typeof syncTableWorkflow>({ ...input, carried: { ...counters, prepared } });
       }
     }
-    await finalizeTable({ ...input, prepared, outcome: 'completed' });
+    counters.rowsWritten = (await finalizeTable({ ...input, prepared, outcome: 'completed' })).rowsWritten;
     const done = progress('COMPLETED');
     await report(done);
     return done;
   } catch (err) {
     if (err instanceof ContinueAsNew) throw err;
     await CancellationScope.nonCancellable(async () => {
-      if (prepared) await finalizeTable({ ...input, prepared, outcome: 'abandoned' });
+      // The rows committed before the failure or cancel, as the destination's checkpoint counts them.
+      if (prepared) counters.rowsWritten = (await finalizeTable({ ...input, prepared, outcome: 'abandoned' })).rowsWritten;
       await report(progress(isCancellation(err) ? 'CANCELED' : 'ERROR', errorMessage(err)));
     });
     throw err;

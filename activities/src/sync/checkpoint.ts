@@ -7,6 +7,7 @@ import type { SyncTableInput } from '@sluice/workflows';
  * - `after`: the key of the last committed row of this run (resume point);
  * - `floor`: incremental runs copy rows whose cursor column is above it;
  * - `max`: the highest cursor value committed in this run (the next run's floor);
+ * - `rows`: rows committed in this run (exact: it commits with them);
  * - `done`: this run finished the table.
  */
 export interface SyncState {
@@ -14,6 +15,7 @@ export interface SyncState {
   after: unknown[] | null;
   floor: unknown;
   max: unknown;
+  rows: number;
   done: boolean;
 }
 
@@ -32,7 +34,7 @@ export function stateForRun(stored: string | null, input: SyncTableInput): SyncS
   if (previous && previous.runKey === input.runKey) return previous;
   const incremental = !!input.table.cursorColumn && !input.options.fullRefresh && input.table.mode !== 'replace';
   const floor = incremental && previous ? (previous.done ? previous.max : previous.floor) : null;
-  return { runKey: input.runKey, after: null, floor, max: floor, done: false };
+  return { runKey: input.runKey, after: null, floor, max: floor, rows: 0, done: false };
 }
 
 /** Orders canonical cursor values: numbers, int64/decimal digit strings, ISO dates and timestamps. */

@@ -29,7 +29,8 @@ export async function copyChunk(
   const beat = setInterval(() => ctx.heartbeat({ ...result }), HEARTBEAT_MS);
   try {
     return await withSessions(registry, [input.source, input.destination], async (src, dst) => {
-      let state: SyncState = stateForRun(await dst.session.readCheckpoint!(input.target, stream), input);
+      let state: SyncState = stateForRun(await dst.session.readCheckpoint(input.target, stream), input);
+      result.rowsWritten = state.rows;
       if (state.done) return { ...result, done: true };
       const writer = await dst.session.openWriter(input.target, {
         columns: table.columns,
@@ -54,24 +55,25 @@ export async function copyChunk(
           result.rowsRead += batch.rows.length;
           let max = state.max;
           if (cursorIndex >= 0) for (const row of batch.rows) if (compareCursor(row[cursorIndex], max) > 0) max = row[cursorIndex];
-          const next: SyncState = { ...state, after: batch.last, max };
-          result.rowsWritten += await writer.write(batch.rows, { stream, state: JSON.stringify(next) });
+          const next: SyncState = { ...state, after: batch.last, max, rows: state.rows + batch.rows.length };
+          await writer.write(batch.rows, { stream, state: JSON.stringify(next) });
           state = next;
+          result.rowsWritten = state.rows;
           if (ctx.cancellationSignal.aborted || Date.now() - started > chunkMs) {
             stoppedEarly = true;
             break;
           }
         }
-        if (ctx.cancellationSignal.aborted) throw new CancelledFailure('Copy cancelled; the open batch was rolled back');
+        if (ctx.cancellationSignal.aborted) throw cancelled();
         if (!stoppedEarly) {
           // The read ended on its own: the table is done for this run.
-          await dst.session.writeCheckpoint!(input.target, stream, JSON.stringify({ ...state, done: true }));
+          await dst.session.writeCheckpoint(input.target, stream, JSON.stringify({ ...state, done: true }));
           result.done = true;
         }
         return result;
       } catch (err) {
         // A driver aborted by the cancel reports its own error: the activity was cancelled.
-        if (ctx.cancellationSignal.aborted) throw new CancelledFailure('Copy cancelled; the open batch was rolled back');
+        if (ctx.cancellationSignal.aborted) throw cancelled();
         throw err;
       } finally {
         await writer.close();
@@ -80,4 +82,8 @@ export async function copyChunk(
   } finally {
     clearInterval(beat);
   }
+}
+
+function cancelled(): CancelledFailure {
+  return new CancelledFailure('Copy cancelled; the open batch was rolled back');
 }

@@ -1,7 +1,7 @@
 import type { ConnectorRegistry, ForeignKeySchema, IndexSchema } from '@sluice/connector-sdk';
-import type { PreparedTable, SyncTableInput } from '@sluice/workflows';
+import type { FinalizeResult, PreparedTable, SyncTableInput } from '@sluice/workflows';
 import { withSessions } from '../sessions';
-import { streamOf } from './checkpoint';
+import { streamOf, type SyncState } from './checkpoint';
 
 /**
  * Completed: puts a replace's staging table in place (readers never see a
@@ -11,10 +11,13 @@ import { streamOf } from './checkpoint';
 export async function finalizeTable(
   registry: ConnectorRegistry,
   input: SyncTableInput & { prepared: PreparedTable; outcome: 'completed' | 'abandoned' },
-): Promise<void> {
-  await withSessions(registry, [input.destination], async (dst) => {
+): Promise<FinalizeResult> {
+  return withSessions(registry, [input.destination], async (dst) => {
     const d = dst.session;
     const { prepared, table } = input;
+    const stored = await d.readCheckpoint(prepared.target, streamOf(input));
+    const state = stored ? (JSON.parse(stored) as SyncState) : null;
+    const rowsWritten = state?.runKey === input.runKey ? state.rows : 0;
     const staging = table.mode === 'replace';
     if (prepared.droppedIndexes.length) await d.restoreIndexes!(prepared.target, prepared.droppedIndexes as IndexSchema[]);
     if (prepared.droppedForeignKeys.length) await d.restoreForeignKeys!(prepared.target, prepared.droppedForeignKeys as ForeignKeySchema[]);
@@ -22,9 +25,10 @@ export async function finalizeTable(
     if (staging && input.outcome === 'completed') {
       await d.swapTable!(prepared.target, table.destination);
       // The staging table's state moved with it; the destination's own stream state is that of this run.
-      await d.writeCheckpoint!(table.destination, streamOf(input), null);
+      await d.writeCheckpoint(table.destination, streamOf(input), null);
     } else if (staging) {
       await d.dropTable!(prepared.target);
     }
+    return { rowsWritten };
   });
 }

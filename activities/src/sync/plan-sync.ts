@@ -32,7 +32,7 @@ export async function planSync(registry: ConnectorRegistry, input: SyncInput): P
       );
     }
 
-    const destinationSchema = input.destinationSchema ?? (dst.session as { defaultSchema?: string }).defaultSchema ?? selections[0]?.schema ?? '';
+    const destinationSchema = input.destinationSchema ?? dst.session.defaultSchema;
     const sourceTables = new Map<string, TableSchema[]>();
     const destinationTables = new Map((await dst.session.introspect(destinationSchema, { includeViews: false })).map((t) => [t.name, t]));
     const tables: TablePlan[] = [];

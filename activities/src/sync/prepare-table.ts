@@ -30,9 +30,9 @@ export async function prepareTable(registry: ConnectorRegistry, input: SyncTable
       if (!(await exists(d, target))) await d.createTableLike!(table.destination, target);
     }
     const stream = streamOf(input);
-    const stored = await d.readCheckpoint!(target, stream);
+    const stored = await d.readCheckpoint(target, stream);
     const state = stateForRun(stored, input);
-    if (!stored || JSON.parse(stored).runKey !== input.runKey) await d.writeCheckpoint!(target, stream, JSON.stringify(state));
+    if (!stored || JSON.parse(stored).runKey !== input.runKey) await d.writeCheckpoint(target, stream, JSON.stringify(state));
 
     const prepared: PreparedTable = { target, droppedIndexes: [], droppedForeignKeys: [], triggersDisabled: false };
     if (options.disableTriggers) {

@@ -9,4 +9,5 @@ export { keysetCondition } from './mysql-read';
 export { insertSql, insertSelectUpsertSql, loadDataSql, autoIncrementSql, usesRowAlias, dedupeByKey } from './mysql-write';
 export { createTableSql, addForeignKeySql, tableCollation } from './mysql-ddl';
 export { quoteIdent, SESSION_INIT_SQL } from './mysql-session';
+export { STATE_TABLE, STAGING_PREFIX, isSluiceTable, stateTableSql, upsertStateSql } from './mysql-checkpoint';
 export default mysqlConnector;

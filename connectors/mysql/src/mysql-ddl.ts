@@ -8,6 +8,8 @@ import {
   type TableRef,
   type UniqueConstraint,
 } from '@sluice/connector-sdk';
+import { randomBytes } from 'node:crypto';
+import { deleteStates } from './mysql-checkpoint';
 import { groupIndexes, statisticsQuery, tableColumns } from './mysql-introspect';
 import { atLeast, encodeParam, toNative, type MysqlFlavour } from './mysql-types';
 import type { MysqlContext } from './mysql-session';
@@ -127,6 +129,60 @@ export async function createTable(ctx: MysqlContext, table: TableRef, def: Table
 
 export async function dropTable(ctx: MysqlContext, table: TableRef): Promise<void> {
   await ctx.query(`DROP TABLE ${ctx.table(table)}`);
+}
+
+/** `CREATE TABLE t LIKE like`: columns, keys, indexes, table options (not foreign keys or triggers: MySQL's LIKE leaves them out). */
+export async function createTableLike(ctx: MysqlContext, like: TableRef, table: TableRef): Promise<void> {
+  await ctx.query(`CREATE TABLE ${ctx.table(table)} LIKE ${ctx.table(like)}`);
+}
+
+/**
+ * Puts `staging` in `target`'s place with one RENAME TABLE (atomic: a reader
+ * sees the old table or the new one, never neither), drops the old table and
+ * the staging table's checkpoints. Refuses, changing nothing, when the old
+ * table has triggers (they would move with it and be dropped) or is
+ * referenced by other tables' foreign keys (they would follow it to its
+ * temporary name and block its DROP). Views name tables, so they see the new one.
+ */
+export async function swapTable(ctx: MysqlContext, staging: TableRef, target: TableRef): Promise<void> {
+  const present = await ctx.query(
+    `SELECT TABLE_SCHEMA AS s, TABLE_NAME AS n FROM information_schema.TABLES
+     WHERE TABLE_TYPE <> 'VIEW' AND ((TABLE_SCHEMA = ? AND TABLE_NAME = ?) OR (TABLE_SCHEMA = ? AND TABLE_NAME = ?))`,
+    [staging.schema, staging.name, target.schema, target.name]);
+  const has = (t: TableRef) => present.some((r) => r.s === t.schema && r.n === t.name);
+  if (!has(staging)) throw fail(`cannot swap ${name(staging)} into ${name(target)}: ${name(staging)} does not exist`);
+  if (!has(target)) {
+    await ctx.query(`RENAME TABLE ${ctx.table(staging)} TO ${ctx.table(target)}`);
+  } else {
+    const [triggers, referencing] = await Promise.all([
+      ctx.query(
+        `SELECT TRIGGER_NAME AS n FROM information_schema.TRIGGERS WHERE EVENT_OBJECT_SCHEMA = ? AND EVENT_OBJECT_TABLE = ? ORDER BY TRIGGER_NAME`,
+        [target.schema, target.name]),
+      ctx.query(
+        `SELECT CONSTRAINT_SCHEMA AS s, TABLE_NAME AS t, CONSTRAINT_NAME AS n FROM information_schema.REFERENTIAL_CONSTRAINTS
+         WHERE UNIQUE_CONSTRAINT_SCHEMA = ? AND REFERENCED_TABLE_NAME = ? AND NOT (CONSTRAINT_SCHEMA = ? AND TABLE_NAME = ?)
+         ORDER BY CONSTRAINT_SCHEMA, TABLE_NAME, CONSTRAINT_NAME`,
+        [target.schema, target.name, target.schema, target.name]),
+    ]);
+    const blockers = [
+      ...triggers.map((t) => `trigger ${t.n}`),
+      ...referencing.map((r) => `foreign key ${r.n} on ${r.s}.${r.t}`),
+    ];
+    if (blockers.length) {
+      throw fail(
+        `cannot swap ${name(staging)} into ${name(target)}: ${name(target)} has dependent objects that would be lost with the old table: ` +
+          `${blockers.join(', ')}; drop them first and re-create them on the new table afterwards`,
+      );
+    }
+    const old: TableRef = { schema: target.schema, name: `_sluice_old_${target.name.slice(0, 40)}_${randomBytes(4).toString('hex')}` };
+    await ctx.query(`RENAME TABLE ${ctx.table(target)} TO ${ctx.table(old)}, ${ctx.table(staging)} TO ${ctx.table(target)}`);
+    try {
+      await ctx.query(`DROP TABLE ${ctx.table(old)}`);
+    } catch (err) {
+      throw fail(`swapped ${name(staging)} into ${name(target)} but could not drop the old table, now ${name(old)}: ${(err as Error).message}; drop it by hand`);
+    }
+  }
+  await deleteStates(ctx, staging);
 }
 
 // ---- foreign keys ---------------------------------------------------------

@@ -1,5 +1,6 @@
 import type { ColumnSchema, ForeignKeySchema, IndexSchema, IntrospectOptions, TableRef, TableSchema } from '@sluice/connector-sdk';
 import { toCanonical, type MysqlFlavour } from './mysql-types';
+import { isSluiceTable } from './mysql-checkpoint';
 import type { MysqlContext } from './mysql-session';
 
 type Row = Record<string, any>;
@@ -55,7 +56,8 @@ export function toColumn(row: Row, flavour: MysqlFlavour, isJson: boolean): Colu
 export async function introspectSchema(ctx: MysqlContext, schema: string, options: IntrospectOptions = {}): Promise<TableSchema[]> {
   const includeViews = options.includeViews ?? ctx.includeViews;
   const only = options.tables ? new Set(options.tables) : null;
-  const keep = (r: Row) => !only || only.has(r.table_name);
+  // Sluice's bookkeeping (_sluice_state, replace staging tables) is not data: hidden unless asked for by name.
+  const keep = (r: Row) => (only ? only.has(r.table_name) : !isSluiceTable(r.table_name));
   const jsonSql = jsonChecksQuery(ctx.flavour);
   const [tables, columns, keys, rules, stats, checks] = await Promise.all([
     ctx.query(

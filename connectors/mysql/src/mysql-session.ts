@@ -23,6 +23,7 @@ import { introspectSchema } from './mysql-introspect';
 import { readTable } from './mysql-read';
 import { openMysqlWriter } from './mysql-write';
 import * as ddl from './mysql-ddl';
+import * as checkpoint from './mysql-checkpoint';
 
 export type Row = Record<string, any>;
 
@@ -43,6 +44,8 @@ export interface MysqlContext {
   /** `fn` inside START TRANSACTION … COMMIT, ROLLBACK on any error. */
   transaction<T>(fn: (c: PoolConnection) => Promise<T>): Promise<T>;
   error(err: unknown): ConnectorError;
+  /** Schemas whose `_sluice_state` table this session created (or found): CREATE TABLE IF NOT EXISTS once per schema. */
+  readonly stateTables: Map<string, Promise<void>>;
 }
 
 /** Run on every new connection: UTC, and a sql_mode where mysql2's backslash escaping and backtick quoting are safe and bad values fail. */
@@ -133,14 +136,20 @@ export async function openMysqlSession(config: MysqlConfig, options: SessionOpti
         }
       }),
     error,
+    stateTables: new Map(),
   };
-  return new MysqlSession(ctx, pool);
+  return new MysqlSession(ctx, pool, config.database);
 }
 
 /** A ConnectorSession over a mysql2 pool; each operation lives in its own module. */
 export class MysqlSession implements ConnectorSession {
   private closed = false;
-  constructor(readonly ctx: MysqlContext, private readonly pool: Pool) {}
+  constructor(
+    readonly ctx: MysqlContext,
+    private readonly pool: Pool,
+    /** MySQL schemas are databases: the config's. */
+    readonly defaultSchema: string,
+  ) {}
 
   async serverVersion(): Promise<string> {
     return this.ctx.version;
@@ -168,6 +177,12 @@ export class MysqlSession implements ConnectorSession {
   quoteIdent(name: string): string {
     return quoteIdent(name);
   }
+  readCheckpoint(table: TableRef, stream: string): Promise<string | null> {
+    return checkpoint.readCheckpoint(this.ctx, table, stream);
+  }
+  writeCheckpoint(table: TableRef, stream: string, state: string | null): Promise<void> {
+    return checkpoint.writeCheckpoint(this.ctx, table, stream, state);
+  }
   truncate(table: TableRef): Promise<void> {
     return ddl.truncate(this.ctx, table);
   }
@@ -179,6 +194,12 @@ export class MysqlSession implements ConnectorSession {
   }
   dropTable(table: TableRef): Promise<void> {
     return ddl.dropTable(this.ctx, table);
+  }
+  createTableLike(like: TableRef, table: TableRef): Promise<void> {
+    return ddl.createTableLike(this.ctx, like, table);
+  }
+  swapTable(staging: TableRef, target: TableRef): Promise<void> {
+    return ddl.swapTable(this.ctx, staging, target);
   }
   dropForeignKeys(table: TableRef): Promise<ForeignKeySchema[]> {
     return ddl.dropForeignKeys(this.ctx, table);

@@ -1,6 +1,7 @@
 import { Readable } from 'node:stream';
 import { escape, type PoolConnection, type ResultSetHeader } from 'mysql2/promise';
-import { ConnectorError, TestCode, type CanonicalType, type TableRef, type TableWriter, type WriterOptions } from '@sluice/connector-sdk';
+import { ConnectorError, TestCode, type CanonicalType, type Checkpoint, type TableRef, type TableWriter, type WriterOptions } from '@sluice/connector-sdk';
+import { ensureStateTable, forgetStateTable, putState } from './mysql-checkpoint';
 import { tableColumns } from './mysql-introspect';
 import { atLeast, encodeLoadField, encodeParam, type MysqlFlavour } from './mysql-types';
 import type { MysqlContext } from './mysql-session';
@@ -114,35 +115,55 @@ export async function openMysqlWriter(ctx: MysqlContext, table: TableRef, option
 
   let wroteIdentity = false;
 
+  /** One batch in one transaction, with its checkpoint (when given) upserted in that same transaction. */
+  const writeBatch = async (rows: unknown[][], checkpoint: Checkpoint | undefined): Promise<number> => {
+    if (!rows.length) {
+      // Nothing to write, but the checkpoint still moves.
+      if (checkpoint) await ctx.transaction((c) => putState(ctx, c, table, checkpoint));
+      return 0;
+    }
+    if (identity) wroteIdentity = true;
+    if (loadData && keyIdx) {
+      // HP upsert: LOAD DATA into a session-private staging table, then one INSERT … SELECT … ON DUPLICATE KEY UPDATE.
+      return ctx.withConnection(async (c) => {
+        const staging = q(`_sluice_stage_${process.pid}_${Date.now().toString(36)}`);
+        await c.query(`CREATE TEMPORARY TABLE ${staging} LIKE ${target}`);
+        try {
+          await inTransaction(c, async () => {
+            await load(c, staging, rows);
+            await c.query(insertSelectUpsertSql(ctx.flavour, target, staging, quoted, quotedKey));
+            if (checkpoint) await putState(ctx, c, table, checkpoint);
+          });
+        } finally {
+          await c.query(`DROP TEMPORARY TABLE IF EXISTS ${staging}`).catch(() => undefined);
+        }
+        return rows.length;
+      });
+    }
+    return ctx.transaction(async (c) => {
+      if (loadData) await load(c, target, rows);
+      else await insert(c, rows);
+      if (checkpoint) await putState(ctx, c, table, checkpoint);
+      return rows.length;
+    });
+  };
+
   return {
-    async write(input: unknown[][]): Promise<number> {
+    async write(input: unknown[][], checkpoint?: Checkpoint): Promise<number> {
       for (const row of input) {
         if (row.length !== options.columns.length) throw fail(`a row has ${row.length} values for ${options.columns.length} columns`);
       }
       const rows = keyIdx ? dedupeByKey(input, keyIdx) : input;
-      if (!rows.length) return 0;
-      if (identity) wroteIdentity = true;
-      if (loadData && keyIdx) {
-        // HP upsert: LOAD DATA into a session-private staging table, then one INSERT … SELECT … ON DUPLICATE KEY UPDATE.
-        return ctx.withConnection(async (c) => {
-          const staging = q(`_sluice_stage_${process.pid}_${Date.now().toString(36)}`);
-          await c.query(`CREATE TEMPORARY TABLE ${staging} LIKE ${target}`);
-          try {
-            await inTransaction(c, async () => {
-              await load(c, staging, rows);
-              await c.query(insertSelectUpsertSql(ctx.flavour, target, staging, quoted, quotedKey));
-            });
-          } finally {
-            await c.query(`DROP TEMPORARY TABLE IF EXISTS ${staging}`).catch(() => undefined);
-          }
-          return rows.length;
-        });
+      // The state table's DDL commits implicitly: it runs before, never inside, the batch's transaction.
+      if (checkpoint) await ensureStateTable(ctx, table.schema);
+      try {
+        return await writeBatch(rows, checkpoint);
+      } catch (err) {
+        // The state table vanished since this session created it: the whole batch rolled back, so create it and write again.
+        if (!checkpoint || !forgetStateTable(ctx, table.schema, err)) throw err;
+        await ensureStateTable(ctx, table.schema);
+        return writeBatch(rows, checkpoint);
       }
-      return ctx.transaction(async (c) => {
-        if (loadData) await load(c, target, rows);
-        else await insert(c, rows);
-        return rows.length;
-      });
     },
     async close(): Promise<void> {
       if (!identity || !wroteIdentity) return;

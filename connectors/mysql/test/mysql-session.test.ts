@@ -301,6 +301,194 @@ run('MySQL/MariaDB session', () => {
     expect(await db.query(`SELECT COUNT(*) AS n FROM ${qi(schema)}.sentinel`)).toEqual([{ n: "0" }]); // bigNumberStrings
   });
 
+  const count = async (schema: string, name: string) => Number((await db.query(`SELECT COUNT(*) AS n FROM ${qi(schema)}.${qi(name)}`))[0]!.n);
+
+  test('defaultSchema is the config database', async () => {
+    const session = await open();
+    expect(session.defaultSchema).toBe(configOf(url!).database);
+    expect(session.defaultSchema).toBe(decodeURIComponent(new URL(url!).pathname.slice(1)));
+  });
+
+  test('checkpoints: absent is null, written with a batch, set and cleared on their own, kept per table and stream', async () => {
+    const schema = await scratch();
+    const session = await open();
+    const table = { schema, name: 't' };
+    // No state table yet: null, and nothing is created by reading.
+    expect(await session.readCheckpoint!(table, 's1')).toBeNull();
+    expect(await db.query(`SELECT TABLE_NAME FROM information_schema.TABLES WHERE TABLE_SCHEMA = '${schema}'`)).toEqual([]);
+    await db.exec(`CREATE TABLE ${qi(schema)}.t (id INT PRIMARY KEY, v VARCHAR(10) NOT NULL)`);
+    const writer = await session.openWriter(table, { columns: ['id', 'v'], mode: 'append' });
+    expect(await writer.write([[1, 'a'], [2, 'b']], { stream: 's1', state: '{"after":[2]}' })).toBe(2);
+    await writer.close();
+    expect(await session.readCheckpoint!(table, 's1')).toBe('{"after":[2]}');
+    expect(await session.readCheckpoint!(table, 's2')).toBeNull();
+    expect(await session.readCheckpoint!({ schema, name: 'other' }, 's1')).toBeNull();
+    // The state table as specified: table_name, stream, state, updated_at; key (table_name, stream).
+    const cols = await db.query(
+      `SELECT COLUMN_NAME AS c, DATA_TYPE AS d, CHARACTER_MAXIMUM_LENGTH AS l, COLUMN_KEY AS k FROM information_schema.COLUMNS
+       WHERE TABLE_SCHEMA = '${schema}' AND TABLE_NAME = '_sluice_state' ORDER BY ORDINAL_POSITION`);
+    expect(cols.map((c) => [c.c, c.d, c.k])).toEqual([['table_name', 'varchar', 'PRI'], ['stream', 'varchar', 'PRI'], ['state', 'longtext', ''], ['updated_at', 'timestamp', '']]);
+    const [stamp] = await db.query(`SELECT TIMESTAMPDIFF(SECOND, updated_at, UTC_TIMESTAMP(6)) AS age FROM ${qi(schema)}._sluice_state`);
+    expect(Math.abs(Number(stamp!.age))).toBeLessThan(60);
+    // A big state and a quote-laden stream name round-trip (values are bound).
+    const big = JSON.stringify({ after: ['x'.repeat(100_000)], s: "it's `q` \\ \u00fc" });
+    await session.writeCheckpoint!(table, "str'eam`", big);
+    expect(await session.readCheckpoint!(table, "str'eam`")).toBe(big);
+    await session.writeCheckpoint!(table, 's1', 'replaced');
+    expect(await session.readCheckpoint!(table, 's1')).toBe('replaced');
+    await session.writeCheckpoint!(table, 's1', null);
+    expect(await session.readCheckpoint!(table, 's1')).toBeNull();
+    expect(await session.readCheckpoint!(table, "str'eam`")).toBe(big);
+    await session.writeCheckpoint!(table, 'never-set', null); // clearing nothing is fine
+    await session.writeCheckpoint!({ schema: await scratch(), name: 'x' }, 's', null); // …even without a state table
+    // Dropped behind the session's back: created again on the next write.
+    await db.exec(`DROP TABLE ${qi(schema)}._sluice_state`);
+    await session.writeCheckpoint!(table, 's1', 'again');
+    expect(await session.readCheckpoint!(table, 's1')).toBe('again');
+    await db.exec(`DROP TABLE ${qi(schema)}._sluice_state`);
+    const again = await session.openWriter(table, { columns: ['id', 'v'], mode: 'append' });
+    expect(await again.write([[3, 'c']], { stream: 's1', state: 'three' })).toBe(1);
+    expect(await again.write([], { stream: 's1', state: 'empty batch' })).toBe(0);
+    await again.close();
+    expect(await session.readCheckpoint!(table, 's1')).toBe('empty batch');
+    expect(await count(schema, 't')).toBe(3);
+  });
+
+  test.each([
+    ['LOAD DATA append', 'append', true, true],
+    ['LOAD DATA upsert (staging + INSERT … SELECT)', 'upsert', true, true],
+    ['packet-sized INSERT append', 'append', true, false],
+    ['plain INSERT append', 'append', false, true],
+    ['plain INSERT upsert', 'upsert', false, true],
+  ] as const)('%s: a failed batch leaves the previous checkpoint and writes no row', async (_label, mode, highPerformance, localInfile) => {
+    const schema = await scratch();
+    const session = await open();
+    if (!localInfile) (session as unknown as { ctx: object }).ctx = { ...(session as unknown as { ctx: object }).ctx, localInfile: false };
+    const table = { schema, name: 't' };
+    await db.exec(`CREATE TABLE ${qi(schema)}.t (id INT PRIMARY KEY, v VARCHAR(10) NOT NULL)`);
+    const writer = await session.openWriter(table, { columns: ['id', 'v'], mode, key: ['id'], highPerformance });
+    expect(await writer.write([[1, 'a'], [2, 'b']], { stream: 's', state: 'one' })).toBe(2);
+    expect(await session.readCheckpoint!(table, 's')).toBe('one');
+    // NOT NULL violation in the last row: the good rows before it and the checkpoint roll back with it.
+    await expect(writer.write([[3, 'c'], mode === 'upsert' ? [1, 'changed'] : [5, 'e'], [4, null]], { stream: 's', state: 'two' })).rejects.toThrow(/cannot be null|loaded \d+ of 3 rows|warning/i);
+    expect(await session.readCheckpoint!(table, 's')).toBe('one');
+    expect(await readAll(session, table, ['id'])).toEqual([[1, 'a'], [2, 'b']]);
+    // The writer stays usable: the next batch commits with its checkpoint.
+    expect(await writer.write([[3, 'c']], { stream: 's', state: 'three' })).toBe(1);
+    await writer.close();
+    expect(await session.readCheckpoint!(table, 's')).toBe('three');
+    expect(await count(schema, 't')).toBe(3);
+  });
+
+  test('createTableLike copies columns, keys and indexes, empty', async () => {
+    const schema = await known();
+    const session = await open();
+    await db.exec(`INSERT INTO ${qi(schema)}.customers (id, email, created_at) VALUES (1, 'a', NOW())`);
+    await db.exec(`INSERT INTO ${qi(schema)}.orders (id, customer_id, total) VALUES (1, 1, 1.5)`);
+    for (const name of ['orders', 'customers']) {
+      const copy = `_sluice_stg_${name}_x`;
+      await session.createTableLike!({ schema, name }, { schema, name: copy });
+      const [orig] = await session.introspect(schema, { tables: [name] });
+      const [like] = await session.introspect(schema, { tables: [copy] });
+      expect(like!.columns).toEqual(orig!.columns);
+      expect(like!.primaryKey).toEqual(orig!.primaryKey);
+      expect(like!.uniqueConstraints).toEqual(orig!.uniqueConstraints);
+      const shape = (t: typeof orig) => t!.indexes.map((i) => ({ name: i.name, columns: i.columns, unique: i.unique, definition: i.definition?.replace(qi(t!.name), '?') }));
+      expect(shape(like)).toEqual(shape(orig));
+      expect(await count(schema, copy)).toBe(0);
+    }
+    await expect(session.createTableLike!({ schema, name: 'orders' }, { schema, name: 'customers' })).rejects.toThrow(/already exists/);
+  });
+
+  test('swapTable: a concurrent reader sees the old or the new table, never empty or partial; state and staging gone', async () => {
+    const schema = await scratch();
+    const session = await open();
+    const target = { schema, name: 'big' };
+    const staging = { schema, name: '_sluice_stg_big_abc' };
+    await db.exec(`CREATE TABLE ${qi(schema)}.big (id INT PRIMARY KEY, v VARCHAR(20) NOT NULL, KEY v_idx (v))`);
+    await db.exec(`CREATE VIEW ${qi(schema)}.big_view AS SELECT id FROM ${qi(schema)}.big`);
+    const fill = async (t: TableRef, n: number, tag: string) => {
+      const writer = await session.openWriter(t, { columns: ['id', 'v'], mode: 'append', highPerformance: true });
+      await writer.write(Array.from({ length: n }, (_, i) => [i, `${tag}${i}`]), { stream: 'src.big', state: `${tag}-done` });
+      await writer.close();
+    };
+    await fill(target, 3000, 'old');
+    await session.createTableLike!(target, staging);
+    await fill(staging, 5000, 'new');
+    await session.writeCheckpoint!(staging, 'other', 'x');
+    expect(await session.readCheckpoint!(staging, 'src.big')).toBe('new-done');
+
+    const reader = await admin();
+    const seen = new Map<number, number>();
+    const errors: string[] = [];
+    let swapped = false;
+    let after = 0;
+    const poll = (async () => {
+      while (after < 20) {
+        try {
+          const n = Number((await reader.query(`SELECT COUNT(*) AS n FROM ${qi(schema)}.big`))[0]!.n);
+          seen.set(n, (seen.get(n) ?? 0) + 1);
+        } catch (err) {
+          errors.push((err as Error).message);
+        }
+        if (swapped) after++;
+      }
+    })();
+    try {
+      while ((seen.get(3000) ?? 0) < 10) await new Promise((r) => setTimeout(r, 5));
+      await session.swapTable!(staging, target);
+      swapped = true;
+      await poll;
+    } finally {
+      swapped = true;
+      after = 20;
+      await poll.catch(() => undefined);
+      await reader.close();
+    }
+    expect(errors).toEqual([]);
+    expect([...seen.keys()].sort()).toEqual([3000, 5000]);
+    expect(await count(schema, 'big')).toBe(5000);
+    expect(Number((await db.query(`SELECT COUNT(*) AS n FROM ${qi(schema)}.big_view`))[0]!.n)).toBe(5000);
+    expect((await db.query(`SELECT v FROM ${qi(schema)}.big WHERE id = 7`))[0]!.v).toBe('new7');
+    expect((await session.introspect(schema, { tables: ['big'] }))[0]!.indexes.map((i) => i.name).sort()).toEqual(['PRIMARY', 'v_idx']);
+    const left = await db.query(`SELECT TABLE_NAME AS n FROM information_schema.TABLES WHERE TABLE_SCHEMA = '${schema}' ORDER BY TABLE_NAME`);
+    expect(left.map((r) => r.n).sort()).toEqual(['_sluice_state', 'big', 'big_view']);
+    expect(await session.readCheckpoint!(staging, 'src.big')).toBeNull();
+    expect(await session.readCheckpoint!(staging, 'other')).toBeNull();
+    expect(await session.readCheckpoint!(target, 'src.big')).toBe('old-done');
+    await expect(session.swapTable!(staging, target)).rejects.toThrow(/_sluice_stg_big_abc does not exist/);
+  });
+
+  test('swapTable refuses, changing nothing, when the old table has triggers or is referenced by foreign keys', async () => {
+    const schema = await known();
+    const session = await open();
+    const t = (name: string) => ({ schema, name });
+    await session.createTableLike!(t('orders'), t('_sluice_stg_orders'));
+    await expect(session.swapTable!(t('_sluice_stg_orders'), t('orders'))).rejects.toThrow(/foreign key order_lines_order_fk on .*\.order_lines/);
+    await db.exec(`CREATE TABLE ${qi(schema)}.audit (n INT)`);
+    for (const ddl of fixture.triggerDdl!(schema, 'order_lines')) await db.exec(ddl);
+    await session.createTableLike!(t('order_lines'), t('_sluice_stg_lines'));
+    await expect(session.swapTable!(t('_sluice_stg_lines'), t('order_lines'))).rejects.toThrow(/trigger order_lines_audit/);
+    const names = (await db.query(`SELECT TABLE_NAME AS n FROM information_schema.TABLES WHERE TABLE_SCHEMA = '${schema}' ORDER BY TABLE_NAME`)).map((r) => r.n).sort();
+    expect(names).toEqual(['_sluice_stg_lines', '_sluice_stg_orders', 'audit', 'customer_emails', 'customers', 'order_lines', 'orders']);
+    // A target that does not exist yet: the staging table is just renamed.
+    await session.swapTable!(t('_sluice_stg_orders'), t('fresh'));
+    expect((await session.introspect(schema, { tables: ['fresh'] })).map((x) => x.name)).toEqual(['fresh']);
+  });
+
+  test("introspection hides Sluice's own tables unless asked for by name", async () => {
+    const schema = await known();
+    const session = await open();
+    await session.writeCheckpoint!({ schema, name: 'orders' }, 's', 'x');
+    await session.createTableLike!({ schema, name: 'orders' }, { schema, name: '_sluice_stg_orders_1' });
+    await db.exec(`CREATE TABLE ${qi(schema)}._sluice_other (id INT)`);
+    const names = (await session.introspect(schema, { includeViews: true })).map((t) => t.name).sort();
+    expect(names).toEqual(['_sluice_other', 'customer_emails', 'customers', 'order_lines', 'orders']);
+    const asked = await session.introspect(schema, { tables: ['_sluice_state', '_sluice_stg_orders_1'] });
+    expect(asked.map((t) => t.name).sort()).toEqual(['_sluice_state', '_sluice_stg_orders_1']);
+    expect(asked.find((t) => t.name === '_sluice_state')!.primaryKey).toEqual(['table_name', 'stream']);
+  });
+
   test('sessions hold at most maxConnections and release them on close', async () => {
     const baseline = await db.openConnectionCount();
     const session = await mysql.open(configOf(url!), { maxConnections: 2 });

@@ -1,3 +1,5 @@
+import { randomBytes } from 'node:crypto';
+import type { PoolClient } from 'pg';
 import {
   ConnectorError,
   TestCode,
@@ -10,6 +12,7 @@ import {
 import type { PgContext } from './postgres-session';
 import { foreignKeyOf, INDEX_COLUMNS } from './postgres-introspect';
 import { postgresTypes, toParam } from './postgres-types';
+import { deleteTableState } from './postgres-checkpoint';
 
 const DELETE_CHUNK = 50_000;
 const INTEGER_KINDS = new Set(['int16', 'int32', 'int64']);
@@ -77,6 +80,127 @@ export async function createTable(ctx: PgContext, table: TableRef, definition: T
 
 export async function dropTable(ctx: PgContext, table: TableRef): Promise<void> {
   await exec(ctx, `DROP TABLE IF EXISTS ${ctx.qualified(table)}`);
+}
+
+/**
+ * `CREATE TABLE … (LIKE … INCLUDING ALL)`: columns, defaults, identity, generated columns, NOT NULL and CHECK
+ * constraints, primary key, unique constraints and indexes, comments, storage, statistics. Not copied (PostgreSQL's
+ * LIKE never does): foreign keys, triggers, grants, row-level security policies, owner. A serial column's default
+ * still draws from the original's sequence; `swapTable` hands that sequence over to the new table.
+ */
+export async function createTableLike(ctx: PgContext, like: TableRef, table: TableRef): Promise<void> {
+  await exec(ctx, `CREATE TABLE ${ctx.qualified(table)} (LIKE ${ctx.qualified(like)} INCLUDING ALL)`);
+}
+
+// Objects outside the table that depend on it (views, other tables' foreign keys, …): DROP without CASCADE
+// would fail on them. Its own parts (indexes, its own constraints and rules, owned sequences) are left out.
+const DEPENDENTS = `
+SELECT DISTINCT CASE WHEN d.classid = 'pg_rewrite'::regclass
+         THEN (SELECT CASE c.relkind WHEN 'm' THEN 'materialized view ' ELSE 'view ' END || c.oid::regclass::text
+               FROM pg_rewrite r JOIN pg_class c ON c.oid = r.ev_class WHERE r.oid = d.objid)
+         ELSE pg_describe_object(d.classid, d.objid, d.objsubid) END AS what
+FROM pg_depend d
+WHERE d.refclassid = 'pg_class'::regclass AND d.refobjid = to_regclass($1::text) AND d.deptype = 'n'
+  AND NOT (d.classid = 'pg_rewrite'::regclass AND EXISTS (SELECT 1 FROM pg_rewrite r WHERE r.oid = d.objid AND r.ev_class = d.refobjid))
+  AND NOT (d.classid = 'pg_constraint'::regclass AND EXISTS (SELECT 1 FROM pg_constraint c WHERE c.oid = d.objid AND c.conrelid = d.refobjid))
+ORDER BY 1`;
+
+// What makes two indexes the same index whatever their names and table's name: method, keys
+// (column names or expression text, INCLUDE columns too), operator classes, options, collations, predicate, constraint kind.
+const INDEX_SIGNATURES = `
+SELECT i.relname AS name,
+       json_build_array(i.relam, ix.indisunique, ix.indisprimary, ix.indnkeyatts,
+         (SELECT json_agg(pg_get_indexdef(ix.indexrelid, k, true) ORDER BY k) FROM generate_series(1, ix.indnatts) k),
+         ix.indclass::text, ix.indoption::text, ix.indcollation::text, pg_get_expr(ix.indpred, ix.indrelid),
+         (SELECT con.contype FROM pg_constraint con WHERE con.conindid = ix.indexrelid AND con.conrelid = ix.indrelid LIMIT 1))::text AS signature
+FROM pg_index ix JOIN pg_class i ON i.oid = ix.indexrelid
+WHERE ix.indrelid = to_regclass($1::text)
+ORDER BY i.relname`;
+
+// Sequences a table owns: serial ('a') and identity ('i'), by column.
+const OWNED_SEQUENCES = `
+SELECT s.oid::regclass::text AS seq, s.relname AS name, a.attname AS column, d.deptype AS kind
+FROM pg_depend d
+JOIN pg_class s ON s.oid = d.objid AND s.relkind = 'S'
+JOIN pg_attribute a ON a.attrelid = d.refobjid AND a.attnum = d.refobjsubid
+WHERE d.classid = 'pg_class'::regclass AND d.refclassid = 'pg_class'::regclass
+  AND d.refobjid = to_regclass($1::text) AND d.deptype IN ('a', 'i')
+ORDER BY a.attnum`;
+
+// Columns of a table whose default draws from sequence $2.
+const DEFAULTS_USING = `
+SELECT a.attname AS column
+FROM pg_attrdef ad
+JOIN pg_attribute a ON a.attrelid = ad.adrelid AND a.attnum = ad.adnum
+JOIN pg_depend d ON d.classid = 'pg_attrdef'::regclass AND d.objid = ad.oid AND d.refclassid = 'pg_class'::regclass
+WHERE ad.adrelid = to_regclass($1::text) AND d.refobjid = $2::text::regclass
+ORDER BY a.attnum`;
+
+/**
+ * Puts `staging` in `target`'s place in one transaction: target renamed aside, staging renamed to target,
+ * the old table dropped (no CASCADE: objects depending on the target fail the swap, named). A concurrent
+ * reader waits on the lock and then reads the new table: never an empty or half-loaded one. The new table
+ * takes the old one's index, constraint and identity sequence names, and the serial sequences it shares
+ * with it; the staging table's `_sluice_state` rows are deleted.
+ */
+export async function swapTable(ctx: PgContext, staging: TableRef, target: TableRef): Promise<void> {
+  if (staging.schema !== target.schema) {
+    throw fail(`Swapping ${staging.schema}.${staging.name} into ${target.schema}.${target.name} needs both tables in one schema`);
+  }
+  const where = `${target.schema}.${target.name}`;
+  const schema = target.schema;
+  const q = (n: string) => ctx.quoteIdent(n);
+  const at = (name: string) => ctx.qualified({ schema, name });
+  const old = `_sluice_old_${randomBytes(6).toString('hex')}`;
+  await ctx.transaction(async (client) => {
+    // Both locked up front, target first (as readers of the target see it), so the swap cannot deadlock halfway.
+    await client.query(`LOCK TABLE ${ctx.qualified(target)}, ${ctx.qualified(staging)} IN ACCESS EXCLUSIVE MODE`);
+    const { rows: dependents } = await client.query<{ what: string }>(DEPENDENTS, [ctx.qualified(target)]);
+    if (dependents.length) {
+      throw fail(
+        `Cannot replace ${where}: ${dependents.map((d) => d.what).join(', ')} depend(s) on it. ` +
+          'Sluice does not drop dependent objects (no CASCADE): drop them before the replace and recreate them after, or use another write mode',
+      );
+    }
+    await client.query(`ALTER TABLE ${ctx.qualified(target)} RENAME TO ${q(old)}`);
+    await client.query(`ALTER TABLE ${ctx.qualified(staging)} RENAME TO ${q(target.name)}`);
+
+    const oldIndexes = (await client.query(INDEX_SIGNATURES, [at(old)])).rows as { name: string; signature: string }[];
+    const oldSequences = (await client.query(OWNED_SEQUENCES, [at(old)])).rows as { seq: string; name: string; column: string; kind: string }[];
+    // A serial column of the LIKE copy shares the old table's sequence: the new table takes it over.
+    for (const s of oldSequences.filter((x) => x.kind === 'a')) {
+      const { rows } = await client.query<{ column: string }>(DEFAULTS_USING, [ctx.qualified(target), s.seq]);
+      if (rows.length) await client.query(`ALTER SEQUENCE ${s.seq} OWNED BY ${ctx.qualified(target)}.${q(rows[0]!.column)}`);
+    }
+    try {
+      await client.query(`DROP TABLE ${at(old)}`);
+    } catch (err) {
+      const e = err as { code?: string; message?: string; detail?: string };
+      if (e.code !== '2BP01') throw err;
+      throw fail(`Cannot replace ${where}: ${e.message}${e.detail ? ` (${e.detail.replace(/\n/g, '; ')})` : ''}. Sluice does not drop dependent objects (no CASCADE)`);
+    }
+
+    // The old names are free now: indexes (and the constraints they back) and identity sequences take them.
+    const newIndexes = (await client.query(INDEX_SIGNATURES, [ctx.qualified(target)])).rows as { name: string; signature: string }[];
+    for (const o of oldIndexes) {
+      const match = newIndexes.find((n) => n.signature === o.signature);
+      if (!match) continue;
+      newIndexes.splice(newIndexes.indexOf(match), 1);
+      if (match.name === o.name) continue;
+      await renameIfFree(client, `ALTER INDEX ${at(match.name)} RENAME TO ${q(o.name)}`, at(o.name));
+    }
+    const newSequences = (await client.query(OWNED_SEQUENCES, [ctx.qualified(target)])).rows as { seq: string; name: string; column: string; kind: string }[];
+    for (const o of oldSequences.filter((x) => x.kind === 'i')) {
+      const match = newSequences.find((n) => n.kind === 'i' && n.column === o.column);
+      if (match && match.name !== o.name) await renameIfFree(client, `ALTER SEQUENCE ${match.seq} RENAME TO ${q(o.name)}`, at(o.name));
+    }
+    await deleteTableState(ctx, client, staging.schema, staging.name);
+  });
+}
+
+async function renameIfFree(client: PoolClient, sql: string, newName: string): Promise<void> {
+  const { rows } = await client.query<{ t: string | null }>('SELECT to_regclass($1::text)::text AS t', [newName]);
+  if (!rows[0]?.t) await client.query(sql);
 }
 
 export async function setTriggersEnabled(ctx: PgContext, table: TableRef, enabled: boolean): Promise<void> {

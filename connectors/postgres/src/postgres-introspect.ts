@@ -8,6 +8,10 @@ import type {
 } from '@sluice/connector-sdk';
 import type { PgContext } from './postgres-session';
 import { postgresTypes } from './postgres-types';
+import { STATE_TABLE } from './postgres-checkpoint';
+
+/** Prefix of a replace's staging tables (activities' `stagingOf`). */
+export const STAGING_PREFIX = '_sluice_stg_';
 
 /*
  * One catalog query per object kind for the whole schema (tables, columns,
@@ -21,6 +25,8 @@ SELECT c.oid::int8::text AS oid, c.relname AS name, c.relkind AS kind, c.reltupl
 FROM pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace
 WHERE n.nspname = $1 AND c.relkind = ANY($2::"char"[]) AND NOT c.relispartition
   AND ($3::text[] IS NULL OR c.relname = ANY($3::text[]))
+  -- Sluice's own bookkeeping (sync state, replace staging) only when asked for by name.
+  AND ($3::text[] IS NOT NULL OR (c.relname <> '${STATE_TABLE}' AND left(c.relname, ${STAGING_PREFIX.length}) <> '${STAGING_PREFIX}'))
 ORDER BY c.relname`;
 
 const COLUMNS = `

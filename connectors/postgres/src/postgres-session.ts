@@ -24,6 +24,7 @@ import { introspectSchema } from './postgres-introspect';
 import { readTable } from './postgres-read';
 import { openPostgresWriter } from './postgres-write';
 import * as ddl from './postgres-ddl';
+import * as checkpoints from './postgres-checkpoint';
 
 /** What the read, write, introspect and DDL modules need from a session. */
 export interface PgContext {
@@ -39,6 +40,8 @@ export interface PgContext {
   transaction<T>(fn: (client: PoolClient) => Promise<T>): Promise<T>;
   /** Asks the server to cancel the statement running on `client` (from a separate connection). */
   cancelQuery(client: PoolClient): void;
+  /** Creates `schema`'s `_sluice_state` table unless this session already did (outside any transaction). */
+  ensureStateTable(schema: string): Promise<void>;
 }
 
 // Canonical text of dates and times, exact float output, hex bytea: set once per new connection.
@@ -47,12 +50,19 @@ const MAX_IDENTIFIER_BYTES = 63;
 
 export class PostgresSession implements ConnectorSession, PgContext {
   private closed = false;
+  /** Schemas whose `_sluice_state` this session has created (or found). */
+  private readonly stateTables = new Map<string, Promise<void>>();
+  /** Where tables go when a job names no schema. */
+  readonly defaultSchema: string;
 
   private constructor(
     private readonly pool: Pool,
     private readonly clientConfig: ClientConfig,
     readonly secrets: string[],
-  ) {}
+    config: PostgresConfig,
+  ) {
+    this.defaultSchema = config.schema_name ?? 'public';
+  }
 
   static async open(config: PostgresConfig, options: SessionOptions = {}): Promise<PostgresSession> {
     const secrets = secretsOf(config);
@@ -92,7 +102,7 @@ export class PostgresSession implements ConnectorSession, PgContext {
     pool.on('error', () => undefined); // an idle connection dropped by the server is discarded by the pool
     try {
       (await pool.connect()).release(); // fail now, with the real cause, not at the first query
-      return new PostgresSession(pool, clientConfig, secrets);
+      return new PostgresSession(pool, clientConfig, secrets, config);
     } catch (err) {
       await pool.end().catch(() => undefined);
       throw classifyPostgresError(err, secrets);
@@ -125,6 +135,18 @@ export class PostgresSession implements ConnectorSession, PgContext {
       .then(() => killer.query('SELECT pg_cancel_backend($1)', [pid]))
       .catch(() => undefined)
       .finally(() => void killer.end().catch(() => undefined));
+  }
+
+  ensureStateTable(schema: string): Promise<void> {
+    let ready = this.stateTables.get(schema);
+    if (!ready) {
+      ready = checkpoints.createStateTable(this, schema);
+      this.stateTables.set(schema, ready);
+      const attempt = ready;
+      // A failed attempt is tried again next time.
+      attempt.catch(() => this.stateTables.get(schema) === attempt && this.stateTables.delete(schema));
+    }
+    return ready;
   }
 
   async withClient<T>(fn: (client: PoolClient) => Promise<T>): Promise<T> {
@@ -191,12 +213,22 @@ export class PostgresSession implements ConnectorSession, PgContext {
     return openPostgresWriter(this, table, options);
   }
 
+  readCheckpoint(table: TableRef, stream: string): Promise<string | null> {
+    return checkpoints.readCheckpoint(this, table, stream);
+  }
+
+  writeCheckpoint(table: TableRef, stream: string, state: string | null): Promise<void> {
+    return checkpoints.writeCheckpoint(this, table, stream, state);
+  }
+
   // Capability operations are own properties (plain data on the object, like the declaration).
   readonly truncate = (table: TableRef): Promise<void> => ddl.truncate(this, table);
   readonly deleteRows = (table: TableRef, key: string[], keys: unknown[][]): Promise<number> =>
     ddl.deleteRows(this, table, key, keys);
   readonly createTable = (table: TableRef, definition: TableDefinition): Promise<void> => ddl.createTable(this, table, definition);
   readonly dropTable = (table: TableRef): Promise<void> => ddl.dropTable(this, table);
+  readonly createTableLike = (like: TableRef, table: TableRef): Promise<void> => ddl.createTableLike(this, like, table);
+  readonly swapTable = (staging: TableRef, target: TableRef): Promise<void> => ddl.swapTable(this, staging, target);
   readonly setTriggersEnabled = (table: TableRef, enabled: boolean): Promise<void> =>
     ddl.setTriggersEnabled(this, table, enabled);
   readonly dropForeignKeys = (table: TableRef): Promise<ForeignKeySchema[]> => ddl.dropForeignKeys(this, table);

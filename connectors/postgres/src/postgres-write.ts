@@ -3,9 +3,10 @@ import { pipeline } from 'node:stream/promises';
 import { randomBytes } from 'node:crypto';
 import { from as copyFrom } from 'pg-copy-streams';
 import type { PoolClient } from 'pg';
-import { ConnectorError, TestCode, type TableRef, type TableWriter, type WriterOptions } from '@sluice/connector-sdk';
+import { ConnectorError, TestCode, type Checkpoint, type TableRef, type TableWriter, type WriterOptions } from '@sluice/connector-sdk';
 import type { PgContext } from './postgres-session';
 import { isGenerated } from './postgres-introspect';
+import { upsertCheckpoint } from './postgres-checkpoint';
 import { toCopyField, toParam, valueKindOf, type ValueKind } from './postgres-types';
 
 const MAX_PARAMS = 65_535;
@@ -26,9 +27,17 @@ SELECT a.attname AS name, format_type(a.atttypid, a.atttypmod) AS native, a.atti
 FROM pg_attribute a LEFT JOIN pg_attrdef d ON d.adrelid = a.attrelid AND d.adnum = a.attnum
 WHERE a.attrelid = to_regclass($1) AND a.attnum > 0 AND NOT a.attisdropped`;
 
+// The sequence a column's default draws from when the table does not own it (a serial column of a
+// `CREATE TABLE … (LIKE …)` copy shares the original's sequence until swapTable hands it over).
+const DEFAULT_SEQUENCE = `SELECT dep.refobjid::regclass FROM pg_attrdef ad
+  JOIN pg_attribute a ON a.attrelid = ad.adrelid AND a.attnum = ad.adnum
+  JOIN pg_depend dep ON dep.classid = 'pg_attrdef'::regclass AND dep.objid = ad.oid AND dep.refclassid = 'pg_class'::regclass
+  JOIN pg_class sq ON sq.oid = dep.refobjid AND sq.relkind = 'S'
+  WHERE ad.adrelid = to_regclass($1::text) AND a.attname = $2::text LIMIT 1`;
+
 const fail = (message: string) => new ConnectorError(TestCode.DRIVER_ERROR, message, false);
 
-/** Resolves the destination columns once, then writes each batch in one transaction. */
+/** Resolves the destination columns once, then writes each batch (and its checkpoint) in one transaction. */
 export async function openPostgresWriter(ctx: PgContext, table: TableRef, options: WriterOptions): Promise<TableWriter> {
   const where = `${table.schema}.${table.name}`;
   const target = ctx.qualified(table);
@@ -98,16 +107,22 @@ export async function openPostgresWriter(ctx: PgContext, table: TableRef, option
   };
 
   return {
-    async write(rows: unknown[][]): Promise<number> {
+    async write(rows: unknown[][], checkpoint?: Checkpoint): Promise<number> {
       if (closed) throw fail(`Writer for ${where} is closed`);
-      if (!rows.length) return 0;
+      if (!rows.length && !checkpoint) return 0;
       const bad = rows.findIndex((r) => r.length !== columns.length);
       if (bad >= 0) throw fail(`Row ${bad} written to ${where} has ${rows[bad]!.length} values for ${columns.length} columns`);
       const batch = mode === 'upsert' ? dedupeByKey(rows, keyAt) : rows;
+      // DDL first, outside the batch's transaction (cached: once per session and schema).
+      if (checkpoint) await ctx.ensureStateTable(table.schema);
       await ctx.transaction(async (client) => {
-        if (!options.highPerformance) return insertChunks(client, batch);
-        if (mode === 'upsert') return bulkUpsert(client, batch);
-        return copyInto(client, target, batch);
+        if (batch.length) {
+          if (!options.highPerformance) await insertChunks(client, batch);
+          else if (mode === 'upsert') await bulkUpsert(client, batch);
+          else await copyInto(client, target, batch);
+        }
+        // Same transaction: the batch and its checkpoint commit together or not at all.
+        if (checkpoint) await upsertCheckpoint(ctx, client, table, checkpoint);
       });
       return batch.length;
     },
@@ -122,7 +137,8 @@ export async function openPostgresWriter(ctx: PgContext, table: TableRef, option
         await ctx.withClient((c) =>
           c.query(
             `SELECT setval(s.seq, GREATEST(m.v, COALESCE(pg_sequence_last_value(s.seq), m.v)))
-             FROM (SELECT pg_get_serial_sequence($1, $2)::regclass AS seq) s, (SELECT max(${q(col.name)}) AS v FROM ${target}) m
+             FROM (SELECT COALESCE(pg_get_serial_sequence($1, $2)::regclass, (${DEFAULT_SEQUENCE})) AS seq) s,
+                  (SELECT max(${q(col.name)}) AS v FROM ${target}) m
              WHERE s.seq IS NOT NULL AND m.v IS NOT NULL`,
             [target, col.name],
           ),

@@ -1,4 +1,5 @@
 import { randomBytes } from 'node:crypto';
+import { Client } from 'pg';
 import { ConnectorRegistry, type ConnectorPlugin, type ConnectorSession, type RowBatch, type TableDefinition } from '@sluice/connector-sdk';
 import postgres from '@sluice/connector-postgres';
 import type { AdminConnection } from '@sluice/connector-sdk/dist/testkit/fixture';
@@ -354,6 +355,215 @@ describe('capabilities', () => {
     await session.dropTable!(table);
     expect(await session.introspect(schema)).toEqual([]);
   });
+});
+
+describe('checkpoints kept with the data', () => {
+  const stateOf = async (schema: string) =>
+    admin.query(`SELECT table_name, stream, state FROM "${schema}"._sluice_state ORDER BY table_name, stream`);
+
+  test('absent → null; writeCheckpoint sets, replaces and (with null) clears', async () => {
+    const schema = await newSchema();
+    const table = { schema, name: 't' };
+    expect(await session.readCheckpoint(table, 's1')).toBeNull(); // no state table yet
+    expect(await session.readCheckpoint({ schema: 'no_such_schema_x', name: 't' }, 's1')).toBeNull();
+    await session.writeCheckpoint(table, 's1', null); // nothing to clear: no error, nothing created
+    expect(await admin.query(`SELECT to_regclass('"${schema}"._sluice_state')::text AS t`)).toEqual([{ t: null }]);
+
+    await session.writeCheckpoint(table, 's1', '{"a":1}');
+    await session.writeCheckpoint(table, 's2', 'two');
+    await session.writeCheckpoint({ schema, name: 'other' }, 's1', 'other');
+    expect(await session.readCheckpoint(table, 's1')).toBe('{"a":1}');
+    expect(await session.readCheckpoint(table, 'missing')).toBeNull();
+    await session.writeCheckpoint(table, 's1', '{"a":2}');
+    expect(await session.readCheckpoint(table, 's1')).toBe('{"a":2}');
+    await session.writeCheckpoint(table, 's1', null);
+    expect(await session.readCheckpoint(table, 's1')).toBeNull();
+    expect(await stateOf(schema)).toEqual([
+      { table_name: 'other', stream: 's1', state: 'other' },
+      { table_name: 't', stream: 's2', state: 'two' },
+    ]);
+    const columns = await admin.query(
+      `SELECT column_name AS c, data_type AS t, character_maximum_length AS n FROM information_schema.columns
+       WHERE table_schema = '${schema}' AND table_name = '_sluice_state' ORDER BY ordinal_position`,
+    );
+    expect(columns).toEqual([
+      { c: 'table_name', t: 'character varying', n: 255 },
+      { c: 'stream', t: 'character varying', n: 255 },
+      { c: 'state', t: 'text', n: null },
+      { c: 'updated_at', t: 'timestamp without time zone', n: null },
+    ]);
+    const [{ recent }] = await admin.query(`SELECT bool_and(updated_at > now() at time zone 'UTC' - interval '1 minute') AS recent FROM "${schema}"._sluice_state`);
+    expect(recent).toBe(true);
+    // Two fresh sessions racing to create another schema's state table both succeed.
+    const other = await newSchema();
+    const [a, b] = [await postgres.open(config()), await postgres.open(config())];
+    try {
+      await Promise.all([a.writeCheckpoint({ schema: other, name: 'x' }, 'a', '1'), b.writeCheckpoint({ schema: other, name: 'x' }, 'b', '2')]);
+    } finally {
+      await a.close();
+      await b.close();
+    }
+    expect(await stateOf(other)).toEqual([{ table_name: 'x', stream: 'a', state: '1' }, { table_name: 'x', stream: 'b', state: '2' }]);
+  });
+
+  describe.each([
+    ['bulk COPY', true],
+    ['multi-row INSERT', false],
+  ])('write(rows, checkpoint) (%s)', (_label, highPerformance) => {
+    test.each(['append', 'upsert'] as const)('%s: the batch and its checkpoint commit together or not at all', async (mode) => {
+      const schema = await newSchema();
+      await admin.exec(`CREATE TABLE "${schema}".t (id int PRIMARY KEY, v text NOT NULL)`);
+      const table = { schema, name: 't' };
+      const writer = await session.openWriter(table, { columns: ['id', 'v'], mode, key: ['id'], highPerformance });
+      expect(await writer.write([[1, 'a'], [2, 'b']], { stream: 'src.t', state: 'after-2' })).toBe(2);
+      expect(await session.readCheckpoint(table, 'src.t')).toBe('after-2');
+
+      // A NOT NULL violation in the batch: neither its rows nor its checkpoint are written.
+      await expect(writer.write([[3, 'c'], [4, null]], { stream: 'src.t', state: 'after-4' })).rejects.toMatchObject({
+        name: 'ConnectorError', message: expect.stringMatching(/null value/),
+      });
+      expect(await session.readCheckpoint(table, 'src.t')).toBe('after-2');
+      expect(await admin.query(`SELECT id FROM "${schema}".t ORDER BY id`)).toEqual([{ id: 1 }, { id: 2 }]);
+
+      // A failing checkpoint (stream name too long for varchar(255)) takes the batch down with it.
+      await expect(writer.write([[5, 'e']], { stream: 'x'.repeat(300), state: 's' })).rejects.toThrow(/too long/);
+      expect(await admin.query(`SELECT id FROM "${schema}".t ORDER BY id`)).toEqual([{ id: 1 }, { id: 2 }]);
+
+      expect(await writer.write([[3, 'c'], [4, 'd']], { stream: 'src.t', state: 'after-4' })).toBe(2);
+      expect(await writer.write([], { stream: 'src.t', state: 'empty batch still commits its checkpoint' })).toBe(0);
+      expect(await writer.write([[5, 'e']])).toBe(1); // no checkpoint: state untouched
+      await writer.close();
+      expect(await session.readCheckpoint(table, 'src.t')).toBe('empty batch still commits its checkpoint');
+      expect(await admin.query(`SELECT count(*)::int AS n FROM "${schema}".t`)).toEqual([{ n: 5 }]);
+      expect(await stateOf(schema)).toHaveLength(1);
+    });
+  });
+});
+
+describe('createTableLike and swapTable', () => {
+  test('createTableLike copies columns, keys, unique constraints and indexes, not rows', async () => {
+    const schema = await newSchema();
+    for (const sql of fixture.knownSchemaDdl(schema)) await admin.exec(sql);
+    await admin.exec(`CREATE INDEX "lower email" ON "${schema}".customers (lower(email), name DESC) WHERE name IS NOT NULL`);
+    await admin.exec(`INSERT INTO "${schema}".customers (email, created_at) VALUES ('a', now())`);
+    const like = { schema, name: 'customers' };
+    const copy = { schema, name: '_sluice_stg_customers_1' };
+    await session.createTableLike!(like, copy);
+    const [original] = await session.introspect(schema, { tables: ['customers'] });
+    const [made] = await session.introspect(schema, { tables: [copy.name] });
+    expect(made!.columns.map(({ default: _d, ...c }) => c)).toEqual(original!.columns.map(({ default: _d, ...c }) => c));
+    expect(made!.primaryKey).toEqual(['id']);
+    expect(made!.uniqueConstraints.map((u) => u.columns)).toEqual([['email']]);
+    const shape = (t: typeof made) => t!.indexes.map((i) => [i.columns, i.unique]).sort();
+    expect(shape(made)).toEqual(shape(original));
+    expect(made!.indexes.find((i) => !i.unique)!.definition).toMatch(/WHERE \(name IS NOT NULL\)/);
+    expect(await admin.query(`SELECT count(*)::int AS n FROM "${schema}"."${copy.name}"`)).toEqual([{ n: 0 }]);
+  });
+
+  test('a concurrent reader sees the old or the new table, never an empty or partial one', async () => {
+    const schema = await newSchema();
+    await admin.exec(`CREATE TABLE "${schema}".target (id serial PRIMARY KEY, v text NOT NULL, n int GENERATED BY DEFAULT AS IDENTITY)`);
+    await admin.exec(`CREATE INDEX target_v_idx ON "${schema}".target (v)`);
+    await admin.exec(`INSERT INTO "${schema}".target (v) SELECT 'old' || i FROM generate_series(1, 3000) i`);
+    const target = { schema, name: 'target' };
+    const staging = { schema, name: '_sluice_stg_target_abc' };
+    await session.createTableLike!(target, staging);
+    const writer = await session.openWriter(staging, { columns: ['id', 'v'], mode: 'append', highPerformance: true, identityInsert: true });
+    await writer.write(Array.from({ length: 5000 }, (_, i) => [i + 1, `new${i + 1}`]), { stream: 'src.target', state: '{"done":true}' });
+    await writer.close();
+    await session.writeCheckpoint(target, 'src.target', '{"old":true}');
+    expect(await session.readCheckpoint(staging, 'src.target')).toBe('{"done":true}');
+
+    const readers = await Promise.all([1, 2, 3].map(async () => {
+      const c = new Client({ connectionString: process.env.SLUICE_PG_URL });
+      c.on('error', () => undefined);
+      await c.connect();
+      return c;
+    }));
+    const counts: number[] = [];
+    const seen: number[][] = readers.map(() => []);
+    const errors: string[] = [];
+    let stop = false;
+    const polling = readers.map(async (c, i) => {
+      while (!stop) {
+        try {
+          const { rows } = await c.query(`SELECT count(*)::int AS n FROM "${schema}".target`);
+          counts.push(rows[0].n);
+          seen[i]!.push(rows[0].n);
+        } catch (err) {
+          errors.push((err as Error).message);
+        }
+      }
+    });
+    try {
+      while (counts.length < 30) await new Promise((r) => setTimeout(r, 5));
+      await session.swapTable!(staging, target);
+      const after = counts.length;
+      while (counts.length < after + 30) await new Promise((r) => setTimeout(r, 5));
+    } finally {
+      stop = true;
+      await Promise.all(polling);
+      for (const c of readers) await c.end();
+    }
+    expect(errors).toEqual([]);
+    expect(new Set(counts)).toEqual(new Set([3000, 5000]));
+    for (const own of seen) {
+      // Each reader: the old table until the swap commits, then the new one for good.
+      expect(own.slice(own.indexOf(5000))).toEqual(own.slice(own.indexOf(5000)).map(() => 5000));
+    }
+
+    expect(await admin.query(`SELECT count(*)::int AS n, min(v) AS v FROM "${schema}".target`)).toEqual([{ n: 5000, v: 'new1' }]);
+    expect(await admin.query(`SELECT to_regclass('"${schema}"."${staging.name}"')::text AS t`)).toEqual([{ t: null }]);
+    expect(await session.readCheckpoint(staging, 'src.target')).toBeNull();
+    expect(await session.readCheckpoint(target, 'src.target')).toBe('{"old":true}'); // the activity clears it
+    // Only the target remains; it keeps the old index and constraint names, and owns its sequences.
+    expect((await admin.query(`SELECT relname FROM pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace
+      WHERE n.nspname = '${schema}' AND relkind IN ('r', 'i', 'S') ORDER BY 1`)).map((r) => r.relname))
+      .toEqual(['_sluice_state', '_sluice_state_pkey', 'target', 'target_id_seq', 'target_n_seq', 'target_pkey', 'target_v_idx']);
+    const [swapped] = await session.introspect(schema);
+    expect(swapped!.indexes.map((i) => i.name)).toEqual(['target_pkey', 'target_v_idx']);
+    await admin.exec(`INSERT INTO "${schema}".target (v) VALUES ('next')`);
+    expect(await admin.query(`SELECT id FROM "${schema}".target WHERE v = 'next'`)).toEqual([{ id: 5001 }]);
+    await admin.exec(`DROP TABLE "${schema}".target`); // the sequences go with it: nothing else depends on them
+  });
+
+  test('views depending on the target fail the swap by name, and nothing changes', async () => {
+    const schema = await newSchema();
+    await admin.exec(`CREATE TABLE "${schema}".target (id int PRIMARY KEY, v text)`);
+    await admin.exec(`INSERT INTO "${schema}".target VALUES (1, 'old')`);
+    await admin.exec(`CREATE VIEW "${schema}".target_view AS SELECT id FROM "${schema}".target`);
+    const target = { schema, name: 'target' };
+    const staging = { schema, name: '_sluice_stg_target_v' };
+    await session.createTableLike!(target, staging);
+    await session.writeCheckpoint(staging, 's', 'kept');
+    await expect(session.swapTable!(staging, target)).rejects.toMatchObject({
+      name: 'ConnectorError', retryable: false, message: expect.stringMatching(/Cannot replace .*target: view .*target_view depend/),
+    });
+    expect(await admin.query(`SELECT v FROM "${schema}".target`)).toEqual([{ v: 'old' }]);
+    expect(await admin.query(`SELECT to_regclass('"${schema}"."${staging.name}"')::text IS NOT NULL AS t`)).toEqual([{ t: true }]);
+    expect(await session.readCheckpoint(staging, 's')).toBe('kept');
+  });
+});
+
+test('defaultSchema: schema_name, else public', async () => {
+  expect(session.defaultSchema).toBe('public');
+  const s = await postgres.open({ ...config(), schema_name: 'elsewhere' });
+  try {
+    expect(s.defaultSchema).toBe('elsewhere');
+  } finally {
+    await s.close();
+  }
+});
+
+test("introspect leaves out Sluice's own tables unless asked for by name", async () => {
+  const schema = await newSchema();
+  await admin.exec(`CREATE TABLE "${schema}".data (id int PRIMARY KEY)`);
+  await admin.exec(`CREATE TABLE "${schema}"._sluice_stg_data_x1 (id int PRIMARY KEY)`);
+  await admin.exec(`CREATE TABLE "${schema}"._sluice_stgnot (id int PRIMARY KEY)`);
+  await session.writeCheckpoint({ schema, name: 'data' }, 's', '1');
+  expect((await session.introspect(schema)).map((t) => t.name)).toEqual(['_sluice_stgnot', 'data']);
+  expect((await session.introspect(schema, { tables: ['_sluice_state', '_sluice_stg_data_x1', 'data'] })).map((t) => t.name))
+    .toEqual(['_sluice_state', '_sluice_stg_data_x1', 'data']);
 });
 
 test('adversarial identifiers as schema, table and column names', async () => {

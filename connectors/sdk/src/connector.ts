@@ -135,11 +135,13 @@ export interface ConnectorSession {
   openWriter(table: TableRef, options: WriterOptions): Promise<TableWriter>;
   /** The engine's identifier quoting (never string-concatenate a raw name into SQL). */
   quoteIdent(name: string): string;
+  /** Where tables go when a job names no schema: PostgreSQL's schema_name or public; MySQL's database. */
+  readonly defaultSchema: string;
 
   /** The committed state of `stream` for `table` (null when none). */
-  readCheckpoint?(table: TableRef, stream: string): Promise<string | null>;
+  readCheckpoint(table: TableRef, stream: string): Promise<string | null>;
   /** Sets (or with null, clears) the state of `stream` for `table`, in its own transaction. */
-  writeCheckpoint?(table: TableRef, stream: string, state: string | null): Promise<void>;
+  writeCheckpoint(table: TableRef, stream: string, state: string | null): Promise<void>;
 
   /** DATA_TRUNCATION */
   truncate?(table: TableRef): Promise<void>;

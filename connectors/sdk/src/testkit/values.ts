@@ -73,6 +73,8 @@ export function comparable(kind: CanonicalKind, value: unknown): unknown {
       return Math.fround(Number(value));
     case 'bytes':
       return Buffer.isBuffer(value) ? value.toString('hex') : value;
+    case 'json':
+      return sortKeys(value);
     default:
       return value;
   }
@@ -86,4 +88,13 @@ export function normalizeDecimal(text: string): string {
   frac = frac.replace(/0+$/, '');
   const out = frac ? `${int}.${frac}` : int;
   return negative && out !== '0' ? `-${out}` : out;
+}
+
+/** JSON with object keys in one order: engines store objects with their own key order (jsonb sorts them). */
+function sortKeys(value: unknown): unknown {
+  if (Array.isArray(value)) return value.map(sortKeys);
+  if (value && typeof value === 'object') {
+    return Object.fromEntries(Object.keys(value as object).sort().map((k) => [k, sortKeys((value as Record<string, unknown>)[k])]));
+  }
+  return value;
 }

@@ -1,0 +1,115 @@
+import { spawn, type ChildProcess } from 'node:child_process';
+import { join } from 'node:path';
+import { SluiceClient, type SyncJob } from '@sluice/client';
+import { mariaQuery, pgQuery } from './helpers/databases';
+import { startTestTemporal, type TestTemporal } from './helpers/temporal';
+import { checksumOf, createMariaDb, dropMariaDb, dropPgSchema, mariaUrlFor, pgItems, pgUrlFor, uniqueName } from './helpers/sync-fixtures';
+
+// Cancel mid-sync and SIGKILL of the worker mid-sync, against real Temporal and real databases.
+let env: TestTemporal;
+const src = uniqueName('dur_src');
+const dst = uniqueName('dur_dst');
+const maria = uniqueName('dur_maria');
+const ROWS = 150_000;
+const BATCH = 2_000;
+
+beforeAll(async () => {
+  env = await startTestTemporal();
+  await pgItems(src, ROWS);
+  await pgQuery(`CREATE SCHEMA "${dst}"`);
+  await createMariaDb(maria);
+});
+afterAll(async () => {
+  await env?.stop();
+  await dropPgSchema(src);
+  await dropPgSchema(dst);
+  await dropMariaDb(maria);
+});
+
+const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
+
+async function until<T>(what: string, probe: () => Promise<T | undefined>, timeoutMs = 60_000): Promise<T> {
+  const deadline = Date.now() + timeoutMs;
+  for (;;) {
+    const value = await probe();
+    if (value !== undefined) return value;
+    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
+    await sleep(100);
+  }
+}
+
+/** Open connections of this test process's Sluice sessions on each server (the in-process worker's). */
+async function openSluiceConnections(): Promise<{ pg: number; maria: number }> {
+  const [pg] = await pgQuery<{ n: string }>(`SELECT count(*) AS n FROM pg_stat_activity WHERE application_name = $1`, [`sluice:${process.pid}`]);
+  const [m] = await mariaQuery<{ n: number }>(
+    `SELECT COUNT(*) AS n FROM performance_schema.session_connect_attrs a
+       JOIN performance_schema.session_connect_attrs p ON p.PROCESSLIST_ID = a.PROCESSLIST_ID
+     WHERE a.ATTR_NAME = 'program_name' AND a.ATTR_VALUE = 'sluice' AND p.ATTR_NAME = '_pid' AND p.ATTR_VALUE = ?`,
+    [String(process.pid)],
+  );
+  return { pg: Number(pg!.n), maria: Number(m!.n) };
+}
+
+test('cancel mid-sync: CANCELED, whole batches only, every connection released, committed rows reported', async () => {
+  const id = await env.client.startSync({
+    source: { url: pgUrlFor(src) },
+    destination: { url: mariaUrlFor(maria) },
+    tables: [{ schema: src, name: 'items', destinationName: 'cancelled' }],
+    createTables: true,
+    batchSize: BATCH,
+  });
+  await until('rows in the destination', async () => {
+    const rows = await mariaQuery<{ n: number }>(`SELECT COUNT(*) AS n FROM \`${maria}\`.cancelled`).catch(() => [{ n: 0 }]);
+    return Number(rows[0]!.n) > 0 ? true : undefined;
+  });
+  await env.client.cancelJob(id);
+  const states = new Set<string>();
+  const job = await env.client.waitForJob<SyncJob>(id, (j) => states.add(j.state), 50);
+  expect(job.state).toBe('CANCELED');
+  const [{ n }] = (await mariaQuery<{ n: number }>(`SELECT COUNT(*) AS n FROM \`${maria}\`.cancelled`)) as [{ n: number }];
+  const written = Number(n);
+  expect(written).toBeGreaterThan(0);
+  expect(written).toBeLessThan(ROWS);
+  expect(written % BATCH).toBe(0); // only whole committed batches
+  expect(job.rowsWritten).toBe(written);
+  expect(await openSluiceConnections()).toEqual({ pg: 0, maria: 0 });
+});
+
+describe.each(['append', 'upsert'] as const)('SIGKILL of the worker mid-sync (%s)', (mode) => {
+  let worker: ChildProcess | undefined;
+  afterEach(() => worker?.kill('SIGKILL'));
+
+  const startWorker = (taskQueue: string) =>
+    spawn(process.execPath, [join(__dirname, '..', 'worker', 'dist', 'main.js')], {
+      env: { ...process.env, TEMPORAL_ADDRESS: env.server.address, SLUICE_TASK_QUEUE: taskQueue },
+      stdio: 'ignore',
+    });
+
+  test('a restarted worker resumes from the last checkpoint: exactly the source rows', async () => {
+    const taskQueue = `kill-${mode}-${Date.now()}`;
+    const client = await SluiceClient.connect({ address: env.server.address, taskQueue });
+    const table = `killed_${mode}`;
+    try {
+      worker = startWorker(taskQueue);
+      const id = await client.startSync({
+        source: { url: pgUrlFor(src) },
+        destination: { url: pgUrlFor(dst) },
+        tables: [{ schema: src, name: 'items', destinationName: table }],
+        mode,
+        createTables: true,
+        batchSize: BATCH,
+      });
+      const countNow = async () => Number((await pgQuery<{ n: string }>(`SELECT count(*) AS n FROM "${dst}"."${table}"`).catch(() => [{ n: '0' }]))[0]!.n);
+      await until('a third of the rows', async () => ((await countNow()) > ROWS / 3 ? true : undefined));
+      worker.kill('SIGKILL');
+      const atKill = await countNow();
+      expect(atKill).toBeLessThan(ROWS);
+      worker = startWorker(taskQueue);
+      const job = await client.waitForJob<SyncJob>(id, undefined, 500);
+      expect(job.state).toBe('COMPLETED');
+      expect(await checksumOf(pgUrlFor(dst), dst, table)).toEqual(await checksumOf(pgUrlFor(src), src, 'items'));
+    } finally {
+      await client.close();
+    }
+  }, 180_000);
+});
