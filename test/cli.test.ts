@@ -73,6 +73,7 @@ test('`sluice dev --port N` serves Temporal with its UI and a worker until Ctrl-
   try {
     for (let i = 0; i < 300 && !stdout.includes('Sluice worker'); i++) await new Promise((r) => setTimeout(r, 100));
     expect(stdout).toContain(`Temporal UI:         http://127.0.0.1:${uiPort}`);
+    expect(stdout).toMatch(/Codec server:        http:\/\/127.0.0.1:\d+/);
     expect(await isListening('127.0.0.1', uiPort)).toBe(true);
     // Its worker runs jobs: a client on the default task queue gets an answer.
     const client = await SluiceClient.connect({ address: `127.0.0.1:${port}`, taskQueue: 'sluice' });

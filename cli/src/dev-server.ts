@@ -14,6 +14,8 @@ export interface DevServerOptions {
   /** SQLite file that keeps workflows across restarts; in memory when omitted. */
   dbFilename?: string;
   namespace?: string;
+  /** A codec server the UI calls to show decrypted payloads. */
+  uiCodecEndpoint?: string;
   temporalCli?: string;
   startTimeoutMs?: number;
 }
@@ -39,6 +41,7 @@ export async function startDevServer(options: DevServerOptions = {}): Promise<De
   if (uiPort === null) args.push('--headless');
   else args.push('--ui-port', String(uiPort));
   if (options.dbFilename) args.push('--db-filename', options.dbFilename);
+  if (options.uiCodecEndpoint && uiPort !== null) args.push('--ui-codec-endpoint', options.uiCodecEndpoint);
   for (const sa of SEARCH_ATTRIBUTE_REGISTRATIONS) args.push('--search-attribute', sa);
 
   const child = spawn(cli, args, { stdio: ['ignore', 'ignore', 'pipe'] });

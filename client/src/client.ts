@@ -17,6 +17,7 @@ import {
 } from '@sluice/workflows';
 import { describeConnection, engineOf, jobId } from './job-ids';
 import { jobFromDescription, jobStateOf } from './job-state';
+import { createSyncSchedule, listSchedules, type ScheduleSpec, type ScheduleSummary } from './schedules';
 
 const TERMINAL = new Set<JobState>(['COMPLETED', 'CANCELED', 'ERROR']);
 
@@ -172,6 +173,24 @@ export class SluiceClient {
       if (out.length >= (filter.limit ?? 100)) break;
     }
     return out;
+  }
+
+  /** A cron-scheduled SYNC (Temporal Schedule, overlap SKIP). */
+  async createSchedule(id: string, input: SyncInput, spec: ScheduleSpec): Promise<void> {
+    await createSyncSchedule(this.temporal, this.taskQueue, id, input, spec);
+  }
+
+  async listSchedules(): Promise<ScheduleSummary[]> {
+    return listSchedules(this.temporal);
+  }
+
+  /** Runs a schedule's action now (as cron would). */
+  async triggerSchedule(id: string): Promise<void> {
+    await this.temporal.schedule.getHandle(id).trigger();
+  }
+
+  async deleteSchedule(id: string): Promise<void> {
+    await this.temporal.schedule.getHandle(id).delete();
   }
 
   /** Whether any worker polled this client's task queue lately (a job would wait forever otherwise). */

@@ -26,6 +26,8 @@ const { copyChunk } = proxyActivities<SluiceActivities>({
   retry: { initialInterval: '1 second', maximumInterval: '30 seconds', maximumAttempts: 20 },
 });
 
+const REPORT_EVERY_MS = 5_000;
+
 export const tableLabel = (t: { schema: string; name: string }) => `${t.schema}.${t.name}`;
 
 /**
@@ -43,13 +45,18 @@ export async function syncTableWorkflow(input: SyncTableInput): Promise<TablePro
     message,
     ...counters,
   });
+  let lastReport = 0;
   try {
     prepared ??= await prepareTable(input);
     for (;;) {
       const chunk = await copyChunk({ ...input, target: prepared.target });
       counters.rowsRead += chunk.rowsRead;
       counters.rowsWritten = chunk.rowsWritten;
-      await report(progress('RUNNING'));
+      // At most one progress signal per REPORT_EVERY_MS: each is an event in the parent's history.
+      if (!chunk.done && Date.now() - lastReport >= REPORT_EVERY_MS) {
+        lastReport = Date.now();
+        await report(progress('RUNNING'));
+      }
       if (chunk.done) break;
       if (workflowInfo().continueAsNewSuggested) {
         await continueAsNew<typeof syncTableWorkflow>({ ...input, carried: { ...counters, prepared } });

@@ -1,4 +1,5 @@
 import {
+  ApplicationFailure,
   CancellationScope,
   executeChild,
   isCancellation,
@@ -8,6 +9,7 @@ import {
   workflowInfo,
   ParentClosePolicy,
 } from '@temporalio/workflow';
+import { WorkflowExecutionAlreadyStartedError } from '@temporalio/common';
 import type { SluiceActivities } from './activity-contract';
 import { runBounded } from './bounded';
 import { jobQuery } from './job-query';
@@ -70,12 +72,18 @@ export async function syncWorkflow(input: SyncInput): Promise<SyncJob> {
       const label = tableLabel(table.source);
       setTable(job, label, { state: 'RUNNING' });
       const result = await executeChild(syncTableWorkflow, {
-        workflowId: `${info.workflowId}--${label}`.slice(0, 255),
+        // Named after the destination table: a second job writing the same table cannot start it meanwhile.
+        workflowId: tableWorkflowId(input.destination, table.destination),
         args: [{ source: input.source, destination: input.destination, table, options: plan.options, runKey: info.workflowId }],
         parentClosePolicy: ParentClosePolicy.REQUEST_CANCEL,
         staticSummary: `Sync table ${label} → ${tableLabel(table.destination)} (${table.mode})`,
       });
       setTable(job, label, result);
+    }).catch((err) => {
+      if (err instanceof WorkflowExecutionAlreadyStartedError) {
+        throw ApplicationFailure.nonRetryable(`${err.workflowId}: another job is syncing into that table right now; run again when it ends`, 'TABLE_BUSY');
+      }
+      throw err;
     });
     finish(job, 'COMPLETED', `Synced ${job.tablesTotal} table(s), ${job.rowsWritten} row(s) written`);
     return job;
@@ -87,6 +95,21 @@ export async function syncWorkflow(input: SyncInput): Promise<SyncJob> {
     }
     throw err;
   }
+}
+
+/** `sync-table-<destination hash>-<schema.table>`: one running copy per destination table. */
+function tableWorkflowId(destination: SyncInput['destination'], table: { schema: string; name: string }): string {
+  const where =
+    'url' in destination
+      ? destination.url.replace(/^([a-z][a-z0-9+.-]*:\/\/[^:/?#@]*):[^@/]*@/i, '$1@').replace(/\?.*$/, '')
+      : ['connector_type', 'host', 'port', 'database'].map((k) => String(destination.config[k])).join('|');
+  return `sync-table-${fnv1a(where)}-${tableLabel(table)}`.slice(0, 255);
+}
+
+function fnv1a(text: string): string {
+  let h = 0x811c9dc5;
+  for (let i = 0; i < text.length; i++) h = Math.imul(h ^ text.charCodeAt(i), 0x01000193);
+  return (h >>> 0).toString(36);
 }
 
 function setTable(job: SyncJob, label: string, change: Partial<TableProgress>): void {

@@ -4,8 +4,12 @@ import type { ChunkResult, PreparedTable, SyncTableInput } from '@sluice/workflo
 import { withSessions } from '../sessions';
 import { compareCursor, stateForRun, streamOf, type SyncState } from './checkpoint';
 
-/** How long one chunk copies before it returns to the workflow with counts. */
-export const CHUNK_MS = 20_000;
+/**
+ * How long one chunk copies before it returns to the workflow with counts:
+ * the grain of the job's progress. Short enough for live progress, long
+ * enough that opening the sessions again costs little.
+ */
+export const CHUNK_MS = 3_000;
 /** Heartbeats run on their own timer, so a slow batch still reports and still learns of a cancel. */
 const HEARTBEAT_MS = 1_000;
 

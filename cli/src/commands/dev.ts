@@ -1,4 +1,6 @@
+import { EncryptionCodec, loadCodecKeys, startCodecServer } from '@sluice/codec';
 import { startServerAndWorker } from '../embedded';
+import { freePort } from '../ports';
 
 export interface DevCommandOptions {
   port?: string;
@@ -8,14 +10,19 @@ export interface DevCommandOptions {
 
 /** `sluice dev`: a Temporal dev server (UI on) and a worker that stay up until Ctrl-C. */
 export async function devCommand(options: DevCommandOptions): Promise<number> {
-  const { server, close } = await startServerAndWorker({
-    port: options.port ? Number(options.port) : 7233,
-    uiPort: options.uiPort ? Number(options.uiPort) : undefined,
-    dbFilename: options.dbFilename,
+  const port = options.port ? Number(options.port) : 7233;
+  const uiPort = options.uiPort ? Number(options.uiPort) : port + 1000;
+  // The UI decodes payloads through this codec server, so the operator reads job inputs there.
+  const codec = await startCodecServer({
+    codec: new EncryptionCodec(loadCodecKeys()),
+    port: await freePort(),
+    corsOrigins: [`http://127.0.0.1:${uiPort}`, `http://localhost:${uiPort}`],
   });
+  const { server, close } = await startServerAndWorker({ port, uiPort, dbFilename: options.dbFilename, uiCodecEndpoint: codec.url });
   process.stdout.write(
     `Temporal dev server: ${server.address} (namespace ${server.namespace})\n` +
       `Temporal UI:         ${server.uiUrl}\n` +
+      `Codec server:        ${codec.url} (the UI decodes job payloads through it)\n` +
       `Sluice worker:       polling; Ctrl-C to stop\n` +
       `Point other commands at it with TEMPORAL_ADDRESS=${server.address}\n`,
   );
@@ -25,5 +32,6 @@ export async function devCommand(options: DevCommandOptions): Promise<number> {
   });
   process.stderr.write('stopping worker and dev server…\n');
   await close();
+  await codec.close();
   return 0;
 }

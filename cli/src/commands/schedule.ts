@@ -1,0 +1,59 @@
+import { SluiceClient } from '@sluice/client';
+import { UsageError } from '../connection-arg';
+import { resolveTemporalTarget } from '../embedded';
+import { printJson } from '../output';
+import { syncInput, type SyncCommandOptions } from './sync';
+
+/** Schedules must live on a server that outlives the command. */
+async function withServerClient<T>(fn: (client: SluiceClient) => Promise<T>): Promise<T> {
+  const target = await resolveTemporalTarget();
+  if (target.embedded) {
+    await target.close();
+    throw new UsageError('schedules need a Temporal server that stays up: start `sluice dev` or set TEMPORAL_ADDRESS');
+  }
+  const client = await SluiceClient.connect({ address: target.address });
+  try {
+    return await fn(client);
+  } finally {
+    await client.close();
+  }
+}
+
+export async function scheduleCreateCommand(
+  id: string,
+  source: string,
+  destination: string,
+  o: SyncCommandOptions & { cron: string; timezone?: string },
+): Promise<number> {
+  const input = syncInput(source, destination, o);
+  return withServerClient(async (client) => {
+    await client.createSchedule(id, input, { cron: o.cron, timezone: o.timezone });
+    process.stdout.write(`${id}\n`);
+    return 0;
+  });
+}
+
+export async function scheduleListCommand(o: { json?: boolean }): Promise<number> {
+  return withServerClient(async (client) => {
+    const schedules = await client.listSchedules();
+    if (o.json) printJson(schedules);
+    else for (const s of schedules) process.stdout.write(`${s.id}  cron "${s.cron}" ${s.timezone ?? ''}  next ${s.nextRuns[0] ?? '-'}${s.paused ? '  (paused)' : ''}\n`);
+    return 0;
+  });
+}
+
+export async function scheduleDeleteCommand(id: string): Promise<number> {
+  return withServerClient(async (client) => {
+    await client.deleteSchedule(id);
+    process.stderr.write(`sluice: schedule ${id} deleted\n`);
+    return 0;
+  });
+}
+
+export async function scheduleTriggerCommand(id: string): Promise<number> {
+  return withServerClient(async (client) => {
+    await client.triggerSchedule(id);
+    process.stderr.write(`sluice: schedule ${id} triggered\n`);
+    return 0;
+  });
+}

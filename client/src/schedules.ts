@@ -1,0 +1,59 @@
+import { ScheduleOverlapPolicy, type Client } from '@temporalio/client';
+import { JobType, SearchAttributes, type SyncInput, type syncWorkflow } from '@sluice/workflows';
+
+export interface ScheduleSpec {
+  /** Standard cron, e.g. `0 2 * * *` (every night at 02:00). */
+  cron: string;
+  /** IANA zone the cron is read in (default UTC). */
+  timezone?: string;
+  note?: string;
+}
+
+export interface ScheduleSummary {
+  id: string;
+  cron: string | null;
+  timezone: string | null;
+  nextRuns: string[];
+  recentJobs: string[];
+  paused: boolean;
+  note: string | null;
+}
+
+/**
+ * Cron-scheduled syncs as Temporal Schedules. Overlap policy SKIP: a run
+ * that would start while the previous one of the same schedule still runs
+ * is skipped, so two syncs of the same tables never run at once.
+ */
+export async function createSyncSchedule(client: Client, taskQueue: string, id: string, input: SyncInput, spec: ScheduleSpec): Promise<void> {
+  await client.schedule.create({
+    scheduleId: id,
+    spec: { cronExpressions: [spec.cron], timezone: spec.timezone ?? 'UTC' },
+    action: {
+      type: 'startWorkflow',
+      workflowType: 'syncWorkflow' as unknown as typeof syncWorkflow,
+      workflowId: `sync-scheduled-${id}`,
+      taskQueue,
+      args: [input],
+      typedSearchAttributes: [{ key: SearchAttributes.jobType, value: JobType.SYNC }],
+    },
+    policies: { overlap: ScheduleOverlapPolicy.SKIP, catchupWindow: '1 hour' },
+    memo: { cron: spec.cron, timezone: spec.timezone ?? 'UTC' },
+    state: { note: spec.note ?? `sluice sync, cron ${spec.cron}` },
+  });
+}
+
+export async function listSchedules(client: Client): Promise<ScheduleSummary[]> {
+  const out: ScheduleSummary[] = [];
+  for await (const s of client.schedule.list()) {
+    out.push({
+      id: s.scheduleId,
+      cron: (s.memo?.cron as string | undefined) ?? null,
+      timezone: (s.memo?.timezone as string | undefined) ?? null,
+      nextRuns: (s.info.nextActionTimes ?? []).map((d) => d.toISOString()),
+      recentJobs: (s.info.recentActions ?? []).map((a) => a.action.workflow.workflowId),
+      paused: s.state.paused,
+      note: s.state.note ?? null,
+    });
+  }
+  return out;
+}
