@@ -1,4 +1,4 @@
-import { ApplicationFailure } from '@temporalio/common';
+import { ApplicationFailure, type DataConverter } from '@temporalio/common';
 import { Client, Connection, WorkflowFailedError, type ConnectionOptions } from '@temporalio/client';
 import { temporal } from '@temporalio/proto';
 import { sluiceDataConverter } from '@sluice/codec';
@@ -46,6 +46,8 @@ export interface SluiceClientOptions {
   /** An existing connection (the caller closes it). */
   connection?: Connection;
   connectionOptions?: ConnectionOptions;
+  /** Defaults to Sluice's encrypting data converter. */
+  dataConverter?: DataConverter;
 }
 
 /** Thin typed API over @temporalio/client: start, await and query Sluice jobs. */
@@ -67,7 +69,7 @@ export class SluiceClient {
     const temporal = new Client({
       connection,
       namespace: options.namespace ?? process.env.TEMPORAL_NAMESPACE ?? 'default',
-      dataConverter: sluiceDataConverter(),
+      dataConverter: options.dataConverter ?? sluiceDataConverter(),
     });
     return new SluiceClient(temporal, options.taskQueue ?? process.env.SLUICE_TASK_QUEUE ?? DEFAULT_TASK_QUEUE, owned);
   }

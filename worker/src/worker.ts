@@ -1,3 +1,4 @@
+import type { DataConverter } from '@temporalio/common';
 import { NativeConnection, Worker } from '@temporalio/worker';
 import { createActivities } from '@sluice/activities';
 import { sluiceDataConverter } from '@sluice/codec';
@@ -12,6 +13,8 @@ export interface SluiceWorkerOptions {
   taskQueue?: string;
   /** Defaults to every installed connector package. */
   registry?: ConnectorRegistry;
+  /** Defaults to Sluice's encrypting data converter. */
+  dataConverter?: DataConverter;
 }
 
 /** A Worker hosting every Sluice workflow and activity. */
@@ -23,7 +26,7 @@ export async function createSluiceWorker(options: SluiceWorkerOptions): Promise<
     taskQueue: options.taskQueue ?? DEFAULT_TASK_QUEUE,
     ...workflowSource(),
     activities: createActivities(registry),
-    dataConverter: sluiceDataConverter(),
+    dataConverter: options.dataConverter ?? sluiceDataConverter(),
     // Each cached workflow holds a V8 context; bound the cache so memory stays flat.
     maxCachedWorkflows: 200,
     shutdownGraceTime: '10s',
