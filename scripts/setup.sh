@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # One entry point for the Sluice test environment. Installs what's missing,
-# starts PostgreSQL, MariaDB and FerretDB (unless SLUICE_SKIP_FERRETDB=1),
-# locates/installs the Temporal CLI, then writes $SLUICE_STATE_DIR/env.sh and
+# starts PostgreSQL, MariaDB, an OpenSSH server for the SSHTunnel hook tests
+# and FerretDB (unless SLUICE_SKIP_FERRETDB=1), locates/installs the Temporal
+# CLI, then writes $SLUICE_STATE_DIR/env.sh and
 # prints the same lines on stdout:
 #   eval "$(bash scripts/setup.sh)"
 # Progress goes to stderr; each step's full log is in
@@ -31,7 +32,7 @@ run_step() {
   fi
 }
 
-steps=(temporal postgres mariadb)
+steps=(temporal postgres mariadb sshd)
 pids=()
 
 # FerretDB's first build takes minutes, so it runs alongside everything else.
@@ -42,11 +43,12 @@ if [[ "${SLUICE_SKIP_FERRETDB:-0}" != 1 ]]; then
 fi
 run_step temporal install-temporal.sh &
 pids+=($!)
-# Postgres and MariaDB may both need apt; run them one after the other so
-# they don't fight over the dpkg lock.
+# Postgres, MariaDB and sshd may all need apt; run them one after the other
+# so they don't fight over the dpkg lock.
 {
   run_step postgres start-postgres.sh
   run_step mariadb start-mariadb.sh
+  run_step sshd start-sshd.sh
 } &
 pids+=($!)
 
@@ -76,6 +78,10 @@ value() { tail -n 1 "$work/$1.out"; }
   printf 'export TEMPORAL_CLI=%q\n' "$(value temporal)"
   printf 'export SLUICE_PG_URL=%q\n' "$(value postgres)"
   printf 'export SLUICE_MARIADB_URL=%q\n' "$(value mariadb)"
+  # ${v@Q} rather than %q: %q would escape the URL's `?`, and env.sh readers
+  # (test/helpers/load-env.ts) only strip single quotes.
+  ssh_url=$(value sshd)
+  printf 'export SLUICE_SSH_URL=%s\n' "${ssh_url@Q}"
   if [[ " ${steps[*]} " == *" ferretdb "* ]]; then
     printf 'export SLUICE_MONGODB_URL=%q\n' "$(value ferretdb)"
   fi

@@ -73,29 +73,44 @@ fi
 # Privilege separation directory; /run is a tmpfs on most machines.
 install -d -m 755 /run/sshd
 
-server_up() { pidfile_alive "$SSHD_PID" sshd && port_open 127.0.0.1 "$SSHD_PORT"; }
-
-if server_up && ((conf_changed)); then
-  log "sshd config changed; restarting"
-  kill "$(tr -dc '0-9' <"$SSHD_PID")"
+stop_sshd() {
+  kill "$(tr -dc '0-9' <"$SSHD_PID")" 2>/dev/null || true
   for _ in $(seq 50); do
     pidfile_alive "$SSHD_PID" sshd || break
     sleep 0.1
   done
   ! pidfile_alive "$SSHD_PID" sshd || die "old sshd did not stop (pid file $SSHD_PID)"
+  rm -f "$SSHD_PID"
+}
+
+# Ours is the process of our pid file; it must also be serving the configured port.
+running=0
+if pidfile_alive "$SSHD_PID" sshd; then
+  running=1
+  if ((conf_changed)) || ! port_open 127.0.0.1 "$SSHD_PORT"; then
+    log "sshd config changed (or port $SSHD_PORT not served); restarting"
+    stop_sshd
+    running=0
+  fi
 fi
 
-if server_up; then
+if ((running)); then
   log "sshd already running on 127.0.0.1:$SSHD_PORT"
 else
+  port_open 127.0.0.1 "$SSHD_PORT" && die "port $SSHD_PORT is taken by another process; set SLUICE_SSHD_PORT"
   "$SSHD" -t -f "$SSHD_CONFIG" || die "sshd rejects $SSHD_CONFIG"
   log "starting sshd on 127.0.0.1:$SSHD_PORT (log: $SSHD_LOG)"
   # sshd daemonises; -E sends its log to our file, so nothing holds our stdout.
   "$SSHD" -f "$SSHD_CONFIG" -E "$SSHD_LOG" </dev/null >&2
-  if ! wait_port 127.0.0.1 "$SSHD_PORT" 15; then
-    tail -n 30 "$SSHD_LOG" >&2 || true
-    die "sshd not listening on $SSHD_PORT (log: $SSHD_LOG)"
-  fi
+  # The daemon writes its pid file after binding: wait for both.
+  deadline=$((SECONDS + 15))
+  until pidfile_alive "$SSHD_PID" sshd && port_open 127.0.0.1 "$SSHD_PORT"; do
+    if ((SECONDS >= deadline)); then
+      tail -n 30 "$SSHD_LOG" >&2 || true
+      die "sshd not running on $SSHD_PORT (log: $SSHD_LOG)"
+    fi
+    sleep 0.1
+  done
 fi
 
 printf 'ssh://root@127.0.0.1:%s?key=%s\n' "$SSHD_PORT" "$CLIENT_KEY"

@@ -1,6 +1,7 @@
 import { readFileSync } from 'node:fs';
+import { connect } from 'node:net';
 import type { PoolOptions, SslOptions } from 'mysql2/promise';
-import { ConfigError, relationalConfigSchema, type RelationalConfig } from '@sluice/connector-sdk';
+import { ConfigError, relationalConfigSchema, type Address, type RelationalConfig } from '@sluice/connector-sdk';
 
 /** Syntho's MySQL/MariaDB config: the relational one without `schema_name` (schemas are databases). */
 export const mysqlConfigSchema = relationalConfigSchema({
@@ -14,11 +15,14 @@ export type MysqlConfig = Omit<RelationalConfig, 'schema_name'>;
 /**
  * mysql2 options for a config: exact values (BIGINT and DECIMAL as strings,
  * dates as strings, JSON as text the connector parses), UTC, utf8mb4, one
- * statement per query. `withSsl` overrides the mode for `prefer`'s fallback.
+ * statement per query. `withSsl` overrides the mode for `prefer`'s fallback;
+ * `address` is where to connect when it is not the config's host and port
+ * (an SSH tunnel's local end).
  */
-export function toPoolOptions(config: MysqlConfig, withSsl?: boolean): PoolOptions {
+export function toPoolOptions(config: MysqlConfig, withSsl?: boolean, address: Address = config): PoolOptions {
   rejectUnsupportedHooks(config);
   const ssl = withSsl === false ? undefined : sslOptions(config);
+  const elsewhere = address.host !== config.host || address.port !== config.port;
   return {
     host: config.host,
     port: config.port,
@@ -37,6 +41,8 @@ export function toPoolOptions(config: MysqlConfig, withSsl?: boolean): PoolOptio
     // Operators (and the testkit's leak check) tell Sluice's connections apart by these.
     connectAttributes: { program_name: 'sluice', _pid: String(process.pid) },
     ...(ssl ? { ssl } : {}),
+    // mysql2 checks the TLS certificate against `host`: keep the config's and connect the socket elsewhere.
+    ...(elsewhere ? { stream: () => connect(address.port, address.host).setNoDelay(true) } : {}),
   };
 }
 
@@ -78,14 +84,6 @@ function rejectUnsupportedHooks(config: MysqlConfig): void {
       {
         field: 'hooks_params.Kerberos',
         problem: 'not supported: mysql2 has no GSSAPI/Kerberos authentication plugin (authentication_kerberos / auth_gssapi); use password or SSL client-certificate authentication',
-      },
-    ]);
-  }
-  if (hooks?.SSHTunnel) {
-    throw new ConfigError([
-      {
-        field: 'hooks_params.SSHTunnel',
-        problem: 'not supported yet by the MySQL/MariaDB connector; open the tunnel outside Sluice and point host/port at its local end',
       },
     ]);
   }

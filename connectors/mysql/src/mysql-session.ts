@@ -1,6 +1,8 @@
 import { createPool, type Pool, type PoolConnection } from 'mysql2/promise';
 import {
+  openThroughTunnel,
   secretsOf,
+  type Address,
   type ConnectorError,
   type ConnectorSession,
   type ForeignKeySchema,
@@ -57,9 +59,14 @@ export function quoteIdent(name: string): string {
   return '`' + name.replace(/`/g, '``') + '`';
 }
 
-export async function openMysqlSession(config: MysqlConfig, options: SessionOptions = {}): Promise<ConnectorSession> {
+/** With `hooks_params.SSHTunnel`, through a tunnel that closes with the session. */
+export function openMysqlSession(config: MysqlConfig, options: SessionOptions = {}): Promise<ConnectorSession> {
+  return openThroughTunnel(config, (address) => openMysqlSessionAt(config, options, address));
+}
+
+async function openMysqlSessionAt(config: MysqlConfig, options: SessionOptions, address: Address): Promise<ConnectorSession> {
   const secrets = secretsOf(config);
-  const pool = createPool({ ...toPoolOptions(config), connectionLimit: options.maxConnections ?? 4, maxIdle: options.maxConnections ?? 4 });
+  const pool = createPool({ ...toPoolOptions(config, undefined, address), connectionLimit: options.maxConnections ?? 4, maxIdle: options.maxConnections ?? 4 });
   const ready = new WeakSet<object>();
   const error = (err: unknown) => classifyMysqlError(err, secrets);
 

@@ -3,6 +3,9 @@ import {
   applicationMessage,
   secretsOf,
   TestCode,
+  throughTunnel,
+  viaTunnel,
+  type Address,
   type ApplicationMessage,
   type TestOptions,
 } from '@sluice/connector-sdk';
@@ -15,17 +18,22 @@ export async function testMysql(config: MysqlConfig, options: TestOptions = {}):
   const where = `${config.host}:${config.port}/${config.database}`;
   const started = performance.now();
   try {
-    const version = await connectAndReadVersion(config, options.signal).catch(async (err) => {
-      // libpq's `prefer`: try TLS first, fall back to plain when the server has none.
-      if (sslMode(config) === 'prefer' && /does not support secure connection|HANDSHAKE_NO_SSL_SUPPORT/i.test(`${err?.code} ${err?.message}`)) {
-        return connectAndReadVersion(config, options.signal, false);
-      }
-      throw err;
-    });
+    const version = await throughTunnel(
+      config,
+      (address) =>
+        connectAndReadVersion(config, address, options.signal).catch(async (err) => {
+          // libpq's `prefer`: try TLS first, fall back to plain when the server has none.
+          if (sslMode(config) === 'prefer' && /does not support secure connection|HANDSHAKE_NO_SSL_SUPPORT/i.test(`${err?.code} ${err?.message}`)) {
+            return connectAndReadVersion(config, address, options.signal, false);
+          }
+          throw err;
+        }),
+      options.signal,
+    );
     const latencyMs = Math.round(performance.now() - started);
     return applicationMessage(
       TestCode.OK,
-      `Connected to ${version.product} ${version.server_version} at ${where} as ${config.username} in ${latencyMs} ms`,
+      `Connected to ${version.product} ${version.server_version} at ${where}${viaTunnel(config)} as ${config.username} in ${latencyMs} ms`,
       {
         server_version: [version.server_version],
         version: [`${version.product} ${version.version}${version.comment ? ` (${version.comment})` : ''}`],
@@ -44,9 +52,9 @@ export async function testMysql(config: MysqlConfig, options: TestOptions = {}):
   }
 }
 
-async function connectAndReadVersion(config: MysqlConfig, signal?: AbortSignal, withSsl?: boolean) {
+async function connectAndReadVersion(config: MysqlConfig, address: Address, signal?: AbortSignal, withSsl?: boolean) {
   if (signal?.aborted) throw new Error('connection test cancelled');
-  const options = toPoolOptions(config, withSsl);
+  const options = toPoolOptions(config, withSsl, address);
   let aborted = false;
   const cancelled = new Promise<never>((_, reject) => {
     signal?.addEventListener('abort', () => ((aborted = true), reject(new Error('connection test cancelled'))), { once: true });

@@ -1,7 +1,8 @@
 import { readFileSync } from 'node:fs';
+import { isIP } from 'node:net';
 import type { ConnectionOptions } from 'node:tls';
 import type { ClientConfig } from 'pg';
-import { ConfigError, relationalConfigSchema, type RelationalConfig } from '@sluice/connector-sdk';
+import { ConfigError, relationalConfigSchema, type Address, type RelationalConfig } from '@sluice/connector-sdk';
 
 export const postgresConfigSchema = relationalConfigSchema({
   connectorType: 'PostgreSQLConnector',
@@ -11,12 +12,16 @@ export const postgresConfigSchema = relationalConfigSchema({
 
 export type PostgresConfig = RelationalConfig;
 
-/** The pg client options for a config; `withSsl` overrides the mode for `prefer`'s fallback. */
-export function toClientConfig(config: PostgresConfig, withSsl?: boolean): ClientConfig {
+/**
+ * The pg client options for a config; `withSsl` overrides the mode for
+ * `prefer`'s fallback; `address` is where to connect when it is not the
+ * config's host and port (an SSH tunnel's local end).
+ */
+export function toClientConfig(config: PostgresConfig, withSsl?: boolean, address: Address = config): ClientConfig {
   rejectUnsupportedHooks(config);
   return {
-    host: config.host,
-    port: config.port,
+    host: address.host,
+    port: address.port,
     database: config.database,
     user: config.username,
     password: config.password,
@@ -53,6 +58,9 @@ function sslOptions(config: PostgresConfig): false | ConnectionOptions {
     rejectUnauthorized: mode === 'verify-ca' || mode === 'verify-full',
   };
   if (mode === 'verify-ca') options.checkServerIdentity = () => undefined;
+  // Through a tunnel pg connects to 127.0.0.1: the certificate is still checked against the config's host.
+  options.host = config.host;
+  if (isIP(config.host) === 0) options.servername = config.host;
   return options;
 }
 
@@ -61,11 +69,6 @@ function rejectUnsupportedHooks(config: PostgresConfig): void {
   if (hooks?.Kerberos) {
     throw new ConfigError([
       { field: 'hooks_params.Kerberos', problem: 'not supported: the pg driver has no GSSAPI/Kerberos authentication; use password or SSL client-certificate authentication' },
-    ]);
-  }
-  if (hooks?.SSHTunnel) {
-    throw new ConfigError([
-      { field: 'hooks_params.SSHTunnel', problem: 'not supported yet by the PostgreSQL connector; open the tunnel outside Sluice and point host/port at its local end' },
     ]);
   }
 }

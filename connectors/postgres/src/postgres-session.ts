@@ -1,8 +1,10 @@
 import { Client, Pool, type ClientConfig, type PoolClient } from 'pg';
 import {
   ConnectorError,
+  openThroughTunnel,
   secretsOf,
   TestCode,
+  type Address,
   type ConnectorSession,
   type ForeignKeySchema,
   type IndexSchema,
@@ -64,22 +66,27 @@ export class PostgresSession implements ConnectorSession, PgContext {
     this.defaultSchema = config.schema_name ?? 'public';
   }
 
-  static async open(config: PostgresConfig, options: SessionOptions = {}): Promise<PostgresSession> {
+  /** With `hooks_params.SSHTunnel`, through a tunnel that closes with the session. */
+  static open(config: PostgresConfig, options: SessionOptions = {}): Promise<PostgresSession> {
+    return openThroughTunnel(config, (address) => PostgresSession.openAt(config, options, address));
+  }
+
+  private static async openAt(config: PostgresConfig, options: SessionOptions, address: Address): Promise<PostgresSession> {
     const secrets = secretsOf(config);
     try {
-      return await PostgresSession.connect(config, options, secrets);
+      return await PostgresSession.connect(config, options, secrets, address);
     } catch (err) {
       // libpq's `prefer`: TLS first, plain when the server has none.
       if (sslMode(config) === 'prefer' && /does not support SSL/i.test(String((err as Error)?.message))) {
-        return PostgresSession.connect(config, options, secrets, false);
+        return PostgresSession.connect(config, options, secrets, address, false);
       }
       throw err instanceof ConnectorError ? err : classifyPostgresError(err, secrets);
     }
   }
 
-  private static async connect(config: PostgresConfig, options: SessionOptions, secrets: string[], withSsl?: boolean) {
+  private static async connect(config: PostgresConfig, options: SessionOptions, secrets: string[], address: Address, withSsl?: boolean) {
     // The connect timeout bounds connecting only: loads and scans run as long as they need.
-    const clientConfig: ClientConfig = { ...toClientConfig(config, withSsl), query_timeout: undefined };
+    const clientConfig: ClientConfig = { ...toClientConfig(config, withSsl, address), query_timeout: undefined };
     const pool = new Pool({
       ...clientConfig,
       // pg-pool reads connectionTimeoutMillis also as the limit of waiting for a busy pool's free

@@ -3,6 +3,9 @@ import {
   applicationMessage,
   secretsOf,
   TestCode,
+  throughTunnel,
+  viaTunnel,
+  type Address,
   type ApplicationMessage,
   type TestOptions,
 } from '@sluice/connector-sdk';
@@ -15,17 +18,22 @@ export async function testPostgres(config: PostgresConfig, options: TestOptions 
   const where = `${config.host}:${config.port}/${config.database}`;
   const started = performance.now();
   try {
-    const version = await connectAndReadVersion(config, options.signal).catch(async (err) => {
-      // libpq's `prefer`: try TLS first, fall back to plain when the server has none.
-      if (sslMode(config) === 'prefer' && /does not support SSL/i.test(String(err?.message))) {
-        return connectAndReadVersion(config, options.signal, false);
-      }
-      throw err;
-    });
+    const version = await throughTunnel(
+      config,
+      (address) =>
+        connectAndReadVersion(config, address, options.signal).catch(async (err) => {
+          // libpq's `prefer`: try TLS first, fall back to plain when the server has none.
+          if (sslMode(config) === 'prefer' && /does not support SSL/i.test(String(err?.message))) {
+            return connectAndReadVersion(config, address, options.signal, false);
+          }
+          throw err;
+        }),
+      options.signal,
+    );
     const latencyMs = Math.round(performance.now() - started);
     return applicationMessage(
       TestCode.OK,
-      `Connected to PostgreSQL ${version.server_version} at ${where} as ${config.username} in ${latencyMs} ms`,
+      `Connected to PostgreSQL ${version.server_version} at ${where}${viaTunnel(config)} as ${config.username} in ${latencyMs} ms`,
       {
         server_version: [version.server_version],
         version: [version.version],
@@ -44,9 +52,9 @@ export async function testPostgres(config: PostgresConfig, options: TestOptions 
   }
 }
 
-async function connectAndReadVersion(config: PostgresConfig, signal?: AbortSignal, withSsl?: boolean) {
+async function connectAndReadVersion(config: PostgresConfig, address: Address, signal?: AbortSignal, withSsl?: boolean) {
   if (signal?.aborted) throw new Error('connection test cancelled');
-  const client = new Client(toClientConfig(config, withSsl));
+  const client = new Client(toClientConfig(config, withSsl, address));
   // pg has no AbortSignal support: ending the client aborts a pending connect or query.
   const abort = () => void client.end().catch(() => undefined);
   signal?.addEventListener('abort', abort, { once: true });

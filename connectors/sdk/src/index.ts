@@ -7,5 +7,6 @@ export * from './messages';
 export * from './redact';
 export * from './registry';
 export * from './schema';
+export * from './ssh-tunnel';
 export * from './supported-types';
 export * from './url';
