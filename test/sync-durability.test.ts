@@ -98,6 +98,8 @@ describe.each(['append', 'upsert'] as const)('SIGKILL of the worker mid-sync (%s
         mode,
         createTables: true,
         batchSize: BATCH,
+        // append: four key ranges copied in parallel lanes, each resuming from its own checkpoint.
+        splitRows: mode === 'append' ? 20_000 : undefined,
       });
       const countNow = async () => Number((await pgQuery<{ n: string }>(`SELECT count(*) AS n FROM "${dst}"."${table}"`).catch(() => [{ n: '0' }]))[0]!.n);
       await until('a third of the rows', async () => ((await countNow()) > ROWS / 3 ? true : undefined));

@@ -53,6 +53,21 @@ test('PG → PG append with --create-tables copies every row exactly, with count
   expect(await checksumOf(pgUrlFor(dst), dst, 'items')).toEqual(await checksumOf(pgUrlFor(src), src, 'items'));
 });
 
+test('a large table is copied as key ranges in parallel lanes, each with its own checkpoint', async () => {
+  const job = await runSync({
+    source: { url: pgUrlFor(src) },
+    destination: { url: pgUrlFor(dst) },
+    tables: [{ schema: src, name: 'items', destinationName: 'ranged' }],
+    createTables: true,
+    batchSize: 1000,
+    splitRows: 2000,
+  });
+  expect(job).toMatchObject({ state: 'COMPLETED', rowsWritten: ROWS });
+  const streams = await pgQuery<{ stream: string }>(`SELECT stream FROM "${dst}"._sluice_state WHERE table_name = 'ranged' ORDER BY stream`);
+  expect(streams.map((r) => r.stream).filter((s) => s.includes('#'))).toEqual([0, 1, 2, 3].map((i) => `${src}.items#${i}`));
+  expect(await checksumOf(pgUrlFor(dst), dst, 'ranged')).toEqual(await checksumOf(pgUrlFor(src), src, 'items'));
+});
+
 test('PG → MariaDB upsert is idempotent and follows source changes', async () => {
   const input = {
     source: { url: pgUrlFor(src) },

@@ -1,5 +1,5 @@
 import type { ApplicationMessage, TestConnectionInput } from './job-model';
-import type { ChunkResult, FinalizeResult, PreparedTable, SyncInput, SyncPlan, SyncTableInput } from './sync-model';
+import type { ChunkResult, FinalizeResult, PreparedTable, RangeInput, SyncInput, SyncPlan, SyncTableInput } from './sync-model';
 
 /**
  * What workflows call and `@sluice/activities` implements. Declared here so
@@ -21,7 +21,7 @@ export interface SluiceActivities {
    * batch (each batch and its checkpoint in one transaction), for a bounded
    * time; heartbeats; on cancel rolls back the open batch and releases every connection.
    */
-  copyChunk(input: SyncTableInput & { target: PreparedTable['target'] }): Promise<ChunkResult>;
+  copyChunk(input: SyncTableInput & { target: PreparedTable['target']; range: RangeInput | null }): Promise<ChunkResult>;
   /** Completed: swap staging into place, restore what was disabled. Abandoned: restore and drop staging. */
   finalizeTable(input: SyncTableInput & { prepared: PreparedTable; outcome: 'completed' | 'abandoned' }): Promise<FinalizeResult>;
 }

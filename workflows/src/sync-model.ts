@@ -39,6 +39,10 @@ export interface SyncInput {
   batchSize?: number;
   /** Tables copied at once (default 4). */
   maxParallelTables?: number;
+  /** A full copy of a table estimated at ≥ 2× this many rows splits into key ranges (default 1,000,000). */
+  splitRows?: number;
+  /** Key ranges of one table copied at once (default 4). */
+  maxRangesPerTable?: number;
 }
 
 /** A table's plan: refs and names only, never rows or secrets. */
@@ -52,6 +56,17 @@ export interface TablePlan {
   cursorColumn: string | null;
   createTable: boolean;
   rowEstimate: number | null;
+  /**
+   * Key ranges copied in parallel (possibly on different workers), each
+   * with its own checkpoint; null copies the table as one range.
+   */
+  ranges: KeyRange[] | null;
+}
+
+/** Rows with `after < key <= until` (null: unbounded). */
+export interface KeyRange {
+  after: unknown[] | null;
+  until: unknown[] | null;
 }
 
 /** Options every table of a sync shares (resolved against the destination's capabilities). */
@@ -68,6 +83,11 @@ export interface SyncTableOptions {
 export interface SyncPlan {
   tables: TablePlan[];
   options: SyncTableOptions;
+}
+
+/** A key range of a table, as one copy lane sees it. */
+export interface RangeInput extends KeyRange {
+  index: number;
 }
 
 export interface SyncTableInput {

@@ -11,7 +11,8 @@ import {
 } from '@temporalio/workflow';
 import type { SluiceActivities } from './activity-contract';
 import { tableProgressSignal } from './sync-signals';
-import type { PreparedTable, SyncTableInput, TableCounters, TableProgress, TableState } from './sync-model';
+import { runBounded } from './bounded';
+import type { PreparedTable, RangeInput, SyncTableInput, TableCounters, TableProgress, TableState } from './sync-model';
 
 const { prepareTable, finalizeTable } = proxyActivities<SluiceActivities>({
   startToCloseTimeout: '30 minutes',
@@ -19,7 +20,7 @@ const { prepareTable, finalizeTable } = proxyActivities<SluiceActivities>({
 });
 
 const { copyChunk } = proxyActivities<SluiceActivities>({
-  // A chunk copies for ~20 s, then returns; the heartbeat carries progress and brings cancellation.
+  // A chunk copies for ~3 s, then returns; the heartbeat carries progress and brings cancellation.
   startToCloseTimeout: '10 minutes',
   heartbeatTimeout: '10 seconds',
   cancellationType: ActivityCancellationType.WAIT_CANCELLATION_COMPLETED,
@@ -32,8 +33,9 @@ export const tableLabel = (t: { schema: string; name: string }) => `${t.schema}.
 
 /**
  * One table of a SYNC job: prepare the destination, copy chunk after chunk
- * from the checkpoint the destination holds, finalize. Continues as new when
- * its history grows; reports progress to the parent sync.
+ * from the checkpoints the destination holds (one lane per key range of a
+ * large table, in parallel), finalize. Continues as new when its history
+ * grows; reports progress to the parent sync.
  */
 export async function syncTableWorkflow(input: SyncTableInput): Promise<TableProgress> {
   const counters: TableCounters = { rowsRead: input.carried?.rowsRead ?? 0, rowsWritten: input.carried?.rowsWritten ?? 0 };
@@ -48,20 +50,31 @@ export async function syncTableWorkflow(input: SyncTableInput): Promise<TablePro
   let lastReport = 0;
   try {
     prepared ??= await prepareTable(input);
-    for (;;) {
-      const chunk = await copyChunk({ ...input, target: prepared.target });
-      counters.rowsRead += chunk.rowsRead;
-      counters.rowsWritten = chunk.rowsWritten;
-      // At most one progress signal per REPORT_EVERY_MS: each is an event in the parent's history.
-      if (!chunk.done && Date.now() - lastReport >= REPORT_EVERY_MS) {
-        lastReport = Date.now();
-        await report(progress('RUNNING'));
+    const target = prepared.target;
+    const ranges: (RangeInput | null)[] = input.table.ranges?.map((r, index) => ({ ...r, index })) ?? [null];
+    const writtenByRange = new Map<number, number>();
+    let continueFresh = false;
+    // One lane per key range; the first failure cancels the others.
+    await runBounded(ranges, ranges.length, async (range) => {
+      for (;;) {
+        const chunk = await copyChunk({ ...input, target, range });
+        counters.rowsRead += chunk.rowsRead;
+        writtenByRange.set(range?.index ?? 0, chunk.rowsWritten);
+        counters.rowsWritten = [...writtenByRange.values()].reduce((a, b) => a + b, 0);
+        // At most one progress signal per REPORT_EVERY_MS: each is an event in the parent's history.
+        if (!chunk.done && Date.now() - lastReport >= REPORT_EVERY_MS) {
+          lastReport = Date.now();
+          await report(progress('RUNNING'));
+        }
+        if (chunk.done) return;
+        // History grows with every chunk: let the lanes drain, then continue as new (checkpoints live in the destination).
+        if (continueFresh || workflowInfo().continueAsNewSuggested) {
+          continueFresh = true;
+          return;
+        }
       }
-      if (chunk.done) break;
-      if (workflowInfo().continueAsNewSuggested) {
-        await continueAsNew<typeof syncTableWorkflow>({ ...input, carried: { ...counters, prepared } });
-      }
-    }
+    });
+    if (continueFresh) await continueAsNew<typeof syncTableWorkflow>({ ...input, carried: { ...counters, prepared } });
     counters.rowsWritten = (await finalizeTable({ ...input, prepared, outcome: 'completed' })).rowsWritten;
     const done = progress('COMPLETED');
     await report(done);

@@ -19,9 +19,18 @@ export interface SyncState {
   done: boolean;
 }
 
-/** The state stream of a table: one per source table (several sources may feed one destination table). */
-export function streamOf(input: SyncTableInput): string {
-  return `${input.table.source.schema}.${input.table.source.name}`;
+/**
+ * The state stream of a table: one per source table (several sources may
+ * feed one destination table), and one per key range when it is split.
+ */
+export function streamOf(input: SyncTableInput, range?: { index: number } | null): string {
+  const stream = `${input.table.source.schema}.${input.table.source.name}`;
+  return range ? `${stream}#${range.index}` : stream;
+}
+
+/** Every stream a table's run writes: its ranges, or the table itself. */
+export function streamsOf(input: SyncTableInput): string[] {
+  return input.table.ranges ? input.table.ranges.map((_r, index) => streamOf(input, { index })) : [streamOf(input)];
 }
 
 /**

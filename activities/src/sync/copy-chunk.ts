@@ -1,6 +1,6 @@
 import { CancelledFailure, Context } from '@temporalio/activity';
 import type { ConnectorRegistry } from '@sluice/connector-sdk';
-import type { ChunkResult, PreparedTable, SyncTableInput } from '@sluice/workflows';
+import type { ChunkResult, PreparedTable, RangeInput, SyncTableInput } from '@sluice/workflows';
 import { withSessions } from '../sessions';
 import { compareCursor, stateForRun, streamOf, type SyncState } from './checkpoint';
 
@@ -22,12 +22,12 @@ const HEARTBEAT_MS = 1_000;
  */
 export async function copyChunk(
   registry: ConnectorRegistry,
-  input: SyncTableInput & { target: PreparedTable['target'] },
+  input: SyncTableInput & { target: PreparedTable['target']; range: RangeInput | null },
   chunkMs = CHUNK_MS,
 ): Promise<ChunkResult> {
   const ctx = Context.current();
   const { table, options } = input;
-  const stream = streamOf(input);
+  const stream = streamOf(input, input.range);
   const started = Date.now();
   const result: ChunkResult = { rowsRead: 0, rowsWritten: 0, done: false };
   const beat = setInterval(() => ctx.heartbeat({ ...result }), HEARTBEAT_MS);
@@ -48,7 +48,8 @@ export async function copyChunk(
         const batches = src.session.read(table.source, {
           columns: table.columns,
           key: table.key,
-          after: state.after,
+          after: state.after ?? input.range?.after ?? null,
+          until: input.range?.until ?? null,
           since: table.cursorColumn && state.floor !== null ? { column: table.cursorColumn, value: state.floor } : null,
           batchSize: options.batchSize,
           signal: ctx.cancellationSignal,

@@ -1,7 +1,7 @@
 import type { ConnectorRegistry, ForeignKeySchema, IndexSchema } from '@sluice/connector-sdk';
 import type { FinalizeResult, PreparedTable, SyncTableInput } from '@sluice/workflows';
 import { withSessions } from '../sessions';
-import { streamOf, type SyncState } from './checkpoint';
+import { compareCursor, streamOf, streamsOf, type SyncState } from './checkpoint';
 
 /**
  * Completed: puts a replace's staging table in place (readers never see a
@@ -15,17 +15,28 @@ export async function finalizeTable(
   return withSessions(registry, [input.destination], async (dst) => {
     const d = dst.session;
     const { prepared, table } = input;
-    const stored = await d.readCheckpoint(prepared.target, streamOf(input));
-    const state = stored ? (JSON.parse(stored) as SyncState) : null;
-    const rowsWritten = state?.runKey === input.runKey ? state.rows : 0;
     const staging = table.mode === 'replace';
+    let rowsWritten = 0;
+    let max: unknown = null;
+    for (const stream of streamsOf(input)) {
+      const stored = await d.readCheckpoint(prepared.target, stream);
+      const state = stored ? (JSON.parse(stored) as SyncState) : null;
+      if (state?.runKey !== input.runKey) continue;
+      rowsWritten += state.rows;
+      if (compareCursor(state.max, max) > 0) max = state.max;
+    }
+    if (table.ranges && table.cursorColumn && input.outcome === 'completed' && !staging) {
+      // A ranged full copy: the table's own stream carries the cursor the next incremental run starts from.
+      const done: SyncState = { runKey: input.runKey, after: null, floor: null, max, rows: rowsWritten, done: true };
+      await d.writeCheckpoint(table.destination, streamOf(input), JSON.stringify(done));
+    }
     if (prepared.droppedIndexes.length) await d.restoreIndexes!(prepared.target, prepared.droppedIndexes as IndexSchema[]);
     if (prepared.droppedForeignKeys.length) await d.restoreForeignKeys!(prepared.target, prepared.droppedForeignKeys as ForeignKeySchema[]);
     if (prepared.triggersDisabled) await d.setTriggersEnabled!(prepared.target, true);
     if (staging && input.outcome === 'completed') {
       await d.swapTable!(prepared.target, table.destination);
       // The staging table's state moved with it; the destination's own stream state is that of this run.
-      await d.writeCheckpoint(table.destination, streamOf(input), null);
+      for (const stream of streamsOf(input)) await d.writeCheckpoint(table.destination, stream, null);
     } else if (staging) {
       await d.dropTable!(prepared.target);
     }

@@ -1,6 +1,7 @@
 import { readKeyOf, type CapabilityName, type ConnectorRegistry, type TableSchema } from '@sluice/connector-sdk';
 import type { SyncInput, SyncPlan, SyncTableOptions, SyncTableSelection, TablePlan } from '@sluice/workflows';
 import { unsupported, withSessions } from '../sessions';
+import { keyRanges } from './key-ranges';
 
 /** What each sync option needs from the destination, by its Syntho name. */
 const NEEDS: { asked: (i: SyncInput, modes: Set<string>) => boolean; capability: CapabilityName; why: string }[] = [
@@ -64,6 +65,11 @@ export async function planSync(registry: ConnectorRegistry, input: SyncInput): P
         cursorColumn,
         createTable: !existing,
         rowEstimate: table.rowEstimate,
+        ranges: await keyRanges(src.session, table, key, {
+          splitRows: input.splitRows ?? 1_000_000,
+          maxRanges: input.maxRangesPerTable ?? 4,
+          incremental: !!cursorColumn && !input.fullRefresh && mode !== 'replace',
+        }),
       });
     }
     const options: SyncTableOptions = {

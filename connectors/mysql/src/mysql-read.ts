@@ -6,15 +6,17 @@ import type { MysqlContext } from './mysql-session';
 /**
  * `(k1 > ?) OR (k1 = ? AND k2 > ?) OR …`: MariaDB's optimizer does not use
  * an index for a row-constructor comparison `(k1, k2) > (?, ?)`; the expanded
- * form is a range scan on both engines. Returns the SQL and the parameter
+ * form is a range scan on both engines. With `'<='` (a range's end),
+ * `(k1 < ?) OR (k1 = ? AND k2 <= ?)`. Returns the SQL and the parameter
  * order as indexes into the key.
  */
-export function keysetCondition(quotedKey: string[]): { sql: string; params: number[] } {
+export function keysetCondition(quotedKey: string[], op: '>' | '<=' = '>'): { sql: string; params: number[] } {
+  const strict = op === '>' ? '>' : '<';
   const terms: string[] = [];
   const params: number[] = [];
   for (let i = 0; i < quotedKey.length; i++) {
     const parts = quotedKey.slice(0, i).map((k, j) => (params.push(j), `${k} = ?`));
-    parts.push(`${quotedKey[i]} > ?`);
+    parts.push(`${quotedKey[i]} ${i === quotedKey.length - 1 ? op : strict} ?`);
     params.push(i);
     terms.push(parts.length > 1 ? `(${parts.join(' AND ')})` : parts[0]!);
   }
@@ -47,7 +49,20 @@ export async function* readTable(ctx: MysqlContext, table: TableRef, options: Re
   const keyAt = options.key.map((k) => selected.indexOf(k));
   const keyTypes = options.key.map(need);
   const q = ctx.quoteIdent;
+  for (const [name, cursor] of [['after', options.after], ['until', options.until]] as const) {
+    if (cursor && cursor.length !== options.key.length) {
+      throw new ConnectorError(TestCode.DRIVER_ERROR, `${name} has ${cursor.length} values for key (${options.key.join(', ')})`, false);
+    }
+  }
   const keyset = keysetCondition(options.key.map(q));
+  const encodeKey = (values: unknown[]) => values.map((v, i) => encodeParam(v, keyTypes[i]!, options.key[i]!));
+  // The range's end is fixed: encoded once, ANDed with every page's condition.
+  let until: { sql: string; values: unknown[] } | null = null;
+  if (options.until) {
+    const end = keysetCondition(options.key.map(q), '<=');
+    const encoded = encodeKey(options.until);
+    until = { sql: end.sql, values: end.params.map((i) => encoded[i]) };
+  }
   const since = options.since ? { sql: `${q(options.since.column)} > ?`, value: encodeParam(options.since.value, need(options.since.column), options.since.column) } : null;
   const batchSize = Math.max(1, Math.floor(options.batchSize ?? 10_000));
   const base = `SELECT ${selected.map((c, i) => selectExpr(ctx.flavour, q(c), types[i]!)).join(', ')} FROM ${ctx.table(table)}`;
@@ -60,10 +75,11 @@ export async function* readTable(ctx: MysqlContext, table: TableRef, options: Re
     const params: unknown[] = [];
     if (since) where.push(since.sql), params.push(since.value);
     if (after) {
-      const encoded = after.map((v, i) => encodeParam(v, keyTypes[i]!, options.key[i]!));
+      const encoded = encodeKey(after);
       where.push(keyset.sql);
       params.push(...keyset.params.map((i) => encoded[i]));
     }
+    if (until) where.push(until.sql), params.push(...until.values);
     const sql = base + (where.length ? ` WHERE ${where.join(' AND ')}` : '') + order;
     const raw = await ctx.withConnection(async (c) => (await c.query({ sql, rowsAsArray: true }, params))[0] as unknown[][], options.signal);
     if (!raw.length) return;
@@ -74,6 +90,19 @@ export async function* readTable(ctx: MysqlContext, table: TableRef, options: Re
     if (raw.length < batchSize) return;
     after = last;
   }
+}
+
+/** `SELECT MIN(c), MAX(c)`, decoded by the column's type exactly as a read decodes it. */
+export async function readKeyBounds(ctx: MysqlContext, table: TableRef, column: string): Promise<{ min: unknown; max: unknown } | null> {
+  const columns = await tableColumns(ctx, table);
+  if (!columns.length) throw notFound(table);
+  const type = columns.find((c) => c.name === column)?.type;
+  if (!type) throw new ConnectorError(TestCode.DRIVER_ERROR, `column ${column} does not exist in ${table.schema}.${table.name}`, false);
+  const expr = selectExpr(ctx.flavour, ctx.quoteIdent(column), type);
+  const sql = `SELECT MIN(${expr}), MAX(${expr}) FROM ${ctx.table(table)}`;
+  const [row] = await ctx.withConnection(async (c) => (await c.query({ sql, rowsAsArray: true }))[0] as unknown[][]);
+  const [min, max] = (row ?? []).map((v) => decodeValue(v, type));
+  return (min ?? null) === null && (max ?? null) === null ? null : { min, max };
 }
 
 function notFound(table: TableRef): ConnectorError {

@@ -22,7 +22,7 @@ import { toPoolOptions, type MysqlConfig } from './mysql-config';
 import { classifyMysqlError } from './mysql-errors';
 import { parseFlavour, type MysqlFlavour } from './mysql-types';
 import { introspectSchema } from './mysql-introspect';
-import { readTable } from './mysql-read';
+import { readKeyBounds, readTable } from './mysql-read';
 import { openMysqlWriter } from './mysql-write';
 import * as ddl from './mysql-ddl';
 import * as checkpoint from './mysql-checkpoint';
@@ -177,6 +177,9 @@ export class MysqlSession implements ConnectorSession {
   }
   read(table: TableRef, options: ReadOptions): AsyncIterable<RowBatch> {
     return readTable(this.ctx, table, options);
+  }
+  keyBounds(table: TableRef, column: string): Promise<{ min: unknown; max: unknown } | null> {
+    return readKeyBounds(this.ctx, table, column);
   }
   openWriter(table: TableRef, options: WriterOptions): Promise<TableWriter> {
     return openMysqlWriter(this.ctx, table, options);

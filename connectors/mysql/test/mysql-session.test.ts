@@ -227,6 +227,51 @@ run('MySQL/MariaDB session', () => {
     expect(batches).toBe(1);
   });
 
+  test('consecutive `until` ranges (expanded OR form) read the whole table once, also with since; keyBounds', async () => {
+    const schema = await scratch();
+    const session = await open();
+    const table = { schema, name: 'ranges' };
+    await db.exec(`CREATE TABLE ${qi(schema)}.ranges (a BIGINT NOT NULL, b VARCHAR(5) NOT NULL, v INT, PRIMARY KEY (a, b))`);
+    const a = (n: number) => (9007199254740990n + BigInt(n)).toString(); // beyond 2^53: exact only as strings
+    const rows = Array.from({ length: 300 }, (_, i) => [a(Math.floor(i / 10)), `b${i % 10}`, i]);
+    const writer = await session.openWriter(table, { columns: ['a', 'b', 'v'], mode: 'append' });
+    await writer.write(rows.slice().reverse());
+    await writer.close();
+    const key = ['a', 'b'];
+    const read = async (options: Partial<Parameters<ConnectorSession['read']>[1]>) => {
+      const got: unknown[][] = [];
+      for await (const batch of session.read(table, { key, batchSize: 40, ...options })) got.push(...batch.rows);
+      return got;
+    };
+    const k1 = [a(7), 'b3'];
+    const k2 = [a(21), 'b0'];
+    const ranges: [unknown[] | null, unknown[] | null][] = [[null, k1], [k1, k2], [k2, null]];
+    for (const since of [null, { column: 'v', value: 150 }]) {
+      const whole = await read({ since });
+      const parts: unknown[][][] = [];
+      for (const [after, until] of ranges) parts.push(await read({ since, after, until }));
+      expect(parts.flat()).toEqual(whole);
+      if (since) expect(parts.map((p) => p.length)).toEqual([0, 60, 89]);
+      else {
+        expect(whole).toEqual(rows);
+        expect(parts.map((p) => p.length)).toEqual([74, 137, 89]);
+        expect(parts[0]!.at(-1)!.slice(0, 2)).toEqual(k1); // inclusive end
+      }
+    }
+    expect(await read({ after: k2, until: k1 })).toEqual([]);
+    expect(await read({ after: k1, until: k1 })).toEqual([]);
+    await expect(read({ until: [a(1)] })).rejects.toThrow(/values for key/);
+
+    expect(await session.keyBounds(table, 'a')).toEqual({ min: a(0), max: a(29) });
+    expect(await session.keyBounds(table, 'v')).toEqual({ min: 0, max: 299 });
+    await db.exec(`CREATE TABLE ${qi(schema)}.big (id BIGINT PRIMARY KEY)`);
+    const big = { schema, name: 'big' };
+    expect(await session.keyBounds(big, 'id')).toBeNull();
+    await db.exec(`INSERT INTO ${qi(schema)}.big VALUES (9007199254740993), (-9223372036854775808), (9223372036854775807), (5)`);
+    expect(await session.keyBounds(big, 'id')).toEqual({ min: '-9223372036854775808', max: '9223372036854775807' });
+    await expect(session.keyBounds(big, 'nope')).rejects.toThrow(/nope/);
+  });
+
   test('identity: refused without identityInsert; close() moves AUTO_INCREMENT past the max', async () => {
     const schema = await known();
     const session = await open();

@@ -92,6 +92,12 @@ test('keyset condition is the expanded OR form', () => {
     sql: '(`a` > ? OR (`a` = ? AND `b` > ?) OR (`a` = ? AND `b` = ? AND `c` > ?))',
     params: [0, 0, 1, 0, 1, 2],
   });
+  // A range's end: strictly less on every column but the last, which may equal.
+  expect(keysetCondition(['`a`'], '<=')).toEqual({ sql: '`a` <= ?', params: [0] });
+  expect(keysetCondition(['`a`', '`b`', '`c`'], '<=')).toEqual({
+    sql: '(`a` < ? OR (`a` = ? AND `b` < ?) OR (`a` = ? AND `b` = ? AND `c` <= ?))',
+    params: [0, 0, 1, 0, 1, 2],
+  });
 });
 
 test('native ⇄ canonical types', () => {

@@ -6,7 +6,8 @@ import { toParam } from './postgres-types';
 const DEFAULT_BATCH = 10_000;
 
 /**
- * Keyset pagination: `WHERE (k1, k2) > ($1, $2) ORDER BY k1, k2 LIMIT n`.
+ * Keyset pagination: `WHERE (k1, k2) > ($1, $2) ORDER BY k1, k2 LIMIT n`,
+ * with `until` also `AND (k1, k2) <= ($3, $4)` (one key range of the table).
  * Each page takes a pooled connection and gives it back, so a consumer that
  * stops iterating holds nothing; an abort cancels the page in flight.
  */
@@ -18,6 +19,9 @@ export async function* readTable(ctx: PgContext, table: TableRef, options: ReadO
   if (options.after && options.after.length !== key.length) {
     throw new ConnectorError(TestCode.DRIVER_ERROR, `Resume cursor has ${options.after.length} values for key (${key.join(', ')})`, false);
   }
+  if (options.until && options.until.length !== key.length) {
+    throw new ConnectorError(TestCode.DRIVER_ERROR, `Range end has ${options.until.length} values for key (${key.join(', ')})`, false);
+  }
   const batchSize = Math.max(1, options.batchSize ?? DEFAULT_BATCH);
   const columns = options.columns?.length ? options.columns : await allColumns(ctx, table);
   // Key columns not among the read's columns are selected after them, to carry `last`.
@@ -27,6 +31,7 @@ export async function* readTable(ctx: PgContext, table: TableRef, options: ReadO
   const keyList = key.map(q).join(', ');
   const head = `SELECT ${selected.map(q).join(', ')} FROM ${ctx.qualified(table)}`;
 
+  const until = options.until ?? null;
   let after = options.after ?? null;
   for (;;) {
     // An aborted read throws (like fetch): stopping quietly would look like the end of the table.
@@ -36,6 +41,11 @@ export async function* readTable(ctx: PgContext, table: TableRef, options: ReadO
     if (after) {
       params.push(...after.map((v) => toParam(v)));
       where.push(`(${keyList}) > (${after.map((_, i) => `$${i + 1}`).join(', ')})`);
+    }
+    if (until) {
+      const first = params.length + 1;
+      params.push(...until.map((v) => toParam(v)));
+      where.push(`(${keyList}) <= (${until.map((_, i) => `$${first + i}`).join(', ')})`);
     }
     if (options.since) {
       params.push(toParam(options.since.value));
@@ -57,6 +67,16 @@ export async function* readTable(ctx: PgContext, table: TableRef, options: ReadO
     if (rows.length < batchSize) return;
     after = lastKey;
   }
+}
+
+/** `SELECT MIN(c), MAX(c)`, decoded by the session's type parsers like a read's values. */
+export async function readKeyBounds(ctx: PgContext, table: TableRef, column: string): Promise<{ min: unknown; max: unknown } | null> {
+  const c = ctx.quoteIdent(column);
+  const { rows } = await ctx.withClient((client) =>
+    client.query<unknown[]>({ text: `SELECT MIN(${c}), MAX(${c}) FROM ${ctx.qualified(table)}`, rowMode: 'array' }),
+  );
+  const [min = null, max = null] = rows[0] ?? [];
+  return min === null && max === null ? null : { min, max };
 }
 
 async function allColumns(ctx: PgContext, table: TableRef): Promise<string[]> {

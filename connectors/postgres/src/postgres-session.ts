@@ -23,7 +23,7 @@ import { sslMode, toClientConfig, type PostgresConfig } from './postgres-config'
 import { classifyPostgresError } from './postgres-errors';
 import { canonicalTypeParsers } from './postgres-types';
 import { introspectSchema } from './postgres-introspect';
-import { readTable } from './postgres-read';
+import { readKeyBounds, readTable } from './postgres-read';
 import { openPostgresWriter } from './postgres-write';
 import * as ddl from './postgres-ddl';
 import * as checkpoints from './postgres-checkpoint';
@@ -214,6 +214,10 @@ export class PostgresSession implements ConnectorSession, PgContext {
 
   read(table: TableRef, options: ReadOptions): AsyncIterable<RowBatch> {
     return readTable(this, table, options);
+  }
+
+  keyBounds(table: TableRef, column: string): Promise<{ min: unknown; max: unknown } | null> {
+    return readKeyBounds(this, table, column);
   }
 
   openWriter(table: TableRef, options: WriterOptions): Promise<TableWriter> {

@@ -171,6 +171,41 @@ describe('reads', () => {
     expect(rows).toEqual([['996', 99], ['997', 99], ['998', 99], ['999', 99]]);
   });
 
+  test('consecutive `until` ranges read the whole table, no row lost or repeated, also with `since`', async () => {
+    const key = ['a', 'b'];
+    const k1 = [20, 'k4'];
+    const k2 = [70, 'k0'];
+    const ranges: [unknown[] | null, unknown[] | null][] = [[null, k1], [k1, k2], [k2, null]];
+    for (const since of [null, { column: 'v', value: '500' }]) {
+      const whole = await readAll(session.read(table(), { key, columns: ['a', 'b', 'v'], since, batchSize: 70 }));
+      const parts: unknown[][][] = [];
+      for (const [after, until] of ranges) {
+        const part = await readAll(session.read(table(), { key, columns: ['a', 'b', 'v'], since, after, until, batchSize: 70 }));
+        if (until && part.rows.length) expect(part.batches.at(-1)!.last).toEqual(until); // inclusive end (the key exists)
+        parts.push(part.rows);
+      }
+      expect(parts.flat()).toEqual(whole.rows);
+      expect(whole.rows).toHaveLength(since ? 499 : 1000);
+      if (!since) expect(parts.map((p) => p.length)).toEqual([205, 496, 299]);
+      else expect(parts.map((p) => p.length)).toEqual([0, 200, 299]);
+    }
+    // An end before the start is an empty range.
+    expect((await readAll(session.read(table(), { key, after: k2, until: k1 }))).rows).toEqual([]);
+    expect((await readAll(session.read(table(), { key, after: k1, until: k1 }))).rows).toEqual([]);
+    await expect(readAll(session.read(table(), { key, until: [1] }))).rejects.toThrow(/values for key/);
+  });
+
+  test('keyBounds: MIN and MAX as canonical values (int64 beyond 2^53 exact), null for an empty table', async () => {
+    expect(await session.keyBounds(table(), 'a')).toEqual({ min: 0, max: 99 });
+    expect(await session.keyBounds(table(), 'b')).toEqual({ min: 'k0', max: 'k9' });
+    await admin.exec(`CREATE TABLE "${schema}".big (id int8 PRIMARY KEY)`);
+    const big = { schema, name: 'big' };
+    expect(await session.keyBounds(big, 'id')).toBeNull();
+    await admin.exec(`INSERT INTO "${schema}".big VALUES (9007199254740993), (-9223372036854775807), (9223372036854775806), (5)`);
+    expect(await session.keyBounds(big, 'id')).toEqual({ min: '-9223372036854775807', max: '9223372036854775806' });
+    await expect(session.keyBounds(big, 'nope')).rejects.toThrow(/nope/);
+  });
+
   test('an aborted read throws the abort between batches and cancels a statement in flight', async () => {
     const controller = new AbortController();
     const seen: RowBatch[] = [];

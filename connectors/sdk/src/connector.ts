@@ -69,6 +69,14 @@ export interface ReadOptions {
   key: string[];
   /** Resume strictly after this key (canonical values of `key`). */
   after?: unknown[] | null;
+  /**
+   * Stop after this key, inclusive (canonical values of `key`): the read
+   * returns rows with `after < key <= until` in row-value order, ANDed with
+   * `since`. With `after`, it reads one key range of a table, so a large
+   * table can be copied as several consecutive ranges in parallel (split
+   * points from `keyBounds`, e.g.); `until` not above `after` reads nothing.
+   */
+  until?: unknown[] | null;
   /** Only rows whose `column` is greater than `value` (incremental sync). */
   since?: { column: string; value: unknown } | null;
   /** Rows per batch (default 10,000). */
@@ -130,8 +138,15 @@ export interface ConnectorSession {
   listSchemas(): Promise<string[]>;
   /** Tables of a schema with columns, keys, indexes, foreign keys: a constant number of catalog queries. */
   introspect(schema: string, options?: IntrospectOptions): Promise<TableSchema[]>;
-  /** Batches in key order, resumable from `after`, with constant memory. */
+  /** Batches in key order, resumable from `after`, bounded by `until`, with constant memory. */
   read(table: TableRef, options: ReadOptions): AsyncIterable<RowBatch>;
+  /**
+   * The smallest and largest value of `column` in the table, as canonical
+   * values decoded like a read's (int64 as a string, …), in one
+   * `SELECT MIN(c), MAX(c)` query: where to split a key range for parallel
+   * reads. Null when the table is empty (or the column holds only NULLs).
+   */
+  keyBounds(table: TableRef, column: string): Promise<{ min: unknown; max: unknown } | null>;
   openWriter(table: TableRef, options: WriterOptions): Promise<TableWriter>;
   /** The engine's identifier quoting (never string-concatenate a raw name into SQL). */
   quoteIdent(name: string): string;

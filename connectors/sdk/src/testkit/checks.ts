@@ -183,6 +183,37 @@ export const CONTRACT_CHECKS: ContractCheck[] = [
     },
   },
   {
+    name: 'read ranges split by `until` read the whole table exactly once, in order; keyBounds finds min and max',
+    async run(ctx) {
+      const schema = await ctx.scratchSchema();
+      const session = await ctx.session();
+      const lines = await pairKeyTable(ctx, schema);
+      const key = ['order_id', 'line_no'];
+      expect(await session.keyBounds(lines, 'order_id')).toBeNull();
+      // order_id beyond 2^53 on both sides: exact only as canonical int64 strings.
+      const orders = ['-9007199254740993', '-5', '0', '7', '9007199254740993', '9223372036854775807'];
+      const rows: unknown[][] = [];
+      for (const order of orders) for (let line = 1; line <= 23; line++) rows.push([order, line, `sku-${order}-${line}`, line % 5]);
+      const writer = await session.openWriter(lines, { columns: ['order_id', 'line_no', 'sku', 'qty'], mode: 'append' });
+      await writer.write(rows.slice().reverse());
+      await writer.close();
+      expect(await session.keyBounds(lines, 'order_id')).toEqual({ min: orders[0], max: orders[orders.length - 1] });
+      const split = [rows[30]!.slice(0, 2), rows[101]!.slice(0, 2)];
+      const ranges: [unknown[] | null, unknown[] | null][] = [[null, split[0]!], [split[0]!, split[1]!], [split[1]!, null]];
+      const seen: unknown[][][] = [];
+      for (const [after, until] of ranges) {
+        const part: unknown[][] = [];
+        for await (const batch of session.read(lines, { key, after, until, batchSize: 11 })) part.push(...batch.rows);
+        seen.push(part);
+      }
+      expect(seen.map((p) => p.length)).toEqual([31, 71, rows.length - 102]);
+      expect(seen.flat()).toEqual(rows);
+      const empty = [];
+      for await (const batch of session.read(lines, { key, after: split[1], until: split[0] })) empty.push(...batch.rows);
+      expect(empty).toEqual([]);
+    },
+  },
+  {
     name: 'a batch is written whole or not at all',
     async run(ctx) {
       const schema = await ctx.scratchSchema();
