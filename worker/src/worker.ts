@@ -30,5 +30,8 @@ export async function createSluiceWorker(options: SluiceWorkerOptions): Promise<
     // Each cached workflow holds a V8 context; bound the cache so memory stays flat.
     maxCachedWorkflows: 200,
     shutdownGraceTime: '10s',
+    // Cancellation reaches an activity only through a heartbeat's answer: send them at least every second.
+    maxHeartbeatThrottleInterval: '1 second',
+    defaultHeartbeatThrottleInterval: '1 second',
   });
 }

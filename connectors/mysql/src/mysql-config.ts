@@ -1,7 +1,6 @@
-import { readFileSync } from 'node:fs';
 import { connect } from 'node:net';
 import type { PoolOptions, SslOptions } from 'mysql2/promise';
-import { ConfigError, relationalConfigSchema, type Address, type RelationalConfig } from '@sluice/connector-sdk';
+import { ConfigError, relationalConfigSchema, sslMode, sslPems, type Address, type RelationalConfig } from '@sluice/connector-sdk';
 
 /** Syntho's MySQL/MariaDB config: the relational one without `schema_name` (schemas are databases). */
 export const mysqlConfigSchema = relationalConfigSchema({
@@ -46,31 +45,18 @@ export function toPoolOptions(config: MysqlConfig, withSsl?: boolean, address: A
   };
 }
 
-export function sslMode(config: MysqlConfig): string {
-  return config.hooks_params?.SSL?.ssl_mode ?? 'disable';
-}
-
 function sslOptions(config: MysqlConfig): SslOptions | undefined {
-  const ssl = config.hooks_params?.SSL;
   const mode = sslMode(config);
   if (mode === 'disable' || mode === 'allow') return undefined;
-  const pem = (text: string | undefined, file: string | undefined, field: string) => {
-    if (text) return text;
-    if (!file) return undefined;
-    try {
-      return readFileSync(file, 'utf8');
-    } catch {
-      throw new ConfigError([{ field: `hooks_params.SSL.${field}`, problem: `cannot read file ${file}` }]);
-    }
-  };
-  const ca = pem(ssl?.ca, ssl?.ca_filename, 'ca_filename');
+  const pems = sslPems(config);
+  const ca = pems.ca;
   if ((mode === 'verify-ca' || mode === 'verify-full') && !ca) {
     throw new ConfigError([{ field: 'hooks_params.SSL.ca', problem: `ssl_mode ${mode} needs the CA certificate (ca or ca_filename)` }]);
   }
   return {
     ca,
-    cert: pem(ssl?.cert, ssl?.cert_filename, 'cert_filename'),
-    key: pem(ssl?.key, ssl?.key_filename, 'key_filename'),
+    cert: pems.cert,
+    key: pems.key,
     // libpq semantics: require encrypts without verifying; verify-ca checks the chain; verify-full also the host name.
     rejectUnauthorized: mode === 'verify-ca' || mode === 'verify-full',
     verifyIdentity: mode === 'verify-full',

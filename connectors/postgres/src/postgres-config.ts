@@ -1,8 +1,7 @@
-import { readFileSync } from 'node:fs';
 import { isIP } from 'node:net';
 import type { ConnectionOptions } from 'node:tls';
 import type { ClientConfig } from 'pg';
-import { ConfigError, relationalConfigSchema, type Address, type RelationalConfig } from '@sluice/connector-sdk';
+import { ConfigError, relationalConfigSchema, sslMode, sslPems, type Address, type RelationalConfig } from '@sluice/connector-sdk';
 
 export const postgresConfigSchema = relationalConfigSchema({
   connectorType: 'PostgreSQLConnector',
@@ -33,27 +32,14 @@ export function toClientConfig(config: PostgresConfig, withSsl?: boolean, addres
   };
 }
 
-export function sslMode(config: PostgresConfig): string {
-  return config.hooks_params?.SSL?.ssl_mode ?? 'disable';
-}
-
 function sslOptions(config: PostgresConfig): false | ConnectionOptions {
-  const ssl = config.hooks_params?.SSL;
   const mode = sslMode(config);
   if (mode === 'disable' || mode === 'allow') return false;
-  const pem = (text: string | undefined, file: string | undefined, field: string) => {
-    if (text) return text;
-    if (!file) return undefined;
-    try {
-      return readFileSync(file, 'utf8');
-    } catch {
-      throw new ConfigError([{ field: `hooks_params.SSL.${field}`, problem: `cannot read file ${file}` }]);
-    }
-  };
+  const pems = sslPems(config);
   const options: ConnectionOptions = {
-    ca: pem(ssl?.ca, ssl?.ca_filename, 'ca_filename'),
-    cert: pem(ssl?.cert, ssl?.cert_filename, 'cert_filename'),
-    key: pem(ssl?.key, ssl?.key_filename, 'key_filename'),
+    ca: pems.ca,
+    cert: pems.cert,
+    key: pems.key,
     // libpq semantics: require encrypts without verifying; verify-ca checks the chain; verify-full also the host name.
     rejectUnauthorized: mode === 'verify-ca' || mode === 'verify-full',
   };

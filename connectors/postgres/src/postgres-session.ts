@@ -18,8 +18,9 @@ import {
   type TableWriter,
   type UniqueConstraint,
   type WriterOptions,
+  sslMode,
 } from '@sluice/connector-sdk';
-import { sslMode, toClientConfig, type PostgresConfig } from './postgres-config';
+import { toClientConfig, type PostgresConfig } from './postgres-config';
 import { classifyPostgresError } from './postgres-errors';
 import { canonicalTypeParsers } from './postgres-types';
 import { introspectSchema } from './postgres-introspect';

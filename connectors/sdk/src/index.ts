@@ -1,5 +1,6 @@
 export * from './canonical-types';
 export * from './config';
+export * from './connection-test';
 export * from './connector';
 export * from './errors';
 export * from './functionalities';
@@ -7,6 +8,7 @@ export * from './messages';
 export * from './redact';
 export * from './registry';
 export * from './schema';
+export * from './ssl';
 export * from './ssh-tunnel';
 export * from './supported-types';
 export * from './url';
