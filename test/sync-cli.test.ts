@@ -56,6 +56,16 @@ test('--detach prints only the job id; `job show --wait` and `job list` find it'
   expect(JSON.parse(shown.stdout)).toMatchObject({ id, state: 'COMPLETED', rowsWritten: ROWS });
   const listed = await runSluice(['job', 'list', '--type', 'SYNC', '--json'], cliEnv);
   expect(JSON.parse(listed.stdout).map((j: { id: string }) => j.id)).toContain(id);
+  // By state and by connection (the SluiceConnectionIds search attribute holds no password).
+  const ids = async (...args: string[]) => JSON.parse((await runSluice(['job', 'list', '--json', ...args], cliEnv)).stdout).map((j: { id: string }) => j.id);
+  expect(await ids('--state', 'COMPLETED', '--connection', mariaUrlFor(maria))).toContain(id);
+  expect(await ids('--state', 'ERROR', '--connection', mariaUrlFor(maria))).not.toContain(id);
+  expect(await ids('--connection', 'postgresql://nobody:x@127.0.0.1:1/none')).not.toContain(id);
+  const attrs = (await env.client.temporal.workflow.getHandle(id).describe()).typedSearchAttributes;
+  const { SearchAttributes } = await import('@sluice/workflows');
+  const keys = attrs.get(SearchAttributes.connectionIds) ?? [];
+  expect(keys).toEqual([expect.stringMatching(/^postgresql:\/\/sluice@127\.0\.0\.1:\d+\/sluice_test$/), expect.stringMatching(/^mariadb:\/\/sluice@127\.0\.0\.1:\d+\//)]);
+  expect(JSON.stringify(keys)).not.toContain(decodeURIComponent(new URL(mariaUrlFor(maria)).password));
 });
 
 test('Ctrl-C while waiting cancels the job, waits for CANCELED and exits 130', async () => {

@@ -95,6 +95,8 @@ job
 job
   .command('list')
   .option('--type <type>', 'TEST_CONNECTION, SYNC, …')
+  .addOption(new Option('--state <state>', 'only jobs in this state').choices(['RUNNING', 'COMPLETED', 'CANCELED', 'ERROR']))
+  .option('--connection <url>', 'only jobs on this connection (its password is ignored)')
   .option('--running', 'only running jobs')
   .option('--limit <n>', 'at most n jobs (default 100)')
   .option('--json', 'JSON output')

@@ -15,11 +15,24 @@ import {
   type syncWorkflow,
   type testConnectionWorkflow,
 } from '@sluice/workflows';
-import { describeConnection, engineOf, jobId } from './job-ids';
+import { connectionKey, describeConnection, engineOf, jobId } from './job-ids';
 import { jobFromDescription, jobStateOf } from './job-state';
 import { createSyncSchedule, listSchedules, type ScheduleSpec, type ScheduleSummary } from './schedules';
 
 const TERMINAL = new Set<JobState>(['COMPLETED', 'CANCELED', 'ERROR']);
+
+/** Workflow statuses behind each Job state (CANCELING is a running workflow: it lists as RUNNING). */
+const STATUSES: Record<JobState, string[]> = {
+  WAITING: ['Running'],
+  RUNNING: ['Running'],
+  CANCELING: ['Running'],
+  COMPLETED: ['Completed'],
+  CANCELED: ['Canceled'],
+  ERROR: ['Failed', 'Terminated', 'TimedOut'],
+};
+
+/** A string literal of Temporal's list-filter language. */
+const quote = (value: string) => JSON.stringify(value);
 
 /** A line of `listJobs`: what visibility knows without asking the workflow. */
 export interface JobSummary {
@@ -80,7 +93,10 @@ export class SluiceClient {
       taskQueue: this.taskQueue,
       workflowId: options.jobId ?? jobId('test-connection', engineOf(connection)),
       args: [{ connection }],
-      typedSearchAttributes: [{ key: SearchAttributes.jobType, value: JobType.TEST_CONNECTION }],
+      typedSearchAttributes: [
+        { key: SearchAttributes.jobType, value: JobType.TEST_CONNECTION },
+        { key: SearchAttributes.connectionIds, value: [connectionKey(connection)] },
+      ],
       staticSummary: `Test connection ${describeConnection(connection)}`,
     });
     return handle.workflowId;
@@ -108,7 +124,10 @@ export class SluiceClient {
       taskQueue: this.taskQueue,
       workflowId: options.jobId ?? jobId('sync', `${engineOf(input.source)}-to-${engineOf(input.destination)}`),
       args: [input],
-      typedSearchAttributes: [{ key: SearchAttributes.jobType, value: JobType.SYNC }],
+      typedSearchAttributes: [
+        { key: SearchAttributes.jobType, value: JobType.SYNC },
+        { key: SearchAttributes.connectionIds, value: [connectionKey(input.source), connectionKey(input.destination)] },
+      ],
       staticSummary: `Sync ${describeConnection(input.source)} → ${describeConnection(input.destination)}`,
       staticDetails: describeSync(input),
     });
@@ -158,11 +177,13 @@ export class SluiceClient {
     await this.temporal.workflow.getHandle(id).cancel();
   }
 
-  /** Jobs by type and workflow status, newest first (Temporal visibility). */
-  async listJobs(filter: { type?: JobType; running?: boolean; limit?: number } = {}): Promise<JobSummary[]> {
+  /** Jobs by type, state and connection, newest first (Temporal visibility). */
+  async listJobs(filter: { type?: JobType; state?: JobState; running?: boolean; connection?: ConnectionSpec; limit?: number } = {}): Promise<JobSummary[]> {
     const clauses = ['SluiceJobType IS NOT NULL'];
-    if (filter.type) clauses.push(`SluiceJobType = "${filter.type}"`);
+    if (filter.type) clauses.push(`SluiceJobType = ${quote(filter.type)}`);
     if (filter.running !== undefined) clauses.push(filter.running ? 'ExecutionStatus = "Running"' : 'ExecutionStatus != "Running"');
+    if (filter.state) clauses.push(`(${STATUSES[filter.state].map((s) => `ExecutionStatus = "${s}"`).join(' OR ')})`);
+    if (filter.connection) clauses.push(`SluiceConnectionIds = ${quote(connectionKey(filter.connection))}`);
     const out: JobSummary[] = [];
     for await (const wf of this.temporal.workflow.list({ query: clauses.join(' AND ') })) {
       out.push({

@@ -18,3 +18,14 @@ export function engineOf(spec: { url: string } | { config: Record<string, unknow
   if ('url' in spec) return /^([a-z][a-z0-9+.-]*):/i.exec(spec.url)?.[1] ?? 'unknown';
   return String(spec.config.connector_type ?? 'unknown').replace(/Connector$/, '');
 }
+
+/**
+ * A connection's key for the `SluiceConnectionIds` search attribute (never
+ * encrypted, so never a secret): `engine://user@host:port/database`. Inline
+ * connections have no catalog id yet; this key filters jobs by connection.
+ */
+export function connectionKey(spec: { url: string } | { config: Record<string, unknown> }): string {
+  if ('url' in spec) return describeConnection(spec).replace(/[?#].*$/, '');
+  const c = spec.config;
+  return `${engineOf(spec).toLowerCase()}://${String(c.username ?? '')}@${String(c.host ?? '')}:${String(c.port ?? '')}/${String(c.database ?? '')}`;
+}

@@ -1,5 +1,6 @@
 import { ScheduleOverlapPolicy, type Client } from '@temporalio/client';
 import { JobType, SearchAttributes, type SyncInput, type syncWorkflow } from '@sluice/workflows';
+import { connectionKey } from './job-ids';
 
 export interface ScheduleSpec {
   /** Standard cron, e.g. `0 2 * * *` (every night at 02:00). */
@@ -34,7 +35,10 @@ export async function createSyncSchedule(client: Client, taskQueue: string, id: 
       workflowId: `sync-scheduled-${id}`,
       taskQueue,
       args: [input],
-      typedSearchAttributes: [{ key: SearchAttributes.jobType, value: JobType.SYNC }],
+      typedSearchAttributes: [
+        { key: SearchAttributes.jobType, value: JobType.SYNC },
+        { key: SearchAttributes.connectionIds, value: [connectionKey(input.source), connectionKey(input.destination)] },
+      ],
     },
     policies: { overlap: ScheduleOverlapPolicy.SKIP, catchupWindow: '1 hour' },
     memo: { cron: spec.cron, timezone: spec.timezone ?? 'UTC' },

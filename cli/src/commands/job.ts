@@ -1,4 +1,5 @@
-import { SluiceClient, type JobType } from '@sluice/client';
+import { SluiceClient, type JobState, type JobType } from '@sluice/client';
+import { connectionArg } from '../connection-arg';
 import { resolveTemporalTarget } from '../embedded';
 import { printJson } from '../output';
 import { exitCodeOf, waitAndReport } from '../wait-job';
@@ -42,9 +43,15 @@ export async function jobCancelCommand(id: string, o: { json?: boolean; wait?: b
   });
 }
 
-export async function jobListCommand(o: { json?: boolean; type?: string; running?: boolean; limit?: string }): Promise<number> {
+export async function jobListCommand(o: { json?: boolean; type?: string; state?: string; connection?: string; running?: boolean; limit?: string }): Promise<number> {
   return withClient(async (client) => {
-    const jobs = await client.listJobs({ type: o.type as JobType | undefined, running: o.running, limit: o.limit ? Number(o.limit) : undefined });
+    const jobs = await client.listJobs({
+      type: o.type as JobType | undefined,
+      state: o.state as JobState | undefined,
+      connection: o.connection ? connectionArg(o.connection) : undefined,
+      running: o.running,
+      limit: o.limit ? Number(o.limit) : undefined,
+    });
     if (o.json) printJson(jobs);
     else for (const j of jobs) process.stdout.write(`${j.id}  ${j.type}  ${j.state}  ${j.startDate}${j.endDate ? ` → ${j.endDate}` : ''}\n`);
     return 0;
