@@ -66,6 +66,7 @@ test('cancel mid-sync: CANCELED, whole batches only, every connection released, 
   const states = new Set<string>();
   const job = await env.client.waitForJob<SyncJob>(id, (j) => states.add(j.state), 50);
   expect(job.state).toBe('CANCELED');
+  expect(states.has('CANCELING')).toBe(true); // shown while the tables roll back and release
   const [{ n }] = (await mariaQuery<{ n: number }>(`SELECT COUNT(*) AS n FROM \`${maria}\`.cancelled`)) as [{ n: number }];
   const written = Number(n);
   expect(written).toBeGreaterThan(0);
