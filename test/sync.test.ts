@@ -12,6 +12,7 @@ import {
   uniqueName,
 } from './helpers/sync-fixtures';
 import type { SyncJob } from '@sluice/client';
+import { PostgresSession } from '@sluice/connector-postgres';
 
 // SYNC end to end: client → real Temporal → workflows → activities → connectors → real PostgreSQL / MariaDB.
 let env: TestTemporal;
@@ -41,6 +42,9 @@ async function runSync(input: Parameters<TestTemporal['client']['startSync']>[0]
 }
 
 test('PG → PG append with --create-tables copies every row exactly, with counters', async () => {
+  // The worker runs in this process: the same-engine COPY text path must be the one taken.
+  const copyText = jest.spyOn(PostgresSession.prototype, 'readCopyText');
+  const read = jest.spyOn(PostgresSession.prototype, 'read');
   const job = await runSync({
     source: { url: pgUrlFor(src) },
     destination: { url: pgUrlFor(dst) },
@@ -49,6 +53,11 @@ test('PG → PG append with --create-tables copies every row exactly, with count
     batchSize: 2500,
   });
   expect(job).toMatchObject({ state: 'COMPLETED', progressPercentage: 100, tablesDone: 1, tablesTotal: 1, rowsRead: ROWS, rowsWritten: ROWS });
+  // (Before the checksums below, which read rows themselves.)
+  expect(copyText).toHaveBeenCalled();
+  expect(read).not.toHaveBeenCalled();
+  copyText.mockRestore();
+  read.mockRestore();
   expect(job.endDate).not.toBeNull();
   expect(await checksumOf(pgUrlFor(dst), dst, 'items')).toEqual(await checksumOf(pgUrlFor(src), src, 'items'));
 });

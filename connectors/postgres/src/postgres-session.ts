@@ -6,6 +6,7 @@ import {
   TestCode,
   type Address,
   type ConnectorSession,
+  type CopyTextBatch,
   type ForeignKeySchema,
   type IndexSchema,
   type IntrospectOptions,
@@ -25,6 +26,7 @@ import { classifyPostgresError } from './postgres-errors';
 import { canonicalTypeParsers } from './postgres-types';
 import { introspectSchema } from './postgres-introspect';
 import { readKeyBounds, readTable } from './postgres-read';
+import { readCopyText } from './postgres-copy-text';
 import { openPostgresWriter } from './postgres-write';
 import * as ddl from './postgres-ddl';
 import * as checkpoints from './postgres-checkpoint';
@@ -48,6 +50,7 @@ export interface PgContext {
 }
 
 // Canonical text of dates and times, exact float output, hex bytea: set once per new connection.
+// Every session has the same settings, so COPY text read by one is written by another unchanged (readCopyText).
 const SESSION_SETTINGS = "SET TimeZone = 'UTC'; SET DateStyle = 'ISO'; SET bytea_output = 'hex'; SET extra_float_digits = 1";
 const MAX_IDENTIFIER_BYTES = 63;
 
@@ -215,6 +218,11 @@ export class PostgresSession implements ConnectorSession, PgContext {
 
   read(table: TableRef, options: ReadOptions): AsyncIterable<RowBatch> {
     return readTable(this, table, options);
+  }
+
+  /** Same-engine fast path: pages as COPY text for another PostgreSQL session's `writeCopyText`. */
+  readCopyText(table: TableRef, options: ReadOptions & { columns: string[] }): AsyncIterable<CopyTextBatch> {
+    return readCopyText(this, table, options);
   }
 
   keyBounds(table: TableRef, column: string): Promise<{ min: unknown; max: unknown } | null> {

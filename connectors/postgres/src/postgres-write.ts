@@ -127,6 +127,24 @@ export async function openPostgresWriter(ctx: PgContext, table: TableRef, option
       return batch.length;
     },
 
+    async writeCopyText(text: Buffer, rows: number, checkpoint?: Checkpoint): Promise<number> {
+      if (closed) throw fail(`Writer for ${where} is closed`);
+      if (mode !== 'append') throw fail(`COPY text is appended only: the writer for ${where} is in ${mode} mode`);
+      if (!rows && !checkpoint) return 0;
+      if (checkpoint) await ctx.ensureStateTable(table.schema);
+      await ctx.transaction(async (client) => {
+        if (rows) {
+          const copy = client.query(copyFrom(`COPY ${target} (${columnList}) FROM STDIN`));
+          await pipeline(Readable.from([text]), copy);
+          // A torn or mismatched page must not commit with a checkpoint that claims it.
+          if (copy.rowCount !== rows) throw fail(`COPY into ${where} loaded ${copy.rowCount} rows, the batch has ${rows}`);
+        }
+        // Same transaction: the batch and its checkpoint commit together or not at all.
+        if (checkpoint) await upsertCheckpoint(ctx, client, table, checkpoint);
+      });
+      return rows;
+    },
+
     async close(): Promise<void> {
       if (closed) return;
       closed = true;

@@ -3,6 +3,8 @@ import { Client } from 'pg';
 import { ConnectorRegistry, type ConnectorPlugin, type ConnectorSession, type RowBatch, type TableDefinition } from '@sluice/connector-sdk';
 import postgres from '@sluice/connector-postgres';
 import type { AdminConnection } from '@sluice/connector-sdk/dist/testkit/fixture';
+import { ROUND_TRIP_COLUMNS, comparable, roundTripRows } from '@sluice/connector-sdk/dist/testkit';
+import type { CopyTextBatch } from '@sluice/connector-sdk';
 import { fixture } from './fixture';
 
 // The PostgreSQL session against the real server of `npm test`: each test has its own schema.
@@ -667,4 +669,153 @@ test('type mapper both ways', () => {
   for (const kind of ['int16', 'int32', 'int64', 'float32', 'float64', 'bool', 'bytes', 'date', 'time', 'timestamp', 'timestamptz', 'uuid'] as const) {
     expect(t.toCanonical(t.toNative({ kind }))).toEqual({ kind });
   }
+});
+
+describe('COPY text fast path (readCopyText → writeCopyText)', () => {
+  const copyAll = async (it: AsyncIterable<CopyTextBatch>) => {
+    const batches: CopyTextBatch[] = [];
+    for await (const b of it) batches.push(b);
+    return { batches, text: Buffer.concat(batches.map((b) => b.text)).toString('utf8') };
+  };
+  // The table's rows as COPY text of (a, b, v) in key order (no value needs escaping).
+  const copyOf = async (schema: string, name: string) => {
+    const rows = await admin.query(`SELECT string_agg(format(E'%s\\t%s\\t%s\\n', a, b, v), '' ORDER BY a, b) AS t FROM "${schema}"."${name}"`);
+    return (rows[0] as { t: string | null }).t ?? '';
+  };
+  let schema: string;
+  const table = () => ({ schema, name: 'items' });
+  const key = ['a', 'b'];
+  const columns = ['a', 'b', 'v'];
+  beforeAll(async () => {
+    schema = await newSchema();
+    await admin.exec(`CREATE TABLE "${schema}".items (a int NOT NULL, b text NOT NULL, v int8, PRIMARY KEY (a, b))`);
+    await admin.exec(`INSERT INTO "${schema}".items SELECT i / 10, 'k' || (i % 10), i FROM generate_series(0, 999) i`);
+  });
+
+  test('batches resume from `last` with no row lost or repeated; `until` ranges and `since` as read does', async () => {
+    const whole = await copyOf(schema, 'items');
+    const first: CopyTextBatch[] = [];
+    for await (const b of session.readCopyText!(table(), { key, columns, batchSize: 70 })) {
+      first.push(b);
+      if (first.length === 3) break;
+    }
+    expect(first.map((b) => b.rows)).toEqual([70, 70, 70]);
+    expect(first[2]!.last).toEqual([20, 'k9']);
+    const rest = await copyAll(session.readCopyText!(table(), { key, columns, batchSize: 70, after: first[2]!.last }));
+    expect(Buffer.concat(first.map((b) => b.text)).toString('utf8') + rest.text).toBe(whole);
+    expect(rest.batches.reduce((n, b) => n + b.rows, 0)).toBe(1000 - 210);
+
+    const k1 = [20, 'k4'];
+    const k2 = [70, 'k0'];
+    for (const since of [null, { column: 'v', value: '500' }]) {
+      const all = await copyAll(session.readCopyText!(table(), { key, columns, since, batchSize: 70 }));
+      const parts: string[] = [];
+      for (const [after, until] of [[null, k1], [k1, k2], [k2, null]] as const) {
+        const part = await copyAll(session.readCopyText!(table(), { key, columns, since, after, until, batchSize: 70 }));
+        if (until && part.batches.length) expect(part.batches.at(-1)!.last).toEqual(until);
+        parts.push(part.text);
+      }
+      expect(parts.join('')).toBe(all.text);
+      expect(all.batches.reduce((n, b) => n + b.rows, 0)).toBe(since ? 499 : 1000);
+    }
+    expect((await copyAll(session.readCopyText!(table(), { key, columns, after: k2, until: k1 }))).batches).toEqual([]);
+    await expect(copyAll(session.readCopyText!(table(), { key, columns: ['v'] }))).rejects.toThrow(/key .* among the columns/);
+    const aborted = new AbortController();
+    aborted.abort();
+    await expect(copyAll(session.readCopyText!(table(), { key, columns, signal: aborted.signal }))).rejects.toThrow();
+  });
+
+  test('an abort cancels a COPY in flight; the connection goes back to the pool usable', async () => {
+    await admin.exec(`CREATE VIEW "${schema}".slow AS SELECT i AS id, pg_sleep(0.01)::text AS s FROM generate_series(1, 1000) i`);
+    const one = await postgres.open(config(), { maxConnections: 1 });
+    try {
+      const inFlight = new AbortController();
+      setTimeout(() => inFlight.abort(), 300);
+      const started = performance.now();
+      await expect(copyAll(one.readCopyText!({ schema, name: 'slow' }, { key: ['id'], columns: ['id', 's'], signal: inFlight.signal }))).rejects.toThrow(/abort/i);
+      expect(performance.now() - started).toBeLessThan(3_000);
+      const after = await copyAll(one.readCopyText!(table(), { key, columns, batchSize: 400 }));
+      expect(after.batches.map((b) => b.rows)).toEqual([400, 400, 200]);
+    } finally {
+      await one.close();
+    }
+  });
+
+  test('`last` decodes escaped text, bytea and timestamptz keys exactly', async () => {
+    const s = await newSchema();
+    await admin.exec(`CREATE TABLE "${s}".k (t text, by bytea, ts timestamptz, n int8, PRIMARY KEY (t, by, ts, n))`);
+    const keys: unknown[][] = [
+      ['a\tb', Buffer.from([0, 9, 10, 0x5c]), '2024-02-29T12:00:00.5Z', '9223372036854775807'],
+      ['a\\b', Buffer.alloc(0), '1970-01-01T00:00:01Z', '-1'],
+      ['a\nb\r\\N', Buffer.from('x'), '2038-01-19T03:14:07.999999Z', '9007199254740993'],
+      ['ü 🚀 \b\f\v', Buffer.from([255]), '2000-01-01T00:00:00Z', '0'],
+    ];
+    const w = await session.openWriter({ schema: s, name: 'k' }, { columns: ['t', 'by', 'ts', 'n'], mode: 'append' });
+    await w.write(keys);
+    const all = await readAll(session.read({ schema: s, name: 'k' }, { key: ['t', 'by', 'ts', 'n'], batchSize: 1 }));
+    const copied = await copyAll(session.readCopyText!({ schema: s, name: 'k' }, { key: ['t', 'by', 'ts', 'n'], columns: ['n', 'ts', 'by', 't'], batchSize: 1 }));
+    expect(copied.batches.map((b) => b.last)).toEqual(all.batches.map((b) => b.last));
+    expect(copied.batches).toHaveLength(4);
+  });
+
+  test('writeCopyText and its checkpoint commit together: a failing batch leaves no row and the old checkpoint', async () => {
+    const s = await newSchema();
+    const dest = { schema: s, name: 'items' };
+    await admin.exec(`CREATE TABLE "${s}".items (a int NOT NULL, b text NOT NULL, v int8 CHECK (v <> 555), PRIMARY KEY (a, b))`);
+    const other = await postgres.open(config());
+    try {
+      const writer = await other.openWriter(dest, { columns, mode: 'append', highPerformance: true });
+      const batches = (await copyAll(session.readCopyText!(table(), { key, columns, batchSize: 500 }))).batches;
+      expect(batches.map((b) => b.rows)).toEqual([500, 500]);
+      expect(await writer.writeCopyText!(batches[0]!.text, 500, { stream: 's', state: 'one' })).toBe(500);
+      // The second batch holds v = 555: the CHECK fails, nothing of it nor of its checkpoint commits.
+      await expect(writer.writeCopyText!(batches[1]!.text, 500, { stream: 's', state: 'two' })).rejects.toThrow();
+      expect(await admin.query(`SELECT count(*)::int AS n, max(v)::int AS m FROM "${s}".items`)).toEqual([{ n: 500, m: 499 }]);
+      expect(await other.readCheckpoint(dest, 's')).toBe('one');
+      // A row count that disagrees with the text rolls back too.
+      await expect(writer.writeCopyText!(Buffer.from('900\tz\t1\n'), 2, { stream: 's', state: 'three' })).rejects.toThrow(/loaded 1 rows/);
+      expect(await admin.query(`SELECT count(*)::int AS n FROM "${s}".items`)).toEqual([{ n: 500 }]);
+      expect(await other.readCheckpoint(dest, 's')).toBe('one');
+      await writer.close();
+      const upserter = await other.openWriter(dest, { columns, mode: 'upsert', key });
+      await expect(upserter.writeCopyText!(batches[0]!.text, 500)).rejects.toThrow(/appended only/);
+    } finally {
+      await other.close();
+    }
+  });
+
+  test('every canonical type round-trips byte-exactly from one session to another', async () => {
+    const s = await newSchema();
+    const definition: TableDefinition = {
+      columns: [{ name: 'id', type: { kind: 'int32' }, nullable: false }, ...ROUND_TRIP_COLUMNS.map((c) => ({ name: c.name, type: c.type, nullable: true }))],
+      primaryKey: ['id'],
+    };
+    const cols = definition.columns.map((c) => c.name);
+    const rows = roundTripRows(40);
+    const src = { schema: s, name: 'src' };
+    const dst = { schema: s, name: 'dst' };
+    await session.createTable!(src, definition);
+    await session.createTable!(dst, definition);
+    const loader = await session.openWriter(src, { columns: cols, mode: 'append', highPerformance: true });
+    await loader.write(rows);
+    const other = await postgres.open(config());
+    try {
+      const writer = await other.openWriter(dst, { columns: cols, mode: 'append', highPerformance: true });
+      let n = 0;
+      for await (const b of session.readCopyText!(src, { key: ['id'], columns: cols, batchSize: 7 })) {
+        n += await writer.writeCopyText!(b.text, b.rows, { stream: 'rt', state: JSON.stringify(b.last) });
+      }
+      expect(n).toBe(40);
+      expect(await other.readCheckpoint(dst, 'rt')).toBe('[40]');
+      const dump = async (t: { name: string }) =>
+        (await admin.query(`SELECT string_agg(x::text, E'\\n' ORDER BY id) AS t FROM "${s}"."${t.name}" x`))[0] as { t: string };
+      expect((await dump(dst)).t).toBe((await dump(src)).t);
+      const back = (await readAll(other.read(dst, { key: ['id'] }))).rows;
+      const kinds = definition.columns.map((c) => c.type.kind);
+      const norm = (r: unknown[]) => r.map((v, i) => comparable(kinds[i]!, v));
+      expect(back.map(norm)).toEqual(rows.map(norm));
+    } finally {
+      await other.close();
+    }
+  });
 });

@@ -91,6 +91,14 @@ export interface RowBatch {
   last: unknown[];
 }
 
+/** A batch of `readCopyText`: `rows` rows of the engine's bulk text, and the key of the last one. */
+export interface CopyTextBatch {
+  text: Buffer;
+  rows: number;
+  /** The key of the last row (canonical values): pass it as `after` to resume. */
+  last: unknown[];
+}
+
 export type WriteMode = 'append' | 'upsert';
 
 export interface WriterOptions {
@@ -122,6 +130,13 @@ export interface TableWriter {
    * checkpoint commit together or not at all. Returns rows written.
    */
   write(rows: unknown[][], checkpoint?: Checkpoint): Promise<number>;
+  /**
+   * Same-engine fast path (see `ConnectorSession.readCopyText`): appends one
+   * batch given as the engine's own bulk text (PostgreSQL: COPY text, the
+   * writer's columns in order) and writes the checkpoint in that same
+   * transaction, exactly like `write`. Append writers only. Returns rows written.
+   */
+  writeCopyText?(text: Buffer, rows: number, checkpoint?: Checkpoint): Promise<number>;
   /** Ends the writer (moves identity generators past written values when identityInsert). */
   close(): Promise<void>;
 }
@@ -140,6 +155,18 @@ export interface ConnectorSession {
   introspect(schema: string, options?: IntrospectOptions): Promise<TableSchema[]>;
   /** Batches in key order, resumable from `after`, bounded by `until`, with constant memory. */
   read(table: TableRef, options: ReadOptions): AsyncIterable<RowBatch>;
+  /**
+   * Same-engine fast path: the batches of `read` (same keyset pages, same
+   * `after`/`until`/`since`/`batchSize`/`signal`), each as the engine's own
+   * bulk text of `columns` instead of decoded values, for a `TableWriter.writeCopyText`
+   * of the same connector type. Only the key of each batch's last row is decoded
+   * (`last`, canonical like `read`'s), so `key` must be among `columns`.
+   *
+   * Used only between sessions of the same connector type, for append mode,
+   * when the destination columns have the same (canonical) types as the source's:
+   * then the text means the same rows on both sides.
+   */
+  readCopyText?(table: TableRef, options: ReadOptions & { columns: string[] }): AsyncIterable<CopyTextBatch>;
   /**
    * The smallest and largest value of `column` in the table, as canonical
    * values decoded like a read's (int64 as a string, …), in one

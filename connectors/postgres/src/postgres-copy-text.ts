@@ -1,0 +1,179 @@
+import { to as copyTo } from 'pg-copy-streams';
+import type { PoolClient } from 'pg';
+import { ConnectorError, TestCode, type CopyTextBatch, type ReadOptions, type TableRef } from '@sluice/connector-sdk';
+import type { PgContext } from './postgres-session';
+import { canonicalTypeParsers, toParam } from './postgres-types';
+
+/*
+ * Same-engine fast path of a read: each keyset page as COPY text, never
+ * decoded into JS values, for a PostgreSQL writer's `writeCopyText`. Both
+ * sessions run with the same settings (DateStyle ISO, TimeZone UTC,
+ * extra_float_digits, bytea hex: see SESSION_SETTINGS), so the text means
+ * the same values on both sides. Only the key of a page's last line is decoded
+ * (with the read's type parsers) to resume from.
+ */
+
+const DEFAULT_BATCH = 10_000;
+const TAB = 0x09;
+const NEWLINE = 0x0a;
+const BACKSLASH = 0x5c;
+
+const fail = (message: string) => new ConnectorError(TestCode.DRIVER_ERROR, message, false);
+
+interface ColumnType {
+  oid: number;
+  /** `atttypid::regtype` (no typmod: a cast to varchar(n) could truncate a bound). */
+  regtype: string;
+}
+
+export async function* readCopyText(
+  ctx: PgContext,
+  table: TableRef,
+  options: ReadOptions & { columns: string[] },
+): AsyncGenerator<CopyTextBatch> {
+  const { key, columns, signal } = options;
+  const where = `${table.schema}.${table.name}`;
+  if (!key?.length) throw fail(`Reading ${where} needs a key to order and resume by`);
+  if (!columns.length) throw fail(`Reading ${where} as COPY text needs its columns`);
+  const keyAt = key.map((k) => columns.indexOf(k));
+  if (keyAt.some((i) => i < 0)) throw fail(`Reading ${where} as COPY text needs the key (${key.join(', ')}) among the columns`);
+  if (options.after && options.after.length !== key.length) {
+    throw fail(`Resume cursor has ${options.after.length} values for key (${key.join(', ')})`);
+  }
+  if (options.until && options.until.length !== key.length) {
+    throw fail(`Range end has ${options.until.length} values for key (${key.join(', ')})`);
+  }
+  const batchSize = Math.max(1, options.batchSize ?? DEFAULT_BATCH);
+  const since = options.since ?? null;
+  const types = await columnTypes(ctx, table, since ? [...key, since.column] : key);
+  const keyTypes = key.map((k) => types.get(k)!);
+  const q = (n: string) => ctx.quoteIdent(n);
+  const keyList = key.map(q).join(', ');
+  const head = `SELECT ${columns.map(q).join(', ')} FROM ${ctx.qualified(table)}`;
+  // COPY takes no bind parameters: bounds are literals cast to the column's type.
+  const literal = (client: PoolClient, value: unknown, type: ColumnType) => {
+    if (value === null || value === undefined) return 'NULL';
+    const param = toParam(value);
+    const text = Buffer.isBuffer(param) ? '\\x' + param.toString('hex') : String(param);
+    return `${client.escapeLiteral(text)}::${type.regtype}`;
+  };
+  const until = options.until ?? null;
+  let after = options.after ?? null;
+
+  for (;;) {
+    signal?.throwIfAborted();
+    const page = await ctx
+      .withClient(async (client) => {
+        const conditions: string[] = [];
+        const row = (values: unknown[]) => `(${values.map((v, i) => literal(client, v, keyTypes[i]!)).join(', ')})`;
+        if (after) conditions.push(`(${keyList}) > ${row(after)}`);
+        if (until) conditions.push(`(${keyList}) <= ${row(until)}`);
+        if (since) conditions.push(`${q(since.column)} > ${literal(client, since.value, types.get(since.column)!)}`);
+        const sql = `COPY (${head}${conditions.length ? ' WHERE ' + conditions.join(' AND ') : ''} ORDER BY ${keyList} LIMIT ${batchSize}) TO STDOUT`;
+        return copyOut(ctx, client, sql, signal);
+      })
+      .catch((err) => {
+        signal?.throwIfAborted(); // the cancelled COPY's error is the abort
+        throw err;
+      });
+    if (!page.rows) return;
+    const last = lastKey(page.text, keyAt, keyTypes);
+    yield { text: page.text, rows: page.rows, last };
+    if (page.rows < batchSize) return;
+    after = last;
+  }
+}
+
+/** Runs one COPY … TO STDOUT into a buffer; an abort meanwhile cancels it on the server (the connection stays usable). */
+async function copyOut(ctx: PgContext, client: PoolClient, sql: string, signal: AbortSignal | undefined): Promise<{ text: Buffer; rows: number }> {
+  const cancel = () => ctx.cancelQuery(client);
+  signal?.addEventListener('abort', cancel, { once: true });
+  try {
+    const stream = client.query(copyTo(sql));
+    const chunks: Buffer[] = [];
+    for await (const chunk of stream) chunks.push(chunk as Buffer);
+    const text = Buffer.concat(chunks);
+    // Escaped in COPY text, a newline byte ends a row: the count is exact.
+    return { text, rows: stream.rowCount || countLines(text) };
+  } finally {
+    signal?.removeEventListener('abort', cancel);
+  }
+}
+
+async function columnTypes(ctx: PgContext, table: TableRef, names: string[]): Promise<Map<string, ColumnType>> {
+  const { rows } = await ctx.withClient((c) =>
+    c.query<{ name: string; oid: number; regtype: string }>(
+      `SELECT attname AS name, atttypid::int AS oid, atttypid::regtype::text AS regtype FROM pg_attribute
+       WHERE attrelid = $1::regclass AND attnum > 0 AND NOT attisdropped AND attname = ANY($2::text[])`,
+      [ctx.qualified(table), names],
+    ),
+  );
+  const types = new Map(rows.map((r) => [r.name, { oid: r.oid, regtype: r.regtype }]));
+  const missing = names.filter((n) => !types.has(n));
+  if (missing.length) throw fail(`Column(s) ${missing.join(', ')} do not exist in ${table.schema}.${table.name}`);
+  return types;
+}
+
+function countLines(text: Buffer): number {
+  let n = 0;
+  for (let i = text.indexOf(NEWLINE); i >= 0; i = text.indexOf(NEWLINE, i + 1)) n++;
+  return n;
+}
+
+/** The canonical key of the last line of a COPY text page (the fields at `keyAt`, decoded like a read's). */
+export function lastKey(text: Buffer, keyAt: number[], keyTypes: ColumnType[]): unknown[] {
+  const end = text[text.length - 1] === NEWLINE ? text.length - 1 : text.length;
+  const start = text.lastIndexOf(NEWLINE, end - 1) + 1;
+  const fields: Buffer[] = [];
+  for (let from = start; ; ) {
+    const tab = text.indexOf(TAB, from);
+    if (tab < 0 || tab >= end) {
+      fields.push(text.subarray(from, end));
+      break;
+    }
+    fields.push(text.subarray(from, tab));
+    from = tab + 1;
+  }
+  return keyAt.map((at, i) => {
+    const field = fields[at];
+    if (field === undefined) throw fail(`COPY text line has ${fields.length} fields, the key is at field ${at + 1}`);
+    const value = unescapeCopyField(field);
+    if (value === null) return null;
+    const parse = canonicalTypeParsers.getTypeParser(keyTypes[i]!.oid, 'text') as (text: string) => unknown;
+    return parse(value);
+  });
+}
+
+const SIMPLE_ESCAPES: Record<number, number> = { 0x62: 8, 0x66: 12, 0x6e: 10, 0x72: 13, 0x74: 9, 0x76: 11 }; // b f n r t v
+
+/** One field of COPY's text format → its text (`\N` → null), per PostgreSQL's COPY FROM rules. */
+export function unescapeCopyField(field: Buffer): string | null {
+  if (field.length === 2 && field[0] === BACKSLASH && field[1] === 0x4e) return null;
+  if (!field.includes(BACKSLASH)) return field.toString('utf8');
+  const out = Buffer.alloc(field.length);
+  let n = 0;
+  for (let i = 0; i < field.length; i++) {
+    const c = field[i]!;
+    if (c !== BACKSLASH || i + 1 >= field.length) {
+      out[n++] = c;
+      continue;
+    }
+    const e = field[++i]!;
+    if (SIMPLE_ESCAPES[e] !== undefined) out[n++] = SIMPLE_ESCAPES[e]!;
+    else if (e >= 0x30 && e <= 0x37) {
+      // \ooo: up to three octal digits
+      let v = e - 0x30;
+      for (let k = 0; k < 2 && i + 1 < field.length && field[i + 1]! >= 0x30 && field[i + 1]! <= 0x37; k++) v = v * 8 + (field[++i]! - 0x30);
+      out[n++] = v & 0xff;
+    } else if (e === 0x78 && i + 1 < field.length && isHex(field[i + 1]!)) {
+      // \xh or \xhh
+      let v = hexValue(field[++i]!);
+      if (i + 1 < field.length && isHex(field[i + 1]!)) v = v * 16 + hexValue(field[++i]!);
+      out[n++] = v;
+    } else out[n++] = e; // any other escaped character stands for itself (\\ too)
+  }
+  return out.subarray(0, n).toString('utf8');
+}
+
+const isHex = (c: number) => (c >= 0x30 && c <= 0x39) || (c >= 0x41 && c <= 0x46) || (c >= 0x61 && c <= 0x66);
+const hexValue = (c: number) => (c <= 0x39 ? c - 0x30 : (c | 0x20) - 0x61 + 10);
