@@ -31,6 +31,7 @@ export function checkDeclarations(declaration: CapabilityDeclaration, session: C
 export * from './checks';
 export * from './context';
 export * from './fixture';
+export * from './ssh-suite';
 export * from './values';
 
 /**
