@@ -2,32 +2,18 @@ import { spawn } from 'node:child_process';
 import type { SyncJob } from '@sluice/client';
 import { envWithout, runSluice, SLUICE_BIN } from './helpers/cli';
 import { pgQuery } from './helpers/databases';
-import { startTestTemporal, type TestTemporal } from './helpers/temporal';
-import { checksumOf, createMariaDb, dropMariaDb, dropPgSchema, mariaUrlFor, pgItems, pgUrlFor, uniqueName } from './helpers/sync-fixtures';
+import { checksumOf, mariaUrlFor, pgUrlFor, uniqueName, useSyncWorld } from './helpers/sync-fixtures';
 
 // `sluice sync`, `sluice job`, `sluice schedule` as a user runs them, against real Temporal and databases.
-let env: TestTemporal;
-let cliEnv: NodeJS.ProcessEnv;
-const src = uniqueName('cli_src');
-const dst = uniqueName('cli_dst');
-const maria = uniqueName('cli_maria');
+
 const ROWS = 60_000;
-
-beforeAll(async () => {
-  env = await startTestTemporal();
-  cliEnv = { ...envWithout('TEMPORAL_ADDRESS'), TEMPORAL_ADDRESS: env.server.address, SLUICE_TASK_QUEUE: env.taskQueue };
-  await pgItems(src, ROWS);
-  await pgQuery(`CREATE SCHEMA "${dst}"`);
-  await createMariaDb(maria);
-});
-afterAll(async () => {
-  await env?.stop();
-  await dropPgSchema(src);
-  await dropPgSchema(dst);
-  await dropMariaDb(maria);
+const world = useSyncWorld('cli', ROWS);
+let cliEnv: NodeJS.ProcessEnv;
+beforeAll(() => {
+  cliEnv = { ...envWithout('TEMPORAL_ADDRESS'), TEMPORAL_ADDRESS: world.env.server.address, SLUICE_TASK_QUEUE: world.env.taskQueue };
 });
 
-const syncArgs = () => ['sync', pgUrlFor(src), pgUrlFor(dst), '--table', `${src}.items`, '--create-tables'];
+const syncArgs = () => ['sync', pgUrlFor(world.src), pgUrlFor(world.dst), '--table', `${world.src}.items`, '--create-tables'];
 
 test('`sluice sync --json` exits 0 with the final Job object; the rows match', async () => {
   const result = await runSluice([...syncArgs(), '--json'], cliEnv, 120_000);
@@ -35,11 +21,11 @@ test('`sluice sync --json` exits 0 with the final Job object; the rows match', a
   const job = JSON.parse(result.stdout) as SyncJob;
   expect(job).toMatchObject({ type: 'SYNC', state: 'COMPLETED', rowsWritten: ROWS, tablesDone: 1, tablesTotal: 1, progressPercentage: 100 });
   expect(result.stderr).toMatch(/COMPLETED 100%/); // progress lines when not on a terminal
-  expect(await checksumOf(pgUrlFor(dst), dst, 'items')).toEqual(await checksumOf(pgUrlFor(src), src, 'items'));
+  expect(await checksumOf(pgUrlFor(world.dst), world.dst, 'items')).toEqual(await checksumOf(pgUrlFor(world.src), world.src, 'items'));
 });
 
 test('an unsupported request exits 1 with ERROR naming the capability', async () => {
-  const result = await runSluice(['sync', pgUrlFor(src), mariaUrlFor(maria), '--table', `${src}.items`, '--create-tables', '--disable-triggers', '--json'], cliEnv);
+  const result = await runSluice(['sync', pgUrlFor(world.src), mariaUrlFor(world.maria), '--table', `${world.src}.items`, '--create-tables', '--disable-triggers', '--json'], cliEnv);
   expect(result.code).toBe(1);
   const job = JSON.parse(result.stdout) as SyncJob;
   expect(job.state).toBe('ERROR');
@@ -47,7 +33,7 @@ test('an unsupported request exits 1 with ERROR naming the capability', async ()
 });
 
 test('--detach prints only the job id; `job show --wait` and `job list` find it', async () => {
-  const started = await runSluice(['sync', pgUrlFor(src), mariaUrlFor(maria), '--table', `${src}.items`, '--create-tables', '--mode', 'upsert', '--detach'], cliEnv);
+  const started = await runSluice(['sync', pgUrlFor(world.src), mariaUrlFor(world.maria), '--table', `${world.src}.items`, '--create-tables', '--mode', 'upsert', '--detach'], cliEnv);
   expect(started.code).toBe(0);
   const id = started.stdout.trim();
   expect(id).toMatch(/^sync-postgresql-to-mariadb-/);
@@ -58,18 +44,18 @@ test('--detach prints only the job id; `job show --wait` and `job list` find it'
   expect(JSON.parse(listed.stdout).map((j: { id: string }) => j.id)).toContain(id);
   // By state and by connection (the SluiceConnectionIds search attribute holds no password).
   const ids = async (...args: string[]) => JSON.parse((await runSluice(['job', 'list', '--json', ...args], cliEnv)).stdout).map((j: { id: string }) => j.id);
-  expect(await ids('--state', 'COMPLETED', '--connection', mariaUrlFor(maria))).toContain(id);
-  expect(await ids('--state', 'ERROR', '--connection', mariaUrlFor(maria))).not.toContain(id);
+  expect(await ids('--state', 'COMPLETED', '--connection', mariaUrlFor(world.maria))).toContain(id);
+  expect(await ids('--state', 'ERROR', '--connection', mariaUrlFor(world.maria))).not.toContain(id);
   expect(await ids('--connection', 'postgresql://nobody:x@127.0.0.1:1/none')).not.toContain(id);
-  const attrs = (await env.client.temporal.workflow.getHandle(id).describe()).typedSearchAttributes;
+  const attrs = (await world.env.client.temporal.workflow.getHandle(id).describe()).typedSearchAttributes;
   const { SearchAttributes } = await import('@sluice/workflows');
   const keys = attrs.get(SearchAttributes.connectionIds) ?? [];
   expect(keys).toEqual([expect.stringMatching(/^postgresql:\/\/sluice@127\.0\.0\.1:\d+\/sluice_test$/), expect.stringMatching(/^mariadb:\/\/sluice@127\.0\.0\.1:\d+\//)]);
-  expect(JSON.stringify(keys)).not.toContain(decodeURIComponent(new URL(mariaUrlFor(maria)).password));
+  expect(JSON.stringify(keys)).not.toContain(decodeURIComponent(new URL(mariaUrlFor(world.maria)).password));
 });
 
 test('Ctrl-C while waiting cancels the job, waits for CANCELED and exits 130', async () => {
-  const child = spawn(process.execPath, [SLUICE_BIN, ...syncArgs(), '--destination-schema', dst, '--batch-size', '100', '--mode', 'replace', '--json'], { env: cliEnv });
+  const child = spawn(process.execPath, [SLUICE_BIN, ...syncArgs(), '--destination-schema', world.dst, '--batch-size', '100', '--mode', 'replace', '--json'], { env: cliEnv });
   let stdout = '';
   let stderr = '';
   child.stdout.on('data', (d: Buffer) => (stdout += d.toString()));
@@ -82,40 +68,40 @@ test('Ctrl-C while waiting cancels the job, waits for CANCELED and exits 130', a
   expect(stderr).toContain('cancelling job');
   expect(JSON.parse(stdout).state).toBe('CANCELED');
   // replace loads into a staging table: the destination still holds the previous complete copy.
-  expect(await checksumOf(pgUrlFor(dst), dst, 'items')).toEqual(await checksumOf(pgUrlFor(src), src, 'items'));
+  expect(await checksumOf(pgUrlFor(world.dst), world.dst, 'items')).toEqual(await checksumOf(pgUrlFor(world.src), world.src, 'items'));
 });
 
 test('two jobs never write the same destination table at once', async () => {
-  const input = { source: { url: pgUrlFor(src) }, destination: { url: pgUrlFor(dst) }, tables: [{ schema: src, name: 'items', destinationName: 'busy' }], createTables: true, batchSize: 500 };
-  const first = await env.client.startSync(input);
+  const input = { source: { url: pgUrlFor(world.src) }, destination: { url: pgUrlFor(world.dst) }, tables: [{ schema: world.src, name: 'items', destinationName: 'busy' }], createTables: true, mode: 'upsert' as const, batchSize: 50 };
+  const first = await world.env.client.startSync(input);
   for (let i = 0; i < 200; i++) {
-    const job = await env.client.getJob<SyncJob>(first);
+    const job = await world.env.client.getJob<SyncJob>(first);
     if (job.tables?.[0]?.state === 'RUNNING') break;
     await new Promise((r) => setTimeout(r, 50));
   }
-  const second = await env.client.waitForJob<SyncJob>(await env.client.startSync(input));
+  const second = await world.env.client.waitForJob<SyncJob>(await world.env.client.startSync(input));
   expect(second.state).toBe('ERROR');
   expect(second.message).toMatch(/another job is syncing into that table/);
-  await env.client.cancelJob(first);
-  expect((await env.client.waitForJob(first)).state).toBe('CANCELED');
+  await world.env.client.cancelJob(first);
+  expect((await world.env.client.waitForJob(first)).state).toBe('CANCELED');
 });
 
 test('`sluice schedule create|list|trigger|delete`: a cron sync with overlap SKIP', async () => {
   const name = uniqueName('nightly');
-  const created = await runSluice(['schedule', 'create', name, pgUrlFor(src), pgUrlFor(dst), '--table', `${src}.items`, '--mode', 'upsert', '--cron', '0 2 * * *'], cliEnv);
+  const created = await runSluice(['schedule', 'create', name, pgUrlFor(world.src), pgUrlFor(world.dst), '--table', `${world.src}.items`, '--mode', 'upsert', '--cron', '0 2 * * *'], cliEnv);
   expect(created.code).toBe(0);
   try {
     const listed = JSON.parse((await runSluice(['schedule', 'list', '--json'], cliEnv)).stdout);
     expect(listed).toContainEqual(expect.objectContaining({ id: name, cron: '0 2 * * *', paused: false }));
-    const description = await env.client.temporal.schedule.getHandle(name).describe();
+    const description = await world.env.client.temporal.schedule.getHandle(name).describe();
     expect(description.policies.overlap).toBe('SKIP');
     expect((await runSluice(['schedule', 'trigger', name], cliEnv)).code).toBe(0);
     let jobId: string | undefined;
     for (let i = 0; i < 100 && !jobId; i++) {
-      jobId = (await env.client.temporal.schedule.getHandle(name).describe()).info.recentActions[0]?.action.workflow.workflowId;
+      jobId = (await world.env.client.temporal.schedule.getHandle(name).describe()).info.recentActions[0]?.action.workflow.workflowId;
       if (!jobId) await new Promise((r) => setTimeout(r, 100));
     }
-    expect((await env.client.waitForJob(jobId!)).state).toBe('COMPLETED');
+    expect((await world.env.client.waitForJob(jobId!)).state).toBe('COMPLETED');
   } finally {
     expect((await runSluice(['schedule', 'delete', name], cliEnv)).code).toBe(0);
   }

@@ -2,29 +2,15 @@ import { spawn, type ChildProcess } from 'node:child_process';
 import { join } from 'node:path';
 import { SluiceClient, type SyncJob } from '@sluice/client';
 import { mariaQuery, pgQuery } from './helpers/databases';
-import { startTestTemporal, type TestTemporal } from './helpers/temporal';
-import { checksumOf, createMariaDb, dropMariaDb, dropPgSchema, mariaUrlFor, pgItems, pgUrlFor, uniqueName } from './helpers/sync-fixtures';
+import { checksumOf, mariaUrlFor, pgUrlFor, useSyncWorld } from './helpers/sync-fixtures';
 
 // Cancel mid-sync and SIGKILL of the worker mid-sync, against real Temporal and real databases.
-let env: TestTemporal;
-const src = uniqueName('dur_src');
-const dst = uniqueName('dur_dst');
-const maria = uniqueName('dur_maria');
-const ROWS = 150_000;
 const BATCH = 2_000;
+/** Small batches keep the killed sync running long enough to be killed mid-way (the COPY fast path is quick). */
+const KILL_BATCH = 250;
 
-beforeAll(async () => {
-  env = await startTestTemporal();
-  await pgItems(src, ROWS);
-  await pgQuery(`CREATE SCHEMA "${dst}"`);
-  await createMariaDb(maria);
-});
-afterAll(async () => {
-  await env?.stop();
-  await dropPgSchema(src);
-  await dropPgSchema(dst);
-  await dropMariaDb(maria);
-});
+const ROWS = 150_000;
+const world = useSyncWorld('dur', ROWS);
 
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
@@ -51,23 +37,23 @@ async function openSluiceConnections(): Promise<{ pg: number; maria: number }> {
 }
 
 test('cancel mid-sync: CANCELED, whole batches only, every connection released, committed rows reported', async () => {
-  const id = await env.client.startSync({
-    source: { url: pgUrlFor(src) },
-    destination: { url: mariaUrlFor(maria) },
-    tables: [{ schema: src, name: 'items', destinationName: 'cancelled' }],
+  const id = await world.env.client.startSync({
+    source: { url: pgUrlFor(world.src) },
+    destination: { url: mariaUrlFor(world.maria) },
+    tables: [{ schema: world.src, name: 'items', destinationName: 'cancelled' }],
     createTables: true,
     batchSize: BATCH,
   });
   await until('rows in the destination', async () => {
-    const rows = await mariaQuery<{ n: number }>(`SELECT COUNT(*) AS n FROM \`${maria}\`.cancelled`).catch(() => [{ n: 0 }]);
+    const rows = await mariaQuery<{ n: number }>(`SELECT COUNT(*) AS n FROM \`${world.maria}\`.cancelled`).catch(() => [{ n: 0 }]);
     return Number(rows[0]!.n) > 0 ? true : undefined;
   });
-  await env.client.cancelJob(id);
+  await world.env.client.cancelJob(id);
   const states = new Set<string>();
-  const job = await env.client.waitForJob<SyncJob>(id, (j) => states.add(j.state), 50);
+  const job = await world.env.client.waitForJob<SyncJob>(id, (j) => states.add(j.state), 50);
   expect(job.state).toBe('CANCELED');
   expect(states.has('CANCELING')).toBe(true); // shown while the tables roll back and release
-  const [{ n }] = (await mariaQuery<{ n: number }>(`SELECT COUNT(*) AS n FROM \`${maria}\`.cancelled`)) as [{ n: number }];
+  const [{ n }] = (await mariaQuery<{ n: number }>(`SELECT COUNT(*) AS n FROM \`${world.maria}\`.cancelled`)) as [{ n: number }];
   const written = Number(n);
   expect(written).toBeGreaterThan(0);
   expect(written).toBeLessThan(ROWS);
@@ -82,27 +68,27 @@ describe.each(['append', 'upsert'] as const)('SIGKILL of the worker mid-sync (%s
 
   const startWorker = (taskQueue: string) =>
     spawn(process.execPath, [join(__dirname, '..', 'worker', 'dist', 'main.js')], {
-      env: { ...process.env, TEMPORAL_ADDRESS: env.server.address, SLUICE_TASK_QUEUE: taskQueue },
+      env: { ...process.env, TEMPORAL_ADDRESS: world.env.server.address, SLUICE_TASK_QUEUE: taskQueue },
       stdio: 'ignore',
     });
 
   test('a restarted worker resumes from the last checkpoint: exactly the source rows', async () => {
     const taskQueue = `kill-${mode}-${Date.now()}`;
-    const client = await SluiceClient.connect({ address: env.server.address, taskQueue });
+    const client = await SluiceClient.connect({ address: world.env.server.address, taskQueue });
     const table = `killed_${mode}`;
     try {
       worker = startWorker(taskQueue);
       const id = await client.startSync({
-        source: { url: pgUrlFor(src) },
-        destination: { url: pgUrlFor(dst) },
-        tables: [{ schema: src, name: 'items', destinationName: table }],
+        source: { url: pgUrlFor(world.src) },
+        destination: { url: pgUrlFor(world.dst) },
+        tables: [{ schema: world.src, name: 'items', destinationName: table }],
         mode,
         createTables: true,
-        batchSize: BATCH,
+        batchSize: KILL_BATCH,
         // append: four key ranges copied in parallel lanes, each resuming from its own checkpoint.
         splitRows: mode === 'append' ? 20_000 : undefined,
       });
-      const countNow = async () => Number((await pgQuery<{ n: string }>(`SELECT count(*) AS n FROM "${dst}"."${table}"`).catch(() => [{ n: '0' }]))[0]!.n);
+      const countNow = async () => Number((await pgQuery<{ n: string }>(`SELECT count(*) AS n FROM "${world.dst}"."${table}"`).catch(() => [{ n: '0' }]))[0]!.n);
       await until('a third of the rows', async () => ((await countNow()) > ROWS / 3 ? true : undefined));
       worker.kill('SIGKILL');
       const atKill = await countNow();
@@ -110,7 +96,7 @@ describe.each(['append', 'upsert'] as const)('SIGKILL of the worker mid-sync (%s
       worker = startWorker(taskQueue);
       const job = await client.waitForJob<SyncJob>(id, undefined, 500);
       expect(job.state).toBe('COMPLETED');
-      expect(await checksumOf(pgUrlFor(dst), dst, table)).toEqual(await checksumOf(pgUrlFor(src), src, 'items'));
+      expect(await checksumOf(pgUrlFor(world.dst), world.dst, table)).toEqual(await checksumOf(pgUrlFor(world.src), world.src, 'items'));
     } finally {
       await client.close();
     }

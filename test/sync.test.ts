@@ -1,44 +1,19 @@
 import { mariaQuery, pgQuery } from './helpers/databases';
 import { containsSecret, historyText } from './helpers/history';
-import { startTestTemporal, type TestTemporal } from './helpers/temporal';
-import {
-  checksumOf,
-  createMariaDb,
-  dropMariaDb,
-  dropPgSchema,
-  mariaUrlFor,
-  pgItems,
-  pgUrlFor,
-  uniqueName,
-} from './helpers/sync-fixtures';
-import type { SyncJob } from '@sluice/client';
+import { checksumOf, dropPgSchema, mariaUrlFor, pgUrlFor, uniqueName, useSyncWorld } from './helpers/sync-fixtures';
+import type { SyncInput, SyncJob } from '@sluice/client';
 import { PostgresSession } from '@sluice/connector-postgres';
 
 // SYNC end to end: client → real Temporal → workflows → activities → connectors → real PostgreSQL / MariaDB.
-let env: TestTemporal;
-const src = uniqueName('sync_src');
-const dst = uniqueName('sync_dst');
-const maria = uniqueName('sync_maria');
 const jobIds: string[] = [];
+
 const ROWS = 12_000;
+const world = useSyncWorld('sync', ROWS);
 
-beforeAll(async () => {
-  env = await startTestTemporal();
-  await pgItems(src, ROWS);
-  await pgQuery(`CREATE SCHEMA "${dst}"`);
-  await createMariaDb(maria);
-});
-afterAll(async () => {
-  await env?.stop();
-  await dropPgSchema(src);
-  await dropPgSchema(dst);
-  await dropMariaDb(maria);
-});
-
-async function runSync(input: Parameters<TestTemporal['client']['startSync']>[0]): Promise<SyncJob> {
-  const id = await env.client.startSync(input);
+async function runSync(input: SyncInput): Promise<SyncJob> {
+  const id = await world.env.client.startSync(input);
   jobIds.push(id);
-  return env.client.waitForJob<SyncJob>(id);
+  return world.env.client.waitForJob<SyncJob>(id);
 }
 
 test('PG → PG append with --create-tables copies every row exactly, with counters', async () => {
@@ -46,9 +21,9 @@ test('PG → PG append with --create-tables copies every row exactly, with count
   const copyText = jest.spyOn(PostgresSession.prototype, 'readCopyText');
   const read = jest.spyOn(PostgresSession.prototype, 'read');
   const job = await runSync({
-    source: { url: pgUrlFor(src) },
-    destination: { url: pgUrlFor(dst) },
-    tables: [{ schema: src, name: 'items' }],
+    source: { url: pgUrlFor(world.src) },
+    destination: { url: pgUrlFor(world.dst) },
+    tables: [{ schema: world.src, name: 'items' }],
     createTables: true,
     batchSize: 2500,
   });
@@ -59,69 +34,69 @@ test('PG → PG append with --create-tables copies every row exactly, with count
   copyText.mockRestore();
   read.mockRestore();
   expect(job.endDate).not.toBeNull();
-  expect(await checksumOf(pgUrlFor(dst), dst, 'items')).toEqual(await checksumOf(pgUrlFor(src), src, 'items'));
+  expect(await checksumOf(pgUrlFor(world.dst), world.dst, 'items')).toEqual(await checksumOf(pgUrlFor(world.src), world.src, 'items'));
 });
 
 test('a large table is copied as key ranges in parallel lanes, each with its own checkpoint', async () => {
   const job = await runSync({
-    source: { url: pgUrlFor(src) },
-    destination: { url: pgUrlFor(dst) },
-    tables: [{ schema: src, name: 'items', destinationName: 'ranged' }],
+    source: { url: pgUrlFor(world.src) },
+    destination: { url: pgUrlFor(world.dst) },
+    tables: [{ schema: world.src, name: 'items', destinationName: 'ranged' }],
     createTables: true,
     batchSize: 1000,
     splitRows: 2000,
   });
   expect(job).toMatchObject({ state: 'COMPLETED', rowsWritten: ROWS });
-  const streams = await pgQuery<{ stream: string }>(`SELECT stream FROM "${dst}"._sluice_state WHERE table_name = 'ranged' ORDER BY stream`);
-  expect(streams.map((r) => r.stream).filter((s) => s.includes('#'))).toEqual([0, 1, 2, 3].map((i) => `${src}.items#${i}`));
-  expect(await checksumOf(pgUrlFor(dst), dst, 'ranged')).toEqual(await checksumOf(pgUrlFor(src), src, 'items'));
+  const streams = await pgQuery<{ stream: string }>(`SELECT stream FROM "${world.dst}"._sluice_state WHERE table_name = 'ranged' ORDER BY stream`);
+  expect(streams.map((r) => r.stream).filter((s) => s.includes('#'))).toEqual([0, 1, 2, 3].map((i) => `${world.src}.items#${i}`));
+  expect(await checksumOf(pgUrlFor(world.dst), world.dst, 'ranged')).toEqual(await checksumOf(pgUrlFor(world.src), world.src, 'items'));
 });
 
 test('PG → MariaDB upsert is idempotent and follows source changes', async () => {
   const input = {
-    source: { url: pgUrlFor(src) },
-    destination: { url: mariaUrlFor(maria) },
-    tables: [{ schema: src, name: 'items' }],
+    source: { url: pgUrlFor(world.src) },
+    destination: { url: mariaUrlFor(world.maria) },
+    tables: [{ schema: world.src, name: 'items' }],
     mode: 'upsert' as const,
     createTables: true,
     batchSize: 4000,
   };
   expect((await runSync(input)).state).toBe('COMPLETED');
   expect((await runSync(input)).state).toBe('COMPLETED');
-  const source = await checksumOf(pgUrlFor(src), src, 'items');
-  expect(await checksumOf(mariaUrlFor(maria), maria, 'items')).toEqual(source);
-  await pgQuery(`UPDATE "${src}".items SET name = name || ' (changed)' WHERE id % 1000 = 0`);
+  const source = await checksumOf(pgUrlFor(world.src), world.src, 'items');
+  expect(await checksumOf(mariaUrlFor(world.maria), world.maria, 'items')).toEqual(source);
+  await pgQuery(`UPDATE "${world.src}".items SET name = name || ' (changed)' WHERE id % 1000 = 0`);
   try {
     expect((await runSync(input)).state).toBe('COMPLETED');
-    expect(await checksumOf(mariaUrlFor(maria), maria, 'items')).toEqual(await checksumOf(pgUrlFor(src), src, 'items'));
+    expect(await checksumOf(mariaUrlFor(world.maria), world.maria, 'items')).toEqual(await checksumOf(pgUrlFor(world.src), world.src, 'items'));
   } finally {
-    await pgQuery(`UPDATE "${src}".items SET name = replace(name, ' (changed)', '')`);
+    await pgQuery(`UPDATE "${world.src}".items SET name = replace(name, ' (changed)', '')`);
   }
 });
 
 test('MariaDB → PG replace swaps in the complete table', async () => {
   const table = 'replaced';
-  await pgQuery(`CREATE TABLE "${dst}"."${table}" (id bigint PRIMARY KEY, name varchar(60) NOT NULL, amount numeric(12,2), flag boolean,
+  await pgQuery(`CREATE TABLE "${world.dst}"."${table}" (id bigint PRIMARY KEY, name varchar(60) NOT NULL, amount numeric(12,2), flag boolean,
     payload jsonb, data bytea, created_at timestamptz NOT NULL, updated_at timestamptz NOT NULL)`);
-  await pgQuery(`INSERT INTO "${dst}"."${table}" VALUES (999999, 'stale', 1, true, '{}', NULL, now(), now())`);
+  await pgQuery(`INSERT INTO "${world.dst}"."${table}" VALUES (999999, 'stale', 1, true, '{}', NULL, now(), now())`);
   const job = await runSync({
-    source: { url: mariaUrlFor(maria) },
-    destination: { url: pgUrlFor(dst) },
-    tables: [{ schema: maria, name: 'items', destinationName: table }],
+    source: { url: mariaUrlFor(world.maria) },
+    destination: { url: pgUrlFor(world.dst) },
+    tables: [{ schema: world.maria, name: 'items', destinationName: table }],
     mode: 'replace',
     batchSize: 5000,
   });
   expect(job.state).toBe('COMPLETED');
-  expect(await checksumOf(pgUrlFor(dst), dst, table)).toEqual(await checksumOf(mariaUrlFor(maria), maria, 'items'));
-  const leftovers = await pgQuery(`SELECT tablename FROM pg_tables WHERE schemaname = $1 AND tablename LIKE '\\_sluice\\_stg%'`, [dst]);
+  expect(await checksumOf(pgUrlFor(world.dst), world.dst, table)).toEqual(await checksumOf(mariaUrlFor(world.maria), world.maria, 'items'));
+  const leftovers = await pgQuery(`SELECT tablename FROM pg_tables WHERE schemaname = $1 AND tablename LIKE '\\_sluice\\_stg%'`, [world.dst]);
   expect(leftovers).toEqual([]);
 });
 
 test('incremental: a second run copies only the rows whose cursor grew', async () => {
   const input = {
-    source: { url: pgUrlFor(src) },
-    destination: { url: pgUrlFor(dst) },
-    tables: [{ schema: src, name: 'items', destinationName: 'items_incremental' }],
+    source: { url: pgUrlFor(world.src) },
+    destination: { url: pgUrlFor(world.dst) },
+    tables: [{ schema: world.src, name: 'items', destinationName: 'items_incremental' }],
     mode: 'upsert' as const,
     cursorColumn: 'updated_at',
     createTables: true,
@@ -129,70 +104,70 @@ test('incremental: a second run copies only the rows whose cursor grew', async (
   };
   const first = await runSync(input);
   expect(first).toMatchObject({ state: 'COMPLETED', rowsRead: ROWS });
-  await pgQuery(`UPDATE "${src}".items SET amount = amount + 1, updated_at = now() WHERE id % 400 = 7`);
-  await pgQuery(`INSERT INTO "${src}".items SELECT id + ${ROWS}, name, amount, flag, payload, data, now(), now() FROM "${src}".items WHERE id <= 5`);
+  await pgQuery(`UPDATE "${world.src}".items SET amount = amount + 1, updated_at = now() WHERE id % 400 = 7`);
+  await pgQuery(`INSERT INTO "${world.src}".items SELECT id + ${ROWS}, name, amount, flag, payload, data, now(), now() FROM "${world.src}".items WHERE id <= 5`);
   try {
     const second = await runSync(input);
     expect(second).toMatchObject({ state: 'COMPLETED', rowsRead: ROWS / 400 + 5, rowsWritten: ROWS / 400 + 5 });
-    expect(await checksumOf(pgUrlFor(dst), dst, 'items_incremental')).toEqual(await checksumOf(pgUrlFor(src), src, 'items'));
+    expect(await checksumOf(pgUrlFor(world.dst), world.dst, 'items_incremental')).toEqual(await checksumOf(pgUrlFor(world.src), world.src, 'items'));
     const full = await runSync({ ...input, fullRefresh: true });
     expect(full.rowsRead).toBe(ROWS + 5);
   } finally {
-    await pgQuery(`DELETE FROM "${src}".items WHERE id > ${ROWS}`);
+    await pgQuery(`DELETE FROM "${world.src}".items WHERE id > ${ROWS}`);
   }
 });
 
 test('an unsupported request fails before any row moves, naming the missing capability', async () => {
   const job = await runSync({
-    source: { url: pgUrlFor(src) },
-    destination: { url: mariaUrlFor(maria) },
-    tables: [{ schema: src, name: 'items', destinationName: 'never_created' }],
+    source: { url: pgUrlFor(world.src) },
+    destination: { url: mariaUrlFor(world.maria) },
+    tables: [{ schema: world.src, name: 'items', destinationName: 'never_created' }],
     createTables: true,
     disableTriggers: true,
   });
   expect(job.state).toBe('ERROR');
   expect(job.message).toMatch(/TRIGGER_MANAGEMENT/);
-  expect(await mariaQuery(`SELECT TABLE_NAME FROM information_schema.TABLES WHERE TABLE_SCHEMA = ? AND TABLE_NAME = 'never_created'`, [maria])).toEqual([]);
+  expect(await mariaQuery(`SELECT TABLE_NAME FROM information_schema.TABLES WHERE TABLE_SCHEMA = ? AND TABLE_NAME = 'never_created'`, [world.maria])).toEqual([]);
 });
 
 test('upsert into a destination table without a key is refused before any row moves', async () => {
-  await pgQuery(`CREATE TABLE "${dst}".keyless (id bigint, name varchar(60) NOT NULL, amount numeric(12,2), flag boolean,
+  await pgQuery(`CREATE TABLE "${world.dst}".keyless (id bigint, name varchar(60) NOT NULL, amount numeric(12,2), flag boolean,
     payload jsonb, data bytea, created_at timestamptz NOT NULL, updated_at timestamptz NOT NULL)`);
   const job = await runSync({
-    source: { url: pgUrlFor(src) },
-    destination: { url: pgUrlFor(dst) },
-    tables: [{ schema: src, name: 'items', destinationName: 'keyless' }],
+    source: { url: pgUrlFor(world.src) },
+    destination: { url: pgUrlFor(world.dst) },
+    tables: [{ schema: world.src, name: 'items', destinationName: 'keyless' }],
     mode: 'upsert',
   });
   expect(job.state).toBe('ERROR');
   expect(job.message).toMatch(/primary or unique key/);
-  expect(await pgQuery(`SELECT 1 FROM "${dst}".keyless`)).toEqual([]);
+  expect(await pgQuery(`SELECT 1 FROM "${world.dst}".keyless`)).toEqual([]);
 });
 
 test('a whole schema syncs, and the Job object answers while it runs', async () => {
   const target = uniqueName('sync_whole');
   await pgQuery(`CREATE SCHEMA "${target}"`);
   try {
-    const id = await env.client.startSync({ source: { url: pgUrlFor(src) }, destination: { url: pgUrlFor(target) }, schema: src, createTables: true, batchSize: 1000 });
+    const id = await world.env.client.startSync({ source: { url: pgUrlFor(world.src) }, destination: { url: pgUrlFor(target) }, schema: world.src, createTables: true, batchSize: 1000 });
     jobIds.push(id);
-    const early = await env.client.getJob<SyncJob>(id);
+    const early = await world.env.client.getJob<SyncJob>(id);
     expect(['RUNNING', 'COMPLETED']).toContain(early.state);
     expect(early.type).toBe('SYNC');
-    const job = await env.client.waitForJob<SyncJob>(id);
-    expect(job.tables.map((t) => t.table)).toEqual([`${src}.items`]);
-    expect(await checksumOf(pgUrlFor(target), target, 'items')).toEqual(await checksumOf(pgUrlFor(src), src, 'items'));
+    const job = await world.env.client.waitForJob<SyncJob>(id);
+    expect(job.tables.map((t) => t.table)).toEqual([`${world.src}.items`]);
+    expect(await checksumOf(pgUrlFor(target), target, 'items')).toEqual(await checksumOf(pgUrlFor(world.src), world.src, 'items'));
   } finally {
     await dropPgSchema(target);
   }
 });
 
 test('no workflow history of the suite holds a connection password', async () => {
-  const passwords = [new URL(pgUrlFor(src)).password, new URL(mariaUrlFor(maria)).password].map(decodeURIComponent);
+  const passwords = [new URL(pgUrlFor(world.src)).password, new URL(mariaUrlFor(world.maria)).password].map(decodeURIComponent);
   const ids = new Set(jobIds);
-  for await (const wf of env.client.temporal.workflow.list({ query: `WorkflowId STARTS_WITH "sync-"` })) ids.add(wf.workflowId);
+  for await (const wf of world.env.client.temporal.workflow.list({ query: `WorkflowId STARTS_WITH "sync-"` })) ids.add(wf.workflowId);
   expect(ids.size).toBeGreaterThan(jobIds.length); // children too
   for (const id of ids) {
-    const text = await historyText(env.client, id);
+    const text = await historyText(world.env.client, id);
     for (const p of passwords) expect({ id, leaked: containsSecret(text, p) }).toEqual({ id, leaked: false });
   }
 });

@@ -4,6 +4,7 @@ import postgres from '@sluice/connector-postgres';
 import mysql from '@sluice/connector-mysql';
 import { mariaQuery, mariaUrl, pgQuery, pgUrl } from './databases';
 import { tableChecksum } from './copy';
+import { startTestTemporal, type TestTemporal } from './temporal';
 
 export const registry = new ConnectorRegistry().register(postgres as ConnectorPlugin).register(mysql as ConnectorPlugin);
 
@@ -72,4 +73,37 @@ export async function tableOf(url: string, schema: string, name: string): Promis
 export async function checksumOf(url: string, schema: string, name: string) {
   const table = await tableOf(url, schema, name);
   return withSession(url, (s) => tableChecksum(s, table));
+}
+
+export interface SyncWorld {
+  /** The Temporal dev server, worker and client of this test file. */
+  env: TestTemporal;
+  /** PostgreSQL schema holding the source table `items`. */
+  src: string;
+  /** An empty PostgreSQL schema for destinations. */
+  dst: string;
+  /** An empty MariaDB database for destinations. */
+  maria: string;
+}
+
+/**
+ * Registers the beforeAll/afterAll of a sync test file: a Temporal dev server
+ * with a worker, a source table of `rows` rows, an empty PostgreSQL schema and
+ * MariaDB database; all dropped afterwards. Read the fields inside tests.
+ */
+export function useSyncWorld(prefix: string, rows: number): SyncWorld {
+  const world = { src: uniqueName(`${prefix}_src`), dst: uniqueName(`${prefix}_dst`), maria: uniqueName(`${prefix}_maria`) } as SyncWorld;
+  beforeAll(async () => {
+    world.env = await startTestTemporal();
+    await pgItems(world.src, rows);
+    await pgQuery(`CREATE SCHEMA "${world.dst}"`);
+    await createMariaDb(world.maria);
+  });
+  afterAll(async () => {
+    await world.env?.stop();
+    await dropPgSchema(world.src);
+    await dropPgSchema(world.dst);
+    await dropMariaDb(world.maria);
+  });
+  return world;
 }
