@@ -97,7 +97,10 @@ test('`sluice connectors --json` lists the installed connectors with functionali
   expect(result.code).toBe(0);
   const out = JSON.parse(result.stdout);
   const byType = Object.fromEntries(out.connectors.map((c: { type: string }) => [c.type, c]));
-  expect(Object.keys(byType).sort()).toEqual(['mysql', 'postgresql']);
+  expect(Object.keys(byType).sort()).toEqual(['mongodb', 'mysql', 'postgresql']);
+  const mongodb = (await import('@sluice/connector-mongodb')).default;
+  expect(byType.mongodb.functionalities).toEqual(functionalitiesOf(mongodb.capabilities));
+  expect(Object.keys(byType.mongodb.lacking)).toEqual(expect.arrayContaining(['FOREIGN_KEY_MANAGEMENT', 'TRIGGER_MANAGEMENT']));
   expect(byType.postgresql.functionalities).toEqual(functionalitiesOf(postgres.capabilities));
   expect(byType.mysql.functionalities).toEqual(functionalitiesOf(mysql.capabilities));
   expect(byType.postgresql.functionalities.map((f: { name: string; applicability: string }) => [f.name, f.applicability])).toEqual([
