@@ -2,11 +2,15 @@ import { randomBytes } from 'node:crypto';
 import { ConnectorRegistry, type ConnectorPlugin, type ConnectorSession, type TableSchema } from '@sluice/connector-sdk';
 import postgres from '@sluice/connector-postgres';
 import mysql from '@sluice/connector-mysql';
+import mongodb from '@sluice/connector-mongodb';
 import { mariaQuery, mariaUrl, pgQuery, pgUrl } from './databases';
 import { tableChecksum } from './copy';
 import { startTestTemporal, type TestTemporal } from './temporal';
 
-export const registry = new ConnectorRegistry().register(postgres as ConnectorPlugin).register(mysql as ConnectorPlugin);
+export const registry = new ConnectorRegistry()
+  .register(postgres as ConnectorPlugin)
+  .register(mysql as ConnectorPlugin)
+  .register(mongodb as ConnectorPlugin);
 
 export const uniqueName = (prefix: string) => `${prefix}_${randomBytes(3).toString('hex')}`;
 
