@@ -32,7 +32,7 @@ run_step() {
   fi
 }
 
-steps=(temporal postgres mariadb sshd)
+steps=(temporal postgres mariadb sshd compose)
 pids=()
 
 # FerretDB's first build takes minutes, so it runs alongside everything else.
@@ -49,6 +49,7 @@ pids+=($!)
   run_step postgres start-postgres.sh
   run_step mariadb start-mariadb.sh
   run_step sshd start-sshd.sh
+  run_step compose install-docker-compose.sh
 } &
 pids+=($!)
 
@@ -82,6 +83,7 @@ value() { tail -n 1 "$work/$1.out"; }
   # (test/helpers/load-env.ts) only strip single quotes.
   ssh_url=$(value sshd)
   printf 'export SLUICE_SSH_URL=%s\n' "${ssh_url@Q}"
+  printf 'export DOCKER_COMPOSE=%q\n' "$(value compose)"
   if [[ " ${steps[*]} " == *" ferretdb "* ]]; then
     printf 'export SLUICE_MONGODB_URL=%q\n' "$(value ferretdb)"
   fi

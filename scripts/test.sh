@@ -5,7 +5,13 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
-eval "$(bash scripts/setup.sh)"
+if [[ -n "${SLUICE_PG_URL:-}" && -n "${SLUICE_MARIADB_URL:-}" ]]; then
+  # Servers given from outside (e.g. docker-compose, scripts/compose-env.sh): only the Temporal CLI is needed here.
+  TEMPORAL_CLI=$(bash scripts/install-temporal.sh)
+  export TEMPORAL_CLI
+else
+  eval "$(bash scripts/setup.sh)"
+fi
 bash scripts/install-node-modules.sh
 npm run --silent build
 rm -f .jest-results.json
