@@ -40,9 +40,9 @@ test('config: no-auth URL without a database defaults to `test`; username and pa
   expect(() => config({ host: 'h', sample_size: 0 })).toThrow(/sample_size/);
 });
 
-test("config: the SDK's URL parser refuses MongoDB query options; they go in config fields", () => {
-  // url.ts knows only the SQL engines' parameters: authSource / replicaSet / tls are refused (reported, url.ts not edited).
-  expect(() => parseConnectionUrl('mongodb://u:p@h:27017/db?authSource=admin')).toThrow(/authSource/);
+test('config: MongoDB URL options map onto the config fields', () => {
+  const fields = parseConnectionUrl('mongodb://u:p@h:27017/db?authSource=admin&replicaSet=rs0');
+  expect(fields).toMatchObject({ auth_source: 'admin', replica_set: 'rs0', database: 'db' });
 });
 
 test('client options: credentials only when given, directConnection without a replica set, timeouts from connect_timeout_ms', () => {

@@ -52,7 +52,7 @@ export async function runConnectionTest<C extends RelationalConfig>(
     const latencyMs = Math.round(performance.now() - started);
     return applicationMessage(
       TestCode.OK,
-      `Connected to ${version.product} ${version.server_version} at ${where}${viaTunnel(config)} as ${config.username} in ${latencyMs} ms`,
+      `Connected to ${version.product} ${version.server_version} at ${where}${viaTunnel(config)}${config.username ? ` as ${config.username}` : ''} in ${latencyMs} ms`,
       { server_version: [version.server_version], version: [version.version], latency_ms: [String(latencyMs)], ssl: [String(version.ssl)] },
     );
   } catch (err) {

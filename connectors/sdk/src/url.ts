@@ -15,6 +15,12 @@ const QUERY_FIELDS: Record<string, (config: UrlConfig, value: string) => void> =
   schema_name: (c, v) => (c.schema_name = v),
   include_views: (c, v) => (c.include_views = v === 'true' || v === '1'),
   connect_timeout: (c, v) => (c.connect_timeout_ms = Math.round(Number(v) * 1000)),
+  // MongoDB's (engines without these fields refuse them by name).
+  authSource: (c, v) => (c.auth_source = v),
+  replicaSet: (c, v) => (c.replica_set = v),
+  tls: (c, v) => {
+    if (v === 'true') ssl(c).ssl_mode = 'require';
+  },
 };
 
 export interface UrlConfig {
@@ -26,6 +32,10 @@ export interface UrlConfig {
   schema_name?: string;
   include_views?: boolean;
   connect_timeout_ms?: number;
+  auth_source?: string;
+  replica_set?: string;
+  /** `mongodb+srv` URLs keep their scheme as the Syntho `protocol` (SRV lookup). */
+  protocol?: string;
   hooks_params?: { SSL?: Record<string, string> };
 }
 
@@ -55,6 +65,7 @@ export function parseConnectionUrl(url: string): UrlConfig {
     password: decodeURIComponent(u.password),
   };
   if (u.port) config.port = Number(u.port);
+  if (u.protocol === 'mongodb+srv:') config.protocol = 'mongodb+srv';
   const unknown: string[] = [];
   for (const [key, value] of u.searchParams) {
     const apply = QUERY_FIELDS[key];

@@ -93,3 +93,22 @@ describe('redaction', () => {
     expect(secretsOfSpec({ config: { connector_type: 'PostgreSQLConnector', password: 'pw1', hooks_params: { SSL: { key: 'PEMKEY' } } } })).toEqual(['pw1', 'PEMKEY']);
   });
 });
+
+describe('MongoDB URL parameters', () => {
+  test('authSource, replicaSet, tls and mongodb+srv map onto config fields', async () => {
+    const { parseConnectionUrl } = await import('@sluice/connector-sdk');
+    expect(parseConnectionUrl('mongodb+srv://u:p@cluster.example/app?authSource=admin&replicaSet=rs0&tls=true')).toMatchObject({
+      host: 'cluster.example',
+      database: 'app',
+      protocol: 'mongodb+srv',
+      auth_source: 'admin',
+      replica_set: 'rs0',
+      hooks_params: { SSL: { ssl_mode: 'require' } },
+    });
+  });
+
+  test('an engine without those fields refuses them by name', () => {
+    const err = configErrorOf(() => registry.resolve({ url: 'postgresql://a:b@h/d?replicaSet=rs0' }));
+    expect(err.details['(config)']?.[0]).toContain('replica_set');
+  });
+});
