@@ -52,6 +52,38 @@ test('a large table is copied as key ranges in parallel lanes, each with its own
   expect(await checksumOf(pgUrlFor(world.dst), world.dst, 'ranged')).toEqual(await checksumOf(pgUrlFor(world.src), world.src, 'items'));
 });
 
+test('capability switches: triggers off, foreign keys and indexes dropped for the load and restored, identity values kept', async () => {
+  const d = `"${world.dst}"`;
+  await pgQuery(`CREATE TABLE ${d}.owners (id bigint PRIMARY KEY)`);
+  await pgQuery(`INSERT INTO ${d}.owners SELECT g FROM generate_series(1, ${ROWS}) g`);
+  await pgQuery(`CREATE TABLE ${d}.audit (n int)`);
+  await pgQuery(`CREATE TABLE ${d}.guarded (id bigint GENERATED ALWAYS AS IDENTITY PRIMARY KEY REFERENCES ${d}.owners(id), name varchar(60) NOT NULL,
+    amount numeric(12,2), flag boolean, payload jsonb, data bytea, created_at timestamptz NOT NULL, updated_at timestamptz NOT NULL)`);
+  await pgQuery(`CREATE INDEX guarded_name_idx ON ${d}.guarded (name)`);
+  await pgQuery(`CREATE FUNCTION ${d}.audit_fn() RETURNS trigger LANGUAGE plpgsql AS $$ BEGIN INSERT INTO ${d}.audit VALUES (1); RETURN NEW; END $$`);
+  await pgQuery(`CREATE TRIGGER guarded_audit AFTER INSERT ON ${d}.guarded FOR EACH ROW EXECUTE FUNCTION ${d}.audit_fn()`);
+  const job = await runSync({
+    source: { url: pgUrlFor(world.src) },
+    destination: { url: pgUrlFor(world.dst) },
+    tables: [{ schema: world.src, name: 'items', destinationName: 'guarded' }],
+    disableTriggers: true,
+    disableForeignKeys: true,
+    rebuildIndexes: true,
+    identityInsert: true,
+    batchSize: 4000,
+  });
+  expect(job.state).toBe('COMPLETED');
+  expect(await checksumOf(pgUrlFor(world.dst), world.dst, 'guarded')).toEqual(await checksumOf(pgUrlFor(world.src), world.src, 'items'));
+  expect(await pgQuery(`SELECT count(*)::int AS n FROM ${d}.audit`)).toEqual([{ n: 0 }]); // the trigger stayed quiet
+  const [restored] = await pgQuery<{ fks: number; idx: number; trigger_on: boolean }>(
+    `SELECT (SELECT count(*)::int FROM pg_constraint WHERE conrelid = '${d}.guarded'::regclass AND contype = 'f') AS fks,
+            (SELECT count(*)::int FROM pg_indexes WHERE schemaname = $1 AND indexname = 'guarded_name_idx') AS idx,
+            (SELECT tgenabled <> 'D' FROM pg_trigger WHERE tgname = 'guarded_audit') AS trigger_on`,
+    [world.dst],
+  );
+  expect(restored).toEqual({ fks: 1, idx: 1, trigger_on: true });
+});
+
 test('PG → MariaDB upsert is idempotent and follows source changes', async () => {
   const input = {
     source: { url: pgUrlFor(world.src) },

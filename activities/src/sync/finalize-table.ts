@@ -33,6 +33,7 @@ export async function finalizeTable(
     if (prepared.droppedIndexes.length) await d.restoreIndexes!(prepared.target, prepared.droppedIndexes as IndexSchema[]);
     if (prepared.droppedForeignKeys.length) await d.restoreForeignKeys!(prepared.target, prepared.droppedForeignKeys as ForeignKeySchema[]);
     if (prepared.triggersDisabled) await d.setTriggersEnabled!(prepared.target, true);
+    await d.writeCheckpoint(prepared.target, `${streamOf(input)}#prepared`, null);
     if (staging && input.outcome === 'completed') {
       await d.swapTable!(prepared.target, table.destination);
       // The staging table's state moved with it; the destination's own stream state is that of this run.

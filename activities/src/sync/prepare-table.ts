@@ -34,13 +34,27 @@ export async function prepareTable(registry: ConnectorRegistry, input: SyncTable
     const state = stateForRun(stored, input);
     if (!stored || JSON.parse(stored).runKey !== input.runKey) await d.writeCheckpoint(target, stream, JSON.stringify(state));
 
-    const prepared: PreparedTable = { target, droppedIndexes: [], droppedForeignKeys: [], triggersDisabled: false };
-    if (options.disableTriggers) {
+    // What was disabled is recorded in the destination after each step, so a retried
+    // prepare (worker lost mid-way) finds it instead of dropping nothing and losing it.
+    const record = `${stream}#prepared`;
+    const saved = await d.readCheckpoint(target, record);
+    const previous = saved ? (JSON.parse(saved) as { runKey: string; prepared: PreparedTable }) : null;
+    const prepared: PreparedTable =
+      previous?.runKey === input.runKey ? previous.prepared : { target, droppedIndexes: [], droppedForeignKeys: [], triggersDisabled: false };
+    const save = () => d.writeCheckpoint(target, record, JSON.stringify({ runKey: input.runKey, prepared }));
+    if (options.disableTriggers && !prepared.triggersDisabled) {
       await d.setTriggersEnabled!(target, false);
       prepared.triggersDisabled = true;
+      await save();
     }
-    if (options.disableForeignKeys) prepared.droppedForeignKeys = await d.dropForeignKeys!(target);
-    if (options.rebuildIndexes) prepared.droppedIndexes = await d.dropIndexes!(target);
+    if (options.disableForeignKeys && !prepared.droppedForeignKeys.length) {
+      prepared.droppedForeignKeys = await d.dropForeignKeys!(target);
+      await save();
+    }
+    if (options.rebuildIndexes && !prepared.droppedIndexes.length) {
+      prepared.droppedIndexes = await d.dropIndexes!(target);
+      await save();
+    }
     return prepared;
   });
 }
