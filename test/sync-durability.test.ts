@@ -93,6 +93,10 @@ describe.each(['append', 'upsert'] as const)('SIGKILL of the worker mid-sync (%s
       worker.kill('SIGKILL');
       const atKill = await countNow();
       expect(atKill).toBeLessThan(ROWS);
+      // With no worker alive the job still reads as running, from the server's record.
+      const orphaned = await client.getJob<SyncJob>(id);
+      expect(orphaned.state).toBe('RUNNING');
+      expect(orphaned.message).toMatch(/progress unavailable until a worker answers/);
       worker = startWorker(taskQueue);
       const job = await client.waitForJob<SyncJob>(id, undefined, 500);
       expect(job.state).toBe('COMPLETED');

@@ -19,6 +19,8 @@ import { connectionKey, describeConnection, engineOf, jobId } from './job-ids';
 import { jobFromDescription, jobStateOf } from './job-state';
 import { createSyncSchedule, listSchedules, type ScheduleSpec, type ScheduleSummary } from './schedules';
 
+/** How long the `job` query may wait for a worker's answer before the server's record stands in. */
+const QUERY_DEADLINE_MS = 5_000;
 const TERMINAL = new Set<JobState>(['COMPLETED', 'CANCELED', 'ERROR']);
 
 /** Workflow statuses behind each Job state (CANCELING is a running workflow: it lists as RUNNING). */
@@ -137,20 +139,44 @@ export class SluiceClient {
   /**
    * The Job object, from the workflow's `job` query (live while it runs, and
    * after it ends while a worker can answer), with the state taken from the
-   * server's own record once the workflow is closed.
+   * server's own record once the workflow is closed. While no worker can
+   * answer (all of them restarting, say), a running job is still returned from
+   * the server's record, with a message saying its counters are unavailable.
    */
   async getJob<J extends Job = Job>(id: string): Promise<J> {
+    return (await this.fetchJob<J>(id)).job;
+  }
+
+  /** Polls the job until it ends, calling `onProgress` with each new state. */
+  async waitForJob<J extends Job = Job>(id: string, onProgress?: (job: J) => void, intervalMs = 500): Promise<J> {
+    for (;;) {
+      const { job, live } = await this.fetchJob<J>(id);
+      // A running job whose query went unanswered keeps its last counters on screen.
+      if (live || TERMINAL.has(job.state)) onProgress?.(job);
+      if (TERMINAL.has(job.state)) return job;
+      await new Promise((r) => setTimeout(r, intervalMs));
+    }
+  }
+
+  /** The job, and whether its counters came from a live answer of the workflow. */
+  private async fetchJob<J extends Job>(id: string): Promise<{ job: J; live: boolean }> {
     const handle = this.temporal.workflow.getHandle(id);
     const description = await handle.describe();
     const closed = description.status.name !== 'RUNNING';
     const type = (description.typedSearchAttributes.get(SearchAttributes.jobType) ?? JobType.TEST_CONNECTION) as JobType;
     try {
-      const job = await handle.query<J>(JOB_QUERY);
-      if (!closed) return job;
+      // A live worker answers in milliseconds; a dead one would hold the query ~30 s.
+      const job = await this.temporal.withDeadline(Date.now() + QUERY_DEADLINE_MS, () => handle.query<J>(JOB_QUERY));
+      if (!closed) return { job, live: true };
       const state = jobStateOf(description.status.name);
-      return { ...job, state, endDate: job.endDate ?? description.closeTime?.toISOString() ?? null };
+      return { job: { ...job, state, endDate: job.endDate ?? description.closeTime?.toISOString() ?? null }, live: true };
     } catch (err) {
-      if (!closed) throw err;
+      if (!closed) {
+        // No worker answered (none polling, or the one holding the workflow died): the server
+        // still knows the job runs; its counters come back once a worker picks it up again.
+        const reason = err instanceof Error ? err.message : String(err);
+        return { job: jobFromDescription(description, type, `running; progress unavailable until a worker answers (${reason})`) as J, live: false };
+      }
     }
     let message: string | null = null;
     try {
@@ -159,17 +185,7 @@ export class SluiceClient {
     } catch (err) {
       message = err instanceof WorkflowFailedError ? (err.cause?.message ?? err.message) : String(err);
     }
-    return jobFromDescription(description, type, message) as J;
-  }
-
-  /** Polls the job until it ends, calling `onProgress` with each new state. */
-  async waitForJob<J extends Job = Job>(id: string, onProgress?: (job: J) => void, intervalMs = 500): Promise<J> {
-    for (;;) {
-      const job = await this.getJob<J>(id);
-      onProgress?.(job);
-      if (TERMINAL.has(job.state)) return job;
-      await new Promise((r) => setTimeout(r, intervalMs));
-    }
+    return { job: jobFromDescription(description, type, message) as J, live: false };
   }
 
   /** Requests cancellation; the job shows CANCELING while its clean-up runs, then CANCELED. */
