@@ -1,18 +1,24 @@
-import type { ConnectorRegistry } from '@sluice/connector-sdk';
 import type { SluiceActivities } from '@sluice/workflows';
+import { ConnectionResolver } from './connections';
+import { refreshDatabases, refreshSchema, refreshSchemas } from './refresh';
 import { copyChunk } from './sync/copy-chunk';
 import { finalizeTable } from './sync/finalize-table';
 import { planSync } from './sync/plan-sync';
 import { prepareTable } from './sync/prepare-table';
 import { testConnection } from './test-connection';
 
-/** The activities, bound to the worker's connector registry. */
-export function createActivities(registry: ConnectorRegistry): SluiceActivities {
+export { ConnectionResolver } from './connections';
+
+/** The activities, bound to the worker's connector registry and catalog. */
+export function createActivities(connections: ConnectionResolver): SluiceActivities {
   return {
-    testConnection: (input) => testConnection(registry, input),
-    planSync: (input) => planSync(registry, input),
-    prepareTable: (input) => prepareTable(registry, input),
-    copyChunk: (input) => copyChunk(registry, input),
-    finalizeTable: (input) => finalizeTable(registry, input),
+    testConnection: (input) => testConnection(connections, input),
+    planSync: (input) => planSync(connections, input),
+    prepareTable: (input) => prepareTable(connections, input),
+    copyChunk: (input) => copyChunk(connections, input),
+    finalizeTable: (input) => finalizeTable(connections, input),
+    refreshDatabases: (input) => refreshDatabases(connections, input),
+    refreshSchemas: (input) => refreshSchemas(connections, input),
+    refreshSchema: (input) => refreshSchema(connections, input),
   };
 }

@@ -5,9 +5,9 @@ import {
   secretsOfSpec,
   type ConnectionSpec,
   type ConnectorPlugin,
-  type ConnectorRegistry,
   type ConnectorSession,
 } from '@sluice/connector-sdk';
+import type { ConnectionResolver } from './connections';
 
 export interface OpenedConnection {
   plugin: ConnectorPlugin;
@@ -20,7 +20,7 @@ export interface OpenedConnection {
  * non-retryable when retrying cannot help, always scrubbed of secrets.
  */
 export async function withSessions<T>(
-  registry: ConnectorRegistry,
+  connections: ConnectionResolver,
   specs: ConnectionSpec[],
   fn: (...opened: OpenedConnection[]) => Promise<T>,
 ): Promise<T> {
@@ -28,7 +28,8 @@ export async function withSessions<T>(
   const secrets = specs.flatMap(secretsOfSpec);
   try {
     for (const spec of specs) {
-      const { plugin, config } = registry.resolve(spec);
+      const { plugin, config, secrets: stored } = await connections.resolve(spec);
+      secrets.push(...stored);
       opened.push({ plugin, session: await plugin.open(config) });
     }
     return await fn(...opened);

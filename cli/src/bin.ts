@@ -1,5 +1,17 @@
 #!/usr/bin/env node
 import { Command, Option } from 'commander';
+import {
+  connectionAddCommand,
+  connectionListCommand,
+  connectionRemoveCommand,
+  connectionShowCommand,
+  connectionUpdateCommand,
+  databaseConnectionsCommand,
+  refreshCommand,
+  schemaConnectionsCommand,
+  schemaShowCommand,
+  schemaStatusCommand,
+} from './commands/catalog';
 import { codecServerCommand } from './commands/codec-server';
 import { connectorsCommand } from './commands/connectors';
 import { devCommand } from './commands/dev';
@@ -101,6 +113,75 @@ job
   .option('--limit <n>', 'at most n jobs (default 100)')
   .option('--json', 'JSON output')
   .action(async (opts) => exit(await jobListCommand(opts)));
+
+const connection = program.command('connection').description('catalog connections (secrets encrypted at rest; SLUICE_CATALOG_URL or the embedded catalog)');
+const connectionFields = (c: Command) =>
+  c
+    .option('--config <file>', 'JSON: a Syntho config (with connector_type) or Lerian fields (type, host, port, databaseName, userName, password, schema, ssl)')
+    .option('--metadata <key=value>', 'flat metadata (repeatable; keys ≤ 100, values ≤ 2000 characters)', collect)
+    .option('--password-env <variable>', 'read the password from this environment variable')
+    .option('--json', 'JSON output');
+connectionFields(connection.command('add').argument('<name>', 'configName (3–100 characters, unique)').argument('[url]', 'connection URL')).action(
+  async (name, url, opts) => exit(await connectionAddCommand(name, url, opts)),
+);
+connection
+  .command('list')
+  .option('--type <type>', 'POSTGRESQL, MYSQL, MARIADB, MONGODB, ORACLE, SQL_SERVER, DB2')
+  .option('--offset <n>')
+  .option('--limit <n>', '1–500 (default 100)')
+  .option('--json', 'JSON output')
+  .action(async (opts) => exit(await connectionListCommand(opts)));
+connection
+  .command('show')
+  .argument('<connection>', 'id or configName')
+  .option('--json', 'JSON output')
+  .action(async (id, opts) => exit(await connectionShowCommand(id, opts)));
+connectionFields(connection.command('update').description('partial update; refused while a job uses the connection').argument('<connection>', 'id or configName'))
+  .option('--url <url>', 'new connection URL (without a password, the stored one stays)')
+  .option('--name <configName>', 'rename')
+  .action(async (id, opts) => exit(await connectionUpdateCommand(id, opts)));
+connection
+  .command('remove')
+  .description('delete; refused while a job uses the connection')
+  .argument('<connection>', 'id or configName')
+  .option('--json', 'JSON output')
+  .action(async (id, opts) => exit(await connectionRemoveCommand(id, opts)));
+
+const paging = (c: Command) => c.option('--offset <n>').option('--limit <n>', '1–500 (default 100)').option('--json', 'JSON output');
+paging(program.command('database-connections').description('databases found behind catalog connections (REFRESH_DATABASES)'))
+  .option('--connection <connection>', 'id or configName')
+  .option('--schema-connection <id>', 'the database connection of this schema connection')
+  .action(async (opts) => exit(await databaseConnectionsCommand(opts)));
+paging(program.command('schema-connections').description('schemas found behind database connections (REFRESH_SCHEMAS)'))
+  .option('--database-connection <id>')
+  .option('--schema-id <id>')
+  .action(async (opts) => exit(await schemaConnectionsCommand(opts)));
+
+const refresh = program.command('refresh').description('refresh jobs: discover databases and schemas, cache table schemas');
+const refreshOptions = (c: Command) => c.option('--json', 'print the final Job object as JSON').option('--detach', 'print the job id and return at once');
+refreshOptions(refresh.command('databases').argument('<connection>', 'id or configName')).action(async (c, opts) =>
+  exit(await refreshCommand({ kind: 'databases', connection: c }, opts)),
+);
+refreshOptions(refresh.command('schemas').argument('<database-connection>', 'database connection id')).action(async (d, opts) =>
+  exit(await refreshCommand({ kind: 'schemas', databaseConnection: d }, opts)),
+);
+refreshOptions(refresh.command('schema').argument('<connection>', 'id or configName'))
+  .option('--schema <name>', 'only this schema (repeatable; default: the connection’s schema, else all)', collect)
+  .action(async (c, opts) => exit(await refreshCommand({ kind: 'schema', connection: c, schemas: opts.schema }, opts)));
+
+const schemaCmd = program.command('schema').description('the schema cache of a connection');
+schemaCmd
+  .command('status')
+  .argument('<connection>', 'id or configName')
+  .option('--json', 'JSON output')
+  .action(async (c, opts) => exit(await schemaStatusCommand(c, opts)));
+schemaCmd
+  .command('show')
+  .argument('<connection>', 'id or configName')
+  .option('--schema <name>', 'only this schema')
+  .option('--table <name>', 'only this table')
+  .option('--json', 'JSON output')
+  .action(async (c, opts) => exit(await schemaShowCommand(c, opts)));
 
 program
   .command('connectors')

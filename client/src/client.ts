@@ -17,6 +17,8 @@ import {
 } from '@sluice/workflows';
 import { connectionKey, describeConnection, engineOf, jobId } from './job-ids';
 import { jobFromDescription, jobStateOf } from './job-state';
+import type { Catalog } from '@sluice/catalog';
+import { CatalogApi } from './catalog-api';
 import { createSyncSchedule, listSchedules, type ScheduleSpec, type ScheduleSummary } from './schedules';
 
 /** How long the `job` query may wait for a worker's answer before the server's record stands in. */
@@ -63,15 +65,23 @@ export interface SluiceClientOptions {
   connectionOptions?: ConnectionOptions;
   /** Defaults to Sluice's encrypting data converter. */
   dataConverter?: DataConverter;
+  /** Opens the catalog (default: SLUICE_CATALOG_URL or the embedded one), on first use. */
+  openCatalog?: () => Promise<Catalog>;
 }
 
 /** Thin typed API over @temporalio/client: start, await and query Sluice jobs. */
 export class SluiceClient {
+  /** Connections, database and schema connections, schema cache and refresh jobs. */
+  readonly catalog: CatalogApi;
+
   private constructor(
     readonly temporal: Client,
     private readonly taskQueue: string,
     private readonly ownedConnection?: Connection,
-  ) {}
+    openCatalog?: () => Promise<Catalog>,
+  ) {
+    this.catalog = new CatalogApi(temporal, taskQueue, openCatalog);
+  }
 
   static async connect(options: SluiceClientOptions = {}): Promise<SluiceClient> {
     const owned = options.connection
@@ -86,11 +96,12 @@ export class SluiceClient {
       namespace: options.namespace ?? process.env.TEMPORAL_NAMESPACE ?? 'default',
       dataConverter: options.dataConverter ?? sluiceDataConverter(),
     });
-    return new SluiceClient(temporal, options.taskQueue ?? process.env.SLUICE_TASK_QUEUE ?? DEFAULT_TASK_QUEUE, owned);
+    return new SluiceClient(temporal, options.taskQueue ?? process.env.SLUICE_TASK_QUEUE ?? DEFAULT_TASK_QUEUE, owned, options.openCatalog);
   }
 
   /** Starts a TEST_CONNECTION job and returns its id. */
-  async startTestConnection(connection: ConnectionSpec, options: { jobId?: string } = {}): Promise<string> {
+  async startTestConnection(given: ConnectionSpec, options: { jobId?: string } = {}): Promise<string> {
+    const connection = await this.canonicalSpec(given);
     const handle = await this.temporal.workflow.start<typeof testConnectionWorkflow>('testConnectionWorkflow', {
       taskQueue: this.taskQueue,
       workflowId: options.jobId ?? jobId('test-connection', engineOf(connection)),
@@ -121,7 +132,8 @@ export class SluiceClient {
   }
 
   /** Starts a SYNC job and returns its id. */
-  async startSync(input: SyncInput, options: { jobId?: string } = {}): Promise<string> {
+  async startSync(given: SyncInput, options: { jobId?: string } = {}): Promise<string> {
+    const input = { ...given, source: await this.canonicalSpec(given.source), destination: await this.canonicalSpec(given.destination) };
     const handle = await this.temporal.workflow.start<typeof syncWorkflow>('syncWorkflow', {
       taskQueue: this.taskQueue,
       workflowId: options.jobId ?? jobId('sync', `${engineOf(input.source)}-to-${engineOf(input.destination)}`),
@@ -216,7 +228,7 @@ export class SluiceClient {
 
   /** A cron-scheduled SYNC (Temporal Schedule, overlap SKIP). */
   async createSchedule(id: string, input: SyncInput, spec: ScheduleSpec): Promise<void> {
-    await createSyncSchedule(this.temporal, this.taskQueue, id, input, spec);
+    await createSyncSchedule(this.temporal, this.taskQueue, id, { ...input, source: await this.canonicalSpec(input.source), destination: await this.canonicalSpec(input.destination) }, spec);
   }
 
   async listSchedules(): Promise<ScheduleSummary[]> {
@@ -242,7 +254,14 @@ export class SluiceClient {
     return (response.pollers?.length ?? 0) > 0;
   }
 
+  /** A catalog connection named by configName becomes its id (workflows carry ids); inline specs pass through. */
+  private async canonicalSpec(spec: ConnectionSpec): Promise<ConnectionSpec> {
+    if (!('connectionId' in spec)) return spec;
+    return { connectionId: (await this.catalog.getConnection(spec.connectionId)).id };
+  }
+
   async close(): Promise<void> {
+    await this.catalog.close();
     await this.ownedConnection?.close();
   }
 }

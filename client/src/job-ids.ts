@@ -8,13 +8,17 @@ export function jobId(kind: string, detail?: string): string {
 }
 
 /** A connection URL with its password masked, for summaries the UI shows. */
-export function describeConnection(spec: { url: string } | { config: Record<string, unknown> }): string {
+type Spec = { url: string } | { config: Record<string, unknown> } | { connectionId: string };
+
+export function describeConnection(spec: Spec): string {
+  if ('connectionId' in spec) return `connection ${spec.connectionId}`;
   if ('url' in spec) return spec.url.replace(/^([a-z][a-z0-9+.-]*:\/\/[^:/?#@\s]*):[^@/\s]*@/i, '$1@');
   const c = spec.config;
   return `${String(c.connector_type)} ${String(c.username ?? '')}@${String(c.host ?? '')}:${String(c.port ?? '')}/${String(c.database ?? '')}`;
 }
 
-export function engineOf(spec: { url: string } | { config: Record<string, unknown> }): string {
+export function engineOf(spec: Spec): string {
+  if ('connectionId' in spec) return 'catalog';
   if ('url' in spec) return /^([a-z][a-z0-9+.-]*):/i.exec(spec.url)?.[1] ?? 'unknown';
   return String(spec.config.connector_type ?? 'unknown').replace(/Connector$/, '');
 }
@@ -22,9 +26,11 @@ export function engineOf(spec: { url: string } | { config: Record<string, unknow
 /**
  * A connection's key for the `SluiceConnectionIds` search attribute (never
  * encrypted, so never a secret): `engine://user@host:port/database`. Inline
- * connections have no catalog id yet; this key filters jobs by connection.
+ * connections are keyed by where they point; catalog connections by their id
+ * (the key the catalog's "job in progress" check looks for).
  */
-export function connectionKey(spec: { url: string } | { config: Record<string, unknown> }): string {
+export function connectionKey(spec: Spec): string {
+  if ('connectionId' in spec) return spec.connectionId;
   if ('url' in spec) return describeConnection(spec).replace(/[?#].*$/, '');
   const c = spec.config;
   return `${engineOf(spec).toLowerCase()}://${String(c.username ?? '')}@${String(c.host ?? '')}:${String(c.port ?? '')}/${String(c.database ?? '')}`;

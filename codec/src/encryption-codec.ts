@@ -43,14 +43,15 @@ export class EncryptionCodec implements PayloadCodec {
   }
 }
 
-function encrypt(plain: Uint8Array, key: Buffer): Uint8Array {
+/** AES-256-GCM: iv ‖ ciphertext ‖ tag. Also seals the catalog's secrets at rest. */
+export function encrypt(plain: Uint8Array, key: Buffer): Uint8Array {
   const iv = randomBytes(IV_BYTES);
   const cipher = createCipheriv('aes-256-gcm', key, iv);
   const body = Buffer.concat([cipher.update(plain), cipher.final()]);
   return Buffer.concat([iv, body, cipher.getAuthTag()]);
 }
 
-function decrypt(sealed: Uint8Array, key: Buffer): Uint8Array {
+export function decrypt(sealed: Uint8Array, key: Buffer): Uint8Array {
   const buf = Buffer.from(sealed);
   const decipher = createDecipheriv('aes-256-gcm', key, buf.subarray(0, IV_BYTES));
   decipher.setAuthTag(buf.subarray(buf.length - TAG_BYTES));

@@ -1,6 +1,7 @@
 import type { DataConverter } from '@temporalio/common';
 import { NativeConnection, Worker } from '@temporalio/worker';
-import { createActivities } from '@sluice/activities';
+import { ConnectionResolver, createActivities } from '@sluice/activities';
+import type { Catalog } from '@sluice/catalog';
 import { sluiceDataConverter } from '@sluice/codec';
 import type { ConnectorRegistry } from '@sluice/connector-sdk';
 import { DEFAULT_TASK_QUEUE } from '@sluice/workflows';
@@ -15,6 +16,8 @@ export interface SluiceWorkerOptions {
   registry?: ConnectorRegistry;
   /** Defaults to Sluice's encrypting data converter. */
   dataConverter?: DataConverter;
+  /** Opens the catalog that connection ids resolve in (default: SLUICE_CATALOG_URL or the embedded one), on first use. */
+  openCatalog?: () => Promise<Catalog>;
 }
 
 /** A Worker hosting every Sluice workflow and activity. */
@@ -25,7 +28,7 @@ export async function createSluiceWorker(options: SluiceWorkerOptions): Promise<
     namespace: options.namespace ?? 'default',
     taskQueue: options.taskQueue ?? DEFAULT_TASK_QUEUE,
     ...workflowSource(),
-    activities: createActivities(registry),
+    activities: createActivities(new ConnectionResolver(registry, options.openCatalog)),
     dataConverter: options.dataConverter ?? sluiceDataConverter(),
     // Each cached workflow holds a V8 context; bound the cache so memory stays flat.
     maxCachedWorkflows: 200,

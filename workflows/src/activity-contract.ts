@@ -1,4 +1,5 @@
 import type { ApplicationMessage, TestConnectionInput } from './job-model';
+import type { DiscoveryCounts, RefreshDatabasesInput, RefreshSchemaInput, RefreshSchemasInput, SchemaRefreshCounts } from './refresh-model';
 import type { ChunkResult, FinalizeResult, PreparedTable, RangeInput, SyncInput, SyncPlan, SyncTableInput } from './sync-model';
 
 /**
@@ -24,4 +25,14 @@ export interface SluiceActivities {
   copyChunk(input: SyncTableInput & { target: PreparedTable['target']; range: RangeInput | null }): Promise<ChunkResult>;
   /** Completed: swap staging into place, restore what was disabled. Abandoned: restore and drop staging. */
   finalizeTable(input: SyncTableInput & { prepared: PreparedTable; outcome: 'completed' | 'abandoned' }): Promise<FinalizeResult>;
+  /** Health-checks the connection, lists its databases, reconciles the database connections (stable ids). */
+  refreshDatabases(input: RefreshDatabasesInput): Promise<DiscoveryCounts>;
+  /** Health-checks the database connection, lists its schemas, reconciles the schema connections. */
+  refreshSchemas(input: RefreshSchemasInput): Promise<DiscoveryCounts>;
+  /**
+   * Health-checks (an unhealthy connection is refused, the cache untouched),
+   * introspects and writes the cache in batches beside the old one, then
+   * switches; only counts come back to the workflow.
+   */
+  refreshSchema(input: RefreshSchemaInput & { jobId: string }): Promise<SchemaRefreshCounts>;
 }

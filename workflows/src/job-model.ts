@@ -9,6 +9,9 @@ export const DEFAULT_TASK_QUEUE = 'sluice';
 export const JobType = {
   TEST_CONNECTION: 'TEST_CONNECTION',
   SYNC: 'SYNC',
+  REFRESH_DATABASES: 'REFRESH_DATABASES',
+  REFRESH_SCHEMAS: 'REFRESH_SCHEMAS',
+  REFRESH_SCHEMA: 'REFRESH_SCHEMA',
 } as const;
 export type JobType = (typeof JobType)[keyof typeof JobType];
 

@@ -100,7 +100,9 @@ export async function syncWorkflow(input: SyncInput): Promise<SyncJob> {
 /** `sync-table-<destination hash>-<schema.table>`: one running copy per destination table. */
 function tableWorkflowId(destination: SyncInput['destination'], table: { schema: string; name: string }): string {
   const where =
-    'url' in destination
+    'connectionId' in destination
+      ? `catalog:${destination.connectionId}`
+      : 'url' in destination
       ? destination.url.replace(/^([a-z][a-z0-9+.-]*:\/\/[^:/?#@]*):[^@/]*@/i, '$1@').replace(/\?.*$/, '')
       : ['connector_type', 'host', 'port', 'database'].map((k) => String(destination.config[k])).join('|');
   return `sync-table-${fnv1a(where)}-${tableLabel(table)}`.slice(0, 255);

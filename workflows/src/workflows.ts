@@ -2,3 +2,4 @@
 export { testConnectionWorkflow } from './test-connection';
 export { syncWorkflow } from './sync';
 export { syncTableWorkflow } from './sync-table';
+export { refreshDatabasesWorkflow, refreshSchemasWorkflow, refreshSchemaWorkflow } from './refresh';

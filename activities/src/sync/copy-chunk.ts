@@ -1,6 +1,7 @@
 import { CancelledFailure, Context } from '@temporalio/activity';
-import type { Checkpoint, ConnectorRegistry, CopyTextBatch, RowBatch, TableWriter } from '@sluice/connector-sdk';
+import type { Checkpoint, CopyTextBatch, RowBatch, TableWriter } from '@sluice/connector-sdk';
 import type { ChunkResult, PreparedTable, RangeInput, SyncTableInput } from '@sluice/workflows';
+import type { ConnectionResolver } from '../connections';
 import { withSessions, type OpenedConnection } from '../sessions';
 import { compareCursor, stateForRun, streamOf, type SyncState } from './checkpoint';
 
@@ -21,7 +22,7 @@ const HEARTBEAT_MS = 1_000;
  * (the open batch rolls back; every connection is released).
  */
 export async function copyChunk(
-  registry: ConnectorRegistry,
+  connections: ConnectionResolver,
   input: SyncTableInput & { target: PreparedTable['target']; range: RangeInput | null },
   chunkMs = CHUNK_MS,
 ): Promise<ChunkResult> {
@@ -32,7 +33,7 @@ export async function copyChunk(
   const result: ChunkResult = { rowsRead: 0, rowsWritten: 0, done: false };
   const beat = setInterval(() => ctx.heartbeat({ ...result }), HEARTBEAT_MS);
   try {
-    return await withSessions(registry, [input.source, input.destination], async (src, dst) => {
+    return await withSessions(connections, [input.source, input.destination], async (src, dst) => {
       let state: SyncState = stateForRun(await dst.session.readCheckpoint(input.target, stream), input);
       result.rowsWritten = state.rows;
       if (state.done) return { ...result, done: true };

@@ -1,5 +1,6 @@
-import type { ConnectorRegistry, ForeignKeySchema, IndexSchema } from '@sluice/connector-sdk';
+import type { ForeignKeySchema, IndexSchema } from '@sluice/connector-sdk';
 import type { FinalizeResult, PreparedTable, SyncTableInput } from '@sluice/workflows';
+import type { ConnectionResolver } from '../connections';
 import { withSessions } from '../sessions';
 import { compareCursor, streamOf, streamsOf, type SyncState } from './checkpoint';
 
@@ -9,10 +10,10 @@ import { compareCursor, streamOf, streamsOf, type SyncState } from './checkpoint
  * Abandoned (failed or cancelled): restores the same, drops the staging table.
  */
 export async function finalizeTable(
-  registry: ConnectorRegistry,
+  connections: ConnectionResolver,
   input: SyncTableInput & { prepared: PreparedTable; outcome: 'completed' | 'abandoned' },
 ): Promise<FinalizeResult> {
-  return withSessions(registry, [input.destination], async (dst) => {
+  return withSessions(connections, [input.destination], async (dst) => {
     const d = dst.session;
     const { prepared, table } = input;
     const staging = table.mode === 'replace';

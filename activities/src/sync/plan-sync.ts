@@ -1,5 +1,6 @@
-import { readKeyOf, type CapabilityName, type ConnectorRegistry, type TableSchema } from '@sluice/connector-sdk';
+import { readKeyOf, type CapabilityName, type TableSchema } from '@sluice/connector-sdk';
 import type { SyncInput, SyncPlan, SyncTableOptions, SyncTableSelection, TablePlan } from '@sluice/workflows';
+import type { ConnectionResolver } from '../connections';
 import { unsupported, withSessions } from '../sessions';
 import { keyRanges } from './key-ranges';
 
@@ -14,8 +15,8 @@ const NEEDS: { asked: (i: SyncInput, modes: Set<string>) => boolean; capability:
 ];
 
 /** Resolves the tables and negotiates capabilities; nothing is written. */
-export async function planSync(registry: ConnectorRegistry, input: SyncInput): Promise<SyncPlan> {
-  return withSessions(registry, [input.source, input.destination], async (src, dst) => {
+export async function planSync(connections: ConnectionResolver, input: SyncInput): Promise<SyncPlan> {
+  return withSessions(connections, [input.source, input.destination], async (src, dst) => {
     const selections = await selectTables(input, src.session);
     const modes = new Set(selections.map((s) => s.mode ?? input.mode ?? 'append'));
     const declared = dst.plugin.capabilities;

@@ -1,5 +1,6 @@
-import type { ConnectorRegistry, TableRef } from '@sluice/connector-sdk';
+import type { TableRef } from '@sluice/connector-sdk';
 import type { PreparedTable, SyncTableInput } from '@sluice/workflows';
+import type { ConnectionResolver } from '../connections';
 import { withSessions } from '../sessions';
 import { stateForRun, streamOf } from './checkpoint';
 
@@ -14,8 +15,8 @@ export const stagingOf = (t: TableRef, runKey: string): TableRef => ({
  * schema) or the replace staging table, disables what the options ask, and
  * records a fresh run state unless this run already has one (a retry).
  */
-export async function prepareTable(registry: ConnectorRegistry, input: SyncTableInput): Promise<PreparedTable> {
-  return withSessions(registry, [input.source, input.destination], async (src, dst) => {
+export async function prepareTable(connections: ConnectionResolver, input: SyncTableInput): Promise<PreparedTable> {
+  return withSessions(connections, [input.source, input.destination], async (src, dst) => {
     const { table, options } = input;
     const d = dst.session;
     if (table.createTable && !(await exists(d, table.destination))) {

@@ -25,6 +25,8 @@ export const TestCode = {
   INVALID_CONFIG: 'INVALID_CONFIG',
   UNSUPPORTED_CONNECTOR: 'UNSUPPORTED_CONNECTOR',
   DRIVER_ERROR: 'DRIVER_ERROR',
+  /** The connector's native driver is not installed on this worker (e.g. DB2's ibm_db binding / IBM CLI driver). */
+  DRIVER_NOT_INSTALLED: 'DRIVER_NOT_INSTALLED',
 } as const;
 export type TestCode = (typeof TestCode)[keyof typeof TestCode];
 
@@ -38,6 +40,7 @@ const TITLES: Record<TestCode, string> = {
   INVALID_CONFIG: 'Invalid connection configuration',
   UNSUPPORTED_CONNECTOR: 'Unsupported connector',
   DRIVER_ERROR: 'Connection failed',
+  DRIVER_NOT_INSTALLED: 'Driver not installed',
 };
 
 export function applicationMessage(

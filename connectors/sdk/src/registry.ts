@@ -3,8 +3,13 @@ import { ConfigError } from './errors';
 import { parseConfig, secretsOf, type RelationalConfig } from './config';
 import { parseConnectionUrl, urlScheme } from './url';
 
-/** A connection as jobs carry it: a URL, or a Syntho-shaped config. */
-export type ConnectionSpec = { url: string } | { config: { connector_type: string } & Record<string, unknown> };
+/**
+ * A connection as jobs carry it: a URL, a Syntho-shaped config, or the id of
+ * a catalog connection (the worker loads and decrypts it; nothing secret travels).
+ */
+export type ConnectionSpec = { url: string } | { config: { connector_type: string } & Record<string, unknown> } | { connectionId: string };
+/** The specs a registry resolves by itself (a catalog id needs the catalog first). */
+export type InlineConnectionSpec = Exclude<ConnectionSpec, { connectionId: string }>;
 
 export interface ResolvedConnection {
   plugin: ConnectorPlugin;
@@ -33,6 +38,9 @@ export class ConnectorRegistry {
 
   /** Validates a connection spec into a plugin and its parsed config; throws ConfigError. */
   resolve(spec: ConnectionSpec): ResolvedConnection {
+    if ('connectionId' in spec) {
+      throw new ConfigError([{ field: 'connectionId', problem: 'a catalog connection: resolve it through the catalog first' }]);
+    }
     if ('url' in spec) {
       const scheme = urlScheme(spec.url);
       const plugin = this.list().find((p) => p.urlSchemes.includes(scheme));
@@ -56,6 +64,7 @@ export class ConnectorRegistry {
 
 /** Every secret a spec may hold (URL password or config secrets), for redaction. */
 export function secretsOfSpec(spec: ConnectionSpec): string[] {
+  if ('connectionId' in spec) return [];
   if ('url' in spec) {
     const m = /^[a-z][a-z0-9+.-]*:\/\/[^:/?#@\s]*:([^@/\s]*)@/i.exec(spec.url ?? '');
     if (!m?.[1]) return [];

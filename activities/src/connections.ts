@@ -1,0 +1,37 @@
+import { secretsOf, secretsOfSpec, type ConnectionSpec, type ConnectorRegistry, type ResolvedConnection } from '@sluice/connector-sdk';
+import { Catalog } from '@sluice/catalog';
+
+/**
+ * Turns a job's connection spec into a connector and its config: inline
+ * specs through the registry, catalog ids by loading and decrypting the
+ * stored config (the catalog opens on first use, once per worker).
+ */
+export class ConnectionResolver {
+  private catalogOpening?: Promise<Catalog>;
+
+  constructor(
+    readonly registry: ConnectorRegistry,
+    private readonly openCatalog: () => Promise<Catalog> = () => Catalog.open(),
+  ) {}
+
+  catalog(): Promise<Catalog> {
+    this.catalogOpening ??= this.openCatalog().catch((err) => {
+      this.catalogOpening = undefined; // retry on the next activity
+      throw err;
+    });
+    return this.catalogOpening;
+  }
+
+  /** The connector, its config, and every secret of it (for scrubbing messages). */
+  async resolve(spec: ConnectionSpec): Promise<ResolvedConnection & { secrets: string[] }> {
+    if ('connectionId' in spec) {
+      const { config } = await (await this.catalog()).connectionConfig(spec.connectionId);
+      return { ...this.registry.resolve({ config: config as { connector_type: string } }), secrets: secretsOf(config) };
+    }
+    return { ...this.registry.resolve(spec), secrets: secretsOfSpec(spec) };
+  }
+
+  async close(): Promise<void> {
+    if (this.catalogOpening) await (await this.catalogOpening.catch(() => undefined))?.close();
+  }
+}

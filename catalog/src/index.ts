@@ -1,0 +1,12 @@
+export * from './catalog';
+export * from './connection-input';
+export type { Connection, ConfigValidator } from './connections';
+export { isUuid } from './connections';
+export * from './db';
+export type { DatabaseConnection, Page, ReconcileCounts, SchemaConnection } from './discovery';
+export { MAX_LIMIT } from './discovery';
+export * from './errors';
+export { MIGRATIONS, migrate } from './migrations';
+export { SECRET_PATHS } from './secrets';
+export type { SchemaCacheStatus } from './schema-cache';
+export { FRESH_FOR_MS } from './schema-cache';

@@ -1,0 +1,73 @@
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { envWithout, runSluice } from './helpers/cli';
+import { passwordOf, pgQuery, pgUrl } from './helpers/databases';
+import { pgUrlFor, uniqueName } from './helpers/sync-fixtures';
+
+// `sluice connection|refresh|schema|database-connections|schema-connections` as a user runs them:
+// the embedded catalog (no SLUICE_CATALOG_URL) and, for refresh jobs, an embedded Temporal dev server.
+
+const dir = mkdtempSync(join(tmpdir(), 'sluice-cli-catalog-'));
+const schema = uniqueName('cli_catalog');
+const env = { ...envWithout('TEMPORAL_ADDRESS', 'SLUICE_CATALOG_URL'), SLUICE_CATALOG_DIR: join(dir, 'catalog'), SLUICE_CODEC_KEY_FILE: join(dir, 'keys') };
+const sluice = (...args: string[]) => runSluice(args, env, 120_000);
+
+beforeAll(async () => {
+  await pgQuery(`CREATE SCHEMA ${schema}`);
+  await pgQuery(`CREATE TABLE ${schema}.accounts (id bigint PRIMARY KEY, owner text NOT NULL)`);
+});
+afterAll(async () => {
+  await pgQuery(`DROP SCHEMA IF EXISTS ${schema} CASCADE`);
+  rmSync(dir, { recursive: true, force: true });
+});
+
+test('connection add, list, show and update; never a password in the output', async () => {
+  const add = await sluice('connection', 'add', 'cli-pg', pgUrlFor(schema), '--metadata', 'team=data', '--json');
+  expect(add.code).toBe(0);
+  const created = JSON.parse(add.stdout);
+  expect(created).toMatchObject({ configName: 'cli-pg', type: 'POSTGRESQL', schema, metadata: { team: 'data' } });
+  const list = await sluice('connection', 'list', '--json');
+  expect(JSON.parse(list.stdout).results.map((c: { id: string }) => c.id)).toEqual([created.id]);
+  const show = await sluice('connection', 'show', 'cli-pg');
+  expect(show.stdout).toContain(created.id);
+  const update = await sluice('connection', 'update', 'cli-pg', '--metadata', 'team=platform', '--json');
+  expect(JSON.parse(update.stdout).metadata).toEqual({ team: 'platform' });
+  for (const r of [add, list, show, update]) expect(r.stdout + r.stderr).not.toContain(passwordOf(pgUrl()));
+}, 60_000);
+
+test('a bad input exits 1 with the Lerian error naming the field', async () => {
+  const r = await sluice('connection', 'add', 'x', pgUrl(), '--json');
+  expect(r.code).toBe(1);
+  expect(JSON.parse(r.stdout)).toMatchObject({ code: 'SLC-0002', title: 'Invalid Field', field: 'configName' });
+  expect(r.stderr).toContain('configName');
+  const missing = await sluice('connection', 'show', 'no-such-connection');
+  expect(missing.code).toBe(1);
+  expect(missing.stderr).toContain('SLC-1001');
+});
+
+test('refresh schema through an embedded Temporal, then schema status and show read the cache', async () => {
+  const refresh = await sluice('refresh', 'schema', 'cli-pg', '--json');
+  expect(refresh.code).toBe(0);
+  expect(JSON.parse(refresh.stdout)).toMatchObject({ type: 'REFRESH_SCHEMA', state: 'COMPLETED', counts: { tables: 1, columns: 2 } });
+  expect(refresh.stderr).toContain('embedded Temporal dev server');
+  const status = JSON.parse((await sluice('schema', 'status', 'cli-pg', '--json')).stdout);
+  expect(status).toMatchObject({ cache_status: 'fresh', tables: 1 });
+  const show = await sluice('schema', 'show', 'cli-pg');
+  expect(show.stdout).toContain(`${schema}.accounts (table): id bigint not null, owner text not null; primary key (id)`);
+}, 120_000);
+
+test('refresh databases, then schemas of a database connection, listed with their ids', async () => {
+  expect((await sluice('refresh', 'databases', 'cli-pg')).code).toBe(0);
+  const dbs = JSON.parse((await sluice('database-connections', '--connection', 'cli-pg', '--json')).stdout);
+  const db = dbs.results.find((d: { name: string }) => d.name === new URL(pgUrl()).pathname.slice(1));
+  expect(db).toMatchObject({ databaseId: expect.any(String) });
+  expect((await sluice('refresh', 'schemas', db.id)).code).toBe(0);
+  const schemas = JSON.parse((await sluice('schema-connections', '--database-connection', db.id, '--json')).stdout);
+  expect(schemas.results.map((s: { name: string }) => s.name)).toContain(schema);
+}, 120_000);
+
+test('remove deletes the connection', async () => {
+  expect((await sluice('connection', 'remove', 'cli-pg')).code).toBe(0);
+  expect((await sluice('connection', 'show', 'cli-pg')).code).toBe(1);
+});
