@@ -5,7 +5,13 @@ import { ConnectorRegistry, type ConnectorPlugin } from '@sluice/connector-sdk';
  * optional: a worker without a driver (e.g. DB2's native one) still starts,
  * and only jobs on that engine fail, naming the missing package.
  */
-export const CONNECTOR_PACKAGES = ['@sluice/connector-postgres', '@sluice/connector-mysql', '@sluice/connector-mongodb'] as const;
+export const CONNECTOR_PACKAGES = [
+  '@sluice/connector-postgres',
+  '@sluice/connector-mysql',
+  '@sluice/connector-mongodb',
+  '@sluice/connector-mssql',
+  '@sluice/connector-db2',
+] as const;
 
 export interface LoadedConnectors {
   registry: ConnectorRegistry;
