@@ -20,6 +20,8 @@ async function main() {
   const pgUrl = process.env.SLUICE_PG_URL;
   if (!pgUrl) throw new Error('SLUICE_PG_URL is not set: eval "$(bash scripts/setup.sh)" first');
   Runtime.install({ logger: new DefaultLogger('ERROR') });
+  // Refresh jobs resolve catalog connections: keep this recording's catalog in the test database.
+  process.env.SLUICE_CATALOG_URL = pgUrl;
   const pg = new PgClient({ connectionString: pgUrl });
   await pg.connect();
   await pg.query('DROP SCHEMA IF EXISTS replay_src CASCADE; DROP SCHEMA IF EXISTS replay_dst CASCADE; CREATE SCHEMA replay_src; CREATE SCHEMA replay_dst');
@@ -47,9 +49,21 @@ async function main() {
     await new Promise((r) => setTimeout(r, 1500));
     await client.cancelJob(recorded['sync-cancelled']);
     await client.waitForJob(recorded['sync-cancelled']);
+    for (const name of ['replay-pg', 'replay-pg-wrong']) await client.catalog.deleteConnection(name).catch(() => undefined);
+    await client.catalog.createConnection({ configName: 'replay-pg', url: url('replay_src') });
+    await client.catalog.createConnection({ configName: 'replay-pg-wrong', url: wrong });
+    recorded['refresh-databases'] = await client.catalog.startRefresh({ kind: 'databases', connection: 'replay-pg' });
+    await client.waitForJob(recorded['refresh-databases']);
+    const [database] = (await client.catalog.listDatabaseConnections({ connection: 'replay-pg' })).results;
+    recorded['refresh-schemas'] = await client.catalog.startRefresh({ kind: 'schemas', databaseConnection: database.id });
+    await client.waitForJob(recorded['refresh-schemas']);
+    recorded['refresh-schema'] = await client.catalog.startRefresh({ kind: 'schema', connection: 'replay-pg' });
+    await client.waitForJob(recorded['refresh-schema']);
+    recorded['refresh-schema-unhealthy'] = await client.catalog.startRefresh({ kind: 'schema', connection: 'replay-pg-wrong' });
+    await client.waitForJob(recorded['refresh-schema-unhealthy']);
     mkdirSync(OUT, { recursive: true });
     const secrets = [decodeURIComponent(new URL(pgUrl).password), 'not-the-password'];
-    for await (const wf of client.temporal.workflow.list({ query: 'WorkflowId STARTS_WITH "replay-" OR WorkflowId STARTS_WITH "sync-table-"' })) {
+    for await (const wf of client.temporal.workflow.list({ query: 'WorkflowId STARTS_WITH "replay-" OR WorkflowId STARTS_WITH "sync-table-" OR WorkflowId STARTS_WITH "refresh-"' })) {
       const name = Object.keys(recorded).find((k) => recorded[k] === wf.workflowId) ?? `${wf.type}-${wf.workflowId.replace(/[^a-z0-9]+/gi, '-')}`;
       // The CLI writes the JSON form `historyFromJSON` reads back.
       const json = execFileSync(findTemporalCli(), ['workflow', 'show', '--address', server.address, '-w', wf.workflowId, '-r', wf.runId, '--output', 'json'], { maxBuffer: 64 << 20 }).toString();
@@ -62,7 +76,7 @@ async function main() {
     await running;
     await connection.close();
     await server.stop();
-    await pg.query('DROP SCHEMA IF EXISTS replay_src CASCADE; DROP SCHEMA IF EXISTS replay_dst CASCADE');
+    await pg.query('DROP SCHEMA IF EXISTS replay_src CASCADE; DROP SCHEMA IF EXISTS replay_dst CASCADE; DROP SCHEMA IF EXISTS sluice_catalog CASCADE');
     await pg.end();
   }
 }

@@ -19,7 +19,7 @@ beforeAll(() => {
 
 test('histories were recorded for each workflow type', () => {
   const types = new Set(files.map((f) => JSON.parse(readFileSync(join(dir, f), 'utf8')).events[0].workflowExecutionStartedEventAttributes.workflowType.name));
-  expect([...types].sort()).toEqual(['syncTableWorkflow', 'syncWorkflow', 'testConnectionWorkflow']);
+  expect([...types].sort()).toEqual(['refreshDatabasesWorkflow', 'refreshSchemaWorkflow', 'refreshSchemasWorkflow', 'syncTableWorkflow', 'syncWorkflow', 'testConnectionWorkflow']);
 });
 
 test.each(files)('%s replays deterministically', async (file) => {
