@@ -97,7 +97,15 @@ test('`sluice connectors --json` lists the installed connectors with functionali
   expect(result.code).toBe(0);
   const out = JSON.parse(result.stdout);
   const byType = Object.fromEntries(out.connectors.map((c: { type: string }) => [c.type, c]));
-  expect(Object.keys(byType).sort()).toEqual(['mongodb', 'mysql', 'postgresql']);
+  expect(Object.keys(byType).sort()).toEqual(['db2', 'mongodb', 'mssql', 'mysql', 'oracle', 'postgresql']);
+  // Each engine's functionalities are computed from what its package declares (and its testkit proves).
+  for (const [type, pkg] of [['oracle', '@sluice/connector-oracle'], ['mssql', '@sluice/connector-mssql'], ['db2', '@sluice/connector-db2']] as const) {
+    const plugin = (await import(pkg)).default;
+    expect(byType[type].functionalities).toEqual(functionalitiesOf(plugin.capabilities));
+    expect(byType[type].functionalities.map((f: { name: string }) => f.name)).toEqual(['HIGH_PERFORMANCE_WRITING', 'IDEMPOTENT_WRITING']);
+  }
+  expect(byType.db2.lacking.TRIGGER_MANAGEMENT).toEqual(expect.any(String));
+  expect(out.not_installed).toEqual([]);
   const mongodb = (await import('@sluice/connector-mongodb')).default;
   expect(byType.mongodb.functionalities).toEqual(functionalitiesOf(mongodb.capabilities));
   expect(Object.keys(byType.mongodb.lacking)).toEqual(expect.arrayContaining(['FOREIGN_KEY_MANAGEMENT', 'TRIGGER_MANAGEMENT']));

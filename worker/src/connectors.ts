@@ -9,6 +9,7 @@ export const CONNECTOR_PACKAGES = [
   '@sluice/connector-postgres',
   '@sluice/connector-mysql',
   '@sluice/connector-mongodb',
+  '@sluice/connector-oracle',
   '@sluice/connector-mssql',
   '@sluice/connector-db2',
 ] as const;

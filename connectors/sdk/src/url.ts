@@ -18,6 +18,8 @@ const QUERY_FIELDS: Record<string, (config: UrlConfig, value: string) => void> =
   // MongoDB's (engines without these fields refuse them by name).
   authSource: (c, v) => (c.auth_source = v),
   replicaSet: (c, v) => (c.replica_set = v),
+  // Oracle's: `?sid=XE` (connect by SID, not service name) or `?sid=true` (the path names a SID).
+  sid: (c, v) => (c.sid = v),
   tls: (c, v) => {
     if (v === 'true') ssl(c).ssl_mode = 'require';
   },
@@ -34,6 +36,8 @@ export interface UrlConfig {
   connect_timeout_ms?: number;
   auth_source?: string;
   replica_set?: string;
+  /** Oracle: a SID, or "true" when the path's database is a SID. */
+  sid?: string;
   /** `mongodb+srv` URLs keep their scheme as the Syntho `protocol` (SRV lookup). */
   protocol?: string;
   hooks_params?: { SSL?: Record<string, string> };
