@@ -1,6 +1,7 @@
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { startDevServer } from '@sluice/cli';
 import { envWithout, runSluice } from './helpers/cli';
 import { passwordOf, pgQuery, pgUrl } from './helpers/databases';
 import { pgUrlFor, uniqueName } from './helpers/sync-fixtures';
@@ -65,6 +66,26 @@ test('refresh databases, then schemas of a database connection, listed with thei
   expect((await sluice('refresh', 'schemas', db.id)).code).toBe(0);
   const schemas = JSON.parse((await sluice('schema-connections', '--database-connection', db.id, '--json')).stdout);
   expect(schemas.results.map((s: { name: string }) => s.name)).toContain(schema);
+}, 120_000);
+
+test('refresh --schedule creates a Temporal Schedule on a running server; schedule list shows it', async () => {
+  const server = await startDevServer({ headless: true });
+  try {
+    const onServer = (...args: string[]) => runSluice(args, { ...env, TEMPORAL_ADDRESS: server.address }, 120_000);
+    const created = await onServer('refresh', 'schema', 'cli-pg', '--schedule', 'cli-pg-nightly', '--cron', '0 3 * * *');
+    expect(created.code).toBe(0);
+    expect(created.stdout).toContain('schedule cli-pg-nightly: refresh schema, cron 0 3 * * *');
+    let ids: string[] = [];
+    for (let i = 0; i < 50 && !ids.includes('cli-pg-nightly'); i++) {
+      ids = JSON.parse((await onServer('schedule', 'list', '--json')).stdout).map((x: { id: string }) => x.id);
+      if (!ids.includes('cli-pg-nightly')) await new Promise((r) => setTimeout(r, 200));
+    }
+    expect(ids).toContain('cli-pg-nightly');
+    // Without a lasting server there is nothing to keep a schedule: refused, exit 2.
+    expect((await sluice('refresh', 'schema', 'cli-pg', '--schedule', 'x', '--cron', '0 3 * * *')).code).toBe(2);
+  } finally {
+    await server.stop();
+  }
 }, 120_000);
 
 test('remove deletes the connection', async () => {

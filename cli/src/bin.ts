@@ -158,7 +158,13 @@ paging(program.command('schema-connections').description('schemas found behind d
   .action(async (opts) => exit(await schemaConnectionsCommand(opts)));
 
 const refresh = program.command('refresh').description('refresh jobs: discover databases and schemas, cache table schemas');
-const refreshOptions = (c: Command) => c.option('--json', 'print the final Job object as JSON').option('--detach', 'print the job id and return at once');
+const refreshOptions = (c: Command) =>
+  c
+    .option('--json', 'print the final Job object as JSON')
+    .option('--detach', 'print the job id and return at once')
+    .option('--schedule <name>', 'instead of running now, create a Temporal Schedule with this id (with --cron)')
+    .option('--cron <expression>', 'e.g. "0 3 * * *" (with --schedule)')
+    .option('--timezone <zone>', 'IANA time zone of the cron (default UTC)');
 refreshOptions(refresh.command('databases').argument('<connection>', 'id or configName')).action(async (c, opts) =>
   exit(await refreshCommand({ kind: 'databases', connection: c }, opts)),
 );

@@ -150,11 +150,20 @@ export function schemaShowCommand(connection: string, o: { json?: boolean; schem
 }
 
 /** `sluice refresh databases|schemas|schema`: runs the refresh job (embedded Temporal if none) and waits for it. */
-export async function refreshCommand(target: RefreshTarget, o: { json?: boolean; detach?: boolean }): Promise<number> {
+export async function refreshCommand(target: RefreshTarget, o: { json?: boolean; detach?: boolean; schedule?: string; cron?: string; timezone?: string }): Promise<number> {
+  if (Boolean(o.schedule) !== Boolean(o.cron)) throw new UsageError('--schedule <name> and --cron <expression> go together');
   const temporal = await resolveTemporalTarget();
   try {
     const client = await SluiceClient.connect({ address: temporal.address, openCatalog });
     try {
+      if (o.schedule) {
+        // A schedule needs a server that outlives this command.
+        if (temporal.embedded) throw new UsageError('--schedule needs a running Temporal (TEMPORAL_ADDRESS or `sluice dev`), not an embedded one');
+        return await catalogCommand(o.json, async () => {
+          await client.catalog.createRefreshSchedule(o.schedule!, target, { cron: o.cron!, timezone: o.timezone });
+          return o.json ? { schedule: o.schedule, cron: o.cron } : `schedule ${o.schedule}: refresh ${target.kind}, cron ${o.cron}`;
+        });
+      }
       let id: string;
       try {
         id = await client.catalog.startRefresh(target);
