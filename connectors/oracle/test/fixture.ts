@@ -106,4 +106,6 @@ export const fixture: ContractFixture = {
      FOR EACH ROW BEGIN INSERT INTO ${qi(schema)}."audit" ("n") VALUES (1); END;`,
   ],
   maxIdentifierLength: 128,
+  // An Oracle quoted identifier cannot contain a double quote at all (quoteIdent refuses it).
+  identifierForbids: '"',
 };

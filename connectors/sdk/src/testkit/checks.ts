@@ -401,13 +401,15 @@ export const CONTRACT_CHECKS: ContractCheck[] = [
     name: 'adversarial identifiers neither break nor inject',
     capability: 'SCHEMA_MANAGEMENT',
     async run(ctx) {
-      const schema = await ctx.scratchSchema(` "we'ird\`; Schéma`);
+      // Characters the engine forbids in any identifier are left out (they are refused, not escaped).
+      const legal = (name: string) => [...(ctx.fixture.identifierForbids ?? '')].reduce((n, ch) => n.split(ch).join(''), name);
+      const schema = await ctx.scratchSchema(legal(` "we'ird\`; Schéma`));
       const session = await ctx.session();
       const sentinel = { schema, name: 'sentinel' };
       await session.createTable!(sentinel, simpleTable());
       // MySQL/MariaDB identifiers hold only the Basic Multilingual Plane: no 4-byte characters in names (data has them).
-      const names = [`x"; DROP TABLE sentinel; --`, 'back`tick', 'sp ace', 'semi;colon', 'MixedCase', 'select', 'ünïcødé ✓ 名前', `it's`];
-      const table = { schema, name: `T "ab\`le'; DROP TABLE sentinel; --` };
+      const names = [`x"; DROP TABLE sentinel; --`, 'back`tick', 'sp ace', 'semi;colon', 'MixedCase', 'select', 'ünïcødé ✓ 名前', `it's`].map(legal);
+      const table = { schema, name: legal(`T "ab\`le'; DROP TABLE sentinel; --`) };
       await session.createTable!(table, {
         columns: [{ name: 'id', type: { kind: 'int32' }, nullable: false }, ...names.map((n) => ({ name: n, type: { kind: 'text' as const, maxLength: 50 }, nullable: true }))],
         primaryKey: ['id'],

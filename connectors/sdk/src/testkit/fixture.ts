@@ -38,6 +38,12 @@ export interface ContractFixture {
   triggerDdl(schema: string, table: string): string[];
   /** Longest identifier the engine accepts (63 PostgreSQL, 64 MySQL). */
   maxIdentifierLength: number;
+  /**
+   * Characters no identifier of the engine may hold even quoted (Oracle: `"`);
+   * the adversarial-identifier check leaves them out of its names. The connector
+   * must still refuse them clearly (its own tests show that).
+   */
+  identifierForbids?: string;
 }
 
 export interface AdminConnection {
