@@ -68,6 +68,22 @@ test('refresh databases, then schemas of a database connection, listed with thei
   expect(schemas.results.map((s: { name: string }) => s.name)).toContain(schema);
 }, 120_000);
 
+test('sluice sync takes catalog connections by name', async () => {
+  const target = `${schema}_copy`;
+  await pgQuery(`INSERT INTO ${schema}.accounts SELECT g, 'owner ' || g FROM generate_series(1, 500) g`);
+  await pgQuery(`CREATE SCHEMA ${target}`);
+  try {
+    expect((await sluice('connection', 'add', 'cli-pg-copy', pgUrlFor(target))).code).toBe(0);
+    const r = await sluice('sync', 'cli-pg', 'cli-pg-copy', '--table', `${schema}.accounts`, '--create-tables', '--json');
+    expect(r.code).toBe(0);
+    expect(JSON.parse(r.stdout)).toMatchObject({ state: 'COMPLETED', rowsWritten: 500 });
+    expect(await pgQuery(`SELECT count(*)::int AS n FROM ${target}.accounts`)).toEqual([{ n: 500 }]);
+    expect(r.stdout + r.stderr).not.toContain(passwordOf(pgUrl()));
+  } finally {
+    await pgQuery(`DROP SCHEMA IF EXISTS ${target} CASCADE`);
+  }
+}, 120_000);
+
 test('refresh --schedule creates a Temporal Schedule on a running server; schedule list shows it', async () => {
   const server = await startDevServer({ headless: true });
   try {

@@ -4,6 +4,7 @@ import { ConfigError } from '@sluice/connector-sdk';
 import type { Queryable } from './db';
 import { CatalogCode, CatalogError, notFound } from './errors';
 import {
+  CONNECTION_TYPES,
   checkMetadata,
   configOf,
   createConnectionSchema,
@@ -122,7 +123,7 @@ export async function updateConnection(db: Queryable, keys: CodecKeys, idOrName:
     config = structuredClone(current);
     if (parsed.type) {
       type = parsed.type;
-      config.connector_type = configOf({ configName: row.config_name, type: parsed.type, host: 'x', databaseName: 'x', userName: 'x', password: '' }).config.connector_type;
+      config.connector_type = CONNECTION_TYPES[parsed.type];
     }
     if (parsed.host !== undefined) config.host = parsed.host;
     if (parsed.port !== undefined) config.port = parsed.port;

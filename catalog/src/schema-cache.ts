@@ -1,5 +1,6 @@
 import type { TableSchema } from '@sluice/connector-sdk';
 import type { Queryable } from './db';
+import { CatalogCode, CatalogError } from './errors';
 
 /** Polytomic's schema status of a connection. */
 export interface SchemaCacheStatus {
@@ -75,6 +76,12 @@ export async function abandonRefresh(db: Queryable, connectionId: string, genera
 
 /** The cached tables of a connection (optionally one schema), as introspected. */
 export async function cachedTables(db: Queryable, connectionId: string, filter: { schema?: string; offset?: number; limit?: number } = {}): Promise<TableSchema[]> {
+  for (const field of ['offset', 'limit'] as const) {
+    const value = filter[field];
+    if (value !== undefined && (!Number.isInteger(value) || value < 0)) {
+      throw new CatalogError(CatalogCode.INVALID_FIELD, `'${field}' must be a whole number ≥ 0.`, field);
+    }
+  }
   const params: unknown[] = [connectionId];
   const schema = filter.schema ? `AND t.schema_name = $${params.push(filter.schema)}` : '';
   const rows = await db.query<{ definition: TableSchema | string }>(
