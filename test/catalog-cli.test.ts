@@ -68,6 +68,12 @@ test('refresh databases, then schemas of a database connection, listed with thei
   expect(schemas.results.map((s: { name: string }) => s.name)).toContain(schema);
 }, 120_000);
 
+test('sluice test takes a catalog connection by name', async () => {
+  const r = await sluice('test', 'cli-pg', '--json');
+  expect(r.code).toBe(0);
+  expect(JSON.parse(r.stdout)).toMatchObject({ code: 'CONNECTION_OK', kind: 'success' });
+}, 120_000);
+
 test('sluice sync takes catalog connections by name', async () => {
   const target = `${schema}_copy`;
   await pgQuery(`INSERT INTO ${schema}.accounts SELECT g, 'owner ' || g FROM generate_series(1, 500) g`);

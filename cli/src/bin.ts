@@ -29,7 +29,7 @@ const program = new Command()
 program
   .command('test')
   .description('test a connection: connect, authenticate, read the server version')
-  .argument('[connection-url]', 'e.g. postgresql://user:password@host:5432/database?sslmode=require')
+  .argument('[connection]', 'a URL (e.g. postgresql://user:password@host:5432/database?sslmode=require) or a catalog connection (name or id)')
   .option('--config <file>', 'a Syntho-shaped connector config (JSON) instead of a URL')
   .option('--timeout <seconds>', 'connect timeout (default 10)')
   .option('--json', 'print the application message as JSON')

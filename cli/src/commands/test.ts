@@ -1,7 +1,7 @@
 import { readFileSync } from 'node:fs';
 import { SluiceClient, type ConnectionSpec } from '@sluice/client';
 import { resolveTemporalTarget } from '../embedded';
-import { UsageError } from '../connection-arg';
+import { connectionArg, UsageError } from '../connection-arg';
 import { printJson, printMessage } from '../output';
 
 export interface TestCommandOptions {
@@ -37,7 +37,12 @@ function connectionSpec(url: string | undefined, options: TestCommandOptions): C
     if (url) throw new UsageError('give either a connection URL or --config <file>, not both');
     return { config: JSON.parse(readFileSync(options.config, 'utf8')) };
   }
-  if (!url) throw new UsageError('missing <connection-url> (e.g. postgresql://user:password@host:5432/db) or --config <file>');
+  if (!url) throw new UsageError('missing <connection-url> (e.g. postgresql://user:password@host:5432/db), a catalog connection name, or --config <file>');
+  const given = connectionArg(url);
+  if (!('url' in given)) {
+    if (options.timeout) throw new UsageError('--timeout applies to a URL; a catalog connection keeps its own connect timeout');
+    return given;
+  }
   if (!options.timeout) return { url };
   const seconds = Number(options.timeout);
   if (!(seconds > 0)) throw new UsageError('--timeout must be a number of seconds > 0');
