@@ -58,11 +58,8 @@ export async function* readCopyText(
     return `${client.escapeLiteral(text)}::${type.regtype}`;
   };
   const until = options.until ?? null;
-  let after = options.after ?? null;
-
-  for (;;) {
-    signal?.throwIfAborted();
-    const page = await ctx
+  const fetchPage = (after: unknown[] | null) =>
+    ctx
       .withClient(async (client) => {
         const conditions: string[] = [];
         const row = (values: unknown[]) => `(${values.map((v, i) => literal(client, v, keyTypes[i]!)).join(', ')})`;
@@ -76,11 +73,28 @@ export async function* readCopyText(
         signal?.throwIfAborted(); // the cancelled COPY's error is the abort
         throw err;
       });
-    if (!page.rows) return;
-    const last = lastKey(page.text, keyAt, keyTypes);
-    yield { text: page.text, rows: page.rows, last };
-    if (page.rows < batchSize) return;
-    after = last;
+
+  // One page read ahead: the next page's COPY runs while the consumer writes this one.
+  signal?.throwIfAborted();
+  let pending: Promise<{ text: Buffer; rows: number }> | null = fetchPage(options.after ?? null);
+  try {
+    for (;;) {
+      const page: { text: Buffer; rows: number } = await pending!;
+      pending = null;
+      if (!page.rows) return;
+      const last = lastKey(page.text, keyAt, keyTypes);
+      const more = page.rows >= batchSize;
+      if (more) {
+        signal?.throwIfAborted();
+        pending = fetchPage(last);
+        pending.catch(() => undefined); // awaited below or in finally
+      }
+      yield { text: page.text, rows: page.rows, last };
+      if (!more) return;
+    }
+  } finally {
+    // A consumer that stops early: the read-ahead page is discarded, its connection back in the pool.
+    if (pending) await pending.catch(() => undefined);
   }
 }
 
