@@ -39,7 +39,7 @@ export interface SyncInput {
   batchSize?: number;
   /** Tables copied at once (default 4). */
   maxParallelTables?: number;
-  /** A full copy of a table estimated at ≥ 2× this many rows splits into key ranges (default 1,000,000). */
+  /** A full copy of a table estimated at ≥ 2× this many rows splits into key ranges, copied in parallel lanes (default 500,000). */
   splitRows?: number;
   /** Key ranges of one table copied at once (default 4). */
   maxRangesPerTable?: number;

@@ -20,11 +20,13 @@ const { prepareTable, finalizeTable } = proxyActivities<SluiceActivities>({
 });
 
 const { copyChunk } = proxyActivities<SluiceActivities>({
-  // A chunk copies for ~3 s, then returns; the heartbeat carries progress and brings cancellation.
+  // A chunk copies for ~3 s, then returns; the heartbeat (every second) carries progress and brings cancellation.
   startToCloseTimeout: '10 minutes',
-  heartbeatTimeout: '10 seconds',
+  // A dead worker's chunk is retried elsewhere after 5 s without a heartbeat. Safe even if that
+  // worker was only slow: each batch's checkpoint is fenced, so its stale attempt cannot commit again.
+  heartbeatTimeout: '5 seconds',
   cancellationType: ActivityCancellationType.WAIT_CANCELLATION_COMPLETED,
-  retry: { initialInterval: '1 second', maximumInterval: '30 seconds', maximumAttempts: 20 },
+  retry: { initialInterval: '200 milliseconds', maximumInterval: '30 seconds', maximumAttempts: 20 },
 });
 
 const REPORT_EVERY_MS = 5_000;

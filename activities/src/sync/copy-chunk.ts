@@ -34,7 +34,9 @@ export async function copyChunk(
   const beat = setInterval(() => ctx.heartbeat({ ...result }), HEARTBEAT_MS);
   try {
     return await withSessions(connections, [input.source, input.destination], async (src, dst) => {
-      let state: SyncState = stateForRun(await dst.session.readCheckpoint(input.target, stream), input);
+      // The stored state as text: each batch commits only if it is still the stored one (fencing).
+      let stored = await dst.session.readCheckpoint(input.target, stream);
+      let state: SyncState = stateForRun(stored, input);
       result.rowsWritten = state.rows;
       if (state.done) return { ...result, done: true };
       const writer = await dst.session.openWriter(input.target, {
@@ -65,7 +67,9 @@ export async function copyChunk(
           let max = state.max;
           if (cursorIndex >= 0) for (const row of batch.rows ?? []) if (compareCursor(row[cursorIndex], max) > 0) max = row[cursorIndex];
           const next: SyncState = { ...state, after: batch.last, max, rows: state.rows + batch.count };
-          await batch.write({ stream, state: JSON.stringify(next) });
+          const written = JSON.stringify(next);
+          await batch.write({ stream, state: written, expected: stored });
+          stored = written;
           state = next;
           result.rowsWritten = state.rows;
           if (ctx.cancellationSignal.aborted || Date.now() - started > chunkMs) {
@@ -116,9 +120,9 @@ async function* copyTextBatches(
  * Whether this chunk moves the engine's COPY text instead of decoded rows
  * (same engine on both sides, so nothing needs decoding or translating;
  * ~1.6× the rows/s of the rows path on a local 1M-row table). Only when the text means the same rows on both sides and nothing
- * needs the values: same connector type with both members, append (upsert
- * dedupes by key values; replace writes a staging table shaped like the
- * destination), the bulk path asked for, no cursor column (the cursor's max
+ * needs the values: same connector type with both members, append or upsert
+ * (a keyset page holds each key once, so the writer merges it as it is;
+ * replace writes a staging table shaped like the destination), the bulk path asked for, no cursor column (the cursor's max
  * needs values), the key among the columns (the last key is read from the
  * text), and every column of the same canonical type on both sides (checked
  * by introspecting both tables: a constant number of catalog queries).
@@ -131,7 +135,7 @@ export async function copyTextPath(
 ): Promise<boolean> {
   const { table } = input;
   if (src.plugin.type !== dst.plugin.type || !src.session.readCopyText || !writer.writeCopyText) return false;
-  if (table.mode !== 'append' || !input.options.highPerformance || table.cursorColumn) return false;
+  if (table.mode === 'replace' || !input.options.highPerformance || table.cursorColumn) return false;
   if (!table.key.every((k) => table.columns.includes(k))) return false;
   const [from] = await src.session.introspect(table.source.schema, { tables: [table.source.name], includeViews: true });
   const [into] = await dst.session.introspect(input.target.schema, { tables: [input.target.name], includeViews: true });

@@ -67,7 +67,7 @@ export async function planSync(connections: ConnectionResolver, input: SyncInput
         createTable: !existing,
         rowEstimate: table.rowEstimate,
         ranges: await keyRanges(src.session, table, key, {
-          splitRows: input.splitRows ?? 1_000_000,
+          splitRows: input.splitRows ?? 500_000,
           maxRanges: input.maxRangesPerTable ?? 4,
           incremental: !!cursorColumn && !input.fullRefresh && mode !== 'replace',
         }),

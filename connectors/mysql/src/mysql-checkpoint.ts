@@ -1,5 +1,5 @@
 import type { PoolConnection } from 'mysql2/promise';
-import type { Checkpoint, TableRef } from '@sluice/connector-sdk';
+import { ConnectorError, TestCode, type Checkpoint, type TableRef } from '@sluice/connector-sdk';
 import { tableCollation } from './mysql-ddl';
 import type { MysqlContext } from './mysql-session';
 
@@ -63,9 +63,29 @@ export function forgetStateTable(ctx: MysqlContext, schema: string, err: unknown
   return missing;
 }
 
-/** Upserts the state row on `c`, inside the caller's transaction. */
+/**
+ * Upserts the state row on `c`, inside the caller's transaction. With
+ * `expected` (fencing) it moves the state only from that one: the UPDATE
+ * locks the row (a concurrent attempt waits, then finds it moved); a missing
+ * row is inserted only if nobody did first. Either failure rolls the batch back.
+ */
 export async function putState(ctx: MysqlContext, c: PoolConnection, table: TableRef, checkpoint: Checkpoint): Promise<void> {
-  await c.query(upsertStateSql(ctx.quoteIdent, table.schema), [table.name, checkpoint.stream, checkpoint.state, checkpoint.state]);
+  if (checkpoint.expected === undefined) {
+    await c.query(upsertStateSql(ctx.quoteIdent, table.schema), [table.name, checkpoint.stream, checkpoint.state, checkpoint.state]);
+    return;
+  }
+  const q = ctx.quoteIdent;
+  const target = `${q(table.schema)}.${q(STATE_TABLE)}`;
+  const [result] = (checkpoint.expected === null
+    ? await c.query(`INSERT IGNORE INTO ${target} (${q('table_name')}, ${q('stream')}, ${q('state')}, ${q('updated_at')}) VALUES (?, ?, ?, CURRENT_TIMESTAMP(6))`, [table.name, checkpoint.stream, checkpoint.state])
+    : await c.query(`UPDATE ${target} SET ${q('state')} = ?, ${q('updated_at')} = CURRENT_TIMESTAMP(6) WHERE ${q('table_name')} = ? AND ${q('stream')} = ? AND ${q('state')} = ?`, [checkpoint.state, table.name, checkpoint.stream, checkpoint.expected])) as unknown as [{ affectedRows: number }];
+  if (result.affectedRows !== 1) {
+    throw new ConnectorError(
+      TestCode.CHECKPOINT_CONFLICT,
+      `The checkpoint of ${table.schema}.${table.name} (${checkpoint.stream}) moved since this batch was read: another attempt wrote it. The batch rolled back; a retry continues from the stored checkpoint.`,
+      true,
+    );
+  }
 }
 
 export async function readCheckpoint(ctx: MysqlContext, table: TableRef, stream: string): Promise<string | null> {

@@ -11,6 +11,8 @@ export const mysqlConnector: ConnectorPlugin<MysqlConfig> = {
   connectorType: 'MySQLMariaDBConnector',
   urlSchemes: ['mysql', 'mariadb'],
   configSchema: mysqlConfigSchema,
+  // Each batch's checkpoint commits only from the state it continued from (UPDATE … WHERE state = expected).
+  checkpointFencing: true,
   capabilities: {
     // LOAD DATA LOCAL INFILE when @@local_infile is ON, else packet-sized multi-row INSERTs.
     highPerformanceWriting: true,

@@ -1,5 +1,5 @@
 import type { PoolClient } from 'pg';
-import type { Checkpoint, TableRef } from '@sluice/connector-sdk';
+import { ConnectorError, TestCode, type Checkpoint, type TableRef } from '@sluice/connector-sdk';
 import type { PgContext } from './postgres-session';
 
 /*
@@ -38,11 +38,39 @@ export async function createStateTable(ctx: PgContext, schema: string): Promise<
 
 /** Upserts the state row on `client` (inside the caller's transaction). */
 export async function upsertCheckpoint(ctx: PgContext, client: PoolClient, table: TableRef, checkpoint: Checkpoint): Promise<void> {
+  if (checkpoint.expected !== undefined) return fencedCheckpoint(ctx, client, table, checkpoint);
   await client.query(
     `INSERT INTO ${stateTable(ctx, table.schema)} (table_name, stream, state, updated_at) VALUES ($1, $2, $3, now())
      ON CONFLICT (table_name, stream) DO UPDATE SET state = EXCLUDED.state, updated_at = EXCLUDED.updated_at`,
     [table.name, checkpoint.stream, checkpoint.state],
   );
+}
+
+/**
+ * Moves the state only from the expected one: the UPDATE locks the row, so a
+ * concurrent attempt waits, then finds the state moved and fails; a missing
+ * row is inserted only if nobody inserted it first. Either failure rolls the
+ * whole batch back (the caller's transaction).
+ */
+async function fencedCheckpoint(ctx: PgContext, client: PoolClient, table: TableRef, checkpoint: Checkpoint): Promise<void> {
+  const params = [table.name, checkpoint.stream, checkpoint.state];
+  const result =
+    checkpoint.expected === null
+      ? await client.query(
+          `INSERT INTO ${stateTable(ctx, table.schema)} (table_name, stream, state, updated_at) VALUES ($1, $2, $3, now()) ON CONFLICT (table_name, stream) DO NOTHING`,
+          params,
+        )
+      : await client.query(
+          `UPDATE ${stateTable(ctx, table.schema)} SET state = $3, updated_at = now() WHERE table_name = $1 AND stream = $2 AND state = $4`,
+          [...params, checkpoint.expected],
+        );
+  if (result.rowCount !== 1) {
+    throw new ConnectorError(
+      TestCode.CHECKPOINT_CONFLICT,
+      `The checkpoint of ${table.schema}.${table.name} (${checkpoint.stream}) moved since this batch was read: another attempt wrote it. The batch rolled back; a retry continues from the stored checkpoint.`,
+      true,
+    );
+  }
 }
 
 /** Deletes every state row of `tableName` in `schema` on `client`; nothing when the state table does not exist. */

@@ -12,6 +12,8 @@ export const postgresConnector: ConnectorPlugin<PostgresConfig> = {
   urlSchemes: ['postgres', 'postgresql'],
   configSchema: postgresConfigSchema,
   // Each one implemented on PostgresSession and covered by test/postgres-session.test.ts.
+  // Each batch's checkpoint commits only from the state it continued from (UPDATE … WHERE state = expected).
+  checkpointFencing: true,
   capabilities: {
     highPerformanceWriting: true, // COPY … FROM STDIN (text format)
     idempotentWriting: 'PARTIAL', // INSERT … ON CONFLICT needs a primary key or unique constraint

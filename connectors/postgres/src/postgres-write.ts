@@ -127,17 +127,26 @@ export async function openPostgresWriter(ctx: PgContext, table: TableRef, option
       return batch.length;
     },
 
+    /**
+     * A page of COPY text from another PostgreSQL session. Append copies it
+     * straight in; upsert copies it into a stage and merges with ON CONFLICT
+     * (a keyset page holds each key once: no dedupe needed, no row decoded).
+     */
     async writeCopyText(text: Buffer, rows: number, checkpoint?: Checkpoint): Promise<number> {
       if (closed) throw fail(`Writer for ${where} is closed`);
-      if (mode !== 'append') throw fail(`COPY text is appended only: the writer for ${where} is in ${mode} mode`);
+      if (mode !== 'append' && mode !== 'upsert') throw fail(`COPY text is appended or upserted only: the writer for ${where} is in ${mode} mode`);
+      if (mode === 'upsert' && !options.highPerformance) throw fail(`COPY text upsert into ${where} is the bulk path: open the writer with highPerformance`);
       if (!rows && !checkpoint) return 0;
       if (checkpoint) await ctx.ensureStateTable(table.schema);
       await ctx.transaction(async (client) => {
         if (rows) {
-          const copy = client.query(copyFrom(`COPY ${target} (${columnList}) FROM STDIN`));
+          const stage = mode === 'upsert' ? q(`sluice_stage_${randomBytes(6).toString('hex')}`) : null;
+          if (stage) await client.query(`CREATE TEMP TABLE ${stage} ON COMMIT DROP AS SELECT ${columnList} FROM ${target} WITH NO DATA`);
+          const copy = client.query(copyFrom(`COPY ${stage ?? target} (${columnList}) FROM STDIN`));
           await pipeline(Readable.from([text]), copy);
           // A torn or mismatched page must not commit with a checkpoint that claims it.
           if (copy.rowCount !== rows) throw fail(`COPY into ${where} loaded ${copy.rowCount} rows, the batch has ${rows}`);
+          if (stage) await client.query(`INSERT INTO ${target} (${columnList})${overriding} SELECT ${columnList} FROM ${stage}${onConflict}`);
         }
         // Same transaction: the batch and its checkpoint commit together or not at all.
         if (checkpoint) await upsertCheckpoint(ctx, client, table, checkpoint);

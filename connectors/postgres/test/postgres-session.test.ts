@@ -777,8 +777,17 @@ describe('COPY text fast path (readCopyText → writeCopyText)', () => {
       expect(await admin.query(`SELECT count(*)::int AS n FROM "${s}".items`)).toEqual([{ n: 500 }]);
       expect(await other.readCheckpoint(dest, 's')).toBe('one');
       await writer.close();
-      const upserter = await other.openWriter(dest, { columns, mode: 'upsert', key });
-      await expect(upserter.writeCopyText!(batches[0]!.text, 500)).rejects.toThrow(/appended only/);
+      // Upsert merges the page by key: the first batch again (changed values would win), and the second's rows are new.
+      await admin.exec(`ALTER TABLE "${s}".items DROP CONSTRAINT items_v_check`);
+      await admin.exec(`UPDATE "${s}".items SET v = -1`);
+      const upserter = await other.openWriter(dest, { columns, mode: 'upsert', key, highPerformance: true });
+      expect(await upserter.writeCopyText!(batches[0]!.text, 500, { stream: 's', state: 'up-one' })).toBe(500);
+      expect(await upserter.writeCopyText!(batches[1]!.text, 500, { stream: 's', state: 'up-two' })).toBe(500);
+      expect(await admin.query(`SELECT count(*)::int AS n, min(v)::int AS lo, max(v)::int AS hi FROM "${s}".items`)).toEqual([{ n: 1000, lo: 0, hi: 999 }]);
+      expect(await other.readCheckpoint(dest, 's')).toBe('up-two');
+      await upserter.close();
+      const replacer = await other.openWriter(dest, { columns, mode: 'upsert', key, highPerformance: false });
+      await expect(replacer.writeCopyText!(batches[0]!.text, 500)).rejects.toThrow(/bulk path/);
     } finally {
       await other.close();
     }

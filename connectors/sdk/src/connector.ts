@@ -32,6 +32,12 @@ export interface ConnectorPlugin<C extends RelationalConfig = RelationalConfig> 
    */
   readonly capabilities: CapabilityDeclaration;
   /**
+   * Whether writers honour `Checkpoint.expected` (fencing): a batch commits
+   * only while the stored state is the one it continued from. The contract
+   * testkit proves it where declared.
+   */
+  readonly checkpointFencing?: boolean;
+  /**
    * Connects, authenticates and reads the server version. Never throws for a
    * failed connection: the cause is answered as an application message with
    * a stable code, secrets removed.
@@ -121,6 +127,15 @@ export interface Checkpoint {
   stream: string;
   /** Opaque to the connector (JSON written by the sync activities). */
   state: string;
+  /**
+   * Fencing: the state this batch continues from (null: no state row yet).
+   * A writer that fences commits only while the stored state still equals it,
+   * else fails with CHECKPOINT_CONFLICT and nothing of the batch commits, so
+   * a stale attempt of a timed-out activity can never write a batch twice.
+   * Undefined: no check. PostgreSQL and MySQL/MariaDB fence; MongoDB's writes
+   * are keyed by `_id` (a repeat converges instead of duplicating).
+   */
+  expected?: string | null;
 }
 
 export interface TableWriter {

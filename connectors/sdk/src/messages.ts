@@ -27,6 +27,8 @@ export const TestCode = {
   DRIVER_ERROR: 'DRIVER_ERROR',
   /** The connector's native driver is not installed on this worker (e.g. DB2's ibm_db binding / IBM CLI driver). */
   DRIVER_NOT_INSTALLED: 'DRIVER_NOT_INSTALLED',
+  /** A batch's checkpoint fence failed: another attempt moved the stored state (the batch rolled back). */
+  CHECKPOINT_CONFLICT: 'CHECKPOINT_CONFLICT',
 } as const;
 export type TestCode = (typeof TestCode)[keyof typeof TestCode];
 
@@ -41,6 +43,7 @@ const TITLES: Record<TestCode, string> = {
   UNSUPPORTED_CONNECTOR: 'Unsupported connector',
   DRIVER_ERROR: 'Connection failed',
   DRIVER_NOT_INSTALLED: 'Driver not installed',
+  CHECKPOINT_CONFLICT: 'Checkpoint moved by another attempt',
 };
 
 export function applicationMessage(

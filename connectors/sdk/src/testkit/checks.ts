@@ -229,6 +229,46 @@ export const CONTRACT_CHECKS: ContractCheck[] = [
     },
   },
   {
+    name: 'a batch commits with its checkpoint; fenced, only from the expected state (a stale attempt rolls back whole)',
+    async run(ctx) {
+      const schema = await ctx.scratchSchema();
+      const session = await ctx.session();
+      const table = { schema, name: 'fenced' };
+      await ctx.admin.exec(`CREATE TABLE ${ctx.q(table)} (${ctx.quoteIdent('id')} INT PRIMARY KEY, ${ctx.quoteIdent('v')} VARCHAR(10) NOT NULL)`);
+      const writer = await session.openWriter(table, { columns: ['id', 'v'], mode: 'append', highPerformance: true });
+      try {
+        await writer.write([[1, 'a']], { stream: 's', state: 'one' });
+        expect(await session.readCheckpoint(table, 's')).toBe('one');
+        expect(await ctx.count(table)).toBe(1);
+        if (!ctx.plugin.checkpointFencing) return;
+        await writer.write([[2, 'b']], { stream: 's', state: 'two', expected: 'one' });
+        // A stale attempt still continuing from 'one': nothing of its batch commits.
+        await expect(writer.write([[3, 'c']], { stream: 's', state: 'two-again', expected: 'one' })).rejects.toThrow(/moved/);
+        expect(await session.readCheckpoint(table, 's')).toBe('two');
+        expect(await ctx.count(table)).toBe(2);
+        // No state row yet: only the first of two attempts inserts it.
+        await writer.write([[4, 'd']], { stream: 'fresh', state: 'f1', expected: null });
+        await expect(writer.write([[5, 'e']], { stream: 'fresh', state: 'f1-again', expected: null })).rejects.toThrow(/moved/);
+        // Two attempts at once from the same state, on two sessions: exactly one commits.
+        const other = await ctx.session();
+        const otherWriter = await other.openWriter(table, { columns: ['id', 'v'], mode: 'append', highPerformance: false });
+        try {
+          const outcomes = await Promise.allSettled([
+            writer.write([[6, 'f']], { stream: 's', state: 'three-a', expected: 'two' }),
+            otherWriter.write([[7, 'g']], { stream: 's', state: 'three-b', expected: 'two' }),
+          ]);
+          expect(outcomes.map((o) => o.status).sort()).toEqual(['fulfilled', 'rejected']);
+          expect(await ctx.count(table)).toBe(4);
+          expect(['three-a', 'three-b']).toContain(await session.readCheckpoint(table, 's'));
+        } finally {
+          await otherWriter.close();
+        }
+      } finally {
+        await writer.close();
+      }
+    },
+  },
+  {
     name: 'upsert: idempotent by key, last duplicate in a batch wins, refused without a key',
     async run(ctx) {
       if (!ctx.plugin.capabilities.idempotentWriting) return;
