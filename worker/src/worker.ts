@@ -32,6 +32,9 @@ export async function createSluiceWorker(options: SluiceWorkerOptions): Promise<
     dataConverter: options.dataConverter ?? sluiceDataConverter(),
     // Each cached workflow holds a V8 context; bound the cache so memory stays flat.
     maxCachedWorkflows: 200,
+    // A worker that dies leaves its workflows' next tasks on its sticky queue: after this long
+    // they move to the shared queue, where another worker replays and goes on (default 10 s).
+    stickyQueueScheduleToStartTimeout: '3 seconds',
     shutdownGraceTime: '10s',
     // Cancellation reaches an activity only through a heartbeat's answer: send them at least every second.
     maxHeartbeatThrottleInterval: '1 second',
