@@ -1,5 +1,6 @@
 import { randomBytes } from 'node:crypto';
 import { checksumOf, mariaUrlFor, pgUrlFor, useSyncWorld } from './helpers/sync-fixtures';
+import { chunkHeartbeatTimeouts } from './helpers/history';
 import type { SyncInput, SyncJob } from '@sluice/client';
 
 // Cross-engine syncs with MongoDB (FerretDB here): PostgreSQL → MongoDB → PostgreSQL and
@@ -34,6 +35,8 @@ async function sync(input: SyncInput): Promise<SyncJob> {
 test('PostgreSQL → MongoDB → PostgreSQL reproduces every row', async () => {
   const there = await sync({ source: { url: pgUrlFor(world.src) }, destination: { url: mongoUrl() }, tables: [{ schema: world.src, name: 'items' }], createTables: true, batchSize: 500 });
   expect(there).toMatchObject({ state: 'COMPLETED', rowsWritten: ROWS });
+  // MongoDB does not fence checkpoints (its writes converge by _id): chunks keep the 10 s heartbeat timeout.
+  expect(new Set(await chunkHeartbeatTimeouts(world.env.client, there.id))).toEqual(new Set([10]));
   const source = await checksumOf(pgUrlFor(world.src), world.src, 'items');
   expect(await checksumOf(mongoUrl(), mongoDb, 'items')).toEqual(source);
   const back = await sync({ source: { url: mongoUrl() }, destination: { url: pgUrlFor(world.dst) }, tables: [{ schema: mongoDb, name: 'items', destinationName: 'from_mongo' }], createTables: true, batchSize: 500 });

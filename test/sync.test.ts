@@ -1,5 +1,5 @@
 import { mariaQuery, pgQuery } from './helpers/databases';
-import { containsSecret, historyText } from './helpers/history';
+import { chunkHeartbeatTimeouts, containsSecret, historyText } from './helpers/history';
 import { checksumOf, dropPgSchema, mariaUrlFor, pgUrlFor, uniqueName, useSyncWorld } from './helpers/sync-fixtures';
 import type { SyncInput, SyncJob } from '@sluice/client';
 import { PostgresSession } from '@sluice/connector-postgres';
@@ -35,6 +35,10 @@ test('PG → PG append with --create-tables copies every row exactly, with count
   read.mockRestore();
   expect(job.endDate).not.toBeNull();
   expect(await checksumOf(pgUrlFor(world.dst), world.dst, 'items')).toEqual(await checksumOf(pgUrlFor(world.src), world.src, 'items'));
+  // PostgreSQL fences its checkpoints: a silent chunk is given up after 5 s, not 10.
+  const timeouts = await chunkHeartbeatTimeouts(world.env.client, job.id);
+  expect(timeouts.length).toBeGreaterThan(0);
+  expect(new Set(timeouts)).toEqual(new Set([5]));
 });
 
 test('a large table is copied as key ranges in parallel lanes, each with its own checkpoint', async () => {

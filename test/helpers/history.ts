@@ -17,3 +17,18 @@ export function serialize(value: unknown): string {
 export function containsSecret(text: string, secret: string): boolean {
   return [secret, encodeURIComponent(secret), Buffer.from(secret).toString('base64')].some((form) => text.includes(form));
 }
+
+/** The heartbeat timeouts (seconds) of every copyChunk scheduled by the table workflows a sync job started. */
+export async function chunkHeartbeatTimeouts(client: SluiceClient, syncJobId: string): Promise<number[]> {
+  const parent = await client.temporal.workflow.getHandle(syncJobId).fetchHistory();
+  const children = (parent.events ?? []).flatMap((e) => (e.childWorkflowExecutionStartedEventAttributes?.workflowExecution ? [e.childWorkflowExecutionStartedEventAttributes.workflowExecution] : []));
+  const timeouts: number[] = [];
+  for (const child of children) {
+    const history = await client.temporal.workflow.getHandle(child.workflowId!, child.runId ?? undefined).fetchHistory();
+    for (const e of history.events ?? []) {
+      const scheduled = e.activityTaskScheduledEventAttributes;
+      if (scheduled?.activityType?.name === 'copyChunk') timeouts.push(Number(scheduled.heartbeatTimeout?.seconds ?? 0));
+    }
+  }
+  return timeouts;
+}

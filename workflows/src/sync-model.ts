@@ -78,6 +78,8 @@ export interface SyncTableOptions {
   identityInsert: boolean;
   fullRefresh: boolean;
   batchSize: number;
+  /** The destination fences its checkpoints (a stale chunk attempt cannot commit): chunks may be retried sooner. */
+  fencedCheckpoints?: boolean;
 }
 
 export interface SyncPlan {

@@ -19,15 +19,19 @@ const { prepareTable, finalizeTable } = proxyActivities<SluiceActivities>({
   retry: { maximumAttempts: 5 },
 });
 
-const { copyChunk } = proxyActivities<SluiceActivities>({
-  // A chunk copies for ~3 s, then returns; the heartbeat (every second) carries progress and brings cancellation.
+// A chunk copies for ~3 s, then returns; the heartbeat (every second) carries progress and brings cancellation.
+const chunkOptions = {
   startToCloseTimeout: '10 minutes',
-  // A dead worker's chunk is retried elsewhere after 5 s without a heartbeat. Safe even if that
-  // worker was only slow: each batch's checkpoint is fenced, so its stale attempt cannot commit again.
-  heartbeatTimeout: '5 seconds',
   cancellationType: ActivityCancellationType.WAIT_CANCELLATION_COMPLETED,
   retry: { initialInterval: '200 milliseconds', maximumInterval: '30 seconds', maximumAttempts: 20 },
-});
+} as const;
+/**
+ * A dead worker's chunk is retried elsewhere after this long without a heartbeat. 5 s where the
+ * destination fences checkpoints (a slow-not-dead attempt cannot commit again); 10 s elsewhere,
+ * so that only a really silent attempt is given up.
+ */
+const { copyChunk: copyChunkFenced } = proxyActivities<SluiceActivities>({ ...chunkOptions, heartbeatTimeout: '5 seconds' });
+const { copyChunk: copyChunkUnfenced } = proxyActivities<SluiceActivities>({ ...chunkOptions, heartbeatTimeout: '10 seconds' });
 
 const REPORT_EVERY_MS = 5_000;
 
@@ -59,6 +63,7 @@ export async function syncTableWorkflow(input: SyncTableInput): Promise<TablePro
     // One lane per key range; the first failure cancels the others.
     await runBounded(ranges, ranges.length, async (range) => {
       for (;;) {
+        const copyChunk = input.options.fencedCheckpoints ? copyChunkFenced : copyChunkUnfenced;
         const chunk = await copyChunk({ ...input, target, range });
         counters.rowsRead += chunk.rowsRead;
         writtenByRange.set(range?.index ?? 0, chunk.rowsWritten);
