@@ -2,7 +2,8 @@
 # `npm run demo`: the main job on the embedded default. Sets up what is missing,
 # starts a Temporal dev server (with UI) and a Sluice worker (`sluice dev`),
 # tests the connections, then runs SYNC jobs PostgreSQL → MariaDB (a whole
-# schema, then incremental runs) through the `sluice` CLI, with progress, and
+# schema, then incremental runs) through the `sluice` CLI, with progress, keeps
+# the connections in the catalog, refreshes a schema cache, syncs by name, and
 # says where to see them in the Temporal UI.
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -22,8 +23,8 @@ if (echo >"/dev/tcp/127.0.0.1/$port") 2>/dev/null; then
 fi
 ui_port=$((port + 1000))
 dev_log="$SLUICE_STATE_DIR/logs/demo-dev.log"
-sluice dev --port "$port" --ui-port "$ui_port" --db-filename "$SLUICE_STATE_DIR/demo-temporal.db" >"$dev_log" 2>&1 &
-dev_pid=$!
+node cli/dist/bin.js dev --port "$port" --ui-port "$ui_port" --db-filename "$SLUICE_STATE_DIR/demo-temporal.db" >"$dev_log" 2>&1 &
+dev_pid=$! # node itself (not a subshell), so that the SIGINT of the trap reaches it
 trap 'kill -INT $dev_pid 2>/dev/null; wait $dev_pid 2>/dev/null || true' EXIT
 for _ in $(seq 1 600); do
   grep -q 'Sluice worker' "$dev_log" 2>/dev/null && break
@@ -60,6 +61,16 @@ run sync "$SLUICE_PG_URL" "$maria_url" --table demo_shop.customers --create-tabl
 run sync "$SLUICE_PG_URL" "$maria_url" --table demo_shop.orders --create-tables --mode upsert --cursor-column updated_at
 psql -q "$SLUICE_PG_URL" -c "UPDATE demo_shop.orders SET total = total + 1, updated_at = now() + interval '1 hour' WHERE id % 10000 = 0" >/dev/null
 run sync "$SLUICE_PG_URL" "$maria_url" --table demo_shop.orders --mode upsert --cursor-column updated_at
+
+# The catalog: connections kept once (secrets sealed), a schema cache, and jobs by connection name.
+sluice connection remove demo-pg >/dev/null 2>&1 || true
+sluice connection remove demo-maria >/dev/null 2>&1 || true
+run connection add demo-pg "$SLUICE_PG_URL?schema=demo_shop" --metadata team=demo
+run connection add demo-maria "$maria_url"
+run refresh schema demo-pg
+run schema status demo-pg
+run schema show demo-pg
+run sync demo-pg demo-maria --table demo_shop.customers --mode upsert
 run job list --type SYNC
 
 cat <<MSG
@@ -67,6 +78,7 @@ cat <<MSG
 These jobs are in the Temporal UI (search attribute SluiceJobType), with their
 inputs decrypted by the codec server that \`sluice dev\` runs:
   http://127.0.0.1:$ui_port/namespaces/default/workflows?query=SluiceJobType%3D%22SYNC%22
+  http://127.0.0.1:$ui_port/namespaces/default/workflows?query=SluiceJobType%3D%22REFRESH_SCHEMA%22
 Payloads are encrypted by Sluice's codec (key in ~/.config/sluice/codec-keys, or SLUICE_CODEC_KEYS).
 MSG
 if [ -t 0 ] && [ -z "${CI:-}" ]; then
