@@ -1,4 +1,4 @@
-import type { AdminConnection, ContractFixture } from '@sluice/connector-sdk/dist/testkit/fixture';
+import type { AdminConnection, SqlContractFixture } from '@sluice/connector-sdk/dist/testkit/fixture';
 import { parseConfig, parseConnectionUrl } from '@sluice/connector-sdk';
 import db2, { connectionString, loadIbmDb } from '@sluice/connector-db2';
 
@@ -26,7 +26,7 @@ async function admin(): Promise<AdminConnection> {
   };
 }
 
-export const fixture: ContractFixture = {
+export const fixture: SqlContractFixture = {
   plugin: db2,
   url: process.env.DB2_URL,
   urlVariable: 'DB2_URL',

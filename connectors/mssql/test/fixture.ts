@@ -1,4 +1,4 @@
-import type { AdminConnection, ContractFixture } from '@sluice/connector-sdk/dist/testkit/fixture';
+import type { AdminConnection, SqlContractFixture } from '@sluice/connector-sdk/dist/testkit/fixture';
 import { configFor } from '@sluice/connector-sdk/dist/testkit';
 import mssql, { quoteIdent as qi, toPoolConfig } from '@sluice/connector-mssql';
 
@@ -45,7 +45,7 @@ export async function admin(): Promise<AdminConnection> {
   };
 }
 
-export const fixture: ContractFixture = {
+export const fixture: SqlContractFixture = {
   plugin: mssql,
   url,
   urlVariable: 'MSSQL_URL',

@@ -1,5 +1,5 @@
 import { createConnection } from 'mysql2/promise';
-import type { AdminConnection, ContractFixture } from '@sluice/connector-sdk/dist/testkit/fixture';
+import type { AdminConnection, SqlContractFixture } from '@sluice/connector-sdk/dist/testkit/fixture';
 import mysql from '@sluice/connector-mysql';
 
 const qi = (name: string) => '`' + name.replace(/`/g, '``') + '`';
@@ -40,7 +40,7 @@ export async function admin(): Promise<AdminConnection> {
   };
 }
 
-export const fixture: ContractFixture = {
+export const fixture: SqlContractFixture = {
   plugin: mysql,
   url: process.env.SLUICE_MARIADB_URL,
   urlVariable: 'SLUICE_MARIADB_URL',

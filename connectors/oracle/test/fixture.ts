@@ -1,5 +1,5 @@
 import oracledb from 'oracledb';
-import type { AdminConnection, ContractFixture } from '@sluice/connector-sdk/dist/testkit/fixture';
+import type { AdminConnection, SqlContractFixture } from '@sluice/connector-sdk/dist/testkit/fixture';
 import { parseConfig, parseConnectionUrl } from '@sluice/connector-sdk';
 import oracle, { oracleConfigSchema, toConnectOptions, type OracleConfig } from '@sluice/connector-oracle';
 
@@ -67,7 +67,7 @@ export async function admin(): Promise<AdminConnection> {
   };
 }
 
-export const fixture: ContractFixture = {
+export const fixture: SqlContractFixture = {
   plugin: oracle,
   url,
   urlVariable: 'ORACLE_URL',

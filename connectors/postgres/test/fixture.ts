@@ -1,5 +1,5 @@
 import { Client } from 'pg';
-import type { AdminConnection, ContractFixture } from '@sluice/connector-sdk/dist/testkit/fixture';
+import type { AdminConnection, SqlContractFixture } from '@sluice/connector-sdk/dist/testkit/fixture';
 import postgres from '@sluice/connector-postgres';
 
 const qi = (name: string) => '"' + name.replace(/"/g, '""') + '"';
@@ -28,7 +28,7 @@ async function admin(): Promise<AdminConnection> {
   };
 }
 
-export const fixture: ContractFixture = {
+export const fixture: SqlContractFixture = {
   plugin: postgres,
   url: process.env.SLUICE_PG_URL,
   urlVariable: 'SLUICE_PG_URL',

@@ -3,12 +3,19 @@ import type { CapabilityName } from '../functionalities';
 import type { ConnectorSession, TableDefinition } from '../connector';
 import type { TableRef, TableSchema } from '../schema';
 import { configFor, type ContractContext } from './context';
+import type { FixtureTrait } from './fixture';
 import { ROUND_TRIP_COLUMNS, comparable, roundTripRows } from './values';
 
-/** One contract check: a name, the capability it proves (if any), and the proof. */
+/** One contract check: a name, the capability it proves (if any), what it needs of the fixture, and the proof. */
 export interface ContractCheck {
   name: string;
   capability?: CapabilityName;
+  /** The set-up needs SQL DDL, for this (skipped, saying so, for fixtures without SQL). */
+  needsSql?: string;
+  /** Without SQL the check makes its tables with `createTable`: it needs SCHEMA_MANAGEMENT then. */
+  makesTables?: boolean;
+  /** What the check proves that a fixture may lack (see `FixtureTrait`); skipped, with the fixture's reason, when it does. */
+  needs?: FixtureTrait[];
   run(ctx: ContractContext): Promise<void>;
 }
 
@@ -21,7 +28,7 @@ export async function readAll(session: ConnectorSession, table: TableRef, key: s
 
 async function knownSchema(ctx: ContractContext): Promise<{ schema: string; session: ConnectorSession }> {
   const schema = await ctx.scratchSchema();
-  for (const ddl of ctx.fixture.knownSchemaDdl(schema)) await ctx.admin.exec(ddl);
+  for (const ddl of ctx.knownSchemaDdl(schema)) await ctx.sql.exec(ddl);
   return { schema, session: await ctx.session() };
 }
 
@@ -31,16 +38,49 @@ const byName = (tables: TableSchema[], name: string) => {
   return t;
 };
 
-/** A table with a two-column key, made with DDL every SQL engine takes (no capability needed). */
-async function pairKeyTable(ctx: ContractContext, schema: string): Promise<TableRef> {
+/**
+ * Makes `table`: with SQL, by the DDL `sql` gives (bypassing the connector, no
+ * capability needed); without SQL, through the session's `createTable` with
+ * `definition` (the same columns; the check is declared `makesTables`).
+ */
+async function makeTable(ctx: ContractContext, session: ConnectorSession, table: TableRef, definition: TableDefinition, sql: (q: (name: string) => string) => string): Promise<void> {
+  if (ctx.hasSql) await ctx.sql.exec(sql(ctx.quoteIdent));
+  else await session.createTable!(table, definition);
+}
+
+const LINES: TableDefinition = {
+  columns: [
+    { name: 'order_id', type: { kind: 'int64' }, nullable: false },
+    { name: 'line_no', type: { kind: 'int32' }, nullable: false },
+    { name: 'sku', type: { kind: 'text', maxLength: 40 }, nullable: false },
+    { name: 'qty', type: { kind: 'int16' }, nullable: false },
+  ],
+  primaryKey: ['order_id', 'line_no'],
+};
+
+/** A table with a two-column key, made with DDL every SQL engine takes (no capability needed), or createTable without SQL. */
+async function pairKeyTable(ctx: ContractContext, session: ConnectorSession, schema: string): Promise<TableRef> {
   const table = { schema, name: 'lines' };
-  const q = ctx.quoteIdent;
-  await ctx.admin.exec(
-    `CREATE TABLE ${ctx.q(table)} (${q('order_id')} BIGINT NOT NULL, ${q('line_no')} INTEGER NOT NULL, ` +
+  await makeTable(
+    ctx,
+    session,
+    table,
+    LINES,
+    (q) =>
+      `CREATE TABLE ${ctx.q(table)} (${q('order_id')} BIGINT NOT NULL, ${q('line_no')} INTEGER NOT NULL, ` +
       `${q('sku')} VARCHAR(40) NOT NULL, ${q('qty')} SMALLINT NOT NULL, PRIMARY KEY (${q('order_id')}, ${q('line_no')}))`,
   );
   return table;
 }
+
+/** `id` int32 primary key and `v` text(10), NOT NULL or not. */
+const idValue = (notNull: boolean): TableDefinition => ({
+  columns: [
+    { name: 'id', type: { kind: 'int32' }, nullable: false },
+    { name: 'v', type: { kind: 'text', maxLength: 10 }, nullable: !notNull },
+  ],
+  primaryKey: ['id'],
+});
 
 const simpleTable = (name = 'c'): TableDefinition => ({
   columns: [
@@ -53,6 +93,7 @@ const simpleTable = (name = 'c'): TableDefinition => ({
 export const CONTRACT_CHECKS: ContractCheck[] = [
   {
     name: 'test: success answers CONNECTION_OK; a wrong password AUTHENTICATION_FAILED without the password',
+    needs: ['authentication'],
     async run(ctx) {
       expect((await ctx.plugin.test(ctx.config)).code).toBe('CONNECTION_OK');
       const wrong = { ...ctx.config, password: 'Tk-Wr0ng-Pa55' };
@@ -73,6 +114,7 @@ export const CONTRACT_CHECKS: ContractCheck[] = [
   },
   {
     name: 'introspect: types, nullability, primary, unique and foreign keys, indexes, identity; views only when asked',
+    needsSql: 'the known schema (identity column, foreign keys, secondary index, view)',
     async run(ctx) {
       const { schema, session } = await knownSchema(ctx);
       const tables = await session.introspect(schema, { includeViews: false });
@@ -149,10 +191,11 @@ export const CONTRACT_CHECKS: ContractCheck[] = [
   },
   {
     name: 'read resumes from a cursor with no row lost or repeated, in key order; `since` filters',
+    makesTables: true,
     async run(ctx) {
       const schema = await ctx.scratchSchema();
       const session = await ctx.session();
-      const lines = await pairKeyTable(ctx, schema);
+      const lines = await pairKeyTable(ctx, session, schema);
       const rows: unknown[][] = [];
       for (let order = 1; order <= 50; order++) for (let line = 1; line <= 41; line++) rows.push([String(order), line, `sku-${order}-${line}`, line % 7]);
       const writer = await session.openWriter(lines, { columns: ['order_id', 'line_no', 'sku', 'qty'], mode: 'append' });
@@ -184,10 +227,11 @@ export const CONTRACT_CHECKS: ContractCheck[] = [
   },
   {
     name: 'read ranges split by `until` read the whole table exactly once, in order; keyBounds finds min and max',
+    makesTables: true,
     async run(ctx) {
       const schema = await ctx.scratchSchema();
       const session = await ctx.session();
-      const lines = await pairKeyTable(ctx, schema);
+      const lines = await pairKeyTable(ctx, session, schema);
       const key = ['order_id', 'line_no'];
       expect(await session.keyBounds(lines, 'order_id')).toBeNull();
       // order_id beyond 2^53 on both sides: exact only as canonical int64 strings.
@@ -215,11 +259,13 @@ export const CONTRACT_CHECKS: ContractCheck[] = [
   },
   {
     name: 'a batch is written whole or not at all',
+    makesTables: true,
+    needs: ['atomicBatches'],
     async run(ctx) {
       const schema = await ctx.scratchSchema();
       const session = await ctx.session();
       const table = { schema, name: 'atomic' };
-      await ctx.admin.exec(`CREATE TABLE ${ctx.q(table)} (${ctx.quoteIdent('id')} INT PRIMARY KEY, ${ctx.quoteIdent('v')} VARCHAR(10) NOT NULL)`);
+      await makeTable(ctx, session, table, idValue(true), (q) => `CREATE TABLE ${ctx.q(table)} (${q('id')} INT PRIMARY KEY, ${q('v')} VARCHAR(10) NOT NULL)`);
       for (const highPerformance of [true, false]) {
         const writer = await session.openWriter(table, { columns: ['id', 'v'], mode: 'append', highPerformance });
         await expect(writer.write([[1, 'a'], [2, null], [3, 'c']])).rejects.toThrow();
@@ -230,11 +276,13 @@ export const CONTRACT_CHECKS: ContractCheck[] = [
   },
   {
     name: 'a batch commits with its checkpoint; fenced, only from the expected state (a stale attempt rolls back whole)',
+    makesTables: true,
+    needs: ['atomicBatches'],
     async run(ctx) {
       const schema = await ctx.scratchSchema();
       const session = await ctx.session();
       const table = { schema, name: 'fenced' };
-      await ctx.admin.exec(`CREATE TABLE ${ctx.q(table)} (${ctx.quoteIdent('id')} INT PRIMARY KEY, ${ctx.quoteIdent('v')} VARCHAR(10) NOT NULL)`);
+      await makeTable(ctx, session, table, idValue(true), (q) => `CREATE TABLE ${ctx.q(table)} (${q('id')} INT PRIMARY KEY, ${q('v')} VARCHAR(10) NOT NULL)`);
       const writer = await session.openWriter(table, { columns: ['id', 'v'], mode: 'append', highPerformance: true });
       try {
         await writer.write([[1, 'a']], { stream: 's', state: 'one' });
@@ -270,12 +318,13 @@ export const CONTRACT_CHECKS: ContractCheck[] = [
   },
   {
     name: 'upsert: idempotent by key, last duplicate in a batch wins, refused without a key',
+    makesTables: true,
     async run(ctx) {
       if (!ctx.plugin.capabilities.idempotentWriting) return;
       const schema = await ctx.scratchSchema();
       const session = await ctx.session();
       const table = { schema, name: 'upserts' };
-      await ctx.admin.exec(`CREATE TABLE ${ctx.q(table)} (${ctx.quoteIdent('id')} INT PRIMARY KEY, ${ctx.quoteIdent('v')} VARCHAR(10))`);
+      await makeTable(ctx, session, table, idValue(false), (q) => `CREATE TABLE ${ctx.q(table)} (${q('id')} INT PRIMARY KEY, ${q('v')} VARCHAR(10))`);
       for (const highPerformance of [true, false]) {
         const writer = await session.openWriter(table, { columns: ['id', 'v'], mode: 'upsert', key: ['id'], highPerformance });
         await writer.write([[1, 'a'], [2, 'b']]);
@@ -290,10 +339,24 @@ export const CONTRACT_CHECKS: ContractCheck[] = [
   {
     name: 'DATA_TRUNCATION: truncate empties the table',
     capability: 'DATA_TRUNCATION',
+    makesTables: true,
     async run(ctx) {
+      if (!ctx.hasSql) {
+        // Without SQL: no known schema (its foreign keys); a keyed table of the same shape as order_lines.
+        const schema = await ctx.scratchSchema();
+        const session = await ctx.session();
+        const lines = await pairKeyTable(ctx, session, schema);
+        const writer = await session.openWriter(lines, { columns: ['order_id', 'line_no', 'sku', 'qty'], mode: 'append' });
+        await writer.write([['1', 1, 'a', 1], ['1', 2, 'b', 2]]);
+        await writer.close();
+        expect(await ctx.count(lines)).toBe(2);
+        await session.truncate!(lines);
+        expect(await ctx.count(lines)).toBe(0);
+        return;
+      }
       const { schema, session } = await knownSchema(ctx);
       const lines = { schema, name: 'order_lines' };
-      await ctx.admin.exec(`INSERT INTO ${ctx.q({ schema, name: 'customers' })} (email, created_at) VALUES ('a@x', '2024-01-01 00:00:00')`);
+      await ctx.sql.exec(`INSERT INTO ${ctx.q({ schema, name: 'customers' })} (email, created_at) VALUES ('a@x', '2024-01-01 00:00:00')`);
       const orders = await session.openWriter({ schema, name: 'orders' }, { columns: ['id', 'customer_id', 'total'], mode: 'append' });
       const [customer] = await readAll(session, { schema, name: 'customers' }, ['id']);
       await orders.write([['1', customer![0], '1.00']]);
@@ -352,13 +415,14 @@ export const CONTRACT_CHECKS: ContractCheck[] = [
   {
     name: 'IDENTITY_WRITING: explicit identity values are kept and the generator moves past them',
     capability: 'IDENTITY_WRITING',
+    needsSql: 'the known schema (identity column) and an insert bypassing the connector',
     async run(ctx) {
       const { schema, session } = await knownSchema(ctx);
       const customers = { schema, name: 'customers' };
       const writer = await session.openWriter(customers, { columns: ['id', 'email', 'created_at'], mode: 'append', identityInsert: true });
       await writer.write([['1000', 'a@x', '2024-01-01T00:00:00Z'], ['1001', 'b@x', '2024-01-01T00:00:00Z']]);
       await writer.close();
-      await ctx.admin.exec(`INSERT INTO ${ctx.q(customers)} (email, created_at) VALUES ('c@x', '2024-01-01 00:00:00')`);
+      await ctx.sql.exec(`INSERT INTO ${ctx.q(customers)} (email, created_at) VALUES ('c@x', '2024-01-01 00:00:00')`);
       const ids = (await readAll(session, customers, ['id'])).map((r) => Number(r[0]));
       expect(ids.slice(0, 2)).toEqual([1000, 1001]);
       expect(ids[2]).toBeGreaterThan(1001);
@@ -367,6 +431,7 @@ export const CONTRACT_CHECKS: ContractCheck[] = [
   {
     name: 'TRIGGER_MANAGEMENT: disabled triggers do not fire, enabled ones do',
     capability: 'TRIGGER_MANAGEMENT',
+    needsSql: 'the fixture trigger DDL',
     async run(ctx) {
       const schema = await ctx.scratchSchema();
       const session = await ctx.session();
@@ -374,7 +439,7 @@ export const CONTRACT_CHECKS: ContractCheck[] = [
       const audit = { schema, name: 'audit' };
       await session.createTable!(table, simpleTable());
       await session.createTable!(audit, { columns: [{ name: 'n', type: { kind: 'int32' }, nullable: true }], primaryKey: null });
-      for (const ddl of ctx.fixture.triggerDdl(schema, 'guarded')) await ctx.admin.exec(ddl);
+      for (const ddl of ctx.triggerDdl(schema, 'guarded')) await ctx.sql.exec(ddl);
       await session.setTriggersEnabled!(table, false);
       for (const highPerformance of [true, false]) {
         const writer = await session.openWriter(table, { columns: ['id', 'c'], mode: 'append', highPerformance });
@@ -392,6 +457,7 @@ export const CONTRACT_CHECKS: ContractCheck[] = [
   {
     name: 'FOREIGN_KEY_MANAGEMENT: foreign keys dropped for a load come back as they were',
     capability: 'FOREIGN_KEY_MANAGEMENT',
+    needsSql: 'the known schema (foreign keys) and a delete bypassing the connector',
     async run(ctx) {
       const { schema, session } = await knownSchema(ctx);
       const orders = { schema, name: 'orders' };
@@ -402,7 +468,7 @@ export const CONTRACT_CHECKS: ContractCheck[] = [
       const writer = await session.openWriter(orders, { columns: ['id', 'customer_id', 'total'], mode: 'append' });
       await writer.write([['1', '424242', '9.99']]);
       await writer.close();
-      await ctx.admin.exec(`DELETE FROM ${ctx.q(orders)}`);
+      await ctx.sql.exec(`DELETE FROM ${ctx.q(orders)}`);
       await session.restoreForeignKeys!(orders, dropped);
       expect(byName(await session.introspect(schema), 'orders').foreignKeys).toEqual(before);
     },
@@ -410,6 +476,7 @@ export const CONTRACT_CHECKS: ContractCheck[] = [
   {
     name: 'INDEX_MANAGEMENT: secondary indexes dropped for a load come back as they were',
     capability: 'INDEX_MANAGEMENT',
+    needsSql: 'the known schema (a secondary index, which createTable does not make)',
     async run(ctx) {
       const { schema, session } = await knownSchema(ctx);
       const orders = { schema, name: 'orders' };
@@ -427,8 +494,26 @@ export const CONTRACT_CHECKS: ContractCheck[] = [
   {
     name: 'UNIQUE_CONSTRAINT_MANAGEMENT: unique constraints dropped for a load come back as they were',
     capability: 'UNIQUE_CONSTRAINT_MANAGEMENT',
+    makesTables: true,
     async run(ctx) {
-      const { schema, session } = await knownSchema(ctx);
+      let schema: string;
+      let session: ConnectorSession;
+      if (ctx.hasSql) ({ schema, session } = await knownSchema(ctx));
+      else {
+        // Without SQL: the known schema's customers table (without its identity) through createTable.
+        schema = await ctx.scratchSchema();
+        session = await ctx.session();
+        await session.createTable!({ schema, name: 'customers' }, {
+          columns: [
+            { name: 'id', type: { kind: 'int64' }, nullable: false },
+            { name: 'email', type: { kind: 'text', maxLength: 200 }, nullable: false },
+            { name: 'name', type: { kind: 'text', maxLength: 100 }, nullable: true },
+            { name: 'created_at', type: { kind: 'timestamptz' }, nullable: false },
+          ],
+          primaryKey: ['id'],
+          uniqueConstraints: [{ name: 'customers_email_key', columns: ['email'] }],
+        });
+      }
       const customers = { schema, name: 'customers' };
       const dropped = await session.dropUniqueConstraints!(customers);
       expect(dropped).toEqual([{ name: 'customers_email_key', columns: ['email'] }]);
@@ -443,7 +528,9 @@ export const CONTRACT_CHECKS: ContractCheck[] = [
     async run(ctx) {
       // Characters the engine forbids in any identifier are left out (they are refused, not escaped).
       const legal = (name: string) => [...(ctx.fixture.identifierForbids ?? '')].reduce((n, ch) => n.split(ch).join(''), name);
-      const schema = await ctx.scratchSchema(legal(` "we'ird\`; Schéma`));
+      const schemaForbids = ctx.fixture.schemaNameForbids;
+      const schemaLegal = (name: string) => (schemaForbids ? legal(name).replace(new RegExp(schemaForbids.source, 'gu'), '') : legal(name));
+      const schema = await ctx.scratchSchema(schemaLegal(` "we'ird\`; Schéma`));
       const session = await ctx.session();
       const sentinel = { schema, name: 'sentinel' };
       await session.createTable!(sentinel, simpleTable());
@@ -476,11 +563,12 @@ export const CONTRACT_CHECKS: ContractCheck[] = [
   },
   {
     name: 'sessions release every connection, also after a read abandoned midway',
+    makesTables: true,
     async run(ctx) {
       await ctx.closeSessions();
       const schema = await ctx.scratchSchema();
       const session = await ctx.session();
-      const lines = await pairKeyTable(ctx, schema);
+      const lines = await pairKeyTable(ctx, session, schema);
       const writer = await session.openWriter(lines, { columns: ['order_id', 'line_no', 'sku', 'qty'], mode: 'append' });
       await writer.write(Array.from({ length: 500 }, (_, i) => ['1', i + 1, 's', 1]));
       await writer.close();
@@ -499,6 +587,7 @@ export const CONTRACT_CHECKS: ContractCheck[] = [
   },
   {
     name: 'invalid config is refused naming the field; open() of a wrong password fails non-retryably',
+    needs: ['authentication'],
     async run(ctx) {
       await expect(ctx.plugin.open({ ...configFor(ctx.fixture, ctx.fixture.url!), password: 'Tk-N0pe' })).rejects.toMatchObject({
         code: 'AUTHENTICATION_FAILED',

@@ -4,7 +4,7 @@ import type { RelationalConfig } from '../config';
 import type { TableRef } from '../schema';
 import { parseConfig } from '../config';
 import { parseConnectionUrl } from '../url';
-import type { AdminConnection, ContractFixture } from './fixture';
+import type { AdminConnection, ContractFixture, SchemaAdminConnection } from './fixture';
 
 /** What every check gets: the fixture, a parsed config, an open session, admin access, and scratch schemas. */
 export class ContractContext {
@@ -14,7 +14,7 @@ export class ContractContext {
   private constructor(
     readonly fixture: ContractFixture,
     readonly config: RelationalConfig,
-    readonly admin: AdminConnection,
+    readonly admin: SchemaAdminConnection,
     readonly baselineConnections: number,
     /** The engine's quoting, taken from a session (it is pure). */
     readonly quoteIdent: (name: string) => string,
@@ -32,6 +32,29 @@ export class ContractContext {
 
   get plugin() {
     return this.fixture.plugin;
+  }
+
+  /** The fixture speaks SQL (its admin runs statements; it has the known schema's DDL). */
+  get hasSql(): boolean {
+    return this.fixture.sql !== false;
+  }
+
+  /** The SQL admin; a check needing it is declared with `needsSql` and skipped for fixtures without SQL. */
+  get sql(): AdminConnection {
+    if (this.fixture.sql === false) throw new Error(`${this.plugin.displayName}: this check needs SQL and the fixture has none (declare it with needsSql)`);
+    return this.admin as AdminConnection;
+  }
+
+  /** The known schema's DDL (SQL fixtures only). */
+  knownSchemaDdl(schema: string): string[] {
+    if (this.fixture.sql === false) throw new Error(`${this.plugin.displayName}: the fixture has no known-schema DDL`);
+    return this.fixture.knownSchemaDdl(schema);
+  }
+
+  /** The trigger DDL (SQL fixtures only). */
+  triggerDdl(schema: string, table: string): string[] {
+    if (this.fixture.sql === false) throw new Error(`${this.plugin.displayName}: the fixture has no trigger DDL`);
+    return this.fixture.triggerDdl(schema, table);
   }
 
   /** A new session, closed with the context. */
@@ -53,9 +76,27 @@ export class ContractContext {
     return `${this.quoteIdent(ref.schema)}.${this.quoteIdent(ref.name)}`;
   }
 
+  /**
+   * Rows in a table: with SQL, `SELECT COUNT(*)` through the admin (bypassing
+   * the connector); without, a full read through a fresh session ordered by
+   * the table's primary key (or its first column).
+   */
   async count(ref: TableRef): Promise<number> {
-    const [row] = await this.admin.query(`SELECT COUNT(*) AS n FROM ${this.q(ref)}`);
-    return Number(Object.values(row!)[0]);
+    if (this.fixture.sql !== false) {
+      const [row] = await this.sql.query(`SELECT COUNT(*) AS n FROM ${this.q(ref)}`);
+      return Number(Object.values(row!)[0]);
+    }
+    const session = await this.plugin.open(this.config);
+    try {
+      const [table] = await session.introspect(ref.schema, { tables: [ref.name] });
+      if (!table || table.name !== ref.name) throw new Error(`count: no table ${ref.schema}.${ref.name}`);
+      const key = table.primaryKey?.length ? table.primaryKey : [table.columns[0]!.name];
+      let n = 0;
+      for await (const batch of session.read(ref, { key, columns: key, batchSize: 10_000 })) n += batch.rows.length;
+      return n;
+    } finally {
+      await session.close();
+    }
   }
 
   async closeSessions(): Promise<void> {
