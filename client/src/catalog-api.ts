@@ -1,5 +1,4 @@
 import { WorkflowIdConflictPolicy, type Client } from '@temporalio/client';
-import { ScheduleOverlapPolicy } from '@temporalio/client';
 import {
   Catalog,
   type Connection,
@@ -14,11 +13,9 @@ import type { TableSchema } from '@sluice/connector-sdk';
 import {
   JobType,
   SearchAttributes,
-  type refreshDatabasesWorkflow,
-  type refreshSchemasWorkflow,
   type refreshSchemaWorkflow,
 } from '@sluice/workflows';
-import type { ScheduleSpec } from './schedules';
+import { createJobSchedule, type ScheduleSpec } from './schedules';
 
 /** Which refresh a job or schedule runs, and on what (a connection id or configName; a database connection id). */
 export type RefreshTarget =
@@ -140,24 +137,13 @@ export class CatalogApi {
   /** A cron-scheduled refresh (Temporal Schedule, overlap SKIP), like scheduled syncs. */
   async createRefreshSchedule(id: string, target: RefreshTarget, spec: ScheduleSpec): Promise<void> {
     const { args, connectionId, key } = await this.resolveTarget(target);
-    await this.temporal.schedule.create({
-      scheduleId: id,
-      spec: { cronExpressions: [spec.cron], timezone: spec.timezone ?? 'UTC' },
-      action: {
-        type: 'startWorkflow',
-        workflowType: WORKFLOWS[target.kind] as unknown as typeof refreshDatabasesWorkflow | typeof refreshSchemasWorkflow,
-        workflowId: `refresh-${target.kind}-${key}-scheduled-${id}`,
-        taskQueue: this.taskQueue,
-        args: args as never,
-        typedSearchAttributes: [
-          { key: SearchAttributes.jobType, value: TYPES[target.kind] },
-          { key: SearchAttributes.connectionIds, value: [connectionId] },
-        ],
-      },
-      policies: { overlap: ScheduleOverlapPolicy.SKIP, catchupWindow: '1 hour' },
-      memo: { cron: spec.cron, timezone: spec.timezone ?? 'UTC' },
-      state: { note: spec.note ?? `sluice refresh ${target.kind}, cron ${spec.cron}` },
-    });
+    await createJobSchedule(
+      this.temporal,
+      this.taskQueue,
+      id,
+      { workflowType: WORKFLOWS[target.kind], workflowId: `refresh-${target.kind}-${key}-scheduled-${id}`, args, jobType: TYPES[target.kind], connectionIds: [connectionId], note: `sluice refresh ${target.kind}` },
+      spec,
+    );
   }
 
   /** Workflows carry ids only: names become ids here, and unknown ones fail before any job starts. */

@@ -20,30 +20,59 @@ export interface ScheduleSummary {
   note: string | null;
 }
 
+/** What a schedule starts: a Sluice job workflow, with the search attributes every job carries. */
+export interface ScheduledJob {
+  workflowType: string;
+  workflowId: string;
+  args: unknown[];
+  jobType: JobType;
+  connectionIds: string[];
+  /** Shown in the UI when the spec has no note of its own. */
+  note: string;
+}
+
 /**
- * Cron-scheduled syncs as Temporal Schedules. Overlap policy SKIP: a run
- * that would start while the previous one of the same schedule still runs
- * is skipped, so two syncs of the same tables never run at once.
+ * A job on a cron as a Temporal Schedule. Overlap policy SKIP: a run that
+ * would start while the previous one of the same schedule still runs is
+ * skipped, so two runs of the same job never overlap.
  */
-export async function createSyncSchedule(client: Client, taskQueue: string, id: string, input: SyncInput, spec: ScheduleSpec): Promise<void> {
+export async function createJobSchedule(client: Client, taskQueue: string, id: string, job: ScheduledJob, spec: ScheduleSpec): Promise<void> {
   await client.schedule.create({
     scheduleId: id,
     spec: { cronExpressions: [spec.cron], timezone: spec.timezone ?? 'UTC' },
     action: {
       type: 'startWorkflow',
-      workflowType: 'syncWorkflow' as unknown as typeof syncWorkflow,
-      workflowId: `sync-scheduled-${id}`,
+      workflowType: job.workflowType as unknown as typeof syncWorkflow,
+      workflowId: job.workflowId,
       taskQueue,
-      args: [input],
+      args: job.args as Parameters<typeof syncWorkflow>,
       typedSearchAttributes: [
-        { key: SearchAttributes.jobType, value: JobType.SYNC },
-        { key: SearchAttributes.connectionIds, value: [connectionKey(input.source), connectionKey(input.destination)] },
+        { key: SearchAttributes.jobType, value: job.jobType },
+        { key: SearchAttributes.connectionIds, value: job.connectionIds },
       ],
     },
     policies: { overlap: ScheduleOverlapPolicy.SKIP, catchupWindow: '1 hour' },
     memo: { cron: spec.cron, timezone: spec.timezone ?? 'UTC' },
-    state: { note: spec.note ?? `sluice sync, cron ${spec.cron}` },
+    state: { note: spec.note ?? `${job.note}, cron ${spec.cron}` },
   });
+}
+
+/** Cron-scheduled syncs (overlap SKIP: two syncs of the same tables never run at once). */
+export async function createSyncSchedule(client: Client, taskQueue: string, id: string, input: SyncInput, spec: ScheduleSpec): Promise<void> {
+  await createJobSchedule(
+    client,
+    taskQueue,
+    id,
+    {
+      workflowType: 'syncWorkflow',
+      workflowId: `sync-scheduled-${id}`,
+      args: [input],
+      jobType: JobType.SYNC,
+      connectionIds: [connectionKey(input.source), connectionKey(input.destination)],
+      note: 'sluice sync',
+    },
+    spec,
+  );
 }
 
 export async function listSchedules(client: Client): Promise<ScheduleSummary[]> {
