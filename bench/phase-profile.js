@@ -1,7 +1,7 @@
 'use strict';
 // Times the PostgreSQL connector's COPY text path alone (no Temporal): readCopyText pages and
 // writeCopyText batches (with a checkpoint each, as a sync writes them), into bench_phase.<table>.
-//   node bench/phase-profile.js [narrow|wide] [source schema, default bench_src_1m]
+//   node bench/phase-profile.js [narrow|wide] [source schema, default bench_src_1m] [binary|text]
 const u=require('./lib/util');u.loadEnv();
 const { ConnectorRegistry } = require('@sluice/connector-sdk');
 const pg = require('@sluice/connector-postgres').default;
@@ -16,9 +16,12 @@ const pg = require('@sluice/connector-postgres').default;
   await u.pgq(process.env.SLUICE_PG_URL,`DROP SCHEMA IF EXISTS bench_phase CASCADE; CREATE SCHEMA bench_phase; CREATE TABLE bench_phase.${table} (LIKE ${schema}.${table} INCLUDING ALL)`);
   const w=await dst.openWriter({schema:'bench_phase',name:table},{columns:cols,mode:'append',key:['id'],highPerformance:true});
   let tr=0,tw=0,n=0,t0=performance.now();
-  const it=src.readCopyText({schema,name:table},{columns:cols,key:['id'],after:null,until:null,batchSize:10000})[Symbol.asyncIterator]();
-  for(;;){const a=performance.now();const r=await it.next();tr+=performance.now()-a;if(r.done)break;const b=performance.now();await w.writeCopyText(r.value.text,r.value.rows,{stream:'x',state:JSON.stringify({n:n++})});tw+=performance.now()-b;}
-  console.log(table,'read ms',Math.round(tr),'write ms',Math.round(tw),'total',Math.round(performance.now()-t0),'batches',n);
+  const binary=process.argv[4]!=='text';
+  const it=src.readCopyText({schema,name:table},{columns:cols,key:['id'],after:null,until:null,batchSize:+(process.env.BATCH||10000),binary})[Symbol.asyncIterator]();
+  // One page read ahead, as the sync activity does (readAhead).
+  let next=it.next(),format;
+  for(;;){const a=performance.now();const r=await next;tr+=performance.now()-a;if(r.done)break;next=it.next();format=r.value.format;const b=performance.now();await w.writeCopyText(r.value.text,r.value.rows,{stream:'x',state:JSON.stringify({n:n++})},r.value.format);tw+=performance.now()-b;}
+  console.log(table,format,'wait for read ms',Math.round(tr),'write ms',Math.round(tw),'total',Math.round(performance.now()-t0),'batches',n);
   await w.close();await src.close();await dst.close();
   await u.pgq(process.env.SLUICE_PG_URL,'DROP SCHEMA IF EXISTS bench_phase CASCADE');
 })();

@@ -30,6 +30,8 @@ test('PG → PG append with --create-tables copies every row exactly, with count
   expect(job).toMatchObject({ state: 'COMPLETED', progressPercentage: 100, tablesDone: 1, tablesTotal: 1, rowsRead: ROWS, rowsWritten: ROWS });
   // (Before the checksums below, which read rows themselves.)
   expect(copyText).toHaveBeenCalled();
+  // Same server, tables created with the source's native types: the pages may travel as COPY binary.
+  expect(copyText.mock.calls.every(([, options]) => options.binary === true)).toBe(true);
   expect(read).not.toHaveBeenCalled();
   copyText.mockRestore();
   read.mockRestore();

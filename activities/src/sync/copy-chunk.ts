@@ -4,6 +4,7 @@ import type { ChunkResult, PreparedTable, RangeInput, SyncTableInput } from '@sl
 import type { ConnectionResolver } from '../connections';
 import { withSessions, type OpenedConnection } from '../sessions';
 import { compareCursor, stateForRun, streamOf, type SyncState } from './checkpoint';
+import { readAhead } from './read-ahead';
 
 /**
  * How long one chunk copies before it returns to the workflow with counts:
@@ -57,9 +58,12 @@ export async function copyChunk(
           batchSize: options.batchSize,
           signal: ctx.cancellationSignal,
         };
-        const batches: AsyncIterable<CopyBatch> = (await copyTextPath(input, src, dst, writer))
-          ? copyTextBatches(src.session.readCopyText!(table.source, readOptions), writer.writeCopyText!.bind(writer))
-          : rowBatches(src.session.read(table.source, readOptions), writer);
+        const copyText = await copyTextPath(input, src, dst, writer);
+        const batches: AsyncIterable<CopyBatch> = readAhead(
+          copyText
+            ? copyTextBatches(src.session.readCopyText!(table.source, { ...readOptions, binary: copyText.binary }), writer.writeCopyText!.bind(writer))
+            : rowBatches(src.session.read(table.source, readOptions), writer),
+        );
         let stoppedEarly = false;
         for await (const batch of batches) {
           if (ctx.cancellationSignal.aborted) break;
@@ -113,7 +117,7 @@ async function* copyTextBatches(
   batches: AsyncIterable<CopyTextBatch>,
   write: NonNullable<TableWriter['writeCopyText']>,
 ): AsyncGenerator<CopyBatch> {
-  for await (const b of batches) yield { count: b.rows, last: b.last, rows: null, write: (cp) => write(b.text, b.rows, cp) };
+  for await (const b of batches) yield { count: b.rows, last: b.last, rows: null, write: (cp) => write(b.text, b.rows, cp, b.format) };
 }
 
 /**
@@ -126,22 +130,31 @@ async function* copyTextBatches(
  * needs values), the key among the columns (the last key is read from the
  * text), and every column of the same canonical type on both sides (checked
  * by introspecting both tables: a constant number of catalog queries).
+ * `binary`: also the same native types and the same server version, so the
+ * engine's binary bulk format means the same values on both sides.
  */
 export async function copyTextPath(
   input: SyncTableInput & { target: PreparedTable['target'] },
   src: OpenedConnection,
   dst: OpenedConnection,
   writer: TableWriter,
-): Promise<boolean> {
+): Promise<{ binary: boolean } | null> {
   const { table } = input;
-  if (src.plugin.type !== dst.plugin.type || !src.session.readCopyText || !writer.writeCopyText) return false;
-  if (table.mode === 'replace' || !input.options.highPerformance || table.cursorColumn) return false;
-  if (!table.key.every((k) => table.columns.includes(k))) return false;
-  const [from] = await src.session.introspect(table.source.schema, { tables: [table.source.name], includeViews: true });
-  const [into] = await dst.session.introspect(input.target.schema, { tables: [input.target.name], includeViews: true });
-  if (!from || !into) return false;
-  const typeOf = (t: typeof from, name: string) => JSON.stringify(t.columns.find((c) => c.name === name)?.type ?? null);
-  return table.columns.every((c) => typeOf(from, c) !== 'null' && typeOf(from, c) === typeOf(into, c));
+  if (src.plugin.type !== dst.plugin.type || !src.session.readCopyText || !writer.writeCopyText) return null;
+  if (table.mode === 'replace' || !input.options.highPerformance || table.cursorColumn) return null;
+  if (!table.key.every((k) => table.columns.includes(k))) return null;
+  const [[from], [into], fromVersion, intoVersion] = await Promise.all([
+    src.session.introspect(table.source.schema, { tables: [table.source.name], includeViews: true }),
+    dst.session.introspect(input.target.schema, { tables: [input.target.name], includeViews: true }),
+    src.session.serverVersion(),
+    dst.session.serverVersion(),
+  ]);
+  if (!from || !into) return null;
+  const column = (t: typeof from, name: string) => t.columns.find((c) => c.name === name);
+  const typeOf = (t: typeof from, name: string) => JSON.stringify(column(t, name)?.type ?? null);
+  if (!table.columns.every((c) => typeOf(from, c) !== 'null' && typeOf(from, c) === typeOf(into, c))) return null;
+  const binary = fromVersion === intoVersion && table.columns.every((c) => column(from, c)!.nativeType === column(into, c)!.nativeType);
+  return { binary };
 }
 
 function cancelled(): CancelledFailure {

@@ -1,16 +1,21 @@
 import { to as copyTo } from 'pg-copy-streams';
 import type { PoolClient } from 'pg';
-import { ConnectorError, TestCode, type CopyTextBatch, type ReadOptions, type TableRef } from '@sluice/connector-sdk';
+import { ConnectorError, TestCode, type CopyFormat, type CopyReadOptions, type CopyTextBatch, type TableRef } from '@sluice/connector-sdk';
 import type { PgContext } from './postgres-session';
 import { canonicalTypeParsers, toParam } from './postgres-types';
 
 /*
- * Same-engine fast path of a read: each keyset page as COPY text, never
- * decoded into JS values, for a PostgreSQL writer's `writeCopyText`. Both
- * sessions run with the same settings (DateStyle ISO, TimeZone UTC,
- * extra_float_digits, bytea hex: see SESSION_SETTINGS), so the text means
- * the same values on both sides. Only the key of a page's last line is decoded
- * (with the read's type parsers) to resume from.
+ * Same-engine fast path of a read: each keyset page as COPY text (or COPY
+ * binary), never decoded into JS values, for a PostgreSQL writer's
+ * `writeCopyText`. Both sessions run with the same settings (DateStyle ISO,
+ * TimeZone UTC, extra_float_digits, bytea hex: see SESSION_SETTINGS), so the
+ * text means the same values on both sides. Binary, when the caller vouches
+ * that the destination is the same server version with the same native column
+ * types, skips the text output and input functions on both servers (the
+ * destination's COPY is what limits the copy: ~1.45× the rows/s of text on the
+ * bench's wide table); only for built-in types, whose binary form holds no
+ * database-local OIDs. Only the key of a page's last row is decoded, to resume
+ * from.
  */
 
 const DEFAULT_BATCH = 10_000;
@@ -26,11 +31,7 @@ interface ColumnType {
   regtype: string;
 }
 
-export async function* readCopyText(
-  ctx: PgContext,
-  table: TableRef,
-  options: ReadOptions & { columns: string[] },
-): AsyncGenerator<CopyTextBatch> {
+export async function* readCopyText(ctx: PgContext, table: TableRef, options: CopyReadOptions): AsyncGenerator<CopyTextBatch> {
   const { key, columns, signal } = options;
   const where = `${table.schema}.${table.name}`;
   if (!key?.length) throw fail(`Reading ${where} needs a key to order and resume by`);
@@ -45,8 +46,11 @@ export async function* readCopyText(
   }
   const batchSize = Math.max(1, options.batchSize ?? DEFAULT_BATCH);
   const since = options.since ?? null;
-  const types = await columnTypes(ctx, table, since ? [...key, since.column] : key);
+  const types = await columnTypes(ctx, table, [...new Set([...columns, ...key, ...(since ? [since.column] : [])])]);
   const keyTypes = key.map((k) => types.get(k)!);
+  const keyDecoders = keyTypes.map((t) => BINARY_KEY_DECODERS[t.oid]);
+  const format: CopyFormat =
+    options.binary && columns.every((c) => types.get(c)!.oid < FIRST_NORMAL_OID) && keyDecoders.every(Boolean) ? 'binary' : 'text';
   const q = (n: string) => ctx.quoteIdent(n);
   const keyList = key.map(q).join(', ');
   const head = `SELECT ${columns.map(q).join(', ')} FROM ${ctx.qualified(table)}`;
@@ -66,40 +70,28 @@ export async function* readCopyText(
         if (after) conditions.push(`(${keyList}) > ${row(after)}`);
         if (until) conditions.push(`(${keyList}) <= ${row(until)}`);
         if (since) conditions.push(`${q(since.column)} > ${literal(client, since.value, types.get(since.column)!)}`);
-        const sql = `COPY (${head}${conditions.length ? ' WHERE ' + conditions.join(' AND ') : ''} ORDER BY ${keyList} LIMIT ${batchSize}) TO STDOUT`;
-        return copyOut(ctx, client, sql, signal);
+        const sql = `COPY (${head}${conditions.length ? ' WHERE ' + conditions.join(' AND ') : ''} ORDER BY ${keyList} LIMIT ${batchSize}) TO STDOUT${format === 'binary' ? ' (FORMAT binary)' : ''}`;
+        return copyOut(ctx, client, sql, format, signal);
       })
       .catch((err) => {
         signal?.throwIfAborted(); // the cancelled COPY's error is the abort
         throw err;
       });
 
-  // One page read ahead: the next page's COPY runs while the consumer writes this one.
-  signal?.throwIfAborted();
-  let pending: Promise<{ text: Buffer; rows: number }> | null = fetchPage(options.after ?? null);
-  try {
-    for (;;) {
-      const page: { text: Buffer; rows: number } = await pending!;
-      pending = null;
-      if (!page.rows) return;
-      const last = lastKey(page.text, keyAt, keyTypes);
-      const more = page.rows >= batchSize;
-      if (more) {
-        signal?.throwIfAborted();
-        pending = fetchPage(last);
-        pending.catch(() => undefined); // awaited below or in finally
-      }
-      yield { text: page.text, rows: page.rows, last };
-      if (!more) return;
-    }
-  } finally {
-    // A consumer that stops early: the read-ahead page is discarded, its connection back in the pool.
-    if (pending) await pending.catch(() => undefined);
+  // The caller reads ahead (the sync activity's readAhead): one page per step here.
+  for (let after = options.after ?? null; ; ) {
+    signal?.throwIfAborted();
+    const page = await fetchPage(after);
+    if (!page.rows) return;
+    const last = format === 'binary' ? lastBinaryKey(page.text, keyAt, keyDecoders as BinaryKeyDecoder[]) : lastKey(page.text, keyAt, keyTypes);
+    yield { text: page.text, rows: page.rows, last, format };
+    if (page.rows < batchSize) return;
+    after = last;
   }
 }
 
 /** Runs one COPY … TO STDOUT into a buffer; an abort meanwhile cancels it on the server (the connection stays usable). */
-async function copyOut(ctx: PgContext, client: PoolClient, sql: string, signal: AbortSignal | undefined): Promise<{ text: Buffer; rows: number }> {
+async function copyOut(ctx: PgContext, client: PoolClient, sql: string, format: CopyFormat, signal: AbortSignal | undefined): Promise<{ text: Buffer; rows: number }> {
   const cancel = () => ctx.cancelQuery(client);
   signal?.addEventListener('abort', cancel, { once: true });
   try {
@@ -107,8 +99,8 @@ async function copyOut(ctx: PgContext, client: PoolClient, sql: string, signal: 
     const chunks: Buffer[] = [];
     for await (const chunk of stream) chunks.push(chunk as Buffer);
     const text = Buffer.concat(chunks);
-    // Escaped in COPY text, a newline byte ends a row: the count is exact.
-    return { text, rows: stream.rowCount || countLines(text) };
+    // The server's count; else, escaped in COPY text, a newline byte ends a row (binary has no such fallback).
+    return { text, rows: stream.rowCount || (format === 'text' ? countLines(text) : 0) };
   } finally {
     signal?.removeEventListener('abort', cancel);
   }
@@ -191,3 +183,61 @@ export function unescapeCopyField(field: Buffer): string | null {
 
 const isHex = (c: number) => (c >= 0x30 && c <= 0x39) || (c >= 0x41 && c <= 0x46) || (c >= 0x61 && c <= 0x66);
 const hexValue = (c: number) => (c <= 0x39 ? c - 0x30 : (c | 0x20) - 0x61 + 10);
+
+/** Types from initdb have OIDs below this; user-defined ones (enums, composites, domains) are database-local. */
+const FIRST_NORMAL_OID = 16384;
+
+type BinaryKeyDecoder = (field: Buffer) => unknown;
+
+const utf8: BinaryKeyDecoder = (f) => f.toString('utf8');
+/** Key types whose binary form decodes to the same canonical value as `canonicalTypeParsers` gives for their text. */
+const BINARY_KEY_DECODERS: Record<number, BinaryKeyDecoder | undefined> = {
+  21: (f) => f.readInt16BE(0), // int2
+  23: (f) => f.readInt32BE(0), // int4
+  20: (f) => f.readBigInt64BE(0).toString(), // int8: its text, like the text parser
+  25: utf8, // text
+  1043: utf8, // varchar
+  1042: utf8, // bpchar (padded in both forms)
+  19: utf8, // name
+  2950: (f) => {
+    const h = f.toString('hex');
+    return `${h.slice(0, 8)}-${h.slice(8, 12)}-${h.slice(12, 16)}-${h.slice(16, 20)}-${h.slice(20)}`;
+  }, // uuid
+};
+
+const BINARY_SIGNATURE = Buffer.from('PGCOPY\n\xff\r\n\0', 'latin1');
+
+/**
+ * The canonical key of the last row of a COPY binary page: walks the rows by
+ * their field lengths (signature, flags, header extension; per row an int16
+ * field count, per field an int32 length or -1 for NULL; -1 ends the data).
+ */
+export function lastBinaryKey(page: Buffer, keyAt: number[], decoders: BinaryKeyDecoder[]): unknown[] {
+  if (page.length < 21 || !page.subarray(0, 11).equals(BINARY_SIGNATURE)) throw fail('COPY binary page without its signature');
+  let at = 15;
+  at += 4 + page.readUInt32BE(at);
+  let last = -1;
+  for (;;) {
+    const fields = page.readInt16BE(at);
+    if (fields === -1) break;
+    last = at;
+    at += 2;
+    for (let f = 0; f < fields; f++) {
+      const length = page.readInt32BE(at);
+      at += 4 + (length > 0 ? length : 0);
+    }
+  }
+  if (last < 0) throw fail('COPY binary page without rows');
+  const values: (Buffer | null)[] = [];
+  const fields = page.readInt16BE(last);
+  for (let f = 0, p = last + 2; f < fields; f++) {
+    const length = page.readInt32BE(p);
+    values.push(length < 0 ? null : page.subarray(p + 4, p + 4 + length));
+    p += 4 + (length > 0 ? length : 0);
+  }
+  return keyAt.map((at, i) => {
+    if (at >= values.length) throw fail(`COPY binary row has ${values.length} fields, the key is at field ${at + 1}`);
+    const field = values[at]!;
+    return field === null ? null : decoders[i]!(field);
+  });
+}

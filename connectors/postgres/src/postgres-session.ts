@@ -6,6 +6,7 @@ import {
   TestCode,
   type Address,
   type ConnectorSession,
+  type CopyReadOptions,
   type CopyTextBatch,
   type ForeignKeySchema,
   type IndexSchema,
@@ -221,7 +222,7 @@ export class PostgresSession implements ConnectorSession, PgContext {
   }
 
   /** Same-engine fast path: pages as COPY text for another PostgreSQL session's `writeCopyText`. */
-  readCopyText(table: TableRef, options: ReadOptions & { columns: string[] }): AsyncIterable<CopyTextBatch> {
+  readCopyText(table: TableRef, options: CopyReadOptions): AsyncIterable<CopyTextBatch> {
     return readCopyText(this, table, options);
   }
 

@@ -3,7 +3,7 @@ import { pipeline } from 'node:stream/promises';
 import { randomBytes } from 'node:crypto';
 import { from as copyFrom } from 'pg-copy-streams';
 import type { PoolClient } from 'pg';
-import { ConnectorError, TestCode, type Checkpoint, type TableRef, type TableWriter, type WriterOptions } from '@sluice/connector-sdk';
+import { ConnectorError, TestCode, type Checkpoint, type CopyFormat, type TableRef, type TableWriter, type WriterOptions } from '@sluice/connector-sdk';
 import type { PgContext } from './postgres-session';
 import { isGenerated } from './postgres-introspect';
 import { upsertCheckpoint } from './postgres-checkpoint';
@@ -132,7 +132,7 @@ export async function openPostgresWriter(ctx: PgContext, table: TableRef, option
      * straight in; upsert copies it into a stage and merges with ON CONFLICT
      * (a keyset page holds each key once: no dedupe needed, no row decoded).
      */
-    async writeCopyText(text: Buffer, rows: number, checkpoint?: Checkpoint): Promise<number> {
+    async writeCopyText(text: Buffer, rows: number, checkpoint?: Checkpoint, format: CopyFormat = 'text'): Promise<number> {
       if (closed) throw fail(`Writer for ${where} is closed`);
       if (mode !== 'append' && mode !== 'upsert') throw fail(`COPY text is appended or upserted only: the writer for ${where} is in ${mode} mode`);
       if (mode === 'upsert' && !options.highPerformance) throw fail(`COPY text upsert into ${where} is the bulk path: open the writer with highPerformance`);
@@ -142,7 +142,7 @@ export async function openPostgresWriter(ctx: PgContext, table: TableRef, option
         if (rows) {
           const stage = mode === 'upsert' ? q(`sluice_stage_${randomBytes(6).toString('hex')}`) : null;
           if (stage) await client.query(`CREATE TEMP TABLE ${stage} ON COMMIT DROP AS SELECT ${columnList} FROM ${target} WITH NO DATA`);
-          const copy = client.query(copyFrom(`COPY ${stage ?? target} (${columnList}) FROM STDIN`));
+          const copy = client.query(copyFrom(`COPY ${stage ?? target} (${columnList}) FROM STDIN${format === 'binary' ? ' (FORMAT binary)' : ''}`));
           await pipeline(Readable.from([text]), copy);
           // A torn or mismatched page must not commit with a checkpoint that claims it.
           if (copy.rowCount !== rows) throw fail(`COPY into ${where} loaded ${copy.rowCount} rows, the batch has ${rows}`);

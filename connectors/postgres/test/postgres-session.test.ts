@@ -671,7 +671,7 @@ test('type mapper both ways', () => {
   }
 });
 
-describe('COPY text fast path (readCopyText → writeCopyText)', () => {
+describe('COPY fast path, text and binary (readCopyText → writeCopyText)', () => {
   const copyAll = async (it: AsyncIterable<CopyTextBatch>) => {
     const batches: CopyTextBatch[] = [];
     for await (const b of it) batches.push(b);
@@ -793,7 +793,55 @@ describe('COPY text fast path (readCopyText → writeCopyText)', () => {
     }
   });
 
-  test('every canonical type round-trips byte-exactly from one session to another', async () => {
+  test('binary pages: decoded keys equal read\'s, and binary falls back to text where it cannot carry the same values', async () => {
+    const s = await newSchema();
+    await admin.exec(`CREATE TYPE "${s}".mood AS ENUM ('sad', 'ok')`);
+    await admin.exec(`CREATE TABLE "${s}".k (i2 int2, i4 int4, i8 int8, t text, vc varchar(9), u uuid, m "${s}".mood, ts timestamptz, PRIMARY KEY (i2, i4, i8, t, vc, u))`);
+    await admin.exec(`INSERT INTO "${s}".k VALUES
+      (-32768, -2147483648, '-9223372036854775808', 'a\tb', 'ü 🚀', '00000000-0000-0000-0000-000000000000', 'sad', '2024-02-29 12:00:00.5+00'),
+      (7, 0, '9007199254740993', 'a\\b', '', 'ffffffff-ffff-ffff-ffff-fffffffffffe', 'ok', NULL),
+      (32767, 2147483647, '9223372036854775807', '', 'x', '0123abcd-4567-89ef-0123-456789abcdef', NULL, '1970-01-01 00:00:01+00')`);
+    const key = ['i2', 'i4', 'i8', 't', 'vc', 'u'];
+    const table = { schema: s, name: 'k' };
+    const read = await readAll(session.read(table, { key, batchSize: 1 }));
+    const builtIn = ['i2', 'i4', 'i8', 't', 'vc', 'u', 'ts'];
+    const binary = await copyAll(session.readCopyText!(table, { key, columns: builtIn, batchSize: 1, binary: true }));
+    expect(binary.batches.map((b) => b.format)).toEqual(['binary', 'binary', 'binary']);
+    expect(binary.batches.map((b) => b.last)).toEqual(read.batches.map((b) => b.last));
+    // An enum's binary form is its label, but user-defined types are database-local: text.
+    const withEnum = await copyAll(session.readCopyText!(table, { key, columns: [...builtIn, 'm'], batchSize: 2, binary: true }));
+    expect(withEnum.batches.map((b) => b.format)).toEqual(['text', 'text']);
+    // A key type without a binary decoder (timestamptz): text, with the same lasts.
+    const tsKey = await copyAll(session.readCopyText!(table, { key: ['ts', 'i2'], columns: builtIn, batchSize: 1, binary: true }));
+    expect(new Set(tsKey.batches.map((b) => b.format))).toEqual(new Set(['text']));
+    expect((await copyAll(session.readCopyText!(table, { key, columns: builtIn }))).batches[0]!.format).toBe('text');
+  });
+
+  test('binary batches append and upsert with their checkpoints; a row count that disagrees rolls back', async () => {
+    const s = await newSchema();
+    const dest = { schema: s, name: 'items' };
+    await admin.exec(`CREATE TABLE "${s}".items (a int NOT NULL, b text NOT NULL, v int8, PRIMARY KEY (a, b))`);
+    const other = await postgres.open(config());
+    try {
+      const batches = (await copyAll(session.readCopyText!(table(), { key, columns, batchSize: 600, binary: true }))).batches;
+      expect(batches.map((b) => [b.rows, b.format])).toEqual([[600, 'binary'], [400, 'binary']]);
+      const writer = await other.openWriter(dest, { columns, mode: 'append', highPerformance: true });
+      expect(await writer.writeCopyText!(batches[0]!.text, 600, { stream: 's', state: 'one' }, 'binary')).toBe(600);
+      await expect(writer.writeCopyText!(batches[1]!.text, 401, { stream: 's', state: 'two' }, 'binary')).rejects.toThrow(/loaded 400 rows/);
+      expect(await other.readCheckpoint(dest, 's')).toBe('one');
+      await writer.close();
+      await admin.exec(`UPDATE "${s}".items SET v = -1`);
+      const upserter = await other.openWriter(dest, { columns, mode: 'upsert', key, highPerformance: true });
+      for (const b of batches) await upserter.writeCopyText!(b.text, b.rows, { stream: 's', state: JSON.stringify(b.last) }, b.format);
+      await upserter.close();
+      expect(await copyOf(s, 'items')).toBe(await copyOf(schema, 'items'));
+      expect(await other.readCheckpoint(dest, 's')).toBe('[99,"k9"]');
+    } finally {
+      await other.close();
+    }
+  });
+
+  test.each(['text', 'binary'] as const)('every canonical type round-trips byte-exactly from one session to another (%s)', async (format) => {
     const s = await newSchema();
     const definition: TableDefinition = {
       columns: [{ name: 'id', type: { kind: 'int32' }, nullable: false }, ...ROUND_TRIP_COLUMNS.map((c) => ({ name: c.name, type: c.type, nullable: true }))],
@@ -811,8 +859,9 @@ describe('COPY text fast path (readCopyText → writeCopyText)', () => {
     try {
       const writer = await other.openWriter(dst, { columns: cols, mode: 'append', highPerformance: true });
       let n = 0;
-      for await (const b of session.readCopyText!(src, { key: ['id'], columns: cols, batchSize: 7 })) {
-        n += await writer.writeCopyText!(b.text, b.rows, { stream: 'rt', state: JSON.stringify(b.last) });
+      for await (const b of session.readCopyText!(src, { key: ['id'], columns: cols, batchSize: 7, binary: format === 'binary' })) {
+        expect(b.format).toBe(format);
+        n += await writer.writeCopyText!(b.text, b.rows, { stream: 'rt', state: JSON.stringify(b.last) }, b.format);
       }
       expect(n).toBe(40);
       expect(await other.readCheckpoint(dst, 'rt')).toBe('[40]');

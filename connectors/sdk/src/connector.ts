@@ -90,6 +90,18 @@ export interface ReadOptions {
   signal?: AbortSignal;
 }
 
+export interface CopyReadOptions extends ReadOptions {
+  columns: string[];
+  /**
+   * The destination is a server of the same version whose columns have the
+   * same native types as these: the engine may send its binary bulk format
+   * (cheaper to produce and to load). It still falls back to text where
+   * binary would not carry the same values (user-defined types, keys it
+   * cannot decode); each batch says its format.
+   */
+  binary?: boolean;
+}
+
 export interface RowBatch {
   /** Rows as arrays in the order of the read's columns, canonical values. */
   rows: unknown[][];
@@ -97,13 +109,18 @@ export interface RowBatch {
   last: unknown[];
 }
 
-/** A batch of `readCopyText`: `rows` rows of the engine's bulk text, and the key of the last one. */
+/** A batch of `readCopyText`: `rows` rows of the engine's bulk format, and the key of the last one. */
 export interface CopyTextBatch {
   text: Buffer;
   rows: number;
+  /** `binary` only when the read was asked for it and the engine could (PostgreSQL: COPY binary); default text. */
+  format?: CopyFormat;
   /** The key of the last row (canonical values): pass it as `after` to resume. */
   last: unknown[];
 }
+
+/** The engine's bulk text, or its binary bulk format (only between columns of identical native types). */
+export type CopyFormat = 'text' | 'binary';
 
 export type WriteMode = 'append' | 'upsert';
 
@@ -149,9 +166,10 @@ export interface TableWriter {
    * Same-engine fast path (see `ConnectorSession.readCopyText`): appends one
    * batch given as the engine's own bulk text (PostgreSQL: COPY text, the
    * writer's columns in order) and writes the checkpoint in that same
-   * transaction, exactly like `write`. Append writers only. Returns rows written.
+   * transaction, exactly like `write`. Append and bulk upsert writers. `format`
+   * is the batch's (`CopyTextBatch.format`). Returns rows written.
    */
-  writeCopyText?(text: Buffer, rows: number, checkpoint?: Checkpoint): Promise<number>;
+  writeCopyText?(text: Buffer, rows: number, checkpoint?: Checkpoint, format?: CopyFormat): Promise<number>;
   /** Ends the writer (moves identity generators past written values when identityInsert). */
   close(): Promise<void>;
 }
@@ -181,7 +199,7 @@ export interface ConnectorSession {
    * when the destination columns have the same (canonical) types as the source's:
    * then the text means the same rows on both sides.
    */
-  readCopyText?(table: TableRef, options: ReadOptions & { columns: string[] }): AsyncIterable<CopyTextBatch>;
+  readCopyText?(table: TableRef, options: CopyReadOptions): AsyncIterable<CopyTextBatch>;
   /**
    * The smallest and largest value of `column` in the table, as canonical
    * values decoded like a read's (int64 as a string, …), in one

@@ -1,0 +1,34 @@
+/**
+ * Yields the batches of `source` with the next one already being read: the
+ * source's page query runs while the consumer writes the current batch, so
+ * source and destination work at the same time instead of taking turns (a
+ * reader that fetches one page per `next()` otherwise sits idle during every
+ * write). One batch ahead at most, so memory stays bounded by two batches.
+ *
+ * A consumer that stops early (break, error, cancel) returns the source after
+ * the batch in flight settles: its connection goes back to the pool and its
+ * error, if any, is dropped (the consumer already stopped for its own reason).
+ */
+export async function* readAhead<T>(source: AsyncIterable<T>): AsyncGenerator<T> {
+  const it = source[Symbol.asyncIterator]();
+  let pending: Promise<IteratorResult<T>> | null = it.next();
+  let finished = false;
+  try {
+    for (;;) {
+      const current: IteratorResult<T> = await pending!;
+      pending = null;
+      if (current.done) {
+        finished = true;
+        return;
+      }
+      pending = it.next();
+      pending.catch(() => undefined); // awaited on the next turn or in finally
+      yield current.value;
+    }
+  } finally {
+    if (!finished) {
+      if (pending) await pending.catch(() => undefined);
+      await it.return?.().catch(() => undefined);
+    }
+  }
+}
