@@ -159,14 +159,42 @@ export class SluiceClient {
     return (await this.fetchJob<J>(id)).job;
   }
 
-  /** Polls the job until it ends, calling `onProgress` with each new state. */
+  /**
+   * Polls the job every `intervalMs` until it ends, calling `onProgress` with
+   * each new state. The end itself is not waited for by polling: the server's
+   * long poll on the workflow's close wakes the loop at once (a job's end is
+   * seen within milliseconds, not up to one interval later).
+   */
   async waitForJob<J extends Job = Job>(id: string, onProgress?: (job: J) => void, intervalMs = 500): Promise<J> {
+    let ended = false;
+    let rechecked = false;
+    let wake: (() => void) | null = null;
+    const closed = this.temporal.workflow
+      .getHandle(id)
+      .result()
+      .catch(() => undefined) // failed, cancelled, terminated: fetchJob reads how
+      .finally(() => {
+        ended = true;
+        wake?.();
+      });
+    void closed;
     for (;;) {
       const { job, live } = await this.fetchJob<J>(id);
       // A running job whose query went unanswered keeps its last counters on screen.
       if (live || TERMINAL.has(job.state)) onProgress?.(job);
       if (TERMINAL.has(job.state)) return job;
-      await new Promise((r) => setTimeout(r, intervalMs));
+      if (ended && !rechecked) {
+        rechecked = true; // closed since the describe: read it again now (once: an error also ends the long poll)
+        continue;
+      }
+      await new Promise<void>((resolve) => {
+        const timer = setTimeout(resolve, intervalMs);
+        wake = () => {
+          clearTimeout(timer);
+          resolve();
+        };
+      });
+      wake = null;
     }
   }
 

@@ -83,7 +83,9 @@ export async function* readTable(ctx: MysqlContext, table: TableRef, options: Re
     const sql = base + (where.length ? ` WHERE ${where.join(' AND ')}` : '') + order;
     const raw = await ctx.withConnection(async (c) => (await c.query({ sql, rowsAsArray: true }, params))[0] as unknown[][], options.signal);
     if (!raw.length) return;
-    const rows = raw.map((r) => r.map((v, i) => decodeValue(v, types[i]!)));
+    // Decoded in place: the driver's arrays are ours (a new array a row was garbage for the collector).
+    for (const r of raw) for (let i = 0; i < r.length; i++) r[i] = decodeValue(r[i], types[i]!);
+    const rows = raw;
     const lastRow = rows[rows.length - 1]!;
     const last = keyAt.map((i) => lastRow[i]);
     yield { rows: selected.length > wanted.length ? rows.map((r) => r.slice(0, wanted.length)) : rows, last };

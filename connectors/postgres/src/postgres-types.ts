@@ -141,7 +141,9 @@ export function toParam(value: unknown, kind: ValueKind = 'other'): unknown {
 }
 
 const COPY_ESCAPES: Record<string, string> = { '\\': '\\\\', '\t': '\\t', '\n': '\\n', '\r': '\\r' };
-const escapeCopy = (text: string) => text.replace(/[\\\t\n\r]/g, (c) => COPY_ESCAPES[c]!);
+const NEEDS_ESCAPE = /[\\\t\n\r]/;
+// Most texts hold nothing to escape: one test, no replacement string built.
+const escapeCopy = (text: string) => (NEEDS_ESCAPE.test(text) ? text.replace(/[\\\t\n\r]/g, (c) => COPY_ESCAPES[c]!) : text);
 
 /** A canonical value as one field of COPY's text format. */
 export function toCopyField(value: unknown, kind: ValueKind): string {

@@ -11,7 +11,8 @@ import { toCopyField, toParam, valueKindOf, type ValueKind } from './postgres-ty
 
 const MAX_PARAMS = 65_535;
 const MAX_ROWS_PER_INSERT = 5_000;
-const COPY_CHUNK_CHARS = 1 << 20;
+const COPY_CHUNK_BYTES = 1 << 20;
+const COPY_TEXT_UNITS = 1 << 16;
 
 interface DestColumn {
   name: string;
@@ -190,21 +191,32 @@ function dedupeByKey(rows: unknown[][], keyAt: number[]): unknown[][] {
   return byKey.size === rows.length ? rows : [...byKey.values()];
 }
 
-/** COPY text format in ~1 MB buffers (one write per row is slow: pg-copy-streams #127). */
+/**
+ * COPY text format in ~1 MB buffers (one write per row is slow: pg-copy-streams #127).
+ * Rows are joined into ~64 KB strings, each encoded once into the buffer: no
+ * array of lines to join, and one `Buffer.write` per 64 KB, not per field
+ * (both showed in profiles of a MariaDB → PostgreSQL copy).
+ */
 function* copyChunks(rows: unknown[][], kinds: ValueKind[]): Generator<Buffer> {
-  let parts: string[] = [];
-  let size = 0;
-  for (const row of rows) {
-    let line = '';
-    for (let i = 0; i < row.length; i++) line += (i ? '\t' : '') + toCopyField(row[i], kinds[i]!);
-    line += '\n';
-    parts.push(line);
-    size += line.length;
-    if (size >= COPY_CHUNK_CHARS) {
-      yield Buffer.from(parts.join(''), 'utf8');
-      parts = [];
-      size = 0;
+  let buf = Buffer.allocUnsafe(COPY_CHUNK_BYTES);
+  let at = 0;
+  let text = '';
+  const flush = function* (): Generator<Buffer> {
+    // Worst case 3 bytes a UTF-16 unit.
+    if (at + text.length * 3 > buf.length) {
+      if (at > 0) yield buf.subarray(0, at);
+      buf = Buffer.allocUnsafe(Math.max(COPY_CHUNK_BYTES, text.length * 3));
+      at = 0;
     }
+    at += buf.write(text, at, 'utf8');
+    text = '';
+  };
+  for (const row of rows) {
+    let line = toCopyField(row[0], kinds[0]!);
+    for (let i = 1; i < row.length; i++) line += '\t' + toCopyField(row[i], kinds[i]!);
+    text += line + '\n';
+    if (text.length >= COPY_TEXT_UNITS) yield* flush();
   }
-  if (parts.length) yield Buffer.from(parts.join(''), 'utf8');
+  if (text.length) yield* flush();
+  if (at > 0) yield buf.subarray(0, at);
 }

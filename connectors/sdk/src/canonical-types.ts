@@ -59,5 +59,15 @@ export function formatCanonicalType(t: CanonicalType): string {
 
 /** Drops trailing zeros of fractional seconds: "10:00:05.500000" → "10:00:05.5", ".000000" → "". */
 export function trimFraction(value: string): string {
-  return value.replace(/\.(\d*?)0+(?=$|Z|[+-]\d)/, (_m, digits: string) => (digits ? `.${digits}` : ''));
+  const dot = value.indexOf('.');
+  if (dot < 0) return value; // nothing to trim: the common case of whole seconds, without a regex
+  let end = dot + 1;
+  while (end < value.length && value.charCodeAt(end) >= 48 && value.charCodeAt(end) <= 57) end++;
+  const next = value.charCodeAt(end); // NaN at the end
+  const zone = next === 90 || ((next === 43 || next === 45) && value.charCodeAt(end + 1) >= 48 && value.charCodeAt(end + 1) <= 57); // Z, +d, -d
+  if (end < value.length && !zone) return value;
+  let keep = end;
+  while (keep > dot + 1 && value.charCodeAt(keep - 1) === 48) keep--;
+  if (keep === end) return value;
+  return value.slice(0, keep === dot + 1 ? dot : keep) + value.slice(end);
 }
