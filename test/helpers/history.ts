@@ -18,17 +18,41 @@ export function containsSecret(text: string, secret: string): boolean {
   return [secret, encodeURIComponent(secret), Buffer.from(secret).toString('base64')].some((form) => text.includes(form));
 }
 
-/** The heartbeat timeouts (seconds) of every copyChunk scheduled by the table workflows a sync job started. */
-export async function chunkHeartbeatTimeouts(client: SluiceClient, syncJobId: string): Promise<number[]> {
+/** The events of every table workflow a sync job started. */
+async function tableWorkflowEvents(client: SluiceClient, syncJobId: string) {
   const parent = await client.temporal.workflow.getHandle(syncJobId).fetchHistory();
   const children = (parent.events ?? []).flatMap((e) => (e.childWorkflowExecutionStartedEventAttributes?.workflowExecution ? [e.childWorkflowExecutionStartedEventAttributes.workflowExecution] : []));
-  const timeouts: number[] = [];
+  const events = [];
   for (const child of children) {
     const history = await client.temporal.workflow.getHandle(child.workflowId!, child.runId ?? undefined).fetchHistory();
-    for (const e of history.events ?? []) {
-      const scheduled = e.activityTaskScheduledEventAttributes;
-      if (scheduled?.activityType?.name === 'copyChunk') timeouts.push(Number(scheduled.heartbeatTimeout?.seconds ?? 0));
-    }
+    events.push(...(history.events ?? []));
+  }
+  return events;
+}
+
+/** The heartbeat timeouts (seconds) of every copyChunk scheduled by the table workflows a sync job started. */
+export async function chunkHeartbeatTimeouts(client: SluiceClient, syncJobId: string): Promise<number[]> {
+  const timeouts: number[] = [];
+  for (const e of await tableWorkflowEvents(client, syncJobId)) {
+    const scheduled = e.activityTaskScheduledEventAttributes;
+    if (scheduled?.activityType?.name === 'copyChunk') timeouts.push(Number(scheduled.heartbeatTimeout?.seconds ?? 0));
   }
   return timeouts;
+}
+
+/**
+ * Why each retried activity attempt of a sync's table workflows was retried:
+ * the failure of the attempt before it (an application failure's type, or
+ * `timeout:<kind>` when it timed out).
+ */
+export async function retryCauses(client: SluiceClient, syncJobId: string): Promise<string[]> {
+  const causes: string[] = [];
+  for (const e of await tableWorkflowEvents(client, syncJobId)) {
+    const started = e.activityTaskStartedEventAttributes;
+    const failure = started?.lastFailure;
+    if (!failure || (started.attempt ?? 1) < 2) continue;
+    const timeout = failure.timeoutFailureInfo ?? failure.cause?.timeoutFailureInfo;
+    causes.push(failure.applicationFailureInfo?.type ?? (timeout ? `timeout:${timeout.timeoutType}` : failure.message ?? 'unknown'));
+  }
+  return causes;
 }

@@ -1,11 +1,12 @@
 import type { DataConverter } from '@temporalio/common';
-import { NativeConnection, Worker } from '@temporalio/worker';
+import { NativeConnection, Runtime, Worker } from '@temporalio/worker';
 import { ConnectionResolver, createActivities } from '@sluice/activities';
 import type { Catalog } from '@sluice/catalog';
 import { sluiceDataConverter } from '@sluice/codec';
 import type { ConnectorRegistry } from '@sluice/connector-sdk';
 import { DEFAULT_TASK_QUEUE } from '@sluice/workflows';
 import { loadConnectors } from './connectors';
+import { releaseOrphanedActivities, workerIdentity } from './orphans';
 import { workflowSource } from './workflow-bundle';
 
 export interface SluiceWorkerOptions {
@@ -23,10 +24,14 @@ export interface SluiceWorkerOptions {
 /** A Worker hosting every Sluice workflow and activity. */
 export async function createSluiceWorker(options: SluiceWorkerOptions): Promise<Worker> {
   const registry = options.registry ?? loadConnectors().registry;
-  return Worker.create({
+  const namespace = options.namespace ?? 'default';
+  const taskQueue = options.taskQueue ?? DEFAULT_TASK_QUEUE;
+  const identity = workerIdentity();
+  const worker = await Worker.create({
     connection: options.connection,
-    namespace: options.namespace ?? 'default',
-    taskQueue: options.taskQueue ?? DEFAULT_TASK_QUEUE,
+    namespace,
+    taskQueue,
+    identity,
     ...workflowSource(),
     activities: createActivities(new ConnectionResolver(registry, options.openCatalog)),
     dataConverter: options.dataConverter ?? sluiceDataConverter(),
@@ -40,4 +45,12 @@ export async function createSluiceWorker(options: SluiceWorkerOptions): Promise<
     maxHeartbeatThrottleInterval: '1 second',
     defaultHeartbeatThrottleInterval: '1 second',
   });
+  // A predecessor killed on this machine: its activities retry now, not after their heartbeat timeout.
+  releaseOrphanedActivities({ connection: options.connection, namespace, taskQueue, identity }).then(
+    (r) => {
+      if (r.failed || r.cancelled) Runtime.instance().logger.info(`released activities of exited workers: ${r.failed} retried, ${r.cancelled} cancelled`);
+    },
+    (err) => Runtime.instance().logger.warn(`could not look for activities of exited workers (left to their heartbeat timeout): ${err instanceof Error ? err.message : err}`),
+  );
+  return worker;
 }
