@@ -35,7 +35,10 @@ export interface SyncInput {
   disableForeignKeys?: boolean;
   rebuildIndexes?: boolean;
   identityInsert?: boolean;
-  /** Rows per batch (one destination transaction each; default 10,000). */
+  /**
+   * Rows per batch (one destination transaction each). Default 10,000, and on
+   * a same-engine bulk path as many more (up to 100,000) as keep a batch near 4 MiB.
+   */
   batchSize?: number;
   /** Tables copied at once (default 4). */
   maxParallelTables?: number;
@@ -78,6 +81,8 @@ export interface SyncTableOptions {
   identityInsert: boolean;
   fullRefresh: boolean;
   batchSize: number;
+  /** Bulk pages may grow past batchSize up to this many bytes (set when the job gave no batchSize). */
+  batchBytes?: number;
   /** The destination fences its checkpoints (a stale chunk attempt cannot commit): chunks may be retried sooner. */
   fencedCheckpoints?: boolean;
 }

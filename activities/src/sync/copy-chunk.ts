@@ -56,6 +56,7 @@ export async function copyChunk(
           until: input.range?.until ?? null,
           since: table.cursorColumn && state.floor !== null ? { column: table.cursorColumn, value: state.floor } : null,
           batchSize: options.batchSize,
+          batchBytes: options.batchBytes,
           signal: ctx.cancellationSignal,
         };
         const copyText = await copyTextPath(input, src, dst, writer);

@@ -81,6 +81,7 @@ export async function planSync(connections: ConnectionResolver, input: SyncInput
       identityInsert: !!input.identityInsert,
       fullRefresh: !!input.fullRefresh,
       batchSize: input.batchSize ?? 10_000,
+      batchBytes: input.batchSize === undefined ? 4 << 20 : undefined,
       fencedCheckpoints: dst.plugin.checkpointFencing === true,
     };
     return { tables, options };

@@ -44,7 +44,8 @@ export async function* readCopyText(ctx: PgContext, table: TableRef, options: Co
   if (options.until && options.until.length !== key.length) {
     throw fail(`Range end has ${options.until.length} values for key (${key.join(', ')})`);
   }
-  const batchSize = Math.max(1, options.batchSize ?? DEFAULT_BATCH);
+  const minRows = Math.max(1, options.batchSize ?? DEFAULT_BATCH);
+  let batchSize = minRows;
   const since = options.since ?? null;
   const types = await columnTypes(ctx, table, [...new Set([...columns, ...key, ...(since ? [since.column] : [])])]);
   const keyTypes = key.map((k) => types.get(k)!);
@@ -87,6 +88,11 @@ export async function* readCopyText(ctx: PgContext, table: TableRef, options: Co
     yield { text: page.text, rows: page.rows, last, format };
     if (page.rows < batchSize) return;
     after = last;
+    if (options.batchBytes) {
+      // Narrow rows: fewer, larger pages (each one transaction) until a page nears batchBytes.
+      const perRow = page.text.length / page.rows;
+      batchSize = Math.min(10 * minRows, Math.max(minRows, Math.floor(options.batchBytes / perRow)));
+    }
   }
 }
 

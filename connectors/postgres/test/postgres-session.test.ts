@@ -725,6 +725,20 @@ describe('COPY fast path, text and binary (readCopyText → writeCopyText)', () 
     await expect(copyAll(session.readCopyText!(table(), { key, columns, signal: aborted.signal }))).rejects.toThrow();
   });
 
+  test('batchBytes grows pages of narrow rows (up to 10× batchSize), losing and repeating nothing', async () => {
+    const whole = await copyOf(schema, 'items');
+    const grown = await copyAll(session.readCopyText!(table(), { key, columns, batchSize: 10, batchBytes: 400 }));
+    const sizes = grown.batches.map((b) => b.rows);
+    expect(sizes[0]).toBe(10);
+    expect(sizes[1]).toBeGreaterThan(10);
+    expect(Math.max(...sizes)).toBeLessThanOrEqual(100);
+    expect(grown.text).toBe(whole);
+    const capped = await copyAll(session.readCopyText!(table(), { key, columns, batchSize: 10, batchBytes: 1 << 20 }));
+    expect(capped.batches.map((b) => b.rows)).toEqual([10, ...Array(9).fill(100), 90]);
+    // Without batchBytes, exactly batchSize.
+    expect(new Set((await copyAll(session.readCopyText!(table(), { key, columns, batchSize: 100 }))).batches.map((b) => b.rows))).toEqual(new Set([100]));
+  });
+
   test('an abort cancels a COPY in flight; the connection goes back to the pool usable', async () => {
     await admin.exec(`CREATE VIEW "${schema}".slow AS SELECT i AS id, pg_sleep(0.01)::text AS s FROM generate_series(1, 1000) i`);
     const one = await postgres.open(config(), { maxConnections: 1 });

@@ -87,6 +87,12 @@ export interface ReadOptions {
   since?: { column: string; value: unknown } | null;
   /** Rows per batch (default 10,000). */
   batchSize?: number;
+  /**
+   * Bulk reads (`readCopyText`) may grow pages past `batchSize` rows, up to
+   * 10× it, while a page holds fewer than about this many bytes: narrow rows
+   * then travel in fewer, larger transactions. Unset: exactly `batchSize`.
+   */
+  batchBytes?: number;
   signal?: AbortSignal;
 }
 
