@@ -99,11 +99,28 @@ export async function openPostgresWriter(ctx: PgContext, table: TableRef, option
   const copyInto = (client: PoolClient, into: string, rows: unknown[][]) =>
     pipeline(Readable.from(copyChunks(rows, kinds)), client.query(copyFrom(`COPY ${into} (${columnList}) FROM STDIN`)));
 
-  const bulkUpsert = async (client: PoolClient, rows: unknown[][]) => {
+  // A bulk upsert first loads the batch straight into the table under a savepoint: into an empty
+  // (or key-disjoint) table that is the whole merge, at append speed. The first unique violation
+  // rolls back to the savepoint (a COPY stops at the first duplicate, so little is wasted) and
+  // turns this writer to the staged merge for good.
+  let upsertDirect = mode === 'upsert';
+  const bulkUpsert = async (client: PoolClient, load: (into: string) => Promise<void>) => {
+    if (upsertDirect) {
+      await client.query('SAVEPOINT sluice_direct');
+      try {
+        await load(target);
+        await client.query('RELEASE SAVEPOINT sluice_direct');
+        return;
+      } catch (err) {
+        if ((err as { code?: string }).code !== '23505') throw err; // unique_violation only
+        await client.query('ROLLBACK TO SAVEPOINT sluice_direct');
+        upsertDirect = false;
+      }
+    }
     // A stage with exactly the written columns and their types, no constraints; gone at COMMIT.
     const stage = q(`sluice_stage_${randomBytes(6).toString('hex')}`);
     await client.query(`CREATE TEMP TABLE ${stage} ON COMMIT DROP AS SELECT ${columnList} FROM ${target} WITH NO DATA`);
-    await copyInto(client, stage, rows);
+    await load(stage);
     await client.query(`INSERT INTO ${target} (${columnList})${overriding} SELECT ${columnList} FROM ${stage}${onConflict}`);
   };
 
@@ -119,7 +136,7 @@ export async function openPostgresWriter(ctx: PgContext, table: TableRef, option
       await ctx.transaction(async (client) => {
         if (batch.length) {
           if (!options.highPerformance) await insertChunks(client, batch);
-          else if (mode === 'upsert') await bulkUpsert(client, batch);
+          else if (mode === 'upsert') await bulkUpsert(client, (into) => copyInto(client, into, batch));
           else await copyInto(client, target, batch);
         }
         // Same transaction: the batch and its checkpoint commit together or not at all.
@@ -141,13 +158,14 @@ export async function openPostgresWriter(ctx: PgContext, table: TableRef, option
       if (checkpoint) await ctx.ensureStateTable(table.schema);
       await ctx.transaction(async (client) => {
         if (rows) {
-          const stage = mode === 'upsert' ? q(`sluice_stage_${randomBytes(6).toString('hex')}`) : null;
-          if (stage) await client.query(`CREATE TEMP TABLE ${stage} ON COMMIT DROP AS SELECT ${columnList} FROM ${target} WITH NO DATA`);
-          const copy = client.query(copyFrom(`COPY ${stage ?? target} (${columnList}) FROM STDIN${format === 'binary' ? ' (FORMAT binary)' : ''}`));
-          await pipeline(Readable.from([text]), copy);
-          // A torn or mismatched page must not commit with a checkpoint that claims it.
-          if (copy.rowCount !== rows) throw fail(`COPY into ${where} loaded ${copy.rowCount} rows, the batch has ${rows}`);
-          if (stage) await client.query(`INSERT INTO ${target} (${columnList})${overriding} SELECT ${columnList} FROM ${stage}${onConflict}`);
+          const load = async (into: string) => {
+            const copy = client.query(copyFrom(`COPY ${into} (${columnList}) FROM STDIN${format === 'binary' ? ' (FORMAT binary)' : ''}`));
+            await pipeline(Readable.from([text]), copy);
+            // A torn or mismatched page must not commit with a checkpoint that claims it.
+            if (copy.rowCount !== rows) throw fail(`COPY into ${where} loaded ${copy.rowCount} rows, the batch has ${rows}`);
+          };
+          if (mode === 'upsert') await bulkUpsert(client, load);
+          else await load(target);
         }
         // Same transaction: the batch and its checkpoint commit together or not at all.
         if (checkpoint) await upsertCheckpoint(ctx, client, table, checkpoint);

@@ -850,6 +850,17 @@ describe('COPY fast path, text and binary (readCopyText → writeCopyText)', () 
       await upserter.close();
       expect(await copyOf(s, 'items')).toBe(await copyOf(schema, 'items'));
       expect(await other.readCheckpoint(dest, 's')).toBe('[99,"k9"]');
+      // Into an empty table an upsert loads straight in; a page whose keys exist then falls back to the merge.
+      await admin.exec(`CREATE TABLE "${s}".fresh (LIKE "${s}".items INCLUDING ALL)`);
+      const fresh = { schema: s, name: 'fresh' };
+      const merger = await other.openWriter(fresh, { columns, mode: 'upsert', key, highPerformance: true });
+      await merger.writeCopyText!(batches[0]!.text, 600, { stream: 'f', state: 'one' }, 'binary');
+      await admin.exec(`UPDATE "${s}".fresh SET v = -v - 1 WHERE a < 30`);
+      await merger.writeCopyText!(batches[0]!.text, 600, { stream: 'f', state: 'again', expected: 'one' }, 'binary');
+      await merger.writeCopyText!(batches[1]!.text, 400, { stream: 'f', state: 'two', expected: 'again' }, 'binary');
+      await merger.close();
+      expect(await copyOf(s, 'fresh')).toBe(await copyOf(schema, 'items'));
+      expect(await other.readCheckpoint(fresh, 'f')).toBe('two');
     } finally {
       await other.close();
     }
