@@ -197,9 +197,10 @@ function pgloader(pair) {
       }
       mkdirSync(FILES, { recursive: true });
       const file = path.join(FILES, `${db}.load`);
-      // From MySQL the default prefetch (100,000 rows) exhausts SBCL's heap on the wide table
-      // ("Heap exhausted, game over", dimitri/pgloader#962): fewer rows in flight, as its maintainers advise.
-      const extra = pair === 'pg-pg' ? '' : ', prefetch rows = 10000';
+      // The default prefetch (100,000 rows) exhausts SBCL's heap on the wide table, from MySQL and from
+      // PostgreSQL alike ("Heap exhausted, game over", dimitri/pgloader#962): fewer rows in flight, as its
+      // maintainers advise.
+      const extra = ', prefetch rows = 10000';
       writeFileSync(file, pgloaderLoad(ctx, source, db, table, pair === 'pg-pg' ? ctx.srcPg : null, extra), { mode: 0o600 });
       const r = await shell(ctx, `pgloader --no-ssl-cert-verification ${q(file)}`, { TMPDIR: FILES });
       // pgloader reports errors in its summary but exits 0: the row count decides.
