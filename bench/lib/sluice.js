@@ -87,6 +87,10 @@ class SluiceBench {
  */
 async function runSync(bench, input) {
   const worker = await bench.startWorker();
+  // Warm, as a long-running worker is: one TEST_CONNECTION job per side loads the workflow bundle's
+  // V8 context, the connector modules and the drivers before the measured job starts.
+  await worker.client.testConnection(input.source);
+  await worker.client.testConnection(input.destination);
   let peak = 0;
   const sample = setInterval(() => {
     const m = worker.memory();
