@@ -37,6 +37,12 @@ test('PG → PG append with --create-tables copies every row exactly, with count
   read.mockRestore();
   expect(job.endDate).not.toBeNull();
   expect(await checksumOf(pgUrlFor(world.dst), world.dst, 'items')).toEqual(await checksumOf(pgUrlFor(world.src), world.src, 'items'));
+  // Created by this run, loaded without its primary key, which was built once at the end.
+  const pk = await pgQuery<{ def: string }>(
+    `SELECT pg_get_constraintdef(oid) AS def FROM pg_constraint WHERE conrelid = to_regclass($1) AND contype = 'p'`,
+    [`"${world.dst}".items`],
+  );
+  expect(pk).toEqual([{ def: 'PRIMARY KEY (id)' }]);
   // PostgreSQL fences its checkpoints: a silent chunk is given up after 5 s, not 10.
   const timeouts = await chunkHeartbeatTimeouts(world.env.client, job.id);
   expect(timeouts.length).toBeGreaterThan(0);

@@ -115,6 +115,8 @@ export interface PreparedTable {
   droppedIndexes: unknown[];
   droppedForeignKeys: unknown[];
   triggersDisabled: boolean;
+  /** The table was created by this run without its primary key, added once loaded (finalize). */
+  deferredPrimaryKey?: string[] | null;
 }
 
 export interface TableCounters {

@@ -31,6 +31,7 @@ export async function finalizeTable(
       const done: SyncState = { runKey: input.runKey, after: null, floor: null, max, rows: rowsWritten, done: true };
       await d.writeCheckpoint(table.destination, streamOf(input), JSON.stringify(done));
     }
+    if (prepared.deferredPrimaryKey?.length) await d.addPrimaryKey!(prepared.target, prepared.deferredPrimaryKey);
     if (prepared.droppedIndexes.length) await d.restoreIndexes!(prepared.target, prepared.droppedIndexes as IndexSchema[]);
     if (prepared.droppedForeignKeys.length) await d.restoreForeignKeys!(prepared.target, prepared.droppedForeignKeys as ForeignKeySchema[]);
     if (prepared.triggersDisabled) await d.setTriggersEnabled!(prepared.target, true);

@@ -19,30 +19,37 @@ export async function prepareTable(connections: ConnectionResolver, input: SyncT
   return withSessions(connections, [input.source, input.destination], async (src, dst) => {
     const { table, options } = input;
     const d = dst.session;
-    if (table.createTable && !(await exists(d, table.destination))) {
-      const [sourceSchema] = (await src.session.introspect(table.source.schema, { tables: [table.source.name], includeViews: true })).filter(
-        (t) => t.name === table.source.name,
-      );
-      await d.createTable!(table.destination, sourceSchema!);
-    }
-    let target: TableRef = table.destination;
-    if (table.mode === 'replace') {
-      target = stagingOf(table.destination, input.runKey);
-      if (!(await exists(d, target))) await d.createTableLike!(table.destination, target);
-    }
+    const target: TableRef = table.mode === 'replace' ? stagingOf(table.destination, input.runKey) : table.destination;
     const stream = streamOf(input);
-    const stored = await d.readCheckpoint(target, stream);
-    const state = stateForRun(stored, input);
-    if (!stored || JSON.parse(stored).runKey !== input.runKey) await d.writeCheckpoint(target, stream, JSON.stringify(state));
-
-    // What was disabled is recorded in the destination after each step, so a retried
-    // prepare (worker lost mid-way) finds it instead of dropping nothing and losing it.
+    // What was disabled is recorded in the destination (before each step that needs undoing, or
+    // right after it), so a retried prepare (worker lost mid-way) finds it instead of losing it.
     const record = `${stream}#prepared`;
     const saved = await d.readCheckpoint(target, record);
     const previous = saved ? (JSON.parse(saved) as { runKey: string; prepared: PreparedTable }) : null;
     const prepared: PreparedTable =
       previous?.runKey === input.runKey ? previous.prepared : { target, droppedIndexes: [], droppedForeignKeys: [], triggersDisabled: false };
     const save = () => d.writeCheckpoint(target, record, JSON.stringify({ runKey: input.runKey, prepared }));
+
+    if (table.createTable && !(await exists(d, table.destination))) {
+      const [sourceSchema] = (await src.session.introspect(table.source.schema, { tables: [table.source.name], includeViews: true })).filter(
+        (t) => t.name === table.source.name,
+      );
+      // An append into a table this run creates: its primary key is built once after the load
+      // (finalize), a sorted build instead of an index insert per row. Fenced checkpoints and
+      // disjoint key ranges keep the rows unique meanwhile. Recorded first, so a retry adds it too.
+      const primaryKey = sourceSchema!.primaryKey ?? [];
+      const defer = table.mode === 'append' && options.highPerformance && primaryKey.length > 0 && Boolean(d.addPrimaryKey);
+      if (defer) {
+        prepared.deferredPrimaryKey = primaryKey;
+        await save();
+      }
+      await d.createTable!(table.destination, defer ? { ...sourceSchema!, primaryKey: [] } : sourceSchema!);
+    }
+    if (table.mode === 'replace' && !(await exists(d, target))) await d.createTableLike!(table.destination, target);
+    const stored = await d.readCheckpoint(target, stream);
+    const state = stateForRun(stored, input);
+    if (!stored || JSON.parse(stored).runKey !== input.runKey) await d.writeCheckpoint(target, stream, JSON.stringify(state));
+
     if (options.disableTriggers && !prepared.triggersDisabled) {
       await d.setTriggersEnabled!(target, false);
       prepared.triggersDisabled = true;

@@ -78,6 +78,23 @@ export async function createTable(ctx: PgContext, table: TableRef, definition: T
   await exec(ctx, `CREATE TABLE ${ctx.qualified(table)} (${parts.join(', ')})`);
 }
 
+/** ALTER TABLE … ADD PRIMARY KEY, unless the table already has that primary key (a retried finalize). */
+export async function addPrimaryKey(ctx: PgContext, table: TableRef, columns: string[]): Promise<void> {
+  const q = (n: string) => ctx.quoteIdent(n);
+  await ctx.transaction(async (client) => {
+    const { rows } = await client.query<{ columns: string[] }>(
+      `SELECT (SELECT json_agg(a.attname ORDER BY k.ord) FROM unnest(con.conkey) WITH ORDINALITY k(num, ord)
+                 JOIN pg_attribute a ON a.attrelid = con.conrelid AND a.attnum = k.num) AS columns
+       FROM pg_constraint con WHERE con.conrelid = to_regclass($1) AND con.contype = 'p'`,
+      [ctx.qualified(table)],
+    );
+    const existing = rows[0]?.columns;
+    if (existing && existing.join('\u0000') === columns.join('\u0000')) return;
+    if (existing) throw fail(`${table.schema}.${table.name} already has a different primary key (${existing.join(', ')})`);
+    await client.query(`ALTER TABLE ${ctx.qualified(table)} ADD PRIMARY KEY (${columns.map(q).join(', ')})`);
+  });
+}
+
 export async function dropTable(ctx: PgContext, table: TableRef): Promise<void> {
   await exec(ctx, `DROP TABLE IF EXISTS ${ctx.qualified(table)}`);
 }

@@ -249,6 +249,7 @@ export class PostgresSession implements ConnectorSession, PgContext {
   readonly createTable = (table: TableRef, definition: TableDefinition): Promise<void> => ddl.createTable(this, table, definition);
   readonly dropTable = (table: TableRef): Promise<void> => ddl.dropTable(this, table);
   readonly createTableLike = (like: TableRef, table: TableRef): Promise<void> => ddl.createTableLike(this, like, table);
+  readonly addPrimaryKey = (table: TableRef, columns: string[]): Promise<void> => ddl.addPrimaryKey(this, table, columns);
   readonly swapTable = (staging: TableRef, target: TableRef): Promise<void> => ddl.swapTable(this, staging, target);
   readonly setTriggersEnabled = (table: TableRef, enabled: boolean): Promise<void> =>
     ddl.setTriggersEnabled(this, table, enabled);

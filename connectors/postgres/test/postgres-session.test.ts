@@ -392,6 +392,25 @@ describe('capabilities', () => {
     await session.dropTable!(table);
     expect(await session.introspect(schema)).toEqual([]);
   });
+
+  test('addPrimaryKey after a load: added once, a no-op again, refused over duplicates or another key', async () => {
+    const schema = await newSchema();
+    const table = { schema, name: 'later' };
+    const columns = [
+      { name: 'a', type: { kind: 'int32' as const }, nullable: false },
+      { name: 'b', type: { kind: 'text' as const }, nullable: false },
+    ];
+    await session.createTable!(table, { columns, primaryKey: [] });
+    await admin.exec(`INSERT INTO "${schema}".later SELECT i, 'x' FROM generate_series(1, 100) i`);
+    await session.addPrimaryKey!(table, ['a', 'b']);
+    await session.addPrimaryKey!(table, ['a', 'b']); // a retried finalize
+    expect((await session.introspect(schema))[0]!.primaryKey).toEqual(['a', 'b']);
+    await expect(session.addPrimaryKey!(table, ['a'])).rejects.toThrow(/later already has a different primary key \(a, b\)/);
+    const dup = { schema, name: 'dup' };
+    await session.createTable!(dup, { columns, primaryKey: [] });
+    await admin.exec(`INSERT INTO "${schema}".dup VALUES (1, 'x'), (1, 'x')`);
+    await expect(session.addPrimaryKey!(dup, ['a'])).rejects.toThrow(/dup/);
+  });
 });
 
 describe('checkpoints kept with the data', () => {

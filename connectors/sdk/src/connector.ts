@@ -230,6 +230,13 @@ export interface ConnectorSession {
   deleteRows?(table: TableRef, key: string[], keys: unknown[][]): Promise<number>;
   /** SCHEMA_MANAGEMENT: creates a table from canonical columns (+ primary key and unique constraints). */
   createTable?(table: TableRef, definition: TableDefinition): Promise<void>;
+  /**
+   * SCHEMA_MANAGEMENT, optional: adds a primary key on `columns` after a load
+   * into a table created without it (one sorted index build instead of an
+   * index insert per row). A no-op when the table already has it; fails,
+   * naming the table, when the rows hold duplicate or NULL keys.
+   */
+  addPrimaryKey?(table: TableRef, columns: string[]): Promise<void>;
   /** SCHEMA_MANAGEMENT */
   dropTable?(table: TableRef): Promise<void>;
   /** SCHEMA_MANAGEMENT: an empty table shaped exactly like `like` (columns, keys, indexes), for a replace's staging. */
