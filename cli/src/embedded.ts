@@ -1,5 +1,5 @@
 import { NativeConnection } from '@temporalio/worker';
-import { createSluiceWorker } from '@sluice/worker';
+import { createSluiceWorker, limitHeapGrowth } from '@sluice/worker';
 import { startDevServer, type DevServer, type DevServerOptions } from './dev-server';
 import { isListening } from './ports';
 import { installQuietRuntime } from './runtime';
@@ -14,6 +14,7 @@ export interface TemporalTarget {
 /** A dev server plus a worker polling it, in this process. */
 export async function startServerAndWorker(options: DevServerOptions): Promise<{ server: DevServer; close(): Promise<void> }> {
   installQuietRuntime();
+  limitHeapGrowth(); // this process hosts the worker: the same heap growth as `sluice-worker`
   const server = await startDevServer(options);
   try {
     const connection = await NativeConnection.connect({ address: server.address });

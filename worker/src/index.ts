@@ -1,4 +1,5 @@
 export * from './connectors';
 export * from './env';
+export * from './heap';
 export * from './worker';
 export { workflowSource, WORKFLOW_BUNDLE_PATH } from './workflow-bundle';

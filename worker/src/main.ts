@@ -3,10 +3,12 @@ import { NativeConnection } from '@temporalio/worker';
 import { DEFAULT_TASK_QUEUE } from '@sluice/workflows';
 import { loadConnectors } from './connectors';
 import { temporalConnectionFromEnv } from './env';
+import { limitHeapGrowth } from './heap';
 import { createSluiceWorker } from './worker';
 
 // `sluice-worker`: a standalone worker for a Temporal server given by the environment.
 async function main() {
+  limitHeapGrowth();
   const { connection: options, namespace } = temporalConnectionFromEnv();
   const { registry, missing } = loadConnectors();
   for (const m of missing) console.warn(`connector ${m.pkg} not loaded: ${m.reason}`);
