@@ -27,6 +27,14 @@ export async function createSluiceWorker(options: SluiceWorkerOptions): Promise<
   const namespace = options.namespace ?? 'default';
   const taskQueue = options.taskQueue ?? DEFAULT_TASK_QUEUE;
   const identity = workerIdentity();
+  // A predecessor killed on this machine: its activities retry now, not after their heartbeat timeout.
+  // Looked for while the worker is created (its bundle loads), so the retries wait when it first polls.
+  releaseOrphanedActivities({ connection: options.connection, namespace, taskQueue, identity }).then(
+    (r) => {
+      if (r.failed || r.cancelled) Runtime.instance().logger.info(`released activities of exited workers: ${r.failed} retried, ${r.cancelled} cancelled`);
+    },
+    (err) => Runtime.instance().logger.warn(`could not look for activities of exited workers (left to their heartbeat timeout): ${err instanceof Error ? err.message : err}`),
+  );
   const worker = await Worker.create({
     connection: options.connection,
     namespace,
@@ -45,12 +53,5 @@ export async function createSluiceWorker(options: SluiceWorkerOptions): Promise<
     maxHeartbeatThrottleInterval: '1 second',
     defaultHeartbeatThrottleInterval: '1 second',
   });
-  // A predecessor killed on this machine: its activities retry now, not after their heartbeat timeout.
-  releaseOrphanedActivities({ connection: options.connection, namespace, taskQueue, identity }).then(
-    (r) => {
-      if (r.failed || r.cancelled) Runtime.instance().logger.info(`released activities of exited workers: ${r.failed} retried, ${r.cancelled} cancelled`);
-    },
-    (err) => Runtime.instance().logger.warn(`could not look for activities of exited workers (left to their heartbeat timeout): ${err instanceof Error ? err.message : err}`),
-  );
   return worker;
 }
