@@ -36,8 +36,9 @@ export interface SyncInput {
   rebuildIndexes?: boolean;
   identityInsert?: boolean;
   /**
-   * Rows per batch (one destination transaction each). Default 10,000, and on
-   * a same-engine bulk path as many more (up to 100,000) as keep a batch near 4 MiB.
+   * Rows per batch (one destination transaction each). Default 10,000, and
+   * where the source's reader can (PostgreSQL's COPY pages, MySQL/MariaDB) as
+   * many more (up to 100,000) as keep a batch near 4 MiB.
    */
   batchSize?: number;
   /** Tables copied at once (default 4). */

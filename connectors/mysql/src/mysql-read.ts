@@ -64,9 +64,10 @@ export async function* readTable(ctx: MysqlContext, table: TableRef, options: Re
     until = { sql: end.sql, values: end.params.map((i) => encoded[i]) };
   }
   const since = options.since ? { sql: `${q(options.since.column)} > ?`, value: encodeParam(options.since.value, need(options.since.column), options.since.column) } : null;
-  const batchSize = Math.max(1, Math.floor(options.batchSize ?? 10_000));
+  const minRows = Math.max(1, Math.floor(options.batchSize ?? 10_000));
+  let batchSize = minRows;
   const base = `SELECT ${selected.map((c, i) => selectExpr(ctx.flavour, q(c), types[i]!)).join(', ')} FROM ${ctx.table(table)}`;
-  const order = ` ORDER BY ${options.key.map(q).join(', ')} LIMIT ${batchSize}`;
+  const order = () => ` ORDER BY ${options.key.map(q).join(', ')} LIMIT ${batchSize}`;
 
   let after = options.after ?? null;
   for (;;) {
@@ -80,7 +81,7 @@ export async function* readTable(ctx: MysqlContext, table: TableRef, options: Re
       params.push(...keyset.params.map((i) => encoded[i]));
     }
     if (until) where.push(until.sql), params.push(...until.values);
-    const sql = base + (where.length ? ` WHERE ${where.join(' AND ')}` : '') + order;
+    const sql = base + (where.length ? ` WHERE ${where.join(' AND ')}` : '') + order();
     const raw = await ctx.withConnection(async (c) => (await c.query({ sql, rowsAsArray: true }, params))[0] as unknown[][], options.signal);
     if (!raw.length) return;
     // Decoded in place: the driver's arrays are ours (a new array a row was garbage for the collector).
@@ -91,6 +92,8 @@ export async function* readTable(ctx: MysqlContext, table: TableRef, options: Re
     yield { rows: selected.length > wanted.length ? rows.map((r) => r.slice(0, wanted.length)) : rows, last };
     if (raw.length < batchSize) return;
     after = last;
+    // Narrow rows: fewer, larger pages (up to 10× batchSize) until a page nears batchBytes, judged by its last row.
+    if (options.batchBytes) batchSize = Math.min(10 * minRows, Math.max(minRows, Math.floor(options.batchBytes / approximateBytes(lastRow))));
   }
 }
 
@@ -105,6 +108,13 @@ export async function readKeyBounds(ctx: MysqlContext, table: TableRef, column: 
   const [row] = await ctx.withConnection(async (c) => (await c.query({ sql, rowsAsArray: true }))[0] as unknown[][]);
   const [min, max] = (row ?? []).map((v) => decodeValue(v, type));
   return (min ?? null) === null && (max ?? null) === null ? null : { min, max };
+}
+
+/** Roughly what a decoded row weighs: its texts' lengths, its buffers' bytes, 8 for anything else. */
+function approximateBytes(row: unknown[]): number {
+  let bytes = 0;
+  for (const v of row) bytes += typeof v === 'string' ? v.length : Buffer.isBuffer(v) ? v.length : 8;
+  return Math.max(1, bytes);
 }
 
 function notFound(table: TableRef): ConnectorError {

@@ -88,9 +88,10 @@ export interface ReadOptions {
   /** Rows per batch (default 10,000). */
   batchSize?: number;
   /**
-   * Bulk reads (`readCopyText`) may grow pages past `batchSize` rows, up to
-   * 10× it, while a page holds fewer than about this many bytes: narrow rows
-   * then travel in fewer, larger transactions. Unset: exactly `batchSize`.
+   * A read may grow pages past `batchSize` rows, up to 10× it, while a page
+   * holds fewer than about this many bytes: narrow rows then travel in fewer,
+   * larger transactions. Unset: exactly `batchSize`. (PostgreSQL's
+   * `readCopyText` and MySQL's `read`; others may ignore it.)
    */
   batchBytes?: number;
   signal?: AbortSignal;
