@@ -166,35 +166,37 @@ export class SluiceClient {
    * seen within milliseconds, not up to one interval later).
    */
   async waitForJob<J extends Job = Job>(id: string, onProgress?: (job: J) => void, intervalMs = 500): Promise<J> {
-    let ended = false;
-    let rechecked = false;
-    let wake: (() => void) | null = null;
-    const closed = this.temporal.workflow
-      .getHandle(id)
-      .result()
-      .catch(() => undefined) // failed, cancelled, terminated: fetchJob reads how
-      .finally(() => {
-        ended = true;
-        wake?.();
-      });
-    void closed;
-    for (;;) {
-      const { job, live } = await this.fetchJob<J>(id);
-      // A running job whose query went unanswered keeps its last counters on screen.
-      if (live || TERMINAL.has(job.state)) onProgress?.(job);
-      if (TERMINAL.has(job.state)) return job;
-      if (ended && !rechecked) {
-        rechecked = true; // closed since the describe: read it again now (once: an error also ends the long poll)
-        continue;
+    const end = { seen: false, rechecked: false, wake: null as (() => void) | null };
+    const closed = () => {
+      end.seen = true;
+      end.wake?.();
+    };
+    // Aborted when this returns: a long poll left behind would outlive the caller's connection.
+    const stop = new AbortController();
+    this.temporal.withAbortSignal(stop.signal, () => this.temporal.workflow.getHandle(id).result()).then(closed, () => {
+      if (!stop.signal.aborted) closed(); // failed, cancelled, terminated: fetchJob reads how
+    });
+    try {
+      for (;;) {
+        const { job, live } = await this.fetchJob<J>(id);
+        // A running job whose query went unanswered keeps its last counters on screen.
+        if (live || TERMINAL.has(job.state)) onProgress?.(job);
+        if (TERMINAL.has(job.state)) return job;
+        if (end.seen && !end.rechecked) {
+          end.rechecked = true; // closed since the describe: read it again now (once: an error also ends the long poll)
+          continue;
+        }
+        await new Promise<void>((resolve) => {
+          const timer = setTimeout(resolve, intervalMs);
+          end.wake = () => {
+            clearTimeout(timer);
+            resolve();
+          };
+        });
+        end.wake = null;
       }
-      await new Promise<void>((resolve) => {
-        const timer = setTimeout(resolve, intervalMs);
-        wake = () => {
-          clearTimeout(timer);
-          resolve();
-        };
-      });
-      wake = null;
+    } finally {
+      stop.abort();
     }
   }
 
