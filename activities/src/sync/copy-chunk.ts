@@ -63,7 +63,7 @@ export async function copyChunk(
         const batches: AsyncIterable<CopyBatch> = readAhead(
           copyText
             ? copyTextBatches(src.session.readCopyText!(table.source, { ...readOptions, binary: copyText.binary }), writer.writeCopyText!.bind(writer))
-            : rowBatches(src.session.read(table.source, readOptions), writer),
+            : rowBatches(src.session.read(table.source, { ...readOptions, batchBytes: rowsPathBytes(options.batchBytes) }), writer),
         );
         let stoppedEarly = false;
         for await (const batch of batches) {
@@ -101,6 +101,13 @@ export async function copyChunk(
     clearInterval(beat);
   }
 }
+
+/**
+ * Decoded rows weigh several times their bytes (a JS array and a value per
+ * column), and two pages are alive at once (read-ahead): the rows path grows
+ * its pages toward a quarter of the bulk path's bytes.
+ */
+const rowsPathBytes = (batchBytes: number | undefined) => (batchBytes ? Math.floor(batchBytes / 4) : undefined);
 
 /** A batch either path yields: its row count, last key, decoded rows (rows path only) and how to write it with a checkpoint. */
 interface CopyBatch {
