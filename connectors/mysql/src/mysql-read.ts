@@ -1,4 +1,4 @@
-import { ConnectorError, TestCode, type CanonicalType, type ReadOptions, type RowBatch, type TableRef } from '@sluice/connector-sdk';
+import { ConnectorError, grownBatchSize, TestCode, type CanonicalType, type ReadOptions, type RowBatch, type TableRef } from '@sluice/connector-sdk';
 import { tableColumns } from './mysql-introspect';
 import { atLeast, decodeValue, encodeParam, type MysqlFlavour } from './mysql-types';
 import type { MysqlContext } from './mysql-session';
@@ -93,7 +93,7 @@ export async function* readTable(ctx: MysqlContext, table: TableRef, options: Re
     if (raw.length < batchSize) return;
     after = last;
     // Narrow rows: fewer, larger pages (up to 10× batchSize) until a page nears batchBytes, judged by its last row.
-    if (options.batchBytes) batchSize = Math.min(10 * minRows, Math.max(minRows, Math.floor(options.batchBytes / approximateBytes(lastRow))));
+    if (options.batchBytes) batchSize = grownBatchSize(minRows, options.batchBytes, approximateBytes(lastRow));
   }
 }
 

@@ -1,6 +1,6 @@
 import { to as copyTo } from 'pg-copy-streams';
 import type { PoolClient } from 'pg';
-import { ConnectorError, TestCode, type CopyFormat, type CopyReadOptions, type CopyTextBatch, type TableRef } from '@sluice/connector-sdk';
+import { ConnectorError, grownBatchSize, TestCode, type CopyFormat, type CopyReadOptions, type CopyTextBatch, type TableRef } from '@sluice/connector-sdk';
 import type { PgContext } from './postgres-session';
 import { canonicalTypeParsers, toParam } from './postgres-types';
 
@@ -90,8 +90,7 @@ export async function* readCopyText(ctx: PgContext, table: TableRef, options: Co
     after = last;
     if (options.batchBytes) {
       // Narrow rows: fewer, larger pages (each one transaction) until a page nears batchBytes.
-      const perRow = page.text.length / page.rows;
-      batchSize = Math.min(10 * minRows, Math.max(minRows, Math.floor(options.batchBytes / perRow)));
+      batchSize = grownBatchSize(minRows, options.batchBytes, page.text.length / page.rows);
     }
   }
 }

@@ -12,3 +12,4 @@ export * from './ssl';
 export * from './ssh-tunnel';
 export * from './supported-types';
 export * from './url';
+export * from './batch-size';
