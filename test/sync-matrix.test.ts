@@ -68,3 +68,22 @@ describe.each(pairs)('%s', (_name, source, destination) => {
     expect(await checksumOf(destination.url(), destination.schema(), name)).toEqual(await checksumOf(source.url(), source.schema(), 'items'));
   });
 });
+
+test('MariaDB → PG: rows of ~100 kB come in parts of each page (gathered into one write a page), every byte exact', async () => {
+  await mariaQuery(`CREATE TABLE \`${maria}\`.big (id INT PRIMARY KEY, doc LONGTEXT NOT NULL, data LONGBLOB)`);
+  await mariaQuery(`INSERT INTO \`${maria}\`.big
+    SELECT seq, CONCAT(seq, ':', REPEAT('wörter ', 14000 + seq)), IF(seq % 4 = 0, NULL, UNHEX(REPEAT(MD5(seq), 1000)))
+    FROM seq_1_to_60`);
+  const job = await env.client.waitForJob<SyncJob>(
+    await env.client.startSync({
+      source: { url: ends.maria.url() },
+      destination: { url: ends.pgDst.url() },
+      tables: [{ schema: maria, name: 'big', destinationName: 'big_from_maria' }],
+      mode: 'append',
+      createTables: true,
+      batchSize: 20, // a page of ~2.3 MB: ~10 parts of 256 KiB
+    }),
+  );
+  expect(job).toMatchObject({ state: 'COMPLETED', rowsWritten: 60 });
+  expect(await checksumOf(ends.pgDst.url(), pgDst, 'big_from_maria')).toEqual(await checksumOf(ends.maria.url(), maria, 'big'));
+});

@@ -2,6 +2,7 @@ import { ConnectorError, grownBatchSize, TestCode, type CanonicalType, type Read
 import { tableColumns } from './mysql-introspect';
 import { atLeast, decodeValue, encodeParam, type MysqlFlavour } from './mysql-types';
 import type { MysqlContext } from './mysql-session';
+import { streamRows } from './mysql-stream';
 
 /**
  * `(k1 > ?) OR (k1 = ? AND k2 > ?) OR …`: MariaDB's optimizer does not use
@@ -32,7 +33,11 @@ export function selectExpr(flavour: MysqlFlavour, quoted: string, type: Canonica
   return flavour.mariadb || atLeast(flavour, 8, 0, 17) ? `CAST(${quoted} AS DOUBLE)` : `(${quoted} + 0e0)`;
 }
 
-/** Batches in key order, one keyset page a query (no mysql2 `.stream()`: its backpressure and net_write_timeout). */
+/**
+ * Batches in key order, one keyset page a query; with `partBytes`, each page
+ * in parts as its rows arrive (the connection pauses only while a consumer
+ * lags by two parts, far inside the server's net_write_timeout).
+ */
 export async function* readTable(ctx: MysqlContext, table: TableRef, options: ReadOptions): AsyncGenerator<RowBatch> {
   const columns = await tableColumns(ctx, table);
   if (!columns.length) throw notFound(table);
@@ -69,6 +74,12 @@ export async function* readTable(ctx: MysqlContext, table: TableRef, options: Re
   const base = `SELECT ${selected.map((c, i) => selectExpr(ctx.flavour, q(c), types[i]!)).join(', ')} FROM ${ctx.table(table)}`;
   const order = () => ` ORDER BY ${options.key.map(q).join(', ')} LIMIT ${batchSize}`;
 
+  // Decoded in place: the driver's arrays are ours (a new array a row was garbage for the collector).
+  const decodeRow = (r: unknown[]): number => {
+    for (let i = 0; i < r.length; i++) r[i] = decodeValue(r[i], types[i]!);
+    return approximateBytes(r);
+  };
+
   let after = options.after ?? null;
   for (;;) {
     if (options.signal?.aborted) return;
@@ -82,16 +93,33 @@ export async function* readTable(ctx: MysqlContext, table: TableRef, options: Re
     }
     if (until) where.push(until.sql), params.push(...until.values);
     const sql = base + (where.length ? ` WHERE ${where.join(' AND ')}` : '') + order();
-    const raw = await ctx.withConnection(async (c) => (await c.query({ sql, rowsAsArray: true }, params))[0] as unknown[][], options.signal);
-    if (!raw.length) return;
-    // Decoded in place: the driver's arrays are ours (a new array a row was garbage for the collector).
-    for (const r of raw) for (let i = 0; i < r.length; i++) r[i] = decodeValue(r[i], types[i]!);
-    const rows = raw;
-    const lastRow = rows[rows.length - 1]!;
-    const last = keyAt.map((i) => lastRow[i]);
-    yield { rows: selected.length > wanted.length ? rows.map((r) => r.slice(0, wanted.length)) : rows, last };
-    if (raw.length < batchSize) return;
-    after = last;
+    const batch = (rows: unknown[][], more: boolean): RowBatch => {
+      const lastRow = rows[rows.length - 1]!;
+      return { rows: selected.length > wanted.length ? rows.map((r) => r.slice(0, wanted.length)) : rows, last: keyAt.map((i) => lastRow[i]), ...(more ? { more } : {}) };
+    };
+    let lastRow: unknown[];
+    let count = 0;
+    if (options.partBytes) {
+      // The page in parts as it streams, each yielded once the next one is full (the page's last: after the result ends).
+      let held: unknown[][] | null = null;
+      for await (const part of streamRows(ctx, sql, params, options.partBytes, decodeRow, options.signal)) {
+        if (held) yield batch(held, true);
+        held = part;
+        count += part.length;
+      }
+      if (!held || options.signal?.aborted) return;
+      yield batch(held, false);
+      lastRow = held[held.length - 1]!;
+    } else {
+      const raw = await ctx.withConnection(async (c) => (await c.query({ sql, rowsAsArray: true }, params))[0] as unknown[][], options.signal);
+      if (!raw.length) return;
+      for (const r of raw) decodeRow(r);
+      yield batch(raw, false);
+      count = raw.length;
+      lastRow = raw[raw.length - 1]!;
+    }
+    if (count < batchSize) return;
+    after = keyAt.map((i) => lastRow[i]);
     // Narrow rows: fewer, larger pages (up to 10× batchSize) until a page nears batchBytes, judged by its last row.
     if (options.batchBytes) batchSize = grownBatchSize(minRows, options.batchBytes, approximateBytes(lastRow));
   }

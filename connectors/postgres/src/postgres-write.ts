@@ -3,7 +3,7 @@ import { pipeline } from 'node:stream/promises';
 import { randomBytes } from 'node:crypto';
 import { from as copyFrom } from 'pg-copy-streams';
 import type { PoolClient } from 'pg';
-import { ConnectorError, TestCode, type Checkpoint, type CopyFormat, type TableRef, type TableWriter, type WriterOptions } from '@sluice/connector-sdk';
+import { ConnectorError, TestCode, type Checkpoint, type CopyFormat, type PreparedBatch, type TableRef, type TableWriter, type WriterOptions } from '@sluice/connector-sdk';
 import type { PgContext } from './postgres-session';
 import { isGenerated } from './postgres-introspect';
 import { upsertCheckpoint } from './postgres-checkpoint';
@@ -96,8 +96,6 @@ export async function openPostgresWriter(ctx: PgContext, table: TableRef, option
     }
   };
 
-  const copyInto = (client: PoolClient, into: string, rows: unknown[][]) =>
-    pipeline(Readable.from(copyChunks(rows, kinds)), client.query(copyFrom(`COPY ${into} (${columnList}) FROM STDIN`)));
 
   // A bulk upsert first loads the batch straight into the table under a savepoint: into an empty
   // (or key-disjoint) table that is the whole merge, at append speed. The first unique violation
@@ -124,25 +122,65 @@ export async function openPostgresWriter(ctx: PgContext, table: TableRef, option
     await client.query(`INSERT INTO ${target} (${columnList})${overriding} SELECT ${columnList} FROM ${stage}${onConflict}`);
   };
 
+  /** Checks a batch's shape and, for an upsert, keeps the last row of each key. */
+  const checked = (rows: unknown[][]): unknown[][] => {
+    if (closed) throw fail(`Writer for ${where} is closed`);
+    const bad = rows.findIndex((r) => r.length !== columns.length);
+    if (bad >= 0) throw fail(`Row ${bad} written to ${where} has ${rows[bad]!.length} values for ${columns.length} columns`);
+    return mode === 'upsert' ? dedupeByKey(rows, keyAt) : rows;
+  };
+
+  /** The batch's rows (loaded by `load` into the table or a stage) and its checkpoint, in one transaction. */
+  const commit = async (rows: number, load: (client: PoolClient, into: string) => Promise<void>, checkpoint?: Checkpoint) => {
+    if (closed) throw fail(`Writer for ${where} is closed`);
+    if (!rows && !checkpoint) return 0;
+    // DDL first, outside the batch's transaction (cached: once per session and schema).
+    if (checkpoint) await ctx.ensureStateTable(table.schema);
+    await ctx.transaction(async (client) => {
+      if (rows) {
+        if (mode === 'upsert' && options.highPerformance) await bulkUpsert(client, (into) => load(client, into));
+        else await load(client, target);
+      }
+      // Same transaction: the batch and its checkpoint commit together or not at all.
+      if (checkpoint) await upsertCheckpoint(ctx, client, table, checkpoint);
+    });
+    return rows;
+  };
+
+  /** COPY of already encoded text; a torn or mismatched page must not commit with a checkpoint that claims it. */
+  const copyBuffers = async (client: PoolClient, into: string, chunks: Buffer[], rows: number, format: CopyFormat) => {
+    const copy = client.query(copyFrom(`COPY ${into} (${columnList}) FROM STDIN${format === 'binary' ? ' (FORMAT binary)' : ''}`));
+    await pipeline(Readable.from(chunks), copy);
+    if (copy.rowCount !== rows) throw fail(`COPY into ${where} loaded ${copy.rowCount} rows, the batch has ${rows}`);
+  };
+
   return {
     async write(rows: unknown[][], checkpoint?: Checkpoint): Promise<number> {
-      if (closed) throw fail(`Writer for ${where} is closed`);
-      if (!rows.length && !checkpoint) return 0;
-      const bad = rows.findIndex((r) => r.length !== columns.length);
-      if (bad >= 0) throw fail(`Row ${bad} written to ${where} has ${rows[bad]!.length} values for ${columns.length} columns`);
-      const batch = mode === 'upsert' ? dedupeByKey(rows, keyAt) : rows;
-      // DDL first, outside the batch's transaction (cached: once per session and schema).
-      if (checkpoint) await ctx.ensureStateTable(table.schema);
-      await ctx.transaction(async (client) => {
-        if (batch.length) {
-          if (!options.highPerformance) await insertChunks(client, batch);
-          else if (mode === 'upsert') await bulkUpsert(client, (into) => copyInto(client, into, batch));
-          else await copyInto(client, target, batch);
-        }
-        // Same transaction: the batch and its checkpoint commit together or not at all.
-        if (checkpoint) await upsertCheckpoint(ctx, client, table, checkpoint);
-      });
-      return batch.length;
+      const batch = checked(rows);
+      if (!options.highPerformance) return commit(batch.length, (client) => insertChunks(client, batch), checkpoint);
+      const text = new CopyTextBuffers(kinds);
+      text.add(batch);
+      return commit(batch.length, (client, into) => copyBuffers(client, into, text.done(), batch.length, 'text'), checkpoint);
+    },
+
+    /** The bulk path encodes the batch's COPY text now (~its wire size); the plain path keeps the rows for its INSERTs. */
+    prepare(rows: unknown[][]): PreparedBatch {
+      if (!options.highPerformance) {
+        const batch = checked(rows);
+        return {
+          get rows() { return batch.length; },
+          add: (more) => void batch.push(...checked(more)),
+          write: (checkpoint) => commit(batch.length, (client) => insertChunks(client, batch), checkpoint),
+        };
+      }
+      const text = new CopyTextBuffers(kinds);
+      const add = (more: unknown[][]) => text.add(checked(more));
+      add(rows);
+      return {
+        get rows() { return text.rows; },
+        add,
+        write: (checkpoint) => commit(text.rows, (client, into) => copyBuffers(client, into, text.done(), text.rows, 'text'), checkpoint),
+      };
     },
 
     /**
@@ -154,23 +192,7 @@ export async function openPostgresWriter(ctx: PgContext, table: TableRef, option
       if (closed) throw fail(`Writer for ${where} is closed`);
       if (mode !== 'append' && mode !== 'upsert') throw fail(`COPY text is appended or upserted only: the writer for ${where} is in ${mode} mode`);
       if (mode === 'upsert' && !options.highPerformance) throw fail(`COPY text upsert into ${where} is the bulk path: open the writer with highPerformance`);
-      if (!rows && !checkpoint) return 0;
-      if (checkpoint) await ctx.ensureStateTable(table.schema);
-      await ctx.transaction(async (client) => {
-        if (rows) {
-          const load = async (into: string) => {
-            const copy = client.query(copyFrom(`COPY ${into} (${columnList}) FROM STDIN${format === 'binary' ? ' (FORMAT binary)' : ''}`));
-            await pipeline(Readable.from([text]), copy);
-            // A torn or mismatched page must not commit with a checkpoint that claims it.
-            if (copy.rowCount !== rows) throw fail(`COPY into ${where} loaded ${copy.rowCount} rows, the batch has ${rows}`);
-          };
-          if (mode === 'upsert') await bulkUpsert(client, load);
-          else await load(target);
-        }
-        // Same transaction: the batch and its checkpoint commit together or not at all.
-        if (checkpoint) await upsertCheckpoint(ctx, client, table, checkpoint);
-      });
-      return rows;
+      return commit(rows, (client, into) => copyBuffers(client, into, [text], rows, format), checkpoint);
     },
 
     async close(): Promise<void> {
@@ -210,31 +232,49 @@ function dedupeByKey(rows: unknown[][], keyAt: number[]): unknown[][] {
 }
 
 /**
- * COPY text format in ~1 MB buffers (one write per row is slow: pg-copy-streams #127).
- * Rows are joined into ~64 KB strings, each encoded once into the buffer: no
- * array of lines to join, and one `Buffer.write` per 64 KB, not per field
- * (both showed in profiles of a MariaDB → PostgreSQL copy).
+ * COPY text format in ~1 MB buffers (one write per row is slow: pg-copy-streams #127),
+ * filled across `add`s (a page's parts share them). Rows are joined into ~64 KB
+ * strings, each encoded once into the buffer: no array of lines to join, and one
+ * `Buffer.write` per 64 KB, not per field (both showed in profiles of a
+ * MariaDB → PostgreSQL copy).
  */
-function* copyChunks(rows: unknown[][], kinds: ValueKind[]): Generator<Buffer> {
-  let buf = Buffer.allocUnsafe(COPY_CHUNK_BYTES);
-  let at = 0;
-  let text = '';
-  const flush = function* (): Generator<Buffer> {
-    // Worst case 3 bytes a UTF-16 unit.
-    if (at + text.length * 3 > buf.length) {
-      if (at > 0) yield buf.subarray(0, at);
-      buf = Buffer.allocUnsafe(Math.max(COPY_CHUNK_BYTES, text.length * 3));
-      at = 0;
+class CopyTextBuffers {
+  /** The filled buffers; the one being filled is appended by `done`. */
+  private readonly full: Buffer[] = [];
+  private buf = Buffer.allocUnsafe(COPY_CHUNK_BYTES);
+  private at = 0;
+  rows = 0;
+
+  constructor(private readonly kinds: ValueKind[]) {}
+
+  add(rows: unknown[][]): void {
+    const kinds = this.kinds;
+    let text = '';
+    for (const row of rows) {
+      let line = toCopyField(row[0], kinds[0]!);
+      for (let i = 1; i < row.length; i++) line += '\t' + toCopyField(row[i], kinds[i]!);
+      text += line + '\n';
+      if (text.length >= COPY_TEXT_UNITS) {
+        this.put(text);
+        text = '';
+      }
     }
-    at += buf.write(text, at, 'utf8');
-    text = '';
-  };
-  for (const row of rows) {
-    let line = toCopyField(row[0], kinds[0]!);
-    for (let i = 1; i < row.length; i++) line += '\t' + toCopyField(row[i], kinds[i]!);
-    text += line + '\n';
-    if (text.length >= COPY_TEXT_UNITS) yield* flush();
+    if (text.length) this.put(text);
+    this.rows += rows.length;
   }
-  if (text.length) yield* flush();
-  if (at > 0) yield buf.subarray(0, at);
+
+  /** The COPY text, in order. */
+  done(): Buffer[] {
+    return this.at > 0 ? [...this.full, this.buf.subarray(0, this.at)] : this.full;
+  }
+
+  private put(text: string): void {
+    // Worst case 3 bytes a UTF-16 unit.
+    if (this.at + text.length * 3 > this.buf.length) {
+      if (this.at > 0) this.full.push(this.buf.subarray(0, this.at));
+      this.buf = Buffer.allocUnsafe(Math.max(COPY_CHUNK_BYTES, text.length * 3));
+      this.at = 0;
+    }
+    this.at += this.buf.write(text, this.at, 'utf8');
+  }
 }

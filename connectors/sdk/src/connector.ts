@@ -94,6 +94,15 @@ export interface ReadOptions {
    * `readCopyText` and MySQL's `read`; others may ignore it.)
    */
   batchBytes?: number;
+  /**
+   * Yield each page in parts of about this many bytes as its rows arrive
+   * (`RowBatch.more` on all but a page's last part), so a consumer that
+   * encodes each part at once never holds a whole page of decoded rows:
+   * they die young instead of in the old generation. Pages (queries) stay
+   * as `batchSize`/`batchBytes` make them. (MySQL's `read`; others may
+   * ignore it and yield whole pages.)
+   */
+  partBytes?: number;
   signal?: AbortSignal;
 }
 
@@ -114,6 +123,12 @@ export interface RowBatch {
   rows: unknown[][];
   /** The key of the last row: pass it as `after` to resume. */
   last: unknown[];
+  /**
+   * More parts of the same page follow (`ReadOptions.partBytes`): a consumer
+   * may write the parts of a page together. Unset on a page's last part and
+   * on every batch of a read without `partBytes`.
+   */
+  more?: boolean;
 }
 
 /** A batch of `readCopyText`: `rows` rows of the engine's bulk format, and the key of the last one. */
@@ -162,6 +177,20 @@ export interface Checkpoint {
   expected?: string | null;
 }
 
+/** A batch a `TableWriter` has already checked and encoded (`TableWriter.prepare`). */
+export interface PreparedBatch {
+  /** Rows it writes (after an upsert's dedupe by key). */
+  readonly rows: number;
+  /**
+   * Adds rows to the batch (the next part of a page: an upsert dedupes each
+   * part by key, so parts must not repeat each other's keys, as a keyset
+   * read's never do).
+   */
+  add(rows: unknown[][]): void;
+  /** Writes it and the checkpoint in one transaction, like `TableWriter.write`. Once. */
+  write(checkpoint?: Checkpoint): Promise<number>;
+}
+
 export interface TableWriter {
   /**
    * Writes one batch in one transaction: all rows or none. With a checkpoint,
@@ -177,6 +206,13 @@ export interface TableWriter {
    * is the batch's (`CopyTextBatch.format`). Returns rows written.
    */
   writeCopyText?(text: Buffer, rows: number, checkpoint?: Checkpoint, format?: CopyFormat): Promise<number>;
+  /**
+   * Encodes a batch for writing now and writes it later: `prepare(rows).write(cp)`
+   * does exactly what `write(rows, cp)` does. A caller that reads ahead holds the
+   * prepared batch (the engine's bulk bytes: a fraction of what the decoded rows
+   * weigh on the heap) instead of the rows, which it may drop once prepared.
+   */
+  prepare?(rows: unknown[][]): PreparedBatch;
   /** Ends the writer (moves identity generators past written values when identityInsert). */
   close(): Promise<void>;
 }
