@@ -108,7 +108,7 @@ async function main() {
     targets: [],
   };
 
-  const ctx = { pgUrl, mariaUrl, srcPg, srcMaria, rows: args.rows, timeoutMs: Math.max(60_000, args.rows / 2), sluice: null };
+  const ctx = { pgUrl, mariaUrl, srcPg, srcMaria, rows: args.rows, timeoutMs: Math.max(60_000, args.rows / 5) /* 1M rows: 200 s, 3× the slowest peer seen (dlt wide, 66 s); a hung peer (sling after a failed COPY) waits no longer */, sluice: null };
   result.versions = await versions(ctx);
   const needMaria = args.pairs.some((p) => p.includes('maria'));
   const needPg = true;
