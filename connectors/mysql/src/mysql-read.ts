@@ -1,4 +1,4 @@
-import { ConnectorError, grownBatchSize, TestCode, type CanonicalType, type ReadOptions, type RowBatch, type TableRef } from '@sluice/connector-sdk';
+import { approximateRowBytes, ConnectorError, grownBatchSize, TestCode, type CanonicalType, type ReadOptions, type RowBatch, type TableRef } from '@sluice/connector-sdk';
 import { tableColumns } from './mysql-introspect';
 import { atLeast, decodeValue, encodeParam, type MysqlFlavour } from './mysql-types';
 import type { MysqlContext } from './mysql-session';
@@ -75,9 +75,8 @@ export async function* readTable(ctx: MysqlContext, table: TableRef, options: Re
   const order = () => ` ORDER BY ${options.key.map(q).join(', ')} LIMIT ${batchSize}`;
 
   // Decoded in place: the driver's arrays are ours (a new array a row was garbage for the collector).
-  const decodeRow = (r: unknown[]): number => {
+  const decodeRow = (r: unknown[]): void => {
     for (let i = 0; i < r.length; i++) r[i] = decodeValue(r[i], types[i]!);
-    return approximateBytes(r);
   };
 
   let after = options.after ?? null;
@@ -121,7 +120,7 @@ export async function* readTable(ctx: MysqlContext, table: TableRef, options: Re
     if (count < batchSize) return;
     after = keyAt.map((i) => lastRow[i]);
     // Narrow rows: fewer, larger pages (up to 10× batchSize) until a page nears batchBytes, judged by its last row.
-    if (options.batchBytes) batchSize = grownBatchSize(minRows, options.batchBytes, approximateBytes(lastRow));
+    if (options.batchBytes) batchSize = grownBatchSize(minRows, options.batchBytes, approximateRowBytes(lastRow));
   }
 }
 
@@ -136,13 +135,6 @@ export async function readKeyBounds(ctx: MysqlContext, table: TableRef, column: 
   const [row] = await ctx.withConnection(async (c) => (await c.query({ sql, rowsAsArray: true }))[0] as unknown[][]);
   const [min, max] = (row ?? []).map((v) => decodeValue(v, type));
   return (min ?? null) === null && (max ?? null) === null ? null : { min, max };
-}
-
-/** Roughly what a decoded row weighs: its texts' lengths, its buffers' bytes, 8 for anything else. */
-function approximateBytes(row: unknown[]): number {
-  let bytes = 0;
-  for (const v of row) bytes += typeof v === 'string' ? v.length : Buffer.isBuffer(v) ? v.length : 8;
-  return Math.max(1, bytes);
 }
 
 function notFound(table: TableRef): ConnectorError {

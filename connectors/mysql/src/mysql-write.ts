@@ -1,6 +1,6 @@
 import { Readable } from 'node:stream';
 import { escape, type PoolConnection, type ResultSetHeader } from 'mysql2/promise';
-import { ConnectorError, TestCode, type CanonicalType, type Checkpoint, type TableRef, type TableWriter, type WriterOptions } from '@sluice/connector-sdk';
+import { ConnectorError, TestCode, type CanonicalType, type Checkpoint, type PreparedBatch, type TableRef, type TableWriter, type WriterOptions } from '@sluice/connector-sdk';
 import { ensureStateTable, forgetStateTable, putState } from './mysql-checkpoint';
 import { tableColumns } from './mysql-introspect';
 import { atLeast, encodeLoadField, encodeParam, type MysqlFlavour } from './mysql-types';
@@ -101,23 +101,44 @@ export async function openMysqlWriter(ctx: MysqlContext, table: TableRef, option
     await flush();
   };
 
-  const load = async (c: PoolConnection, into: string, rows: unknown[][]) => {
-    const stream = Readable.from(loadChunks(rows, types, options.columns));
+  /** A batch as it is written: LOAD DATA's file, encoded up front (bulk path), or the rows for INSERTs. */
+  interface Encoded {
+    count: number;
+    file: Buffer[] | null;
+    rows: unknown[][];
+  }
+  const checked = (input: unknown[][]): unknown[][] => {
+    for (const row of input) {
+      if (row.length !== options.columns.length) throw fail(`a row has ${row.length} values for ${options.columns.length} columns`);
+    }
+    return keyIdx ? dedupeByKey(input, keyIdx) : input;
+  };
+  const encode = (input: unknown[][]): Encoded => {
+    const rows = checked(input);
+    return loadData ? { count: rows.length, file: [...loadChunks(rows, types, options.columns)], rows: [] } : { count: rows.length, file: null, rows };
+  };
+  const append = (batch: Encoded, more: Encoded) => {
+    batch.count += more.count;
+    if (batch.file) batch.file.push(...more.file!);
+    else batch.rows.push(...more.rows);
+  };
+
+  const load = async (c: PoolConnection, into: string, batch: Encoded) => {
     const sql = loadDataSql(into, quoted, types.map((t) => t.kind === 'bytes'));
-    const [result] = await c.query<ResultSetHeader>({ sql, infileStreamFactory: () => stream });
+    const [result] = await c.query<ResultSetHeader>({ sql, infileStreamFactory: () => Readable.from(batch.file!) });
     // Under LOCAL, duplicate keys and bad values are only warnings: any warning or a short count fails the batch.
-    if (result.affectedRows !== rows.length || result.warningStatus > 0) {
+    if (result.affectedRows !== batch.count || result.warningStatus > 0) {
       const [warnings] = await c.query('SHOW WARNINGS LIMIT 5');
       const text = (warnings as { Message: string }[]).map((w) => w.Message).join('; ');
-      throw fail(`LOAD DATA into ${table.schema}.${table.name} loaded ${result.affectedRows} of ${rows.length} rows with ${result.warningStatus} warning(s)${text ? `: ${text}` : ''}; the batch was rolled back`);
+      throw fail(`LOAD DATA into ${table.schema}.${table.name} loaded ${result.affectedRows} of ${batch.count} rows with ${result.warningStatus} warning(s)${text ? `: ${text}` : ''}; the batch was rolled back`);
     }
   };
 
   let wroteIdentity = false;
 
   /** One batch in one transaction, with its checkpoint (when given) upserted in that same transaction. */
-  const writeBatch = async (rows: unknown[][], checkpoint: Checkpoint | undefined): Promise<number> => {
-    if (!rows.length) {
+  const writeBatch = async (batch: Encoded, checkpoint: Checkpoint | undefined): Promise<number> => {
+    if (!batch.count) {
       // Nothing to write, but the checkpoint still moves.
       if (checkpoint) await ctx.transaction((c) => putState(ctx, c, table, checkpoint));
       return 0;
@@ -130,40 +151,47 @@ export async function openMysqlWriter(ctx: MysqlContext, table: TableRef, option
         await c.query(`CREATE TEMPORARY TABLE ${staging} LIKE ${target}`);
         try {
           await inTransaction(c, async () => {
-            await load(c, staging, rows);
+            await load(c, staging, batch);
             await c.query(insertSelectUpsertSql(ctx.flavour, target, staging, quoted, quotedKey));
             if (checkpoint) await putState(ctx, c, table, checkpoint);
           });
         } finally {
           await c.query(`DROP TEMPORARY TABLE IF EXISTS ${staging}`).catch(() => undefined);
         }
-        return rows.length;
+        return batch.count;
       });
     }
     return ctx.transaction(async (c) => {
-      if (loadData) await load(c, target, rows);
-      else await insert(c, rows);
+      if (loadData) await load(c, target, batch);
+      else await insert(c, batch.rows);
       if (checkpoint) await putState(ctx, c, table, checkpoint);
-      return rows.length;
+      return batch.count;
     });
   };
 
+  const write = async (batch: Encoded, checkpoint?: Checkpoint): Promise<number> => {
+    // The state table's DDL commits implicitly: it runs before, never inside, the batch's transaction.
+    if (checkpoint) await ensureStateTable(ctx, table.schema);
+    try {
+      return await writeBatch(batch, checkpoint);
+    } catch (err) {
+      // The state table vanished since this session created it: the whole batch rolled back, so create it and write again.
+      if (!checkpoint || !forgetStateTable(ctx, table.schema, err)) throw err;
+      await ensureStateTable(ctx, table.schema);
+      return writeBatch(batch, checkpoint);
+    }
+  };
+
   return {
-    async write(input: unknown[][], checkpoint?: Checkpoint): Promise<number> {
-      for (const row of input) {
-        if (row.length !== options.columns.length) throw fail(`a row has ${row.length} values for ${options.columns.length} columns`);
-      }
-      const rows = keyIdx ? dedupeByKey(input, keyIdx) : input;
-      // The state table's DDL commits implicitly: it runs before, never inside, the batch's transaction.
-      if (checkpoint) await ensureStateTable(ctx, table.schema);
-      try {
-        return await writeBatch(rows, checkpoint);
-      } catch (err) {
-        // The state table vanished since this session created it: the whole batch rolled back, so create it and write again.
-        if (!checkpoint || !forgetStateTable(ctx, table.schema, err)) throw err;
-        await ensureStateTable(ctx, table.schema);
-        return writeBatch(rows, checkpoint);
-      }
+    write: (input, checkpoint) => write(encode(input), checkpoint),
+    /** The bulk path encodes LOAD DATA's file now (~its wire size); the plain path keeps the rows for its INSERTs. */
+    prepare(input: unknown[][]): PreparedBatch {
+      const batch = encode(input);
+      return {
+        get rows() { return batch.count; },
+        add: (more) => append(batch, encode(more)),
+        write: (checkpoint) => write(batch, checkpoint),
+      };
     },
     async close(): Promise<void> {
       if (!identity || !wroteIdentity) return;

@@ -1,5 +1,5 @@
-import { ConnectorError, TestCode, type ReadOptions, type RowBatch, type TableRef } from '@sluice/connector-sdk';
-import type { PoolClient } from 'pg';
+import { ConnectorError, rowsInParts, TestCode, type ReadOptions, type RowBatch, type TableRef } from '@sluice/connector-sdk';
+import { Query, type PoolClient, type QueryArrayConfig } from 'pg';
 import type { PgContext } from './postgres-session';
 import { toParam } from './postgres-types';
 
@@ -52,21 +52,65 @@ export async function* readTable(ctx: PgContext, table: TableRef, options: ReadO
       where.push(`${q(options.since.column)} > $${params.length}`);
     }
     const sql = `${head}${where.length ? ' WHERE ' + where.join(' AND ') : ''} ORDER BY ${keyList} LIMIT ${batchSize}`;
-    const rows = await ctx
-      .withClient((client) =>
-        cancellable(ctx, client, signal, () => client.query<unknown[]>({ text: sql, values: params, rowMode: 'array' }).then((r) => r.rows)),
-      )
-      .catch((err) => {
-        signal?.throwIfAborted(); // the cancelled statement's error is the abort
-        throw err;
-      });
-    if (!rows.length) return;
-    const last = rows[rows.length - 1]!;
-    const lastKey = keyAt.map((i) => last[i]);
-    yield { rows: selected.length === columns.length ? rows : rows.map((r) => r.slice(0, columns.length)), last: lastKey };
-    if (rows.length < batchSize) return;
-    after = lastKey;
+    const batch = (rows: unknown[][], more: boolean): RowBatch => {
+      const last = rows[rows.length - 1]!;
+      return { rows: selected.length === columns.length ? rows : rows.map((r) => r.slice(0, columns.length)), last: keyAt.map((i) => last[i]), ...(more ? { more } : {}) };
+    };
+    let count = 0;
+    let lastRow: unknown[];
+    if (options.partBytes) {
+      // The page in parts as its rows arrive, each yielded once the next one is full (the page's last: after the result ends).
+      let held: unknown[][] | null = null;
+      for await (const part of streamRows(ctx, sql, params, options.partBytes, signal)) {
+        if (held) yield batch(held, true);
+        held = part;
+        count += part.length;
+      }
+      signal?.throwIfAborted();
+      if (!held) return;
+      yield batch(held, false);
+      lastRow = held[held.length - 1]!;
+    } else {
+      const rows = await ctx
+        .withClient((client) =>
+          cancellable(ctx, client, signal, () => client.query<unknown[]>({ text: sql, values: params, rowMode: 'array' }).then((r) => r.rows)),
+        )
+        .catch((err) => {
+          signal?.throwIfAborted(); // the cancelled statement's error is the abort
+          throw err;
+        });
+      if (!rows.length) return;
+      yield batch(rows, false);
+      count = rows.length;
+      lastRow = rows[rows.length - 1]!;
+    }
+    if (count < batchSize) return;
+    after = keyAt.map((i) => lastRow[i]);
   }
+}
+
+/**
+ * The rows of one query in parts of about `partBytes` (SDK `rowsInParts`):
+ * node-postgres hands each row to a `row` listener without gathering them.
+ * Not paused: at most one page is in flight. A consumer that stops early
+ * cancels the statement, so the client goes back to the pool idle.
+ */
+function streamRows(ctx: PgContext, sql: string, values: unknown[], partBytes: number, signal: AbortSignal | undefined): AsyncGenerator<unknown[][]> {
+  return rowsInParts(
+    (sink, stop) =>
+      ctx.withClient((client) =>
+        cancellable(ctx, client, stop, () => new Promise<void>((resolve, reject) => {
+          client
+            // QueryArrayConfig: the typings' Query constructor takes only QueryConfig, the driver reads rowMode.
+            .query(new Query({ text: sql, values, rowMode: 'array' } as QueryArrayConfig))
+            .on('row', (row: unknown[]) => sink.row(row))
+            .on('error', reject)
+            .on('end', () => resolve());
+        })),
+      ),
+    partBytes,
+    signal,
+  );
 }
 
 /** `SELECT MIN(c), MAX(c)`, decoded by the session's type parsers like a read's values. */

@@ -301,32 +301,6 @@ describe('upserts and identity', () => {
     expect(await admin.query(`SELECT id FROM "${schema}".t`)).toEqual([{ id: 3 }]);
   });
 
-  test.each([true, false])('prepare, add, write later: the parts write as one batch with its checkpoint, all or nothing, upserts merge (HP %s)', async (highPerformance) => {
-    const schema = await newSchema();
-    await admin.exec(`CREATE TABLE "${schema}".t (id int PRIMARY KEY, v text)`);
-    const table = { schema, name: 't' };
-    const append = await session.openWriter(table, { columns: ['id', 'v'], mode: 'append', highPerformance });
-    const prepared = append.prepare!([[1, 'a\tb'], [2, null]]);
-    prepared.add([[3, 'ü\n']]);
-    expect(prepared.rows).toBe(3);
-    expect(await admin.query(`SELECT count(*)::int AS n FROM "${schema}".t`)).toEqual([{ n: 0 }]);
-    expect(await prepared.write({ stream: 'p', state: 'one' })).toBe(3);
-    expect(await session.readCheckpoint(table, 'p')).toBe('one');
-    // A part that cannot be written (a duplicate key) fails the whole batch and its checkpoint.
-    const failing = append.prepare!([[4, 'd']]);
-    failing.add([[1, 'again']]);
-    await expect(failing.write({ stream: 'p', state: 'two' })).rejects.toThrow(/duplicate key/);
-    expect(await session.readCheckpoint(table, 'p')).toBe('one');
-    await append.close();
-    const upsert = await session.openWriter(table, { columns: ['id', 'v'], mode: 'upsert', key: ['id'], highPerformance });
-    const merged = upsert.prepare!([[2, 'two'], [5, 'e'], [2, 'two, last']]);
-    merged.add([[6, 'f']]);
-    expect(await merged.write()).toBe(3);
-    await upsert.close();
-    const { rows } = await readAll(session.read(table, { key: ['id'] }));
-    expect(rows).toEqual([[1, 'a\tb'], [2, 'two, last'], [3, 'ü\n'], [5, 'e'], [6, 'f']]);
-  });
-
   test('many rows through both paths stay within parameter limits', async () => {
     const schema = await newSchema();
     await admin.exec(`CREATE TABLE "${schema}".t (id int PRIMARY KEY, a text, b text, c text, d text)`);

@@ -13,3 +13,4 @@ export * from './ssh-tunnel';
 export * from './supported-types';
 export * from './url';
 export * from './batch-size';
+export * from './row-parts';

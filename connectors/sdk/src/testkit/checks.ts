@@ -1,6 +1,6 @@
 import { expect } from '@jest/globals';
 import type { CapabilityName } from '../functionalities';
-import type { ConnectorSession, TableDefinition } from '../connector';
+import type { ConnectorSession, RowBatch, TableDefinition } from '../connector';
 import type { TableRef, TableSchema } from '../schema';
 import { configFor, type ContractContext } from './context';
 import type { FixtureTrait } from './fixture';
@@ -255,6 +255,91 @@ export const CONTRACT_CHECKS: ContractCheck[] = [
       const empty = [];
       for await (const batch of session.read(lines, { key, after: split[1], until: split[0] })) empty.push(...batch.rows);
       expect(empty).toEqual([]);
+    },
+  },
+  {
+    name: 'read in parts (`partBytes`): the parts of a page add up to it, each resumable; a read stopped or aborted mid-page frees its connection',
+    makesTables: true,
+    async run(ctx) {
+      const schema = await ctx.scratchSchema();
+      const session = await ctx.session({ maxConnections: 1 }); // a connection left mid-result would block every later read
+      const lines = await pairKeyTable(ctx, session, schema);
+      const rows: unknown[][] = [];
+      for (let order = 1; order <= 30; order++) for (let line = 1; line <= 40; line++) rows.push([String(order), line, `sku-${order}-${line}`, line % 7]);
+      const writer = await session.openWriter(lines, { columns: ['order_id', 'line_no', 'sku', 'qty'], mode: 'append' });
+      await writer.write(rows);
+      await writer.close();
+      const key = ['order_id', 'line_no'];
+      const whole = await readAll(session, lines, key, 10_000);
+      expect(whole.length).toBe(rows.length);
+      const batches: RowBatch[] = [];
+      for await (const batch of session.read(lines, { key, batchSize: 300, partBytes: 400 })) batches.push(batch);
+      expect(batches.flatMap((b) => b.rows)).toEqual(whole);
+      for (const b of batches) expect(b.last).toEqual(b.rows[b.rows.length - 1]!.slice(0, 2));
+      // Pages of 300 rows, however many parts each came in (a reader may ignore partBytes: one part a page).
+      const pages: number[] = [];
+      let inPage = 0;
+      for (const b of batches) {
+        inPage += b.rows.length;
+        if (!b.more) pages.push(inPage), (inPage = 0);
+      }
+      expect({ pages, open: inPage }).toEqual({ pages: [300, 300, 300, 300], open: 0 });
+      // Stopped mid-page, resumed from the last part taken: nothing lost or repeated.
+      const first: unknown[][] = [];
+      let after: unknown[] = [];
+      for await (const batch of session.read(lines, { key, batchSize: 1000, partBytes: 400 })) {
+        first.push(...batch.rows);
+        after = batch.last;
+        if (first.length >= 100) break;
+      }
+      const rest: unknown[][] = [];
+      for await (const batch of session.read(lines, { key, after, batchSize: 1000, partBytes: 400 })) rest.push(...batch.rows);
+      expect([...first, ...rest]).toEqual(whole);
+      // Aborted mid-page: the read ends (or throws the abort) and the one connection serves the next read.
+      const controller = new AbortController();
+      await (async () => {
+        for await (const _ of session.read(lines, { key, batchSize: 1000, partBytes: 400, signal: controller.signal })) controller.abort();
+      })().catch(() => undefined);
+      expect(await readAll(session, lines, key, 10_000)).toEqual(whole);
+    },
+  },
+  {
+    name: 'prepare, add, write later: the parts write as one batch with its checkpoint, all or nothing; upserts merge',
+    makesTables: true,
+    needs: ['atomicBatches'],
+    async run(ctx) {
+      const schema = await ctx.scratchSchema();
+      const session = await ctx.session();
+      for (const highPerformance of [true, false]) {
+        if (highPerformance && !ctx.plugin.capabilities.highPerformanceWriting) continue;
+        const table = { schema, name: highPerformance ? 'prepared_bulk' : 'prepared_plain' };
+        await makeTable(ctx, session, table, idValue(false), (q) => `CREATE TABLE ${ctx.q(table)} (${q('id')} INT PRIMARY KEY, ${q('v')} VARCHAR(10))`);
+        const append = await session.openWriter(table, { columns: ['id', 'v'], mode: 'append', highPerformance });
+        if (!append.prepare) return; // optional: writers without it are written through `write` only
+        const prepared = append.prepare([[1, 'a\tb'], [2, null]]);
+        prepared.add([[3, 'ü\n']]);
+        expect(prepared.rows).toBe(3);
+        expect(await ctx.count(table)).toBe(0);
+        expect(await prepared.write({ stream: 'p', state: 'one' })).toBe(3);
+        expect(await session.readCheckpoint(table, 'p')).toBe('one');
+        // A part that cannot be written (a duplicate key) fails the whole batch and its checkpoint.
+        const failing = append.prepare([[4, 'd']]);
+        failing.add([[1, 'again']]);
+        await expect(failing.write({ stream: 'p', state: 'two' })).rejects.toThrow();
+        expect(await session.readCheckpoint(table, 'p')).toBe('one');
+        await append.close();
+        if (ctx.plugin.capabilities.idempotentWriting) {
+          const upsert = await session.openWriter(table, { columns: ['id', 'v'], mode: 'upsert', key: ['id'], highPerformance });
+          const merged = upsert.prepare!([[2, 'two'], [5, 'e'], [2, 'two, last']]);
+          merged.add([[6, 'f']]);
+          expect(await merged.write()).toBe(3);
+          await upsert.close();
+        }
+        const expected = ctx.plugin.capabilities.idempotentWriting
+          ? [[1, 'a\tb'], [2, 'two, last'], [3, 'ü\n'], [5, 'e'], [6, 'f']]
+          : [[1, 'a\tb'], [2, null], [3, 'ü\n']];
+        expect({ path: highPerformance ? 'bulk' : 'plain', rows: await readAll(session, table, ['id']) }).toEqual({ path: highPerformance ? 'bulk' : 'plain', rows: expected });
+      }
     },
   },
   {

@@ -1,5 +1,5 @@
 import { randomBytes } from 'node:crypto';
-import type { ConnectorSession } from '../connector';
+import type { ConnectorSession, SessionOptions } from '../connector';
 import type { RelationalConfig } from '../config';
 import type { TableRef } from '../schema';
 import { parseConfig } from '../config';
@@ -58,8 +58,8 @@ export class ContractContext {
   }
 
   /** A new session, closed with the context. */
-  async session(): Promise<ConnectorSession> {
-    const session = await this.plugin.open(this.config);
+  async session(options?: SessionOptions): Promise<ConnectorSession> {
+    const session = await this.plugin.open(this.config, options);
     this.sessions.push(session);
     return session;
   }
