@@ -23,7 +23,14 @@ export function streamRows(
         (c) =>
           new Promise<void>((resolve, reject) => {
             // withConnection destroys the connection on abort; a destroyed connection does not always end its query.
-            stop.addEventListener('abort', () => reject(new Error('aborted')), { once: true });
+            const aborted = () => reject(new Error('aborted'));
+            stop.addEventListener('abort', aborted, { once: true });
+            const settle = <T>(fn: (value: T) => void) => (value: T) => {
+              stop.removeEventListener('abort', aborted);
+              fn(value);
+            };
+            resolve = settle(resolve);
+            reject = settle(reject);
             // The callback connection under the promise wrapper (typed as the wrapper's): its query is an event emitter.
             const conn = c.connection as unknown as CoreConnection;
             let paused = false;

@@ -28,8 +28,13 @@ export async function* rowsInParts(
   partBytes: number,
   signal?: AbortSignal,
 ): AsyncGenerator<unknown[][]> {
+  // Not AbortSignal.any: a composite signal with a listener stays alive until its source aborts
+  // (Node keeps it from GC), and with it every page's closure: a 10M-row read leaked ~500 MiB.
   const stopper = new AbortController();
-  const stop = signal ? AbortSignal.any([signal, stopper.signal]) : stopper.signal;
+  const stop = stopper.signal;
+  const abort = () => stopper.abort();
+  signal?.addEventListener('abort', abort, { once: true });
+  if (signal?.aborted) stopper.abort();
   const parts: unknown[][][] = [];
   let part: unknown[][] = [];
   let bytes = 0;
@@ -58,7 +63,10 @@ export async function* rowsInParts(
   };
   const done = run(sink, stop)
     .then(
-      () => void (part.length && parts.push(part)),
+      () => {
+        if (part.length) parts.push(part);
+        part = [];
+      },
       (err: unknown) => void (failure = err),
     )
     .finally(() => {
@@ -85,6 +93,7 @@ export async function* rowsInParts(
       await new Promise<void>((r) => (wake = r));
     }
   } finally {
+    signal?.removeEventListener('abort', abort);
     if (!ended) {
       stopper.abort();
       await done;
