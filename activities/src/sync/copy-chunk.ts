@@ -146,8 +146,7 @@ async function* rowBatches(batches: AsyncIterable<RowBatch>, writer: TableWriter
     if (cursorIndex >= 0) for (const row of b.rows) if (compareCursor(row[cursorIndex], cursorMax) > 0) cursorMax = row[cursorIndex];
     if (prepared) prepared.add(b.rows);
     else if (writer.prepare) prepared = writer.prepare(b.rows);
-    else if (rows.length) rows.push(...b.rows);
-    else rows = b.rows;
+    else rows = rows.length ? rows.concat(b.rows) : b.rows;
     count += b.rows.length;
     last = b.last;
     if (!b.more) yield page();

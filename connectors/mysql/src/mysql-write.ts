@@ -120,7 +120,7 @@ export async function openMysqlWriter(ctx: MysqlContext, table: TableRef, option
   const append = (batch: Encoded, more: Encoded) => {
     batch.count += more.count;
     if (batch.file) batch.file.push(...more.file!);
-    else batch.rows.push(...more.rows);
+    else batch.rows = batch.rows.concat(more.rows); // not push: the first part's array is the caller's
   };
 
   const load = async (c: PoolConnection, into: string, batch: Encoded) => {

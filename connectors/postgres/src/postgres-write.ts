@@ -166,10 +166,10 @@ export async function openPostgresWriter(ctx: PgContext, table: TableRef, option
     /** The bulk path encodes the batch's COPY text now (~its wire size); the plain path keeps the rows for its INSERTs. */
     prepare(rows: unknown[][]): PreparedBatch {
       if (!options.highPerformance) {
-        const batch = checked(rows);
+        let batch = checked(rows);
         return {
           get rows() { return batch.length; },
-          add: (more) => void batch.push(...checked(more)),
+          add: (more) => void (batch = batch.concat(checked(more))), // not push: the first part's array is the caller's
           write: (checkpoint) => commit(batch.length, (client) => insertChunks(client, batch), checkpoint),
         };
       }
