@@ -73,6 +73,7 @@ export async function copyChunk(
           const next: SyncState = { ...state, after: batch.last, max, rows: state.rows + batch.count };
           const written = JSON.stringify(next);
           await batch.write({ stream, state: written, expected: stored });
+          batch.release?.();
           stored = written;
           state = next;
           result.rowsWritten = state.rows;
@@ -117,6 +118,8 @@ interface CopyBatch {
   last: unknown[];
   cursorMax: unknown;
   write(checkpoint: Checkpoint): Promise<number>;
+  /** After a write that succeeded: its bytes may be reused (`CopyTextBatch.release`). */
+  release?(): void;
 }
 
 /**
@@ -159,7 +162,9 @@ async function* copyTextBatches(
   batches: AsyncIterable<CopyTextBatch>,
   write: NonNullable<TableWriter['writeCopyText']>,
 ): AsyncGenerator<CopyBatch> {
-  for await (const b of batches) yield { count: b.rows, last: b.last, cursorMax: null, write: (cp) => write(b.text, b.rows, cp, b.format) };
+  for await (const b of batches) {
+    yield { count: b.rows, last: b.last, cursorMax: null, write: (cp) => write(b.text, b.rows, cp, b.format), release: () => b.release?.() };
+  }
 }
 
 /**

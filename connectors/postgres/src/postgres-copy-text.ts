@@ -1,6 +1,6 @@
 import { to as copyTo } from 'pg-copy-streams';
 import type { PoolClient } from 'pg';
-import { ConnectorError, grownBatchSize, TestCode, type CopyFormat, type CopyReadOptions, type CopyTextBatch, type TableRef } from '@sluice/connector-sdk';
+import { BufferPool, ConnectorError, grownBatchSize, TestCode, type CopyFormat, type CopyReadOptions, type CopyTextBatch, type TableRef } from '@sluice/connector-sdk';
 import type { PgContext } from './postgres-session';
 import { canonicalTypeParsers, toParam } from './postgres-types';
 
@@ -15,10 +15,16 @@ import { canonicalTypeParsers, toParam } from './postgres-types';
  * destination's COPY is what limits the copy: ~1.45× the rows/s of text on the
  * bench's wide table); only for built-in types, whose binary form holds no
  * database-local OIDs. Only the key of a page's last row is decoded, to resume
- * from.
+ * from. Pages are read into buffers the consumer hands back (`release`) once
+ * written, so a long copy reuses a few instead of leaving one per page to the GC.
  */
 
 const DEFAULT_BATCH = 10_000;
+/** First page buffer of a read; it grows to the pages' size and is reused from then on. */
+const FIRST_PAGE_BYTES = 1 << 20;
+/** Page buffers a read keeps: the page being written, the one read ahead and the one being read. */
+const SPARE_PAGES = 4;
+const pages = new BufferPool(SPARE_PAGES);
 const TAB = 0x09;
 const NEWLINE = 0x0a;
 const BACKSLASH = 0x5c;
@@ -63,6 +69,7 @@ export async function* readCopyText(ctx: PgContext, table: TableRef, options: Co
     return `${client.escapeLiteral(text)}::${type.regtype}`;
   };
   const until = options.until ?? null;
+
   const fetchPage = (after: unknown[] | null) =>
     ctx
       .withClient(async (client) => {
@@ -72,7 +79,7 @@ export async function* readCopyText(ctx: PgContext, table: TableRef, options: Co
         if (until) conditions.push(`(${keyList}) <= ${row(until)}`);
         if (since) conditions.push(`${q(since.column)} > ${literal(client, since.value, types.get(since.column)!)}`);
         const sql = `COPY (${head}${conditions.length ? ' WHERE ' + conditions.join(' AND ') : ''} ORDER BY ${keyList} LIMIT ${batchSize}) TO STDOUT${format === 'binary' ? ' (FORMAT binary)' : ''}`;
-        return copyOut(ctx, client, sql, format, signal);
+        return copyOut(ctx, client, sql, format, signal, pages);
       })
       .catch((err) => {
         signal?.throwIfAborted(); // the cancelled COPY's error is the abort
@@ -85,7 +92,12 @@ export async function* readCopyText(ctx: PgContext, table: TableRef, options: Co
     const page = await fetchPage(after);
     if (!page.rows) return;
     const last = format === 'binary' ? lastBinaryKey(page.text, keyAt, keyDecoders as BinaryKeyDecoder[]) : lastKey(page.text, keyAt, keyTypes);
-    yield { text: page.text, rows: page.rows, last, format };
+    let released = false;
+    const release = () => {
+      if (!released) pages.give(page.buffer);
+      released = true;
+    };
+    yield { text: page.text, rows: page.rows, last, format, release };
     if (page.rows < batchSize) return;
     after = last;
     if (options.batchBytes) {
@@ -95,17 +107,44 @@ export async function* readCopyText(ctx: PgContext, table: TableRef, options: Co
   }
 }
 
-/** Runs one COPY … TO STDOUT into a buffer; an abort meanwhile cancels it on the server (the connection stays usable). */
-async function copyOut(ctx: PgContext, client: PoolClient, sql: string, format: CopyFormat, signal: AbortSignal | undefined): Promise<{ text: Buffer; rows: number }> {
+/**
+ * Runs one COPY … TO STDOUT into a buffer of `pages` (`text` is its filled
+ * part); an abort meanwhile cancels it on the server (the connection stays usable).
+ */
+async function copyOut(
+  ctx: PgContext,
+  client: PoolClient,
+  sql: string,
+  format: CopyFormat,
+  signal: AbortSignal | undefined,
+  pages: BufferPool,
+): Promise<{ buffer: Buffer; text: Buffer; rows: number }> {
   const cancel = () => ctx.cancelQuery(client);
   signal?.addEventListener('abort', cancel, { once: true });
+  let buffer = pages.take(FIRST_PAGE_BYTES);
   try {
     const stream = client.query(copyTo(sql));
-    const chunks: Buffer[] = [];
-    for await (const chunk of stream) chunks.push(chunk as Buffer);
-    const text = Buffer.concat(chunks);
-    // The server's count; else, escaped in COPY text, a newline byte ends a row (binary has no such fallback).
-    return { text, rows: stream.rowCount || (format === 'text' ? countLines(text) : 0) };
+    let at = 0;
+    for await (const chunk of stream) {
+      const bytes = chunk as Buffer;
+      if (at + bytes.length > buffer.length) {
+        const bigger = pages.take(Math.max(buffer.length * 2, at + bytes.length));
+        buffer.copy(bigger, 0, 0, at);
+        pages.give(buffer);
+        buffer = bigger;
+      }
+      at += bytes.copy(buffer, at);
+    }
+    const text = buffer.subarray(0, at);
+    // Counted in the bytes: the stream ends at CopyDone, and the server's count (CommandComplete)
+    // may come in a later socket read, after the end (rowCount still 0: a page read as empty
+    // ended a 10M-row copy early). In COPY text a newline byte ends a row (escaped in values).
+    const rows = !text.length ? 0 : format === 'text' ? countLines(text) : binaryRows(text).rows;
+    if (stream.rowCount && stream.rowCount !== rows) throw fail(`COPY TO STDOUT reported ${stream.rowCount} rows, its data holds ${rows}`);
+    return { buffer, text, rows };
+  } catch (err) {
+    pages.give(buffer);
+    throw err;
   } finally {
     signal?.removeEventListener('abort', cancel);
   }
@@ -213,25 +252,37 @@ const BINARY_KEY_DECODERS: Record<number, BinaryKeyDecoder | undefined> = {
 const BINARY_SIGNATURE = Buffer.from('PGCOPY\n\xff\r\n\0', 'latin1');
 
 /**
- * The canonical key of the last row of a COPY binary page: walks the rows by
- * their field lengths (signature, flags, header extension; per row an int16
- * field count, per field an int32 length or -1 for NULL; -1 ends the data).
+ * The rows of a COPY binary page, and where the last one starts (-1: none):
+ * walks them by their field lengths (signature, flags, header extension; per
+ * row an int16 field count, per field an int32 length or -1 for NULL; -1 ends the data).
  */
-export function lastBinaryKey(page: Buffer, keyAt: number[], decoders: BinaryKeyDecoder[]): unknown[] {
+export function binaryRows(page: Buffer): { rows: number; lastAt: number } {
   if (page.length < 21 || !page.subarray(0, 11).equals(BINARY_SIGNATURE)) throw fail('COPY binary page without its signature');
   let at = 15;
   at += 4 + page.readUInt32BE(at);
-  let last = -1;
+  let lastAt = -1;
+  let rows = 0;
   for (;;) {
     const fields = page.readInt16BE(at);
     if (fields === -1) break;
-    last = at;
+    lastAt = at;
+    rows++;
     at += 2;
     for (let f = 0; f < fields; f++) {
       const length = page.readInt32BE(at);
       at += 4 + (length > 0 ? length : 0);
     }
   }
+  return { rows, lastAt };
+}
+
+/**
+ * The canonical key of the last row of a COPY binary page: walks the rows by
+ * their field lengths (signature, flags, header extension; per row an int16
+ * field count, per field an int32 length or -1 for NULL; -1 ends the data).
+ */
+export function lastBinaryKey(page: Buffer, keyAt: number[], decoders: BinaryKeyDecoder[]): unknown[] {
+  const last = binaryRows(page).lastAt;
   if (last < 0) throw fail('COPY binary page without rows');
   const values: (Buffer | null)[] = [];
   const fields = page.readInt16BE(last);

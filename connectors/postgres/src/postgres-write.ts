@@ -3,7 +3,7 @@ import { pipeline } from 'node:stream/promises';
 import { randomBytes } from 'node:crypto';
 import { from as copyFrom } from 'pg-copy-streams';
 import type { PoolClient } from 'pg';
-import { ConnectorError, TestCode, type Checkpoint, type CopyFormat, type PreparedBatch, type TableRef, type TableWriter, type WriterOptions } from '@sluice/connector-sdk';
+import { BufferPool, ConnectorError, TestCode, type Checkpoint, type CopyFormat, type PreparedBatch, type TableRef, type TableWriter, type WriterOptions } from '@sluice/connector-sdk';
 import type { PgContext } from './postgres-session';
 import { isGenerated } from './postgres-introspect';
 import { upsertCheckpoint } from './postgres-checkpoint';
@@ -13,6 +13,8 @@ const MAX_PARAMS = 65_535;
 const MAX_ROWS_PER_INSERT = 5_000;
 const COPY_CHUNK_BYTES = 1 << 20;
 const COPY_TEXT_UNITS = 1 << 16;
+/** Encoded blocks a writer keeps for later batches: a page written and one read ahead, ~1-4 MB each. */
+const SPARE_BLOCKS = 8;
 
 interface DestColumn {
   name: string;
@@ -78,6 +80,8 @@ export async function openPostgresWriter(ctx: PgContext, table: TableRef, option
     : ` ON CONFLICT (${key.map(q).join(', ')}) DO ` +
       (updated.length ? `UPDATE SET ${updated.map((c) => `${c} = EXCLUDED.${c}`).join(', ')}` : 'NOTHING');
   const keyAt = key.map((k) => columns.indexOf(k));
+  // Blocks the bulk path encodes COPY text into, back once their batch committed.
+  const blocks = new BufferPool(SPARE_BLOCKS);
   let closed = false;
 
   const insertChunks = async (client: PoolClient, rows: unknown[][]) => {
@@ -158,9 +162,9 @@ export async function openPostgresWriter(ctx: PgContext, table: TableRef, option
     async write(rows: unknown[][], checkpoint?: Checkpoint): Promise<number> {
       const batch = checked(rows);
       if (!options.highPerformance) return commit(batch.length, (client) => insertChunks(client, batch), checkpoint);
-      const text = new CopyTextBuffers(kinds);
+      const text = new CopyTextBuffers(kinds, blocks);
       text.add(batch);
-      return commit(batch.length, (client, into) => copyBuffers(client, into, text.done(), batch.length, 'text'), checkpoint);
+      return text.recycledAfter(commit(batch.length, (client, into) => copyBuffers(client, into, text.done(), batch.length, 'text'), checkpoint));
     },
 
     /** The bulk path encodes the batch's COPY text now (~its wire size); the plain path keeps the rows for its INSERTs. */
@@ -173,13 +177,13 @@ export async function openPostgresWriter(ctx: PgContext, table: TableRef, option
           write: (checkpoint) => commit(batch.length, (client) => insertChunks(client, batch), checkpoint),
         };
       }
-      const text = new CopyTextBuffers(kinds);
+      const text = new CopyTextBuffers(kinds, blocks);
       const add = (more: unknown[][]) => text.add(checked(more));
       add(rows);
       return {
         get rows() { return text.rows; },
         add,
-        write: (checkpoint) => commit(text.rows, (client, into) => copyBuffers(client, into, text.done(), text.rows, 'text'), checkpoint),
+        write: (checkpoint) => text.recycledAfter(commit(text.rows, (client, into) => copyBuffers(client, into, text.done(), text.rows, 'text'), checkpoint)),
       };
     },
 
@@ -241,11 +245,15 @@ function dedupeByKey(rows: unknown[][], keyAt: number[]): unknown[][] {
 class CopyTextBuffers {
   /** The filled buffers; the one being filled is appended by `done`. */
   private readonly full: Buffer[] = [];
-  private buf = Buffer.allocUnsafe(COPY_CHUNK_BYTES);
+  /** Every block taken from the pool, whole. */
+  private readonly taken: Buffer[] = [];
+  private buf: Buffer;
   private at = 0;
   rows = 0;
 
-  constructor(private readonly kinds: ValueKind[]) {}
+  constructor(private readonly kinds: ValueKind[], private readonly pool: BufferPool) {
+    this.buf = this.take(COPY_CHUNK_BYTES);
+  }
 
   add(rows: unknown[][]): void {
     const kinds = this.kinds;
@@ -272,9 +280,27 @@ class CopyTextBuffers {
     // Worst case 3 bytes a UTF-16 unit.
     if (this.at + text.length * 3 > this.buf.length) {
       if (this.at > 0) this.full.push(this.buf.subarray(0, this.at));
-      this.buf = Buffer.allocUnsafe(Math.max(COPY_CHUNK_BYTES, text.length * 3));
+      this.buf = this.take(Math.max(COPY_CHUNK_BYTES, text.length * 3));
       this.at = 0;
     }
     this.at += this.buf.write(text, this.at, 'utf8');
+  }
+
+  /**
+   * `written`, after which the blocks go back to the pool: only once it
+   * committed (a failed COPY may leave bytes queued on a socket that is
+   * being torn down; those blocks are left to the GC).
+   */
+  async recycledAfter<T>(written: Promise<T>): Promise<T> {
+    const result = await written;
+    for (const block of this.taken) this.pool.give(block);
+    this.taken.length = 0;
+    return result;
+  }
+
+  private take(bytes: number): Buffer {
+    const block = this.pool.take(bytes);
+    this.taken.push(block);
+    return block;
   }
 }

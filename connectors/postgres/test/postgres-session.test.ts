@@ -1,4 +1,5 @@
 import { randomBytes } from 'node:crypto';
+import * as net from 'node:net';
 import { Client } from 'pg';
 import { ConnectorRegistry, type ConnectorPlugin, type ConnectorSession, type RowBatch, type TableDefinition } from '@sluice/connector-sdk';
 import postgres from '@sluice/connector-postgres';
@@ -823,6 +824,66 @@ describe('COPY fast path, text and binary (readCopyText → writeCopyText)', () 
       await expect(replacer.writeCopyText!(batches[0]!.text, 500)).rejects.toThrow(/bulk path/);
     } finally {
       await other.close();
+    }
+  });
+
+  test('released page buffers are reused by later pages; a page kept unreleased keeps its bytes', async () => {
+    const whole = await copyOf(schema, 'items');
+    const texts: string[] = [];
+    const buffers = new Set<ArrayBufferLike>();
+    let kept: { batch: CopyTextBatch; text: string } | null = null;
+    for await (const b of session.readCopyText!(table(), { key, columns, batchSize: 100 })) {
+      texts.push(b.text.toString('utf8'));
+      buffers.add(b.text.buffer);
+      if (!kept) kept = { batch: b, text: b.text.toString('utf8') };
+      else b.release!();
+    }
+    expect(texts).toHaveLength(10);
+    expect(texts.join('')).toBe(whole);
+    // The first page was never released: nine later pages went through the one buffer handed back.
+    expect(buffers.size).toBe(2);
+    expect(kept!.batch.text.toString('utf8')).toBe(kept!.text);
+    kept!.batch.release!();
+  });
+
+  test("a page's rows are counted in its bytes: the server's count may arrive in a socket read after the data ends", async () => {
+    // A proxy that holds the server's bytes after each CopyDone back for 50 ms, so COPY's
+    // CommandComplete comes in a later socket read than the end of the data (as it sometimes
+    // does when the server's output buffer fills between the two).
+    const upstream = new URL(process.env.SLUICE_PG_URL!);
+    const COPY_DONE = Buffer.from([0x63, 0, 0, 0, 4]);
+    const proxy = net.createServer((client) => {
+      const server = net.connect(Number(upstream.port || 5432), upstream.hostname);
+      client.pipe(server);
+      server.on('data', (chunk: Buffer) => {
+        const at = chunk.indexOf(COPY_DONE);
+        if (at < 0) return void client.write(chunk);
+        server.pause();
+        client.write(chunk.subarray(0, at + COPY_DONE.length));
+        setTimeout(() => {
+          client.write(chunk.subarray(at + COPY_DONE.length));
+          server.resume();
+        }, 50);
+      });
+      const end = () => (client.destroy(), server.destroy());
+      client.on('error', end).on('close', end);
+      server.on('error', end).on('close', end);
+    });
+    await new Promise<void>((r) => proxy.listen(0, '127.0.0.1', r));
+    const url = new URL(upstream);
+    url.hostname = '127.0.0.1';
+    url.port = String((proxy.address() as net.AddressInfo).port);
+    const slow = await postgres.open(registry.resolve({ url: url.toString() }).config);
+    try {
+      for (const binary of [false, true]) {
+        const read = await copyAll(slow.readCopyText!(table(), { key, columns, batchSize: 400, binary }));
+        const format = binary ? 'binary' : 'text';
+        expect(read.batches.map((b) => [b.rows, b.format])).toEqual([[400, format], [400, format], [200, format]]);
+        expect(read.batches.map((b) => b.last)).toEqual([[39, 'k9'], [79, 'k9'], [99, 'k9']]);
+      }
+    } finally {
+      await slow.close();
+      await new Promise((r) => proxy.close(r));
     }
   });
 

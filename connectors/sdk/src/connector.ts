@@ -139,6 +139,16 @@ export interface CopyTextBatch {
   format?: CopyFormat;
   /** The key of the last row (canonical values): pass it as `after` to resume. */
   last: unknown[];
+  /**
+   * Hands `text`'s memory back to the read for a later page, once the
+   * consumer is done with it (its write settled). Optional on both sides: a
+   * read may recycle its page buffers (a page a consumer holds across awaits
+   * outlives the young generation, so a fresh buffer per page is old-space
+   * garbage until the next full GC: ~100 MiB of it on a fast copy); a
+   * consumer that never calls it only gets fresh buffers. `text` must not be
+   * used after.
+   */
+  release?(): void;
 }
 
 /** The engine's bulk text, or its binary bulk format (only between columns of identical native types). */

@@ -14,3 +14,4 @@ export * from './supported-types';
 export * from './url';
 export * from './batch-size';
 export * from './row-parts';
+export * from './buffer-pool';
