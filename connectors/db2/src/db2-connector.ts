@@ -1,8 +1,11 @@
 import type { ConnectorPlugin } from '@sluice/connector-sdk';
 import { db2ConfigSchema, type Db2Config } from './db2-config';
-import { openDb2Session } from './db2-session';
-import { testDb2 } from './db2-test';
-import { db2TypeMapper } from './db2-types';
+
+// The modules behind a session, a test and the type mapping load the driver: they load on first
+// use, so a worker pays (memory, start time) only for the engines its jobs use.
+const sessionModule = () => require('./db2-session') as typeof import('./db2-session');
+const testModule = () => require('./db2-test') as typeof import('./db2-test');
+const typesModule = () => require('./db2-types') as typeof import('./db2-types');
 
 /** DB2 LUW through ibm_db, an optional native dependency loaded only by `test` and `open`. */
 export const db2Connector: ConnectorPlugin<Db2Config> = {
@@ -32,7 +35,9 @@ export const db2Connector: ConnectorPlugin<Db2Config> = {
         'DB2 cannot disable a trigger: the only way is DROP TRIGGER and re-creating it, which loses it if the job fails in between',
     },
   },
-  test: testDb2,
-  open: openDb2Session,
-  types: db2TypeMapper,
+  test: (config, options) => testModule().testDb2(config, options),
+  open: (config, options) => sessionModule().openDb2Session(config, options),
+  get types() {
+    return typesModule().db2TypeMapper;
+  },
 };

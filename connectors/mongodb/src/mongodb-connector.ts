@@ -1,8 +1,11 @@
 import type { ConnectorPlugin } from '@sluice/connector-sdk';
 import { mongodbConfigSchema, type MongoConfig } from './mongodb-config';
-import { openMongoSession } from './mongodb-session';
-import { testMongo } from './mongodb-test';
-import { mongodbTypeMapper } from './mongodb-types';
+
+// The modules behind a session, a test and the type mapping load the driver: they load on first
+// use, so a worker pays (memory, start time) only for the engines its jobs use.
+const sessionModule = () => require('./mongodb-session') as typeof import('./mongodb-session');
+const testModule = () => require('./mongodb-test') as typeof import('./mongodb-test');
+const typesModule = () => require('./mongodb-types') as typeof import('./mongodb-types');
 
 export const mongodbConnector: ConnectorPlugin<MongoConfig> = {
   type: 'mongodb',
@@ -30,7 +33,9 @@ export const mongodbConnector: ConnectorPlugin<MongoConfig> = {
       TRIGGER_MANAGEMENT: 'MongoDB has no triggers (Atlas triggers are outside the database)',
     },
   },
-  test: testMongo,
-  open: openMongoSession,
-  types: mongodbTypeMapper,
+  test: (config, options) => testModule().testMongo(config, options),
+  open: (config, options) => sessionModule().openMongoSession(config, options),
+  get types() {
+    return typesModule().mongodbTypeMapper;
+  },
 };

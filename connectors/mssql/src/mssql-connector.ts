@@ -1,8 +1,11 @@
 import type { ConnectorPlugin } from '@sluice/connector-sdk';
 import { mssqlConfigSchema, type MssqlConfig } from './mssql-config';
-import { openMssqlSession } from './mssql-session';
-import { testMssql } from './mssql-test';
-import { mssqlTypeMapper } from './mssql-types';
+
+// The modules behind a session, a test and the type mapping load the driver: they load on first
+// use, so a worker pays (memory, start time) only for the engines its jobs use.
+const sessionModule = () => require('./mssql-session') as typeof import('./mssql-session');
+const testModule = () => require('./mssql-test') as typeof import('./mssql-test');
+const typesModule = () => require('./mssql-types') as typeof import('./mssql-types');
 
 export const mssqlConnector: ConnectorPlugin<MssqlConfig> = {
   type: 'mssql',
@@ -27,7 +30,9 @@ export const mssqlConnector: ConnectorPlugin<MssqlConfig> = {
       SCHEMA_MANAGEMENT: true,
     },
   },
-  test: testMssql,
-  open: openMssqlSession,
-  types: mssqlTypeMapper,
+  test: (config, options) => testModule().testMssql(config, options),
+  open: (config, options) => sessionModule().openMssqlSession(config, options),
+  get types() {
+    return typesModule().mssqlTypeMapper;
+  },
 };

@@ -1,8 +1,11 @@
 import type { ConnectorPlugin } from '@sluice/connector-sdk';
 import { mysqlConfigSchema, type MysqlConfig } from './mysql-config';
-import { openMysqlSession } from './mysql-session';
-import { testMysql } from './mysql-test';
-import { mysqlTypeMapper } from './mysql-types';
+
+// The modules behind a session, a test and the type mapping load the driver: they load on first
+// use, so a worker pays (memory, start time) only for the engines its jobs use.
+const sessionModule = () => require('./mysql-session') as typeof import('./mysql-session');
+const testModule = () => require('./mysql-test') as typeof import('./mysql-test');
+const typesModule = () => require('./mysql-types') as typeof import('./mysql-types');
 
 export const mysqlConnector: ConnectorPlugin<MysqlConfig> = {
   type: 'mysql',
@@ -32,8 +35,10 @@ export const mysqlConnector: ConnectorPlugin<MysqlConfig> = {
         'MySQL and MariaDB cannot disable a trigger: the only way is DROP TRIGGER and re-creating it, which loses it if the job fails in between',
     },
   },
-  test: testMysql,
-  open: openMysqlSession,
+  test: (config, options) => testModule().testMysql(config, options),
+  open: (config, options) => sessionModule().openMysqlSession(config, options),
   // The plugin's mapper is MariaDB ≥ 10.7's (native UUID); a session maps by its server (MySQL: uuid → CHAR(36)).
-  types: mysqlTypeMapper(),
+  get types() {
+    return typesModule().mysqlTypeMapper();
+  },
 };

@@ -1,8 +1,11 @@
 import type { ConnectorPlugin } from '@sluice/connector-sdk';
 import { oracleConfigSchema, type OracleConfig } from './oracle-config';
-import { openOracleSession } from './oracle-session';
-import { testOracle } from './oracle-test';
-import { oracleTypes } from './oracle-types';
+
+// The modules behind a session, a test and the type mapping load the driver: they load on first
+// use, so a worker pays (memory, start time) only for the engines its jobs use.
+const sessionModule = () => require('./oracle-session') as typeof import('./oracle-session');
+const testModule = () => require('./oracle-test') as typeof import('./oracle-test');
+const typesModule = () => require('./oracle-types') as typeof import('./oracle-types');
 
 export const oracleConnector: ConnectorPlugin<OracleConfig> = {
   type: 'oracle',
@@ -27,7 +30,9 @@ export const oracleConnector: ConnectorPlugin<OracleConfig> = {
       SCHEMA_MANAGEMENT: true,
     },
   },
-  test: testOracle,
-  open: openOracleSession,
-  types: oracleTypes,
+  test: (config, options) => testModule().testOracle(config, options),
+  open: (config, options) => sessionModule().openOracleSession(config, options),
+  get types() {
+    return typesModule().oracleTypes;
+  },
 };

@@ -1,8 +1,11 @@
 import type { ConnectorPlugin } from '@sluice/connector-sdk';
 import { postgresConfigSchema, type PostgresConfig } from './postgres-config';
-import { PostgresSession } from './postgres-session';
-import { testPostgres } from './postgres-test';
-import { postgresTypes } from './postgres-types';
+
+// The modules behind a session, a test and the type mapping load the driver: they load on first
+// use, so a worker pays (memory, start time) only for the engines its jobs use.
+const sessionModule = () => require('./postgres-session') as typeof import('./postgres-session');
+const testModule = () => require('./postgres-test') as typeof import('./postgres-test');
+const typesModule = () => require('./postgres-types') as typeof import('./postgres-types');
 
 export const postgresConnector: ConnectorPlugin<PostgresConfig> = {
   type: 'postgresql',
@@ -28,7 +31,9 @@ export const postgresConnector: ConnectorPlugin<PostgresConfig> = {
       SCHEMA_MANAGEMENT: true,
     },
   },
-  test: testPostgres,
-  open: (config, options) => PostgresSession.open(config, options),
-  types: postgresTypes,
+  test: (config, options) => testModule().testPostgres(config, options),
+  open: (config, options) => sessionModule().PostgresSession.open(config, options),
+  get types() {
+    return typesModule().postgresTypes;
+  },
 };

@@ -1,0 +1,2 @@
+/** The plugin alone (no driver loaded until a session or test needs it): the entry a worker registers. */
+export { oracleConnector as default } from './oracle-connector';
