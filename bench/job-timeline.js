@@ -1,6 +1,6 @@
 'use strict';
 // Timeline of one Sluice SYNC job (workflow + child workflows, from Temporal's event history):
-// where a job's time goes besides copying. `node bench/job-timeline.js [table] [source-schema]`.
+// where a job's time goes besides copying. `node bench/job-timeline.js [table] [source-schema] [--warm]`.
 const { SluiceBench } = require('./lib/sluice');
 const util = require('./lib/util');
 
@@ -12,6 +12,12 @@ async function main() {
   try {
     await util.pgq(process.env.SLUICE_PG_URL, 'DROP SCHEMA IF EXISTS bench_timeline CASCADE; CREATE SCHEMA bench_timeline');
     const w = await bench.startWorker();
+    // --warm: the same job once before, as a long-running worker has run syncs before (JIT, caches).
+    if (process.argv.includes('--warm')) {
+      const warm = await w.client.startSync({ source: { url: util.pgUrlWith(process.env.SLUICE_PG_URL) }, destination: { url: util.pgUrlWith(process.env.SLUICE_PG_URL) }, tables: [{ schema, name: table }], destinationSchema: 'bench_timeline', createTables: true });
+      await w.client.waitForJob(warm, undefined, 50);
+      await util.pgq(process.env.SLUICE_PG_URL, 'DROP SCHEMA IF EXISTS bench_timeline CASCADE; CREATE SCHEMA bench_timeline');
+    }
     const t0 = Date.now();
     const id = await w.client.startSync({ source: { url: util.pgUrlWith(process.env.SLUICE_PG_URL) }, destination: { url: util.pgUrlWith(process.env.SLUICE_PG_URL) }, tables: [{ schema, name: table }], destinationSchema: 'bench_timeline', createTables: true });
     const job = await w.client.waitForJob(id, undefined, 50);

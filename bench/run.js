@@ -25,6 +25,7 @@ const path = require('node:path');
 const util = require('./lib/util');
 const { loadEnv, log, machine, now, pgq, mq } = util;
 const { ensurePgSource, ensureMariaSource, GENERATOR_VERSION } = require('./lib/data');
+const { WARM_ROWS } = require('./lib/sluice');
 const { PAIRS, sourceSide, versions } = require('./lib/contenders');
 const { verify } = require('./lib/verify');
 const { SluiceBench, measureCancel, measureResume, measureStartLatency, round1 } = require('./lib/sluice');
@@ -114,6 +115,10 @@ async function main() {
   const needPg = true;
   if (needPg) result.sources.postgresql = { schema: srcPg, ...(await ensurePgSource(pgUrl, srcPg, args.rows)) };
   if (needMaria) result.sources.mariadb = { database: srcMaria, ...(await ensureMariaSource(mariaUrl, srcMaria, args.rows)) };
+  // Small copies of the tables for the warm-up SYNC each measured Sluice job's fresh worker runs first.
+  ctx.warmPg = ctx.warmMaria = `bench_src_warm`;
+  await ensurePgSource(pgUrl, ctx.warmPg, WARM_ROWS);
+  if (needMaria) await ensureMariaSource(mariaUrl, ctx.warmMaria, WARM_ROWS);
 
   const profileDir = args.profile ? path.join(args.out, `profiles-${stamp}`) : undefined;
   if (profileDir) mkdirSync(profileDir, { recursive: true });

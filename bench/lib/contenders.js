@@ -9,7 +9,7 @@ const {
   STATE_DIR, VENV, SLING_BIN, sh, q, pgq, mq, pgEnv, mariaEnv, mariaArgs, pgUrlWith, mariaUrlWith, pgParts, mariaParts, firstLine,
 } = require('./util');
 const { TABLES, COLUMN_NAMES } = require('./data');
-const { runSync } = require('./sluice');
+const { runSync, WARM_ROWS } = require('./sluice');
 
 const FILES = path.join(STATE_DIR, 'bench-files');
 const PY = path.join(VENV, 'bin', 'python');
@@ -99,14 +99,28 @@ function sluice({ id, label, pair, mode, highPerformance = true, over = false })
         highPerformance,
         createTables: true,
       };
+      // The fresh worker first syncs the small warm-up tables the same way (same pair, mode and path),
+      // into a scratch schema: measured, then, is a worker that has run syncs before, as a service's has.
+      const warmDst = `${dst}_warm`;
+      const warm = async () => {
+        if (dstEngine === 'pg') await freshPgSchema(ctx, warmDst);
+        else await freshMariaDb(ctx, warmDst);
+        return {
+          ...input,
+          source: srcEngine === 'pg' ? source : { url: mariaUrlWith(ctx.mariaUrl, ctx.warmMaria) },
+          destination: dstEngine === 'pg' ? destination : { url: mariaUrlWith(ctx.mariaUrl, warmDst) },
+          tables: [{ schema: srcEngine === 'pg' ? ctx.warmPg : ctx.warmMaria, name: table }],
+          destinationSchema: warmDst,
+        };
+      };
       let first = null;
-      if (over) first = await runSync(ctx.sluice, input);
+      if (over) first = await runSync(ctx.sluice, input, await warm());
       if (first && first.job.state !== 'COMPLETED') throw new Error(`filling run ${first.job.state}: ${first.job.message ?? ''}`);
-      const r = await runSync(ctx.sluice, input);
+      const r = await runSync(ctx.sluice, input, await warm());
       if (r.job.state !== 'COMPLETED') throw new Error(`job ${r.id} ${r.job.state}: ${r.job.message ?? ''}`);
       return {
         seconds: r.seconds,
-        command: `SluiceClient.startSync(${JSON.stringify({ ...input, source: redact(JSON.stringify(source), ctx), destination: redact(JSON.stringify(destination), ctx) })}) on worker \`node worker/dist/main.js\`${over ? ' (second run, over the full table)' : ''}`,
+        command: `SluiceClient.startSync(${JSON.stringify({ ...input, source: redact(JSON.stringify(source), ctx), destination: redact(JSON.stringify(destination), ctx) })}) on worker \`node worker/dist/main.js\`, after a warm-up sync of a ${WARM_ROWS}-row table of the same shape (bench_src_warm)${over ? ' (second run, over the full table)' : ''}`,
         dest: dstEngine === 'pg' ? pgSide(dst, table) : mariaSide(dst, table),
         checksum: true,
         extra: { jobId: r.id, rowsRead: r.job.rowsRead, rowsWritten: r.job.rowsWritten, workerPeakRssMiB: r.workerPeakRssMiB },
