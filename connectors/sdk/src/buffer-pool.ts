@@ -11,12 +11,22 @@
  */
 export class BufferPool {
   private readonly spare: Buffer[] = [];
+  private lastTake = 0;
+  private idleTimer: NodeJS.Timeout | null = null;
 
-  /** Keeps at most `keep` spare buffers (the pages a reader and writer hold at once). */
-  constructor(private readonly keep: number) {}
+  /**
+   * Keeps at most `keep` spare buffers (the pages a reader and writer hold at
+   * once), and none once nothing was taken for `idleMs`: an idle worker does
+   * not hold the last job's pages.
+   */
+  constructor(
+    private readonly keep: number,
+    private readonly idleMs = 10_000,
+  ) {}
 
   /** A spare buffer of at least `bytes` (the largest spare if it is bigger), else a new one of `bytes`. */
   take(bytes: number): Buffer {
+    this.lastTake = Date.now();
     let best = -1;
     for (let i = 0; i < this.spare.length; i++) if (this.spare[i]!.length >= bytes && (best < 0 || this.spare[i]!.length < this.spare[best]!.length)) best = i;
     if (best >= 0) return this.spare.splice(best, 1)[0]!;
@@ -32,6 +42,19 @@ export class BufferPool {
       const smallest = this.spare.reduce((s, b, i) => (b.length < this.spare[s]!.length ? i : s), 0);
       if (this.spare[smallest]!.length < buffer.length) this.spare[smallest] = buffer;
     }
+    this.dropWhenIdle();
+  }
+
+  private dropWhenIdle(): void {
+    if (this.idleTimer) return;
+    const check = () => {
+      const idle = Date.now() - this.lastTake;
+      if (idle >= this.idleMs) {
+        this.spare.length = 0;
+        this.idleTimer = null;
+      } else this.idleTimer = setTimeout(check, this.idleMs - idle).unref();
+    };
+    this.idleTimer = setTimeout(check, this.idleMs).unref();
   }
 
   /** Spare buffers held (for tests). */

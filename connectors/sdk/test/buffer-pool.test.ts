@@ -31,3 +31,16 @@ describe('BufferPool', () => {
     expect(none.take(10)).not.toBe(a);
   });
 });
+
+test('spares are dropped once nothing was taken for idleMs', async () => {
+  const pool = new BufferPool(2, 300);
+  pool.give(Buffer.alloc(10));
+  await new Promise((r) => setTimeout(r, 200));
+  pool.take(100); // a take keeps the spares another idleMs
+  pool.give(Buffer.alloc(20));
+  pool.give(Buffer.alloc(30));
+  await new Promise((r) => setTimeout(r, 150));
+  expect(pool.size).toBe(2); // 350 ms after the first give, 150 ms after the take
+  await new Promise((r) => setTimeout(r, 600));
+  expect(pool.size).toBe(0);
+});
