@@ -27,11 +27,17 @@ export async function withSessions<T>(
   const opened: OpenedConnection[] = [];
   const secrets = specs.flatMap(secretsOfSpec);
   try {
-    for (const spec of specs) {
-      const { plugin, config, secrets: stored } = await connections.resolve(spec);
-      secrets.push(...stored);
-      opened.push({ plugin, session: await plugin.open(config) });
-    }
+    // Side by side (each open is a connect and a handshake); every session that opened is closed below.
+    const opening = await Promise.allSettled(
+      specs.map(async (spec) => {
+        const { plugin, config, secrets: stored } = await connections.resolve(spec);
+        secrets.push(...stored);
+        return { plugin, session: await plugin.open(config) };
+      }),
+    );
+    for (const o of opening) if (o.status === 'fulfilled') opened.push(o.value);
+    const failed = opening.find((o): o is PromiseRejectedResult => o.status === 'rejected');
+    if (failed) throw failed.reason;
     return await fn(...opened);
   } catch (err) {
     throw toFailure(err, secrets);

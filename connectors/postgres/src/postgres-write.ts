@@ -13,8 +13,12 @@ const MAX_PARAMS = 65_535;
 const MAX_ROWS_PER_INSERT = 5_000;
 const COPY_CHUNK_BYTES = 1 << 20;
 const COPY_TEXT_UNITS = 1 << 16;
-/** Encoded blocks a writer keeps for later batches: a page written and one read ahead, ~1-4 MB each. */
-const SPARE_BLOCKS = 8;
+/**
+ * The 1 MB blocks the bulk path encodes COPY text into, back once their batch
+ * committed, shared by the process's writers (a writer lives for one 3 s
+ * chunk): a page of the wide bench table is ~6 blocks, two lanes hold two pages each.
+ */
+const COPY_BLOCKS = new BufferPool(16);
 
 interface DestColumn {
   name: string;
@@ -80,8 +84,6 @@ export async function openPostgresWriter(ctx: PgContext, table: TableRef, option
     : ` ON CONFLICT (${key.map(q).join(', ')}) DO ` +
       (updated.length ? `UPDATE SET ${updated.map((c) => `${c} = EXCLUDED.${c}`).join(', ')}` : 'NOTHING');
   const keyAt = key.map((k) => columns.indexOf(k));
-  // Blocks the bulk path encodes COPY text into, back once their batch committed.
-  const blocks = new BufferPool(SPARE_BLOCKS);
   let closed = false;
 
   const insertChunks = async (client: PoolClient, rows: unknown[][]) => {
@@ -162,7 +164,7 @@ export async function openPostgresWriter(ctx: PgContext, table: TableRef, option
     async write(rows: unknown[][], checkpoint?: Checkpoint): Promise<number> {
       const batch = checked(rows);
       if (!options.highPerformance) return commit(batch.length, (client) => insertChunks(client, batch), checkpoint);
-      const text = new CopyTextBuffers(kinds, blocks);
+      const text = new CopyTextBuffers(kinds, COPY_BLOCKS);
       text.add(batch);
       return text.recycledAfter(commit(batch.length, (client, into) => copyBuffers(client, into, text.done(), batch.length, 'text'), checkpoint));
     },
@@ -177,7 +179,7 @@ export async function openPostgresWriter(ctx: PgContext, table: TableRef, option
           write: (checkpoint) => commit(batch.length, (client) => insertChunks(client, batch), checkpoint),
         };
       }
-      const text = new CopyTextBuffers(kinds, blocks);
+      const text = new CopyTextBuffers(kinds, COPY_BLOCKS);
       const add = (more: unknown[][]) => text.add(checked(more));
       add(rows);
       return {
