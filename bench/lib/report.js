@@ -54,8 +54,14 @@ function computeTargets(result, outDir) {
     }
   }
   const rss = result.extras.workerPeakRss?.maxMiB;
-  t.push(rss ? { name: 'Worker peak RSS (VmHWM, max over Sluice runs)', threshold: '≤ 300 MiB', measured: `${rss} MiB`, ratio: r2(rss / 300), status: rss <= 300 ? 'PASS' : 'MISS' } : { name: 'Worker peak RSS', threshold: '≤ 300 MiB', measured: 'not measured', ratio: null, status: 'NOT MEASURED' });
   const other = otherSize(outDir, result.size);
+  // The issue's 300 MB, in the MiB that VmHWM is reported in: 300e6 bytes = 286.1 MiB; at both sizes.
+  const limitMiB = Math.round((300e6 / 1048576) * 10) / 10;
+  const threshold = `≤ 300 MB (${limitMiB} MiB)`;
+  const otherRss = other?.result?.extras?.workerPeakRss?.maxMiB;
+  const worst = Math.max(rss ?? 0, otherRss ?? 0);
+  const measured = `${rss} MiB at ${result.size}${otherRss ? `; ${otherRss} MiB at ${other.result.size} (${other.file})` : ''}`;
+  t.push(rss ? { name: 'Worker peak RSS (VmHWM, max over Sluice runs)', threshold, measured, ratio: r2(worst / limitMiB), status: worst <= limitMiB ? 'PASS' : 'MISS' } : { name: 'Worker peak RSS', threshold, measured: 'not measured', ratio: null, status: 'NOT MEASURED' });
   // Like for like: only the Sluice runs (pair, table, contender) both sizes measured.
   const peaks = (r) => new Map((r?.results ?? []).filter((x) => x.workerPeakRssMiB).map((x) => [`${x.pair}/${x.table}/${x.contender ?? x.id}`, x.workerPeakRssMiB]));
   const mine = peaks(result);
