@@ -22,9 +22,8 @@ import { canonicalTypeParsers, toParam } from './postgres-types';
 const DEFAULT_BATCH = 10_000;
 /** First page buffer of a read; it grows to the pages' size and is reused from then on. */
 const FIRST_PAGE_BYTES = 1 << 20;
-/** Page buffers a read keeps: the page being written, the one read ahead and the one being read. */
-const SPARE_PAGES = 4;
-const pages = new BufferPool(SPARE_PAGES);
+/** Page buffers kept for the process's reads (a lane holds a page being written, one read ahead, one being read). */
+const PAGE_BUFFERS = new BufferPool(4);
 const TAB = 0x09;
 const NEWLINE = 0x0a;
 const BACKSLASH = 0x5c;
@@ -69,7 +68,6 @@ export async function* readCopyText(ctx: PgContext, table: TableRef, options: Co
     return `${client.escapeLiteral(text)}::${type.regtype}`;
   };
   const until = options.until ?? null;
-
   const fetchPage = (after: unknown[] | null) =>
     ctx
       .withClient(async (client) => {
@@ -79,7 +77,7 @@ export async function* readCopyText(ctx: PgContext, table: TableRef, options: Co
         if (until) conditions.push(`(${keyList}) <= ${row(until)}`);
         if (since) conditions.push(`${q(since.column)} > ${literal(client, since.value, types.get(since.column)!)}`);
         const sql = `COPY (${head}${conditions.length ? ' WHERE ' + conditions.join(' AND ') : ''} ORDER BY ${keyList} LIMIT ${batchSize}) TO STDOUT${format === 'binary' ? ' (FORMAT binary)' : ''}`;
-        return copyOut(ctx, client, sql, format, signal, pages);
+        return copyOut(ctx, client, sql, format, signal);
       })
       .catch((err) => {
         signal?.throwIfAborted(); // the cancelled COPY's error is the abort
@@ -91,10 +89,10 @@ export async function* readCopyText(ctx: PgContext, table: TableRef, options: Co
     signal?.throwIfAborted();
     const page = await fetchPage(after);
     if (!page.rows) return;
-    const last = format === 'binary' ? lastBinaryKey(page.text, keyAt, keyDecoders as BinaryKeyDecoder[]) : lastKey(page.text, keyAt, keyTypes);
+    const last = format === 'binary' ? lastBinaryKey(page.text, keyAt, keyDecoders as BinaryKeyDecoder[], page.lastAt) : lastKey(page.text, keyAt, keyTypes);
     let released = false;
     const release = () => {
-      if (!released) pages.give(page.buffer);
+      if (!released) PAGE_BUFFERS.give(page.buffer);
       released = true;
     };
     yield { text: page.text, rows: page.rows, last, format, release };
@@ -108,8 +106,9 @@ export async function* readCopyText(ctx: PgContext, table: TableRef, options: Co
 }
 
 /**
- * Runs one COPY … TO STDOUT into a buffer of `pages` (`text` is its filled
- * part); an abort meanwhile cancels it on the server (the connection stays usable).
+ * Runs one COPY … TO STDOUT into a page buffer (`text` is its filled part;
+ * `lastAt`: where a binary page's last row starts); an abort meanwhile
+ * cancels it on the server (the connection stays usable).
  */
 async function copyOut(
   ctx: PgContext,
@@ -117,20 +116,19 @@ async function copyOut(
   sql: string,
   format: CopyFormat,
   signal: AbortSignal | undefined,
-  pages: BufferPool,
-): Promise<{ buffer: Buffer; text: Buffer; rows: number }> {
+): Promise<{ buffer: Buffer; text: Buffer; rows: number; lastAt: number }> {
   const cancel = () => ctx.cancelQuery(client);
   signal?.addEventListener('abort', cancel, { once: true });
-  let buffer = pages.take(FIRST_PAGE_BYTES);
+  let buffer = PAGE_BUFFERS.take(FIRST_PAGE_BYTES);
   try {
     const stream = client.query(copyTo(sql));
     let at = 0;
     for await (const chunk of stream) {
       const bytes = chunk as Buffer;
       if (at + bytes.length > buffer.length) {
-        const bigger = pages.take(Math.max(buffer.length * 2, at + bytes.length));
+        const bigger = PAGE_BUFFERS.take(Math.max(buffer.length * 2, at + bytes.length));
         buffer.copy(bigger, 0, 0, at);
-        pages.give(buffer);
+        PAGE_BUFFERS.give(buffer);
         buffer = bigger;
       }
       at += bytes.copy(buffer, at);
@@ -139,11 +137,11 @@ async function copyOut(
     // Counted in the bytes: the stream ends at CopyDone, and the server's count (CommandComplete)
     // may come in a later socket read, after the end (rowCount still 0: a page read as empty
     // ended a 10M-row copy early). In COPY text a newline byte ends a row (escaped in values).
-    const rows = !text.length ? 0 : format === 'text' ? countLines(text) : binaryRows(text).rows;
+    const { rows, lastAt } = !text.length ? { rows: 0, lastAt: -1 } : format === 'text' ? { rows: countLines(text), lastAt: -1 } : binaryRows(text);
     if (stream.rowCount && stream.rowCount !== rows) throw fail(`COPY TO STDOUT reported ${stream.rowCount} rows, its data holds ${rows}`);
-    return { buffer, text, rows };
+    return { buffer, text, rows, lastAt };
   } catch (err) {
-    pages.give(buffer);
+    PAGE_BUFFERS.give(buffer);
     throw err;
   } finally {
     signal?.removeEventListener('abort', cancel);
@@ -277,12 +275,10 @@ export function binaryRows(page: Buffer): { rows: number; lastAt: number } {
 }
 
 /**
- * The canonical key of the last row of a COPY binary page: walks the rows by
- * their field lengths (signature, flags, header extension; per row an int16
- * field count, per field an int32 length or -1 for NULL; -1 ends the data).
+ * The canonical key of the last row of a COPY binary page, the row starting
+ * at `last` (found by `binaryRows` unless the caller walked the page already).
  */
-export function lastBinaryKey(page: Buffer, keyAt: number[], decoders: BinaryKeyDecoder[]): unknown[] {
-  const last = binaryRows(page).lastAt;
+export function lastBinaryKey(page: Buffer, keyAt: number[], decoders: BinaryKeyDecoder[], last = binaryRows(page).lastAt): unknown[] {
   if (last < 0) throw fail('COPY binary page without rows');
   const values: (Buffer | null)[] = [];
   const fields = page.readInt16BE(last);
