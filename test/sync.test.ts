@@ -64,6 +64,24 @@ test('a large table is copied as key ranges in parallel lanes, each with its own
   expect(await checksumOf(pgUrlFor(world.dst), world.dst, 'ranged')).toEqual(await checksumOf(pgUrlFor(world.src), world.src, 'items'));
 });
 
+test('a job hands its sessions from one activity to the next, and holds no connection once COMPLETED', async () => {
+  const open = jest.spyOn(PostgresSession, 'open');
+  const job = await runSync({
+    source: { url: pgUrlFor(world.src) },
+    destination: { url: pgUrlFor(world.dst) },
+    tables: [{ schema: world.src, name: 'items', destinationName: 'handed_on' }],
+    createTables: true,
+    batchSize: 2500,
+  });
+  const opened = open.mock.calls.length;
+  open.mockRestore();
+  expect(job).toMatchObject({ state: 'COMPLETED', rowsWritten: ROWS });
+  // Sessions used: plan 2, prepare 2, each chunk 2, finalize 1 (at least 7); a fresh one each was 7 connects.
+  expect(opened).toBeLessThan(7);
+  const [{ n }] = (await pgQuery<{ n: string }>(`SELECT count(*) AS n FROM pg_stat_activity WHERE application_name = $1`, [`sluice:${process.pid}`])) as [{ n: string }];
+  expect(Number(n)).toBe(0);
+});
+
 test('capability switches: triggers off, foreign keys and indexes dropped for the load and restored, identity values kept', async () => {
   const d = `"${world.dst}"`;
   await pgQuery(`CREATE TABLE ${d}.owners (id bigint PRIMARY KEY)`);

@@ -1,5 +1,6 @@
 import { secretsOf, secretsOfSpec, type ConnectionSpec, type ConnectorRegistry, type ResolvedConnection } from '@sluice/connector-sdk';
 import { Catalog } from '@sluice/catalog';
+import { SessionCache } from './session-cache';
 
 /**
  * Turns a job's connection spec into a connector and its config: inline
@@ -8,6 +9,8 @@ import { Catalog } from '@sluice/catalog';
  */
 export class ConnectionResolver {
   private catalogOpening?: Promise<Catalog>;
+  /** Sessions handed from one activity to the next on this worker. */
+  readonly sessions = new SessionCache();
 
   constructor(
     readonly registry: ConnectorRegistry,
@@ -32,6 +35,7 @@ export class ConnectionResolver {
   }
 
   async close(): Promise<void> {
+    await this.sessions.closeIdle();
     if (this.catalogOpening) await (await this.catalogOpening.catch(() => undefined))?.close();
   }
 }

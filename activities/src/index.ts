@@ -8,6 +8,7 @@ import { prepareTable } from './sync/prepare-table';
 import { testConnection } from './test-connection';
 
 export { ConnectionResolver } from './connections';
+export { SessionCache } from './session-cache';
 
 /** The activities, bound to the worker's connector registry and catalog. */
 export function createActivities(connections: ConnectionResolver): SluiceActivities {

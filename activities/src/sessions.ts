@@ -8,6 +8,7 @@ import {
   type ConnectorSession,
 } from '@sluice/connector-sdk';
 import type { ConnectionResolver } from './connections';
+import { SessionCache } from './session-cache';
 
 export interface OpenedConnection {
   plugin: ConnectorPlugin;
@@ -15,34 +16,56 @@ export interface OpenedConnection {
 }
 
 /**
- * Opens a session for each spec, runs `fn`, and closes every session even
- * when `fn` fails or is cancelled. Connector errors become Temporal failures:
- * non-retryable when retrying cannot help, always scrubbed of secrets.
+ * A session for each spec (one a previous activity of this worker handed on,
+ * else a new one), runs `fn`, and hands the sessions on to the next activity
+ * when `fn` succeeded; closes them when it failed or was cancelled, and with
+ * `last` (a job's last activity on these connections) closes their idle ones
+ * too, and those of `alsoIdle` (connections this activity does not use).
+ * Connector errors become Temporal failures: non-retryable when retrying
+ * cannot help, always scrubbed of secrets.
  */
 export async function withSessions<T>(
   connections: ConnectionResolver,
   specs: ConnectionSpec[],
   fn: (...opened: OpenedConnection[]) => Promise<T>,
+  options: { last?: boolean; alsoIdle?: ConnectionSpec[] } = {},
 ): Promise<T> {
-  const opened: OpenedConnection[] = [];
+  const opened: (OpenedConnection & { key: string })[] = [];
   const secrets = specs.flatMap(secretsOfSpec);
+  const cache = connections.sessions;
+  let ok = false;
   try {
     // Side by side (each open is a connect and a handshake); every session that opened is closed below.
     const opening = await Promise.allSettled(
       specs.map(async (spec) => {
         const { plugin, config, secrets: stored } = await connections.resolve(spec);
         secrets.push(...stored);
-        return { plugin, session: await plugin.open(config) };
+        const key = SessionCache.keyOf(plugin.type, config);
+        return { key, ...(cache.take(key) ?? { plugin, session: await plugin.open(config) }) };
       }),
     );
     for (const o of opening) if (o.status === 'fulfilled') opened.push(o.value);
     const failed = opening.find((o): o is PromiseRejectedResult => o.status === 'rejected');
     if (failed) throw failed.reason;
-    return await fn(...opened);
+    const result = await fn(...opened);
+    ok = true;
+    return result;
   } catch (err) {
     throw toFailure(err, secrets);
   } finally {
-    await Promise.all(opened.map((o) => o.session.close().catch(() => undefined)));
+    if (ok && !options.last) for (const o of opened) await cache.give(o.key, o.plugin, o.session);
+    else await Promise.all(opened.map((o) => o.session.close().catch(() => undefined)));
+    if (options.last) {
+      const others = await Promise.all(
+        (options.alsoIdle ?? []).map((spec) =>
+          connections.resolve(spec).then(
+            (r) => SessionCache.keyOf(r.plugin.type, r.config),
+            () => null,
+          ),
+        ),
+      );
+      await cache.closeIdle([...opened.map((o) => o.key), ...others.filter((k): k is string => k !== null)]);
+    }
   }
 }
 

@@ -44,5 +44,5 @@ export async function finalizeTable(
       await d.dropTable!(prepared.target);
     }
     return { rowsWritten };
-  });
+  }, { last: true, alsoIdle: [input.source] });
 }
