@@ -56,18 +56,22 @@ export async function copyChunk(
           until: input.range?.until ?? null,
           since: table.cursorColumn && state.floor !== null ? { column: table.cursorColumn, value: state.floor } : null,
           batchSize: options.batchSize,
-          batchBytes: options.batchBytes,
+          batchBytes: laneBytes(options.batchBytes, table.ranges?.length ?? 1),
           signal: ctx.cancellationSignal,
         };
         const copyText = await copyTextPath(input, src, dst, writer);
         const batches: AsyncIterable<CopyBatch> = readAhead(
           copyText
             ? copyTextBatches(src.session.readCopyText!(table.source, { ...readOptions, binary: copyText.binary }), writer.writeCopyText!.bind(writer))
-            : rowBatches(src.session.read(table.source, { ...readOptions, batchBytes: rowsPathBytes(options.batchBytes), partBytes: PART_BYTES }), writer, cursorIndex),
+            : rowBatches(src.session.read(table.source, { ...readOptions, partBytes: PART_BYTES }), writer, cursorIndex),
+          (unused) => unused.release?.(),
         );
         let stoppedEarly = false;
         for await (const batch of batches) {
-          if (ctx.cancellationSignal.aborted) break;
+          if (ctx.cancellationSignal.aborted) {
+            batch.release?.();
+            break;
+          }
           result.rowsRead += batch.count;
           const max = compareCursor(batch.cursorMax, state.max) > 0 ? batch.cursorMax : state.max;
           const next: SyncState = { ...state, after: batch.last, max, rows: state.rows + batch.count };
@@ -103,11 +107,14 @@ export async function copyChunk(
 }
 
 /**
- * Decoded rows weigh several times their bytes (a JS array and a value per
- * column), and a page is alive while it is decoded: the rows path grows its
- * pages toward a quarter of the bulk path's bytes.
+ * The page bytes of one lane: a table copied in more lanes reads smaller pages,
+ * so that what its lanes hold at once (a page written and one read ahead
+ * each) stays the same from 2 to 4 lanes: a worker's memory does not grow
+ * with the table (more rows make more lanes).
  */
-const rowsPathBytes = (batchBytes: number | undefined) => (batchBytes ? Math.floor(batchBytes / 4) : undefined);
+const laneBytes = (batchBytes: number | undefined, lanes: number) =>
+  batchBytes ? Math.max(1 << 20, Math.floor((batchBytes * 2) / Math.max(2, lanes))) : undefined;
+
 
 /** Parts a page is read in on the rows path (`ReadOptions.partBytes`): small enough to die in the young generation. */
 const PART_BYTES = 256 << 10;
@@ -126,7 +133,7 @@ interface CopyBatch {
  * Decoded batches, each handed to the writer's `prepare` as it arrives when
  * the writer has one, and the parts of a page (`RowBatch.more`) gathered into
  * one write: a page waits as the destination's bulk bytes, not as rows (a
- * 10,000-row page of the wide bench table is ~4 MB of COPY text and ~20 MB
+ * 10,000-row page of the wide bench table is ~6 MB of COPY text and ~20 MB
  * of JS values), and parts die young.
  */
 async function* rowBatches(batches: AsyncIterable<RowBatch>, writer: TableWriter, cursorIndex: number): AsyncGenerator<CopyBatch> {
@@ -138,7 +145,7 @@ async function* rowBatches(batches: AsyncIterable<RowBatch>, writer: TableWriter
   const page = (): CopyBatch => {
     const batch = prepared;
     const held = rows;
-    const out: CopyBatch = { count, last: last!, cursorMax, write: batch ? (cp) => batch.write(cp) : (cp) => writer.write(held, cp) };
+    const out: CopyBatch = { count, last: last!, cursorMax, write: batch ? (cp) => batch.write(cp) : (cp) => writer.write(held, cp), release: () => batch?.release?.() };
     prepared = null;
     rows = [];
     count = 0;

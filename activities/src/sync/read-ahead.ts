@@ -6,10 +6,11 @@
  * write). One batch ahead at most, so memory stays bounded by two batches.
  *
  * A consumer that stops early (break, error, cancel) returns the source after
- * the batch in flight settles: its connection goes back to the pool and its
- * error, if any, is dropped (the consumer already stopped for its own reason).
+ * the batch in flight settles: its connection goes back to the pool, the
+ * batch goes to `drop` (a page buffer back to its pool, not left to the GC),
+ * and its error, if any, is dropped (the consumer already stopped for its own reason).
  */
-export async function* readAhead<T>(source: AsyncIterable<T>): AsyncGenerator<T> {
+export async function* readAhead<T>(source: AsyncIterable<T>, drop?: (unused: T) => void): AsyncGenerator<T> {
   const it = source[Symbol.asyncIterator]();
   let pending: Promise<IteratorResult<T>> | null = it.next();
   let finished = false;
@@ -27,7 +28,8 @@ export async function* readAhead<T>(source: AsyncIterable<T>): AsyncGenerator<T>
     }
   } finally {
     if (!finished) {
-      if (pending) await pending.catch(() => undefined);
+      const unused = pending ? await pending.catch(() => undefined) : undefined;
+      if (unused && !unused.done) drop?.(unused.value);
       await it.return?.().catch(() => undefined);
     }
   }

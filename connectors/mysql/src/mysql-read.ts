@@ -69,8 +69,11 @@ export async function* readTable(ctx: MysqlContext, table: TableRef, options: Re
     until = { sql: end.sql, values: end.params.map((i) => encoded[i]) };
   }
   const since = options.since ? { sql: `${q(options.since.column)} > ?`, value: encodeParam(options.since.value, need(options.since.column), options.since.column) } : null;
-  const minRows = Math.max(1, Math.floor(options.batchSize ?? 10_000));
-  let batchSize = minRows;
+  const rows = Math.max(1, Math.floor(options.batchSize ?? 10_000));
+  // Under batchBytes a page's bytes, not its rows, are what its consumer holds: the first page is small
+  // (rows of unknown width), the next ones sized from it, wide rows below batchSize (SDK grownBatchSize).
+  const fewest = options.batchBytes ? Math.ceil(rows / 10) : rows;
+  let batchSize = fewest;
   const base = `SELECT ${selected.map((c, i) => selectExpr(ctx.flavour, q(c), types[i]!)).join(', ')} FROM ${ctx.table(table)}`;
   const order = () => ` ORDER BY ${options.key.map(q).join(', ')} LIMIT ${batchSize}`;
 
@@ -119,8 +122,8 @@ export async function* readTable(ctx: MysqlContext, table: TableRef, options: Re
     }
     if (count < batchSize) return;
     after = keyAt.map((i) => lastRow[i]);
-    // Narrow rows: fewer, larger pages (up to 10× batchSize) until a page nears batchBytes, judged by its last row.
-    if (options.batchBytes) batchSize = grownBatchSize(minRows, options.batchBytes, approximateRowBytes(lastRow));
+    // Pages of about batchBytes, judged by its last row: narrow rows in fewer, larger pages, wide rows in smaller ones.
+    if (options.batchBytes) batchSize = grownBatchSize(rows, options.batchBytes, approximateRowBytes(lastRow), fewest);
   }
 }
 

@@ -20,10 +20,12 @@ import { canonicalTypeParsers, toParam } from './postgres-types';
  */
 
 const DEFAULT_BATCH = 10_000;
-/** First page buffer of a read; it grows to the pages' size and is reused from then on. */
+/** First page buffer of a read; later ones are sized from the last page (pages of a read are alike). */
 const FIRST_PAGE_BYTES = 1 << 20;
-/** Page buffers kept for the process's reads (a lane holds a page being written, one read ahead, one being read). */
-const PAGE_BUFFERS = new BufferPool(4);
+/** Room over the last page's size, so that a page a little larger than the one before fits without a copy. */
+const PAGE_HEADROOM = 1.25;
+/** Page buffers kept for the process's reads (a lane holds a page being written and one read ahead; up to 4 lanes). */
+const PAGE_BUFFERS = new BufferPool(8);
 const TAB = 0x09;
 const NEWLINE = 0x0a;
 const BACKSLASH = 0x5c;
@@ -49,8 +51,11 @@ export async function* readCopyText(ctx: PgContext, table: TableRef, options: Co
   if (options.until && options.until.length !== key.length) {
     throw fail(`Range end has ${options.until.length} values for key (${key.join(', ')})`);
   }
-  const minRows = Math.max(1, options.batchSize ?? DEFAULT_BATCH);
-  let batchSize = minRows;
+  const rows = Math.max(1, options.batchSize ?? DEFAULT_BATCH);
+  // Under batchBytes a page's bytes, not its rows, are what it holds: the first page is small (rows of
+  // unknown width), the next ones sized from it, wide rows below batchSize.
+  const fewest = options.batchBytes ? Math.ceil(rows / 10) : rows;
+  let batchSize = fewest;
   const since = options.since ?? null;
   const types = await columnTypes(ctx, table, [...new Set([...columns, ...key, ...(since ? [since.column] : [])])]);
   const keyTypes = key.map((k) => types.get(k)!);
@@ -68,6 +73,7 @@ export async function* readCopyText(ctx: PgContext, table: TableRef, options: Co
     return `${client.escapeLiteral(text)}::${type.regtype}`;
   };
   const until = options.until ?? null;
+  let pageBytes = 0; // unknown until the first page
   const fetchPage = (after: unknown[] | null) =>
     ctx
       .withClient(async (client) => {
@@ -77,7 +83,7 @@ export async function* readCopyText(ctx: PgContext, table: TableRef, options: Co
         if (until) conditions.push(`(${keyList}) <= ${row(until)}`);
         if (since) conditions.push(`${q(since.column)} > ${literal(client, since.value, types.get(since.column)!)}`);
         const sql = `COPY (${head}${conditions.length ? ' WHERE ' + conditions.join(' AND ') : ''} ORDER BY ${keyList} LIMIT ${batchSize}) TO STDOUT${format === 'binary' ? ' (FORMAT binary)' : ''}`;
-        return copyOut(ctx, client, sql, format, signal);
+        return copyOut(ctx, client, sql, format, signal, pageBytes);
       })
       .catch((err) => {
         signal?.throwIfAborted(); // the cancelled COPY's error is the abort
@@ -95,12 +101,13 @@ export async function* readCopyText(ctx: PgContext, table: TableRef, options: Co
       if (!released) PAGE_BUFFERS.give(page.buffer);
       released = true;
     };
+    pageBytes = Math.max(FIRST_PAGE_BYTES, Math.ceil(page.text.length * PAGE_HEADROOM));
     yield { text: page.text, rows: page.rows, last, format, release };
     if (page.rows < batchSize) return;
     after = last;
     if (options.batchBytes) {
-      // Narrow rows: fewer, larger pages (each one transaction) until a page nears batchBytes.
-      batchSize = grownBatchSize(minRows, options.batchBytes, page.text.length / page.rows);
+      // Pages of about batchBytes: narrow rows in fewer, larger pages (each one transaction), wide rows in smaller ones.
+      batchSize = grownBatchSize(rows, options.batchBytes, page.text.length / page.rows, fewest);
     }
   }
 }
@@ -116,17 +123,18 @@ async function copyOut(
   sql: string,
   format: CopyFormat,
   signal: AbortSignal | undefined,
+  expectedBytes: number,
 ): Promise<{ buffer: Buffer; text: Buffer; rows: number; lastAt: number }> {
   const cancel = () => ctx.cancelQuery(client);
   signal?.addEventListener('abort', cancel, { once: true });
-  let buffer = PAGE_BUFFERS.take(FIRST_PAGE_BYTES);
+  let buffer = expectedBytes ? PAGE_BUFFERS.take(expectedBytes) : PAGE_BUFFERS.takeLargest(FIRST_PAGE_BYTES);
   try {
     const stream = client.query(copyTo(sql));
     let at = 0;
     for await (const chunk of stream) {
       const bytes = chunk as Buffer;
       if (at + bytes.length > buffer.length) {
-        const bigger = PAGE_BUFFERS.take(Math.max(buffer.length * 2, at + bytes.length));
+        const bigger = PAGE_BUFFERS.take(Math.max(Math.ceil(buffer.length * 1.5), at + bytes.length));
         buffer.copy(bigger, 0, 0, at);
         PAGE_BUFFERS.give(buffer);
         buffer = bigger;

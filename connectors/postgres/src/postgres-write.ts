@@ -16,9 +16,11 @@ const COPY_TEXT_UNITS = 1 << 16;
 /**
  * The 1 MB blocks the bulk path encodes COPY text into, back once their batch
  * committed, shared by the process's writers (a writer lives for one 3 s
- * chunk): a page of the wide bench table is ~6 blocks, two lanes hold two pages each.
+ * chunk). Up to 4 lanes hold a page being written and one being encoded each
+ * (pages of ~2-4 MB: 2-5 blocks); fewer kept than that peak means new blocks
+ * at every chunk's end, and churned blocks fragment the malloc heap.
  */
-const COPY_BLOCKS = new BufferPool(16);
+const COPY_BLOCKS = new BufferPool(32);
 
 interface DestColumn {
   name: string;
@@ -186,6 +188,7 @@ export async function openPostgresWriter(ctx: PgContext, table: TableRef, option
         get rows() { return text.rows; },
         add,
         write: (checkpoint) => text.recycledAfter(commit(text.rows, (client, into) => copyBuffers(client, into, text.done(), text.rows, 'text'), checkpoint)),
+        release: () => text.discard(),
       };
     },
 
@@ -298,6 +301,12 @@ class CopyTextBuffers {
     for (const block of this.taken) this.pool.give(block);
     this.taken.length = 0;
     return result;
+  }
+
+  /** Never written: the blocks go back now (after a write, recycledAfter gave them back already). */
+  discard(): void {
+    for (const block of this.taken) this.pool.give(block);
+    this.taken.length = 0;
   }
 
   private take(bytes: number): Buffer {

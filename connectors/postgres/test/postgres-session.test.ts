@@ -745,16 +745,21 @@ describe('COPY fast path, text and binary (readCopyText → writeCopyText)', () 
     await expect(copyAll(session.readCopyText!(table(), { key, columns, signal: aborted.signal }))).rejects.toThrow();
   });
 
-  test('batchBytes grows pages of narrow rows (up to 10× batchSize), losing and repeating nothing', async () => {
+  test('batchBytes sizes pages by bytes (a tenth to 10× batchSize rows), losing and repeating nothing', async () => {
     const whole = await copyOf(schema, 'items');
     const grown = await copyAll(session.readCopyText!(table(), { key, columns, batchSize: 10, batchBytes: 400 }));
     const sizes = grown.batches.map((b) => b.rows);
-    expect(sizes[0]).toBe(10);
+    expect(sizes[0]).toBe(1); // rows of unknown width: a small first page
     expect(sizes[1]).toBeGreaterThan(10);
     expect(Math.max(...sizes)).toBeLessThanOrEqual(100);
     expect(grown.text).toBe(whole);
     const capped = await copyAll(session.readCopyText!(table(), { key, columns, batchSize: 10, batchBytes: 1 << 20 }));
-    expect(capped.batches.map((b) => b.rows)).toEqual([10, ...Array(9).fill(100), 90]);
+    expect(capped.batches.map((b) => b.rows)).toEqual([1, ...Array(9).fill(100), 99]);
+    // Rows wider than batchBytes allows: pages shrink, to a tenth of batchSize at least.
+    const wide = await copyAll(session.readCopyText!(table(), { key, columns, batchSize: 30, batchBytes: 60 }));
+    expect(wide.batches[1]!.rows).toBeLessThan(30);
+    expect(Math.min(...wide.batches.slice(0, -1).map((b) => b.rows))).toBe(3);
+    expect(wide.text).toBe(whole);
     // Without batchBytes, exactly batchSize.
     expect(new Set((await copyAll(session.readCopyText!(table(), { key, columns, batchSize: 100 }))).batches.map((b) => b.rows))).toEqual(new Set([100]));
   });

@@ -33,6 +33,15 @@ export class BufferPool {
     return Buffer.allocUnsafe(bytes);
   }
 
+  /** The largest spare when it holds at least `minBytes` (a page of unknown size), else a new one of `minBytes`. */
+  takeLargest(minBytes: number): Buffer {
+    let best = -1;
+    for (let i = 0; i < this.spare.length; i++) if (best < 0 || this.spare[i]!.length > this.spare[best]!.length) best = i;
+    if (best < 0 || this.spare[best]!.length < minBytes) return this.take(minBytes);
+    this.lastTake = Date.now();
+    return this.spare.splice(best, 1)[0]!;
+  }
+
   /** Hands a buffer back; its bytes must no longer be in use (nothing still sending them). */
   give(buffer: Buffer): void {
     if (this.keep <= 0 || this.spare.includes(buffer)) return;

@@ -88,10 +88,12 @@ export interface ReadOptions {
   /** Rows per batch (default 10,000). */
   batchSize?: number;
   /**
-   * A read may grow pages past `batchSize` rows, up to 10× it, while a page
-   * holds fewer than about this many bytes: narrow rows then travel in fewer,
-   * larger transactions. Unset: exactly `batchSize`. (PostgreSQL's
-   * `readCopyText` and MySQL's `read`; others may ignore it.)
+   * Pages of about this many bytes: past `batchSize` rows up to 10× it
+   * (narrow rows, then in fewer, larger transactions). A reader that holds
+   * whole pages (PostgreSQL's `readCopyText`) also makes pages of wide rows
+   * smaller, down to a tenth of `batchSize`, starting with such a page.
+   * Unset: exactly `batchSize`. (PostgreSQL's `readCopyText` and MySQL's
+   * `read`; others may ignore it.)
    */
   batchBytes?: number;
   /**
@@ -199,6 +201,8 @@ export interface PreparedBatch {
   add(rows: unknown[][]): void;
   /** Writes it and the checkpoint in one transaction, like `TableWriter.write`. Once. */
   write(checkpoint?: Checkpoint): Promise<number>;
+  /** Gives its buffers back without writing (a batch read ahead that will not be written). */
+  release?(): void;
 }
 
 export interface TableWriter {

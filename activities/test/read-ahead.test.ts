@@ -1,0 +1,47 @@
+import { readAhead } from '@sluice/activities/dist/sync/read-ahead';
+
+// A source that records what was read from it and whether it was closed.
+function pages(n: number) {
+  const log = { read: 0, closed: false };
+  async function* gen() {
+    try {
+      for (let i = 1; i <= n; i++) {
+        log.read = i;
+        yield i;
+      }
+    } finally {
+      log.closed = true;
+    }
+  }
+  return { log, source: gen() };
+}
+
+test('reads one page ahead and yields every page in order', async () => {
+  const { log, source } = pages(5);
+  const seen: number[] = [];
+  for await (const p of readAhead(source)) {
+    seen.push(p);
+    await new Promise((r) => setImmediate(r));
+    expect(log.read).toBe(Math.min(5, p + 1)); // the next page was read while this one was handled
+  }
+  expect(seen).toEqual([1, 2, 3, 4, 5]);
+  expect(log.closed).toBe(true);
+});
+
+test('a consumer that stops early gets the page read ahead handed to drop, and the source is closed', async () => {
+  const { log, source } = pages(5);
+  const dropped: number[] = [];
+  for await (const p of readAhead(source, (unused) => dropped.push(unused))) {
+    if (p === 2) break;
+  }
+  expect(dropped).toEqual([3]);
+  expect(log.closed).toBe(true);
+  expect(log.read).toBe(3);
+});
+
+test('nothing is dropped when the source ended', async () => {
+  const { source } = pages(2);
+  const dropped: number[] = [];
+  for await (const p of readAhead(source, (unused) => dropped.push(unused))) if (p === 2) break;
+  expect(dropped).toEqual([]);
+});
