@@ -63,7 +63,7 @@ export async function copyChunk(
         const batches: AsyncIterable<CopyBatch> = readAhead(
           copyText
             ? copyTextBatches(src.session.readCopyText!(table.source, { ...readOptions, binary: copyText.binary }), writer.writeCopyText!.bind(writer))
-            : rowBatches(src.session.read(table.source, { ...readOptions, partBytes: PART_BYTES }), writer, cursorIndex),
+            : rowBatches(src.session.read(table.source, { ...readOptions, batchBytes: rowsPathBytes(readOptions.batchBytes), partBytes: PART_BYTES }), writer, cursorIndex),
           (unused) => unused.release?.(),
         );
         let stoppedEarly = false;
@@ -115,6 +115,13 @@ export async function copyChunk(
 const laneBytes = (batchBytes: number | undefined, lanes: number) =>
   batchBytes ? Math.max(1 << 20, Math.floor((batchBytes * 2) / Math.max(2, lanes))) : undefined;
 
+
+/**
+ * A decoded row's size (`approximateRowBytes`: 8 for a number or a date) is
+ * about half its COPY text, which is what a page of the rows path is held
+ * as: half the bytes, for pages of the same weight as the bulk path's.
+ */
+const rowsPathBytes = (batchBytes: number | undefined) => (batchBytes ? Math.floor(batchBytes / 2) : undefined);
 
 /** Parts a page is read in on the rows path (`ReadOptions.partBytes`): small enough to die in the young generation. */
 const PART_BYTES = 256 << 10;
