@@ -115,7 +115,6 @@ export async function copyChunk(
 const laneBytes = (batchBytes: number | undefined, lanes: number) =>
   batchBytes ? Math.max(1 << 20, Math.floor((batchBytes * 2) / Math.max(2, lanes))) : undefined;
 
-
 /**
  * A decoded row's size (`approximateRowBytes`: 8 for a number or a date) is
  * about half its COPY text, which is what a page of the rows path is held

@@ -298,12 +298,11 @@ class CopyTextBuffers {
    */
   async recycledAfter<T>(written: Promise<T>): Promise<T> {
     const result = await written;
-    for (const block of this.taken) this.pool.give(block);
-    this.taken.length = 0;
+    this.discard();
     return result;
   }
 
-  /** Never written: the blocks go back now (after a write, recycledAfter gave them back already). */
+  /** The blocks back to the pool now (a batch never written; after a write, a no-op). */
   discard(): void {
     for (const block of this.taken) this.pool.give(block);
     this.taken.length = 0;
