@@ -1,5 +1,5 @@
 import { mariaQuery, pgQuery } from './helpers/databases';
-import { chunkHeartbeatTimeouts, containsSecret, historyText } from './helpers/history';
+import { activityOutcomes, chunkHeartbeatTimeouts, containsSecret, historyText } from './helpers/history';
 import { checksumOf, dropPgSchema, mariaUrlFor, pgUrlFor, uniqueName, useSyncWorld } from './helpers/sync-fixtures';
 import type { SyncInput, SyncJob } from '@sluice/client';
 import { PostgresSession } from '@sluice/connector-postgres';
@@ -112,6 +112,41 @@ test('capability switches: triggers off, foreign keys and indexes dropped for th
     [world.dst],
   );
   expect(restored).toEqual({ fks: 1, idx: 1, trigger_on: true });
+});
+
+test('a cancel while the finalize rebuilds indexes waits for it: COMPLETED, every row in, the index valid, the finalize not cancelled', async () => {
+  const d = `"${world.dst}"`;
+  await pgQuery(`CREATE TABLE ${d}.slowfin (id bigint PRIMARY KEY, name varchar(60) NOT NULL, amount numeric(12,2), flag boolean,
+    payload jsonb, data bytea, created_at timestamptz NOT NULL, updated_at timestamptz NOT NULL)`);
+  // ~1 ms a row for 3,000 rows: the index build at the end takes seconds, long enough to cancel during it.
+  await pgQuery(`CREATE FUNCTION ${d}.slow_key(x bigint) RETURNS bigint IMMUTABLE LANGUAGE plpgsql AS $$ BEGIN PERFORM pg_sleep(0.0003); RETURN x; END $$`);
+  await pgQuery(`CREATE INDEX slowfin_slow_idx ON ${d}.slowfin (${d}.slow_key(id)) WHERE id <= 3000`);
+  const id = await world.env.client.startSync({
+    source: { url: pgUrlFor(world.src) },
+    destination: { url: pgUrlFor(world.dst) },
+    tables: [{ schema: world.src, name: 'items', destinationName: 'slowfin' }],
+    rebuildIndexes: true,
+    batchSize: 4000,
+  });
+  jobIds.push(id);
+  const building = async () =>
+    Number((await pgQuery<{ n: string }>(`SELECT count(*) AS n FROM pg_stat_activity WHERE query ILIKE 'CREATE INDEX%slowfin_slow_idx%' AND state = 'active'`))[0]!.n);
+  const deadline = Date.now() + 60_000;
+  while ((await building()) === 0) {
+    if (Date.now() > deadline) throw new Error('the index build never started');
+    await new Promise((r) => setTimeout(r, 20));
+  }
+  await world.env.client.cancelJob(id);
+  const job = await world.env.client.waitForJob<SyncJob>(id);
+  // Every row was in when the cancel came: the last step finished, and the job says so.
+  expect(job).toMatchObject({ state: 'COMPLETED', rowsWritten: ROWS });
+  expect(await checksumOf(pgUrlFor(world.dst), world.dst, 'slowfin')).toEqual(await checksumOf(pgUrlFor(world.src), world.src, 'items'));
+  const [index] = await pgQuery<{ valid: boolean }>(
+    `SELECT i.indisvalid AS valid FROM pg_index i JOIN pg_class c ON c.oid = i.indexrelid WHERE c.relname = 'slowfin_slow_idx' AND c.relnamespace = $1::regnamespace`,
+    [world.dst],
+  );
+  expect(index).toEqual({ valid: true });
+  expect(await activityOutcomes(world.env.client, id, 'finalizeTable')).toEqual(['completed']);
 });
 
 test('PG → MariaDB upsert is idempotent and follows source changes', async () => {

@@ -56,3 +56,29 @@ export async function retryCauses(client: SluiceClient, syncJobId: string): Prom
   }
   return causes;
 }
+
+/**
+ * What became of each `activity` scheduled by a sync's table workflows, in order: 'completed',
+ * 'failed', 'timed out', 'canceled', each prefixed 'cancel requested, ' when the workflow asked to cancel it.
+ */
+export async function activityOutcomes(client: SluiceClient, syncJobId: string, activity: string): Promise<string[]> {
+  const events = await tableWorkflowEvents(client, syncJobId);
+  const ours = new Map<string, string>();
+  for (const e of events) {
+    if (e.activityTaskScheduledEventAttributes?.activityType?.name === activity) ours.set(String(e.eventId), '');
+  }
+  for (const e of events) {
+    const ended: [string, { scheduledEventId?: unknown } | null | undefined][] = [
+      ['cancel requested, ', e.activityTaskCancelRequestedEventAttributes],
+      ['completed', e.activityTaskCompletedEventAttributes],
+      ['failed', e.activityTaskFailedEventAttributes],
+      ['timed out', e.activityTaskTimedOutEventAttributes],
+      ['canceled', e.activityTaskCanceledEventAttributes],
+    ];
+    for (const [what, attrs] of ended) {
+      const id = attrs ? String(attrs.scheduledEventId) : null;
+      if (id && ours.has(id)) ours.set(id, ours.get(id) + what);
+    }
+  }
+  return [...ours.values()];
+}

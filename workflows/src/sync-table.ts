@@ -5,6 +5,7 @@ import {
   continueAsNew,
   getExternalWorkflowHandle,
   isCancellation,
+  patched,
   proxyActivities,
   workflowInfo,
   ActivityCancellationType,
@@ -14,8 +15,15 @@ import { tableProgressSignal } from './sync-signals';
 import { runBounded } from './bounded';
 import type { PreparedTable, RangeInput, SyncTableInput, TableCounters, TableProgress, TableState } from './sync-model';
 
-const { prepareTable, finalizeTable } = proxyActivities<SluiceActivities>({
+const { prepareTable } = proxyActivities<SluiceActivities>({
   startToCloseTimeout: '30 minutes',
+  retry: { maximumAttempts: 5 },
+});
+// Building a large table's primary key and indexes can run for hours: the finalize heartbeats
+// (every 10 s) while it runs, so a live build is never timed out and a dead worker's is retried soon.
+const { finalizeTable } = proxyActivities<SluiceActivities>({
+  startToCloseTimeout: '24 hours',
+  heartbeatTimeout: '1 minute',
   retry: { maximumAttempts: 5 },
 });
 
@@ -34,6 +42,8 @@ const { copyChunk: copyChunkFenced } = proxyActivities<SluiceActivities>({ ...ch
 const { copyChunk: copyChunkUnfenced } = proxyActivities<SluiceActivities>({ ...chunkOptions, heartbeatTimeout: '10 seconds' });
 
 const REPORT_EVERY_MS = 5_000;
+/** Patch id: histories from before it ran a completed table's finalize in the cancellable scope. */
+const FINALIZE_NOT_CANCELLABLE = 'finalize-completed-not-cancellable';
 
 export const tableLabel = (t: { schema: string; name: string }) => `${t.schema}.${t.name}`;
 
@@ -82,7 +92,11 @@ export async function syncTableWorkflow(input: SyncTableInput): Promise<TablePro
       }
     });
     if (continueFresh) await continueAsNew<typeof syncTableWorkflow>({ ...input, carried: { ...counters, prepared } });
-    counters.rowsWritten = (await finalizeTable({ ...input, prepared, outcome: 'completed' })).rowsWritten;
+    // Every row is in: a cancel now waits for the finalize instead of racing an abandoned one on the
+    // same table (that would rebuild the same keys and indexes, or drop a staging table mid-swap).
+    const finalizeCompleted = () => finalizeTable({ ...input, prepared: prepared!, outcome: 'completed' });
+    const finalized = patched(FINALIZE_NOT_CANCELLABLE) ? await CancellationScope.nonCancellable(finalizeCompleted) : await finalizeCompleted();
+    counters.rowsWritten = finalized.rowsWritten;
     const done = progress('COMPLETED');
     await report(done);
     return done;

@@ -1,8 +1,17 @@
+import { Context } from '@temporalio/activity';
 import type { ForeignKeySchema, IndexSchema } from '@sluice/connector-sdk';
 import type { FinalizeResult, PreparedTable, SyncTableInput } from '@sluice/workflows';
 import type { ConnectionResolver } from '../connections';
 import { withSessions } from '../sessions';
 import { compareCursor, streamOf, streamsOf, type SyncState } from './checkpoint';
+
+/**
+ * How often a finalize heartbeats while it runs. Building a large table's
+ * primary key and indexes can take far longer than any fixed timeout would
+ * allow; the heartbeat is what tells Temporal the build is still alive (and
+ * a dead worker's finalize is retried after the workflow's heartbeatTimeout).
+ */
+export const FINALIZE_HEARTBEAT_MS = 10_000;
 
 /**
  * Completed: puts a replace's staging table in place (readers never see a
@@ -12,7 +21,19 @@ import { compareCursor, streamOf, streamsOf, type SyncState } from './checkpoint
 export async function finalizeTable(
   connections: ConnectionResolver,
   input: SyncTableInput & { prepared: PreparedTable; outcome: 'completed' | 'abandoned' },
+  heartbeatMs = FINALIZE_HEARTBEAT_MS,
 ): Promise<FinalizeResult> {
+  const ctx = Context.current();
+  ctx.heartbeat();
+  const beat = setInterval(() => ctx.heartbeat(), heartbeatMs);
+  try {
+    return await finalize(connections, input);
+  } finally {
+    clearInterval(beat);
+  }
+}
+
+function finalize(connections: ConnectionResolver, input: SyncTableInput & { prepared: PreparedTable; outcome: 'completed' | 'abandoned' }): Promise<FinalizeResult> {
   return withSessions(connections, [input.destination], async (dst) => {
     const d = dst.session;
     const { prepared, table } = input;
