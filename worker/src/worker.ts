@@ -6,6 +6,7 @@ import { sluiceDataConverter } from '@sluice/codec';
 import type { ConnectorRegistry } from '@sluice/connector-sdk';
 import { DEFAULT_TASK_QUEUE } from '@sluice/workflows';
 import { loadConnectors } from './connectors';
+import { withWorkflowThreadSemiSpace } from './heap';
 import { releaseOrphanedActivities, workerIdentity } from './orphans';
 import { workflowSource } from './workflow-bundle';
 
@@ -35,7 +36,8 @@ export async function createSluiceWorker(options: SluiceWorkerOptions): Promise<
     },
     (err) => Runtime.instance().logger.warn(`could not look for activities of exited workers (left to their heartbeat timeout): ${err instanceof Error ? err.message : err}`),
   );
-  const worker = await Worker.create({
+  // The workflow thread starts within Worker.create, with a young generation its light work fits in.
+  const worker = await withWorkflowThreadSemiSpace(() => Worker.create({
     connection: options.connection,
     namespace,
     taskQueue,
@@ -52,6 +54,6 @@ export async function createSluiceWorker(options: SluiceWorkerOptions): Promise<
     // Cancellation reaches an activity only through a heartbeat's answer: send them at least every second.
     maxHeartbeatThrottleInterval: '1 second',
     defaultHeartbeatThrottleInterval: '1 second',
-  });
+  }));
   return worker;
 }

@@ -122,8 +122,15 @@ const laneBytes = (batchBytes: number | undefined, lanes: number) =>
  */
 const rowsPathBytes = (batchBytes: number | undefined) => (batchBytes ? Math.floor(batchBytes / 2) : undefined);
 
-/** Parts a page is read in on the rows path (`ReadOptions.partBytes`): small enough to die in the young generation. */
-const PART_BYTES = 256 << 10;
+/**
+ * Parts a page is read in on the rows path (`ReadOptions.partBytes`): small
+ * enough to be written out before the next scavenge, so their rows die in the
+ * young generation. Narrow rows arrive slowly in bytes: at 256 KiB a part of
+ * them lived across scavenges and nearly every row was promoted (10M narrow
+ * rows MariaDB → PG: ~20 full GCs, 19 s); at 16 KiB 5 full GCs, 14 s, and
+ * ~20 MiB less peak RSS. Wide rows ran at the same speed either way.
+ */
+const PART_BYTES = 16 << 10;
 
 /** A batch either path yields: its row count, last key, largest cursor value (null: none) and how to write it with a checkpoint. */
 interface CopyBatch {
