@@ -26,6 +26,12 @@ const FIRST_PAGE_BYTES = 1 << 20;
 const PAGE_HEADROOM = 1.25;
 /** Page buffers kept for the process's reads (a lane holds a page being written and one read ahead; up to 4 lanes). */
 const PAGE_BUFFERS = new BufferPool(8);
+/**
+ * Page buffers come in whole MiB, so that one lane's spare fits another's
+ * next page: sized to the byte, pages of 2.3, 2.5 and 2.6 MiB could not use
+ * each other's buffers, and a 10M-row run made 20 of them where ~10 are held at once.
+ */
+const pageBufferBytes = (bytes: number) => Math.ceil(bytes / FIRST_PAGE_BYTES) * FIRST_PAGE_BYTES;
 const TAB = 0x09;
 const NEWLINE = 0x0a;
 const BACKSLASH = 0x5c;
@@ -127,14 +133,14 @@ async function copyOut(
 ): Promise<{ buffer: Buffer; text: Buffer; rows: number; lastAt: number }> {
   const cancel = () => ctx.cancelQuery(client);
   signal?.addEventListener('abort', cancel, { once: true });
-  let buffer = expectedBytes ? PAGE_BUFFERS.take(expectedBytes) : PAGE_BUFFERS.takeLargest(FIRST_PAGE_BYTES);
+  let buffer = expectedBytes ? PAGE_BUFFERS.take(pageBufferBytes(expectedBytes)) : PAGE_BUFFERS.takeLargest(FIRST_PAGE_BYTES);
   try {
     const stream = client.query(copyTo(sql));
     let at = 0;
     for await (const chunk of stream) {
       const bytes = chunk as Buffer;
       if (at + bytes.length > buffer.length) {
-        const bigger = PAGE_BUFFERS.take(Math.max(Math.ceil(buffer.length * 1.5), at + bytes.length));
+        const bigger = PAGE_BUFFERS.take(pageBufferBytes(Math.max(buffer.length * 1.5, at + bytes.length)));
         buffer.copy(bigger, 0, 0, at);
         PAGE_BUFFERS.give(buffer);
         buffer = bigger;
