@@ -45,6 +45,8 @@ export interface SyncInput {
   maxParallelTables?: number;
   /** A full copy of a table estimated at ≥ 2× this many rows splits into key ranges, copied in parallel lanes (default 500,000). */
   splitRows?: number;
+  /** …or at ≥ 2× this many bytes (the engine's size of the table: wide rows), a lane per this many (default 128 MiB). */
+  splitBytes?: number;
   /** Key ranges of one table copied at once (default 4). */
   maxRangesPerTable?: number;
 }

@@ -140,6 +140,14 @@ export async function readKeyBounds(ctx: MysqlContext, table: TableRef, column: 
   return (min ?? null) === null && (max ?? null) === null ? null : { min, max };
 }
 
+/** The table's data bytes as InnoDB's statistics keep them (`information_schema.TABLES.DATA_LENGTH`); null when unknown. */
+export async function readTableBytes(ctx: MysqlContext, table: TableRef): Promise<number | null> {
+  const sql = 'SELECT DATA_LENGTH FROM information_schema.TABLES WHERE TABLE_SCHEMA = ? AND TABLE_NAME = ?';
+  const [row] = await ctx.withConnection(async (c) => (await c.query({ sql, rowsAsArray: true }, [table.schema, table.name]))[0] as unknown[][]);
+  const bytes = row?.[0];
+  return bytes === null || bytes === undefined ? null : Number(bytes);
+}
+
 function notFound(table: TableRef): ConnectorError {
   return new ConnectorError(TestCode.DRIVER_ERROR, `table ${table.schema}.${table.name} does not exist (or is not visible to this user)`, false);
 }

@@ -22,7 +22,7 @@ import { toPoolOptions, type MysqlConfig } from './mysql-config';
 import { classifyMysqlError } from './mysql-errors';
 import { parseFlavour, type MysqlFlavour } from './mysql-types';
 import { introspectSchema } from './mysql-introspect';
-import { readKeyBounds, readTable } from './mysql-read';
+import { readKeyBounds, readTable, readTableBytes } from './mysql-read';
 import { openMysqlWriter } from './mysql-write';
 import * as ddl from './mysql-ddl';
 import * as checkpoint from './mysql-checkpoint';
@@ -180,6 +180,9 @@ export class MysqlSession implements ConnectorSession {
   }
   keyBounds(table: TableRef, column: string): Promise<{ min: unknown; max: unknown } | null> {
     return readKeyBounds(this.ctx, table, column);
+  }
+  tableBytes(table: TableRef): Promise<number | null> {
+    return readTableBytes(this.ctx, table);
   }
   openWriter(table: TableRef, options: WriterOptions): Promise<TableWriter> {
     return openMysqlWriter(this.ctx, table, options);

@@ -1,4 +1,4 @@
-import { ConnectorError, rowsInParts, TestCode, type ReadOptions, type RowBatch, type TableRef } from '@sluice/connector-sdk';
+import { approximateRowBytes, ConnectorError, grownBatchSize, rowsInParts, TestCode, type ReadOptions, type RowBatch, type TableRef } from '@sluice/connector-sdk';
 import { Query, type PoolClient, type QueryArrayConfig } from 'pg';
 import type { PgContext } from './postgres-session';
 import { toParam } from './postgres-types';
@@ -22,7 +22,11 @@ export async function* readTable(ctx: PgContext, table: TableRef, options: ReadO
   if (options.until && options.until.length !== key.length) {
     throw new ConnectorError(TestCode.DRIVER_ERROR, `Range end has ${options.until.length} values for key (${key.join(', ')})`, false);
   }
-  const batchSize = Math.max(1, options.batchSize ?? DEFAULT_BATCH);
+  const rowsAsked = Math.max(1, options.batchSize ?? DEFAULT_BATCH);
+  // Under batchBytes a page's bytes, not its rows, are what its consumer holds: the first page is small
+  // (rows of unknown width), the next ones sized from it, wide rows below batchSize (SDK grownBatchSize).
+  const fewest = options.batchBytes ? Math.ceil(rowsAsked / 10) : rowsAsked;
+  let batchSize = fewest;
   const columns = options.columns?.length ? options.columns : await allColumns(ctx, table);
   // Key columns not among the read's columns are selected after them, to carry `last`.
   const selected = [...columns, ...key.filter((k) => !columns.includes(k))];
@@ -86,6 +90,8 @@ export async function* readTable(ctx: PgContext, table: TableRef, options: ReadO
     }
     if (count < batchSize) return;
     after = keyAt.map((i) => lastRow[i]);
+    // Pages of about batchBytes, judged by its last row: narrow rows in fewer, larger pages, wide rows in smaller ones.
+    if (options.batchBytes) batchSize = grownBatchSize(rowsAsked, options.batchBytes, approximateRowBytes(lastRow), fewest);
   }
 }
 
@@ -121,6 +127,15 @@ export async function readKeyBounds(ctx: PgContext, table: TableRef, column: str
   );
   const [min = null, max = null] = rows[0] ?? [];
   return min === null && max === null ? null : { min, max };
+}
+
+/** Heap and TOAST bytes of the table (`pg_table_size`: file sizes, no scan); null when it does not exist. */
+export async function readTableBytes(ctx: PgContext, table: TableRef): Promise<number | null> {
+  const { rows } = await ctx.withClient((client) =>
+    client.query<{ bytes: string | null }>(`SELECT pg_table_size(to_regclass($1))::text AS bytes`, [ctx.qualified(table)]),
+  );
+  const bytes = rows[0]?.bytes;
+  return bytes === null || bytes === undefined ? null : Number(bytes);
 }
 
 async function allColumns(ctx: PgContext, table: TableRef): Promise<string[]> {

@@ -26,7 +26,7 @@ import { toClientConfig, type PostgresConfig } from './postgres-config';
 import { classifyPostgresError } from './postgres-errors';
 import { canonicalTypeParsers } from './postgres-types';
 import { introspectSchema } from './postgres-introspect';
-import { readKeyBounds, readTable } from './postgres-read';
+import { readKeyBounds, readTable, readTableBytes } from './postgres-read';
 import { readCopyText } from './postgres-copy-text';
 import { openPostgresWriter } from './postgres-write';
 import * as ddl from './postgres-ddl';
@@ -228,6 +228,10 @@ export class PostgresSession implements ConnectorSession, PgContext {
 
   keyBounds(table: TableRef, column: string): Promise<{ min: unknown; max: unknown } | null> {
     return readKeyBounds(this, table, column);
+  }
+
+  tableBytes(table: TableRef): Promise<number | null> {
+    return readTableBytes(this, table);
   }
 
   openWriter(table: TableRef, options: WriterOptions): Promise<TableWriter> {

@@ -169,6 +169,25 @@ describe('reads', () => {
     expect(rest.batches.every((b) => b.rows.length <= 70)).toBe(true);
   });
 
+  test('read: batchBytes sizes pages by bytes (a small first page, then up to 10× batchSize), also in parts', async () => {
+    const key = ['a', 'b'];
+    const whole = await readAll(session.read(table(), { key, columns: ['a', 'b', 'v'], batchSize: 10 }));
+    // The first page's last row [0, 'k0', '0'] weighs 8 + 2 + 1 bytes (approximateRowBytes): 400 bytes make 36 rows.
+    for (const partBytes of [undefined, 64]) {
+      const read = await readAll(session.read(table(), { key, columns: ['a', 'b', 'v'], batchSize: 10, batchBytes: 400, partBytes }));
+      expect(read.rows).toEqual(whole.rows);
+      const pages = read.batches.reduce<number[]>((sizes, b, i) => {
+        if (i === 0 || !read.batches[i - 1]!.more) sizes.push(0);
+        sizes[sizes.length - 1]! += b.rows.length;
+        return sizes;
+      }, []);
+      expect(pages[0]).toBe(1); // rows of unknown width: a tenth of batchSize first
+      expect(pages[1]).toBe(36);
+      expect(Math.max(...pages)).toBeLessThanOrEqual(100);
+      if (partBytes) expect(read.batches.some((b) => b.more)).toBe(true);
+    }
+  });
+
   test('`since` filters, columns select and order', async () => {
     const { rows } = await readAll(session.read(table(), { key: ['a', 'b'], columns: ['v', 'a'], since: { column: 'v', value: '995' } }));
     expect(rows).toEqual([['996', 99], ['997', 99], ['998', 99], ['999', 99]]);

@@ -92,8 +92,8 @@ export interface ReadOptions {
    * (narrow rows, then in fewer, larger transactions). A reader that holds
    * whole pages (PostgreSQL's `readCopyText`) also makes pages of wide rows
    * smaller, down to a tenth of `batchSize`, starting with such a page.
-   * Unset: exactly `batchSize`. (PostgreSQL's `readCopyText` and MySQL's
-   * `read`; others may ignore it.)
+   * Unset: exactly `batchSize`. (PostgreSQL's `readCopyText` and `read`,
+   * MySQL's `read`; others may ignore it.)
    */
   batchBytes?: number;
   /**
@@ -101,8 +101,8 @@ export interface ReadOptions {
    * (`RowBatch.more` on all but a page's last part), so a consumer that
    * encodes each part at once never holds a whole page of decoded rows:
    * they die young instead of in the old generation. Pages (queries) stay
-   * as `batchSize`/`batchBytes` make them. (MySQL's `read`; others may
-   * ignore it and yield whole pages.)
+   * as `batchSize`/`batchBytes` make them. (PostgreSQL's and MySQL's
+   * `read`; others may ignore it and yield whole pages.)
    */
   partBytes?: number;
   signal?: AbortSignal;
@@ -264,6 +264,12 @@ export interface ConnectorSession {
    * reads. Null when the table is empty (or the column holds only NULLs).
    */
   keyBounds(table: TableRef, column: string): Promise<{ min: unknown; max: unknown } | null>;
+  /**
+   * The table's data size in bytes as the engine keeps it (file sizes or
+   * catalog statistics: no scan), or null when unknown. A wide table is split
+   * into lanes by its bytes as a narrow one is by its rows.
+   */
+  tableBytes?(table: TableRef): Promise<number | null>;
   openWriter(table: TableRef, options: WriterOptions): Promise<TableWriter>;
   /** The engine's identifier quoting (never string-concatenate a raw name into SQL). */
   quoteIdent(name: string): string;
