@@ -1,6 +1,8 @@
 'use strict';
 // Timeline of one Sluice SYNC job (workflow + child workflows, from Temporal's event history):
-// where a job's time goes besides copying. `node bench/job-timeline.js [table] [source-schema] [--warm]`.
+// where a job's time goes besides copying. `node bench/job-timeline.js [table] [source-schema] [--warm]
+// [--kill]`; --kill: the worker is SIGKILLed once half of the rows are committed and a new one started
+// on the same task queue (the resume measurement's scenario, batchSize 10,000 as there).
 const { SluiceBench } = require('./lib/sluice');
 const util = require('./lib/util');
 
@@ -19,7 +21,23 @@ async function main() {
       await util.pgq(process.env.SLUICE_PG_URL, 'DROP SCHEMA IF EXISTS bench_timeline CASCADE; CREATE SCHEMA bench_timeline');
     }
     const t0 = Date.now();
-    const id = await w.client.startSync({ source: { url: util.pgUrlWith(process.env.SLUICE_PG_URL) }, destination: { url: util.pgUrlWith(process.env.SLUICE_PG_URL) }, tables: [{ schema, name: table }], destinationSchema: 'bench_timeline', createTables: true });
+    const kill = process.argv.includes('--kill');
+    const id = await w.client.startSync({ source: { url: util.pgUrlWith(process.env.SLUICE_PG_URL) }, destination: { url: util.pgUrlWith(process.env.SLUICE_PG_URL) }, tables: [{ schema, name: table }], destinationSchema: 'bench_timeline', createTables: true, ...(kill ? { batchSize: 10_000 } : {}) });
+    let next = null;
+    if (kill) {
+      const [{ n: rows }] = await util.pgq(process.env.SLUICE_PG_URL, `SELECT count(*)::bigint AS n FROM "${schema}"."${table}"`);
+      const probe = await util.pgClient(process.env.SLUICE_PG_URL);
+      for (;;) {
+        const r = await probe.query(`SELECT coalesce(sum((state::json->>'rows')::bigint), 0)::bigint AS n FROM bench_timeline._sluice_state WHERE table_name = $1`, [table]).catch(() => ({ rows: [{ n: 0 }] }));
+        if (Number(r.rows[0].n) >= Number(rows) / 2) break;
+        await util.sleep(25);
+      }
+      await probe.end();
+      console.log(`killed at ${Date.now() - t0} ms`);
+      await w.kill();
+      next = await bench.startWorker(w.taskQueue);
+      console.log(`new worker polling at ${Date.now() - t0} ms`);
+    }
     const job = await w.client.waitForJob(id, undefined, 50);
     console.log(`job ${job.state} in ${Date.now() - t0} ms (client view)`);
     const wf = w.client.temporal.workflow;
@@ -37,7 +55,7 @@ async function main() {
       return start;
     };
     await dump(id, '');
-    await w.stop();
+    await (next ?? w).stop();
     await util.pgq(process.env.SLUICE_PG_URL, 'DROP SCHEMA IF EXISTS bench_timeline CASCADE');
   } finally {
     await bench.stop();
