@@ -1,10 +1,10 @@
 import { MockActivityEnvironment } from '@temporalio/testing';
 import { ConnectionResolver } from '@sluice/activities';
 import { finalizeTable } from '@sluice/activities/dist/sync/finalize-table';
-import { ConnectorRegistry, type ConnectorPlugin } from '@sluice/connector-sdk';
-import postgres, { type PostgresSession } from '@sluice/connector-postgres';
+import type { PostgresSession } from '@sluice/connector-postgres';
 import type { SyncTableInput } from '@sluice/workflows';
 import { pgQuery, pgUrl } from '../../test/helpers/databases';
+import { registry } from '../../test/helpers/sync-fixtures';
 
 // A finalize that rebuilds a slow index on real PostgreSQL keeps heartbeating while the build runs.
 const schema = `fin_${process.pid}`;
@@ -22,7 +22,6 @@ beforeAll(async () => {
 afterAll(() => pgQuery(`DROP SCHEMA IF EXISTS ${schema} CASCADE`));
 
 test('a finalize heartbeats while it rebuilds indexes, and the index is back once it returns', async () => {
-  const registry = new ConnectorRegistry().register(postgres as ConnectorPlugin);
   const connections = new ConnectionResolver(registry, () => Promise.reject(new Error('no catalog in this test')));
   const url = new URL(pgUrl());
   url.searchParams.set('schema', schema);

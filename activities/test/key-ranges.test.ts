@@ -1,23 +1,10 @@
 import { keyRanges } from '@sluice/activities/dist/sync/key-ranges';
-import { ConnectorRegistry, type ConnectorPlugin, type ConnectorSession } from '@sluice/connector-sdk';
-import postgres from '@sluice/connector-postgres';
-import mysql from '@sluice/connector-mysql';
 import { mariaQuery, mariaUrl, pgQuery, pgUrl } from '../../test/helpers/databases';
+import { withSession } from '../../test/helpers/sync-fixtures';
 
 // Lanes by rows or by bytes, against the sizes real PostgreSQL and MariaDB report for a table of wide rows.
 const name = `kr_${process.pid}`;
 const ROWS = 3_000; // ~2 KB a row: ~6 MB, few rows
-const registry = new ConnectorRegistry().register(postgres as ConnectorPlugin).register(mysql as ConnectorPlugin);
-
-async function withSession<T>(url: string, fn: (s: ConnectorSession) => Promise<T>): Promise<T> {
-  const { plugin, config } = registry.resolve({ url });
-  const session = await plugin.open(config);
-  try {
-    return await fn(session);
-  } finally {
-    await session.close();
-  }
-}
 
 beforeAll(async () => {
   await pgQuery(`DROP SCHEMA IF EXISTS ${name} CASCADE`);
