@@ -1,7 +1,7 @@
 'use strict';
 // Timeline of one Sluice SYNC job (workflow + child workflows, from Temporal's event history):
 // where a job's time goes besides copying. `node bench/job-timeline.js [table] [source-schema] [--warm]
-// [--kill]`; --kill: the worker is SIGKILLed once half of the rows are committed and a new one started
+// [--kill]`; --warm=SCHEMA warms with that schema's table instead (bench_src_warm: as the bench does); --kill: the worker is SIGKILLed once half of the rows are committed and a new one started
 // on the same task queue (the resume measurement's scenario, batchSize 10,000 as there).
 const { SluiceBench } = require('./lib/sluice');
 const util = require('./lib/util');
@@ -15,8 +15,11 @@ async function main() {
     await util.pgq(process.env.SLUICE_PG_URL, 'DROP SCHEMA IF EXISTS bench_timeline CASCADE; CREATE SCHEMA bench_timeline');
     const w = await bench.startWorker();
     // --warm: the same job once before, as a long-running worker has run syncs before (JIT, caches).
-    if (process.argv.includes('--warm')) {
-      const warm = await w.client.startSync({ source: { url: util.pgUrlWith(process.env.SLUICE_PG_URL) }, destination: { url: util.pgUrlWith(process.env.SLUICE_PG_URL) }, tables: [{ schema, name: table }], destinationSchema: 'bench_timeline', createTables: true });
+    // --warm=SCHEMA: the same table of another schema (bench_src_warm: the 2,000-row warm-up the bench runs).
+    const warmArg = process.argv.find((a) => a === '--warm' || a.startsWith('--warm='));
+    if (warmArg) {
+      const warmSchema = warmArg.includes('=') ? warmArg.split('=')[1] : schema;
+      const warm = await w.client.startSync({ source: { url: util.pgUrlWith(process.env.SLUICE_PG_URL) }, destination: { url: util.pgUrlWith(process.env.SLUICE_PG_URL) }, tables: [{ schema: warmSchema, name: table }], destinationSchema: 'bench_timeline', createTables: true });
       await w.client.waitForJob(warm, undefined, 50);
       await util.pgq(process.env.SLUICE_PG_URL, 'DROP SCHEMA IF EXISTS bench_timeline CASCADE; CREATE SCHEMA bench_timeline');
     }
@@ -33,7 +36,7 @@ async function main() {
         await util.sleep(25);
       }
       await probe.end();
-      console.log(`killed at ${Date.now() - t0} ms`);
+      console.log(`killed at ${Date.now() - t0} ms (${new Date().toISOString()})`);
       await w.kill();
       next = await bench.startWorker(w.taskQueue);
       console.log(`new worker polling at ${Date.now() - t0} ms`);
@@ -55,6 +58,7 @@ async function main() {
       return start;
     };
     await dump(id, '');
+    if (next) console.log(`new worker's log:\n${next.stderr().trim()}`);
     await (next ?? w).stop();
     await util.pgq(process.env.SLUICE_PG_URL, 'DROP SCHEMA IF EXISTS bench_timeline CASCADE');
   } finally {

@@ -38,6 +38,10 @@ export async function startDevServer(options: DevServerOptions = {}): Promise<De
   const uiPort = options.headless ? null : (options.uiPort ?? (options.port ? port + 1000 : await freePort()));
   const namespace = options.namespace ?? 'default';
   const args = ['server', 'start-dev', '--ip', '127.0.0.1', '--port', String(port), '--namespace', namespace, '--log-level', 'error'];
+  // One machine's workers poll a dev server: its task queues get one partition, so a task scheduled while
+  // no poll waits on its partition (a chunk retried after its worker was killed and restarted) goes to the
+  // next poll at once instead of waiting to be forwarded between partitions (~0.7 s → ~0.3 s measured).
+  for (const setting of ['matching.numTaskqueueReadPartitions=1', 'matching.numTaskqueueWritePartitions=1']) args.push('--dynamic-config-value', setting);
   if (uiPort === null) args.push('--headless');
   else args.push('--ui-port', String(uiPort));
   if (options.dbFilename) args.push('--db-filename', options.dbFilename);

@@ -1,4 +1,5 @@
 import type { SluiceClient } from '@sluice/client';
+import { temporal } from '@temporalio/proto';
 
 /**
  * The whole history of a workflow as text, with every payload's bytes decoded
@@ -38,6 +39,15 @@ export async function chunkHeartbeatTimeouts(client: SluiceClient, syncJobId: st
     if (scheduled?.activityType?.name === 'copyChunk') timeouts.push(Number(scheduled.heartbeatTimeout?.seconds ?? 0));
   }
   return timeouts;
+}
+
+/** The kind of every workflow task of a workflow (a sync job's own, not its table workflows') that timed out. */
+export async function workflowTaskTimeouts(client: SluiceClient, workflowId: string): Promise<string[]> {
+  const { events } = await client.temporal.workflow.getHandle(workflowId).fetchHistory();
+  return (events ?? []).flatMap((e) => {
+    const timedOut = e.workflowTaskTimedOutEventAttributes;
+    return timedOut ? [temporal.api.enums.v1.TimeoutType[timedOut.timeoutType ?? 0] ?? String(timedOut.timeoutType)] : [];
+  });
 }
 
 /**

@@ -55,12 +55,18 @@ const CANCEL_REQUESTED = 3;
 export interface OrphanReport {
   failed: number;
   cancelled: number;
+  /** Workflows moved off a dead worker's sticky queue (their next task goes to a live worker now). */
+  unstuck: number;
 }
 
 /**
  * Fails (or, when cancellation was asked, reports cancelled) every started
  * activity of a running workflow on `taskQueue` whose last worker was a
- * process of this machine that no longer exists.
+ * process of this machine that no longer exists, and moves every running
+ * workflow whose last workflow task such a process ran off its sticky queue:
+ * a sync's parent workflow waits for its table workflows with no activity of
+ * its own, and its next task would otherwise sit on the dead worker's queue
+ * until the sticky schedule-to-start timeout.
  */
 export async function releaseOrphanedActivities(options: {
   connection: NativeConnection;
@@ -72,7 +78,7 @@ export async function releaseOrphanedActivities(options: {
 }): Promise<OrphanReport> {
   const self = options.identity ?? workerIdentity();
   const client = new Client({ connection: options.connection, namespace: options.namespace });
-  const report: OrphanReport = { failed: 0, cancelled: 0 };
+  const report: OrphanReport = { failed: 0, cancelled: 0, unstuck: 0 };
   const limit = options.limit ?? 1_000;
   let seen = 0;
   const query = `TaskQueue = '${options.taskQueue.replace(/'/g, "\\'")}' AND ExecutionStatus = 'Running'`;
@@ -80,14 +86,16 @@ export async function releaseOrphanedActivities(options: {
     if (++seen > limit) break;
     const handle = client.workflow.getHandle(wf.workflowId, wf.runId);
     const { raw } = await handle.describe();
-    const orphans = (raw.pendingActivities ?? []).filter((a) => {
-      if (a.state !== STARTED && a.state !== CANCEL_REQUESTED) return false;
-      const pid = localPidOf(a.lastWorkerIdentity ?? '', self);
+    const deadHere = (identity: string | null | undefined) => {
+      const pid = localPidOf(identity ?? '', self);
       return pid !== null && pid !== process.pid && !processExists(pid);
-    });
-    if (!orphans.length) continue;
+    };
+    const orphans = (raw.pendingActivities ?? []).filter((a) => (a.state === STARTED || a.state === CANCEL_REQUESTED) && deadHere(a.lastWorkerIdentity));
+    const execution = { workflowId: wf.workflowId, runId: wf.runId };
+    if (!orphans.length && !deadHere(await lastWorkflowTaskWorker(client, options.namespace, execution))) continue;
     // First off the dead worker's sticky queue, so the task the failure schedules goes where a live worker polls.
-    await client.workflowService.resetStickyTaskQueue({ namespace: options.namespace, execution: { workflowId: wf.workflowId, runId: wf.runId } });
+    await client.workflowService.resetStickyTaskQueue({ namespace: options.namespace, execution });
+    report.unstuck++;
     for (const a of orphans) {
       const id = { workflowId: wf.workflowId, runId: wf.runId, activityId: a.activityId! };
       try {
@@ -105,4 +113,13 @@ export async function releaseOrphanedActivities(options: {
     }
   }
   return report;
+}
+
+/** The identity of the worker that started the workflow's latest workflow task, from the newest events. */
+async function lastWorkflowTaskWorker(client: Client, namespace: string, execution: { workflowId: string; runId: string }): Promise<string | null> {
+  const { history } = await client.workflowService.getWorkflowExecutionHistoryReverse({ namespace, execution, maximumPageSize: 20 });
+  for (const event of history?.events ?? []) {
+    if (event.workflowTaskStartedEventAttributes) return event.workflowTaskStartedEventAttributes.identity ?? null;
+  }
+  return null; // not among the newest events: left to the sticky timeout
 }

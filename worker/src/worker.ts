@@ -32,7 +32,7 @@ export async function createSluiceWorker(options: SluiceWorkerOptions): Promise<
   // Looked for while the worker is created (its bundle loads), so the retries wait when it first polls.
   releaseOrphanedActivities({ connection: options.connection, namespace, taskQueue, identity }).then(
     (r) => {
-      if (r.failed || r.cancelled) Runtime.instance().logger.info(`released activities of exited workers: ${r.failed} retried, ${r.cancelled} cancelled`);
+      if (r.unstuck) Runtime.instance().logger.info(`took over from exited workers: ${r.unstuck} workflows moved off their sticky queues, ${r.failed} activities retried, ${r.cancelled} cancelled`);
     },
     (err) => Runtime.instance().logger.warn(`could not look for activities of exited workers (left to their heartbeat timeout): ${err instanceof Error ? err.message : err}`),
   );
