@@ -13,7 +13,7 @@ const pg = require('@sluice/connector-postgres').default;
   const table=process.argv[2]||'narrow', schema=process.argv[3]||'bench_src_1m';
   const [t]=await src.introspect(schema,{tables:[table]});
   const cols=t.columns.map(c=>c.name);
-  await u.pgq(process.env.SLUICE_PG_URL,`DROP SCHEMA IF EXISTS bench_phase CASCADE; CREATE SCHEMA bench_phase; CREATE TABLE bench_phase.${table} (LIKE ${schema}.${table} INCLUDING ALL)`);
+  await u.pgq(process.env.SLUICE_PG_URL,`DROP SCHEMA IF EXISTS bench_phase CASCADE; CREATE SCHEMA bench_phase; CREATE TABLE bench_phase.${table} (LIKE ${schema}.${table}${process.env.NOPK ? "" : " INCLUDING ALL"})`);
   const w=await dst.openWriter({schema:'bench_phase',name:table},{columns:cols,mode:'append',key:['id'],highPerformance:true});
   let tr=0,tw=0,n=0,t0=performance.now();
   const binary=process.argv[4]!=='text';

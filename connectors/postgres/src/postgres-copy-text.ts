@@ -1,6 +1,6 @@
-import { to as copyTo } from 'pg-copy-streams';
 import type { PoolClient } from 'pg';
 import { BufferPool, ConnectorError, grownBatchSize, TestCode, type CopyFormat, type CopyReadOptions, type CopyTextBatch, type TableRef } from '@sluice/connector-sdk';
+import { CopyOutToPage } from './postgres-copy-out';
 import type { PgContext } from './postgres-session';
 import { canonicalTypeParsers, toParam } from './postgres-types';
 
@@ -134,25 +134,21 @@ async function copyOut(
   const cancel = () => ctx.cancelQuery(client);
   signal?.addEventListener('abort', cancel, { once: true });
   let buffer = expectedBytes ? PAGE_BUFFERS.take(pageBufferBytes(expectedBytes)) : PAGE_BUFFERS.takeLargest(FIRST_PAGE_BYTES);
+  const grow = (full: Buffer, used: number, need: number) => {
+    const bigger = PAGE_BUFFERS.take(pageBufferBytes(Math.max(full.length * 1.5, need)));
+    full.copy(bigger, 0, 0, used);
+    PAGE_BUFFERS.give(full);
+    return (buffer = bigger);
+  };
   try {
-    const stream = client.query(copyTo(sql));
-    let at = 0;
-    for await (const chunk of stream) {
-      const bytes = chunk as Buffer;
-      if (at + bytes.length > buffer.length) {
-        const bigger = PAGE_BUFFERS.take(pageBufferBytes(Math.max(buffer.length * 1.5, at + bytes.length)));
-        buffer.copy(bigger, 0, 0, at);
-        PAGE_BUFFERS.give(buffer);
-        buffer = bigger;
-      }
-      at += bytes.copy(buffer, at);
-    }
-    const text = buffer.subarray(0, at);
-    // Counted in the bytes: the stream ends at CopyDone, and the server's count (CommandComplete)
-    // may come in a later socket read, after the end (rowCount still 0: a page read as empty
-    // ended a 10M-row copy early). In COPY text a newline byte ends a row (escaped in values).
-    const { rows, lastAt } = !text.length ? { rows: 0, lastAt: -1 } : format === 'text' ? { rows: countLines(text), lastAt: -1 } : binaryRows(text);
-    if (stream.rowCount && stream.rowCount !== rows) throw fail(`COPY TO STDOUT reported ${stream.rowCount} rows, its data holds ${rows}`);
+    const copy = client.query(new CopyOutToPage(sql, buffer, grow));
+    const page = await copy.result;
+    const text = buffer.subarray(0, page.bytes);
+    // Rows are the server's messages (binary: less its trailer), checked against its count: a torn
+    // page must not pass for a short one. Where a binary page's last row starts, from its message.
+    const rows = format === 'text' ? page.messages : Math.max(0, page.messages - 1);
+    if (page.rowCount !== rows) throw fail(`COPY TO STDOUT reported ${page.rowCount} rows, its data holds ${rows}`);
+    const lastAt = format === 'text' || !rows ? -1 : page.previousMessageAt > 0 ? page.previousMessageAt : binaryHeaderBytes(text);
     return { buffer, text, rows, lastAt };
   } catch (err) {
     PAGE_BUFFERS.give(buffer);
@@ -174,12 +170,6 @@ async function columnTypes(ctx: PgContext, table: TableRef, names: string[]): Pr
   const missing = names.filter((n) => !types.has(n));
   if (missing.length) throw fail(`Column(s) ${missing.join(', ')} do not exist in ${table.schema}.${table.name}`);
   return types;
-}
-
-function countLines(text: Buffer): number {
-  let n = 0;
-  for (let i = text.indexOf(NEWLINE); i >= 0; i = text.indexOf(NEWLINE, i + 1)) n++;
-  return n;
 }
 
 /** The canonical key of the last line of a COPY text page (the fields at `keyAt`, decoded like a read's). */
@@ -262,6 +252,12 @@ const BINARY_KEY_DECODERS: Record<number, BinaryKeyDecoder | undefined> = {
 };
 
 const BINARY_SIGNATURE = Buffer.from('PGCOPY\n\xff\r\n\0', 'latin1');
+
+/** The signature, flags and header extension a COPY binary stream starts with. */
+function binaryHeaderBytes(page: Buffer): number {
+  if (page.length < 19 || !page.subarray(0, 11).equals(BINARY_SIGNATURE)) throw fail('COPY binary page without its signature');
+  return 19 + page.readUInt32BE(15);
+}
 
 /**
  * The rows of a COPY binary page, and where the last one starts (-1: none):
