@@ -9,6 +9,7 @@
  *   --only sluice         Sluice contenders only; the others are reported as not selected
  *   --contenders a,b      only these contender ids (e.g. psql-copy-text,sluice-append)
  *   --no-extras           skip cancel / resume / start latency / introspection
+ *   --extras a,b          only these of them (startLatency, cancel, resume, introspection)
  *   --cancel-runs N       (default 20; quick: 3)    --intro-tables N (default 10000; quick: 200)
  *   --profile             workers run with --cpu-prof (profiles in bench/results/profiles-<stamp>)
  *   --out DIR             results directory (default bench/results)
@@ -52,6 +53,7 @@ function parseArgs(argv) {
       case '--only': a.only = val(); break;
       case '--contenders': a.contenders = val().split(','); break;
       case '--no-extras': a.extras = false; break;
+      case '--extras': a.extras = val().split(','); break;
       case '--profile': a.profile = true; break;
       case '--out': a.out = path.resolve(val()); break;
       case '--readme': a.readme = true; break;
@@ -180,6 +182,7 @@ async function main() {
         await pgq(pgUrl, `CREATE SCHEMA "${dst}"`);
       };
       const attempt = async (name, fn) => {
+        if (Array.isArray(args.extras) && !args.extras.includes(name)) return;
         log(`${name}: measuring`);
         try {
           result.extras[name] = { status: 'ok', ...(await fn()) };

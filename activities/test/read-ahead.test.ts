@@ -45,3 +45,20 @@ test('nothing is dropped when the source ended', async () => {
   for await (const p of readAhead(source, (unused) => dropped.push(unused))) if (p === 2) break;
   expect(dropped).toEqual([]);
 });
+
+test('no page is read ahead when the consumer says it stops after this one; asked again, it reads on', async () => {
+  const { log, source } = pages(5);
+  const dropped: number[] = [];
+  const seen: number[] = [];
+  // The consumer's time runs out with page 2 (it would stop after it), then it goes on once more anyway.
+  for await (const p of readAhead(source, (unused) => dropped.push(unused), () => log.read !== 2)) {
+    seen.push(p);
+    await new Promise((r) => setImmediate(r));
+    if (p === 2) expect(log.read).toBe(2); // nothing read during page 2
+    if (p === 3) break;
+  }
+  expect(seen).toEqual([1, 2, 3]);
+  expect(log.read).toBe(4); // page 3 asked for page 4 ahead again: dropped, as before
+  expect(dropped).toEqual([4]);
+  expect(log.closed).toBe(true);
+});

@@ -9,21 +9,27 @@
  * the batch in flight settles: its connection goes back to the pool, the
  * batch goes to `drop` (a page buffer back to its pool, not left to the GC),
  * and its error, if any, is dropped (the consumer already stopped for its own reason).
+ *
+ * `ahead()`, asked as each batch is handed out, says whether to read the next
+ * one meanwhile: a consumer that will stop after this batch (its time is up)
+ * says no, so that no page is read only to be dropped and read again.
  */
-export async function* readAhead<T>(source: AsyncIterable<T>, drop?: (unused: T) => void): AsyncGenerator<T> {
+export async function* readAhead<T>(source: AsyncIterable<T>, drop?: (unused: T) => void, ahead: () => boolean = () => true): AsyncGenerator<T> {
   const it = source[Symbol.asyncIterator]();
   let pending: Promise<IteratorResult<T>> | null = it.next();
   let finished = false;
   try {
     for (;;) {
-      const current: IteratorResult<T> = await pending!;
+      const current: IteratorResult<T> = await (pending ?? it.next());
       pending = null;
       if (current.done) {
         finished = true;
         return;
       }
-      pending = it.next();
-      pending.catch(() => undefined); // awaited on the next turn or in finally
+      if (ahead()) {
+        pending = it.next();
+        pending.catch(() => undefined); // awaited on the next turn or in finally
+      }
       yield current.value;
     }
   } finally {
