@@ -10,6 +10,7 @@
  *   --contenders a,b      only these contender ids (e.g. psql-copy-text,sluice-append)
  *   --no-extras           skip cancel / resume / start latency / introspection
  *   --extras a,b          only these of them (startLatency, cancel, resume, introspection)
+ *   --repeat N            run each contender N times and report its median time (default 1); every run is verified
  *   --cancel-runs N       (default 20; quick: 3)    --intro-tables N (default 10000; quick: 200)
  *   --profile             workers run with --cpu-prof (profiles in bench/results/profiles-<stamp>)
  *   --out DIR             results directory (default bench/results)
@@ -22,6 +23,9 @@
  * installed is reported as such.
  */
 const { mkdirSync, writeFileSync } = require('node:fs');
+
+/** The run of median time (the upper one of an even count). */
+const medianRun = (runs) => [...runs].sort((a, b) => a.r.seconds - b.r.seconds)[Math.floor(runs.length / 2)];
 const path = require('node:path');
 const util = require('./lib/util');
 const { loadEnv, log, machine, now, pgq, mq } = util;
@@ -36,7 +40,7 @@ const { computeTargets, renderReadme } = require('./lib/report');
 const SIZES = { quick: 20_000, '1m': 1_000_000, '10m': 10_000_000 };
 
 function parseArgs(argv) {
-  const a = { size: 'quick', pairs: Object.keys(PAIRS), tables: ['wide', 'narrow'], only: null, contenders: null, extras: true, profile: false, out: path.join(__dirname, 'results'), readme: null, cancelRuns: null, introTables: null };
+  const a = { size: 'quick', pairs: Object.keys(PAIRS), tables: ['wide', 'narrow'], only: null, contenders: null, extras: true, profile: false, out: path.join(__dirname, 'results'), readme: null, cancelRuns: null, introTables: null, repeat: 1 };
   for (let i = 0; i < argv.length; i++) {
     const arg = argv[i];
     const val = () => {
@@ -61,6 +65,7 @@ function parseArgs(argv) {
       case '--keep': a.keep = true; break;
       case '--render': a.render = path.resolve(val()); break;
       case '--cancel-runs': a.cancelRuns = Number(val()); break;
+      case '--repeat': a.repeat = Math.max(1, Number(val())); break;
       case '--intro-tables': a.introTables = Number(val()); break;
       case '--help': case '-h': console.log(require('node:fs').readFileSync(__filename, 'utf8').split('*/')[0]); process.exit(0); break;
       default: throw new Error(`unknown option ${arg}`);
@@ -151,12 +156,25 @@ async function main() {
           }
           log(`${pair} ${table} ${c.id}: running`);
           try {
-            const r = await c.run(ctx, table);
+            // Each run verified; the row reports the median time (runs on this 2-core machine move by ±10–15%).
+            const runs = [];
+            for (let k = 0; k < args.repeat; k++) {
+              const r = await c.run(ctx, table);
+              const v = await verify({ pgUrl, mariaUrl, source: sourceSide(ctx, pair, table), dest: r.dest, kind: table, expectedRows: args.rows, checksum: !!r.checksum });
+              runs.push({ r, v });
+              if (!v.ok) break;
+            }
+            const failed = runs.find((x) => !x.v.ok);
+            const { r, v } = failed ?? medianRun(runs);
             row.seconds = round3(r.seconds);
             row.command = r.command;
             if (r.extra) Object.assign(row, r.extra);
             if (r.note) row.note = r.note;
-            const v = await verify({ pgUrl, mariaUrl, source: sourceSide(ctx, pair, table), dest: r.dest, kind: table, expectedRows: args.rows, checksum: !!r.checksum });
+            if (runs.length > 1) {
+              row.runsSeconds = runs.map((x) => round3(x.r.seconds));
+              const peaks = runs.map((x) => x.r.extra?.workerPeakRssMiB).filter((m) => m);
+              if (peaks.length) row.workerPeakRssMiB = Math.max(...peaks); // the worst run's peak
+            }
             row.verified = v;
             row.rows = v.rows;
             if (v.ok) {

@@ -109,7 +109,7 @@ function resultsTable(result) {
     for (const r of result.results.filter((x) => x.pair === pair)) {
       const verified = r.verified ? `${r.verified.ok ? '✓' : '✗'} ${fmt(r.verified.rows)} rows${r.verified.checksum ? `, checksum ${r.verified.checksum}` : ''}` : '—';
       const note = r.status === 'ok' ? '' : `**${r.status}**${r.error ? `: ${r.error.replace(/\|/g, '\\|').replace(/\n/g, ' ').slice(0, 200)}` : ''}`;
-      lines.push(`| ${r.table} | ${r.label.replace(/\|/g, '\\|')} | ${r.status === 'ok' ? fmt(r.rowsPerSec) : '—'} | ${r.seconds ?? '—'} | ${verified} | ${r.workerPeakRssMiB ? `${r.workerPeakRssMiB} MiB` : ''} | ${note} |`);
+      lines.push(`| ${r.table} | ${r.label.replace(/\|/g, '\\|')} | ${r.status === 'ok' ? fmt(r.rowsPerSec) : '—'} | ${r.seconds ?? '—'}${r.runsSeconds ? ` (median: ${r.runsSeconds.join(' / ')})` : ''} | ${verified} | ${r.workerPeakRssMiB ? `${r.workerPeakRssMiB} MiB` : ''} | ${note} |`);
     }
     lines.push('');
   }
