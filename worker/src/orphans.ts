@@ -52,7 +52,7 @@ function processExists(pid: number): boolean {
 const STARTED = 2; // temporal.api.enums.v1.PendingActivityState
 const CANCEL_REQUESTED = 3;
 
-export interface OrphanReport {
+export interface TakeOverReport {
   failed: number;
   cancelled: number;
   /** Workflows moved off a dead worker's sticky queue (their next task goes to a live worker now). */
@@ -68,28 +68,28 @@ export interface OrphanReport {
  * its own, and its next task would otherwise sit on the dead worker's queue
  * until the sticky schedule-to-start timeout.
  */
-export async function releaseOrphanedActivities(options: {
+export async function takeOverFromExitedWorkers(options: {
   connection: NativeConnection;
   namespace: string;
   taskQueue: string;
   identity?: string;
   /** At most this many running workflows are looked at (default 1,000). */
   limit?: number;
-}): Promise<OrphanReport> {
+}): Promise<TakeOverReport> {
   const self = options.identity ?? workerIdentity();
   const client = new Client({ connection: options.connection, namespace: options.namespace });
-  const report: OrphanReport = { failed: 0, cancelled: 0, unstuck: 0 };
+  const report: TakeOverReport = { failed: 0, cancelled: 0, unstuck: 0 };
   const limit = options.limit ?? 1_000;
+  const deadHere = (identity: string | null | undefined) => {
+    const pid = localPidOf(identity ?? '', self);
+    return pid !== null && pid !== process.pid && !processExists(pid);
+  };
   let seen = 0;
   const query = `TaskQueue = '${options.taskQueue.replace(/'/g, "\\'")}' AND ExecutionStatus = 'Running'`;
   for await (const wf of client.workflow.list({ query })) {
     if (++seen > limit) break;
     const handle = client.workflow.getHandle(wf.workflowId, wf.runId);
     const { raw } = await handle.describe();
-    const deadHere = (identity: string | null | undefined) => {
-      const pid = localPidOf(identity ?? '', self);
-      return pid !== null && pid !== process.pid && !processExists(pid);
-    };
     const orphans = (raw.pendingActivities ?? []).filter((a) => (a.state === STARTED || a.state === CANCEL_REQUESTED) && deadHere(a.lastWorkerIdentity));
     const execution = { workflowId: wf.workflowId, runId: wf.runId };
     if (!orphans.length && !deadHere(await lastWorkflowTaskWorker(client, options.namespace, execution))) continue;

@@ -7,7 +7,7 @@ import type { ConnectorRegistry } from '@sluice/connector-sdk';
 import { DEFAULT_TASK_QUEUE } from '@sluice/workflows';
 import { loadConnectors } from './connectors';
 import { withWorkflowThreadSemiSpace } from './heap';
-import { releaseOrphanedActivities, workerIdentity } from './orphans';
+import { takeOverFromExitedWorkers, workerIdentity } from './orphans';
 import { workflowSource } from './workflow-bundle';
 
 export interface SluiceWorkerOptions {
@@ -30,7 +30,7 @@ export async function createSluiceWorker(options: SluiceWorkerOptions): Promise<
   const identity = workerIdentity();
   // A predecessor killed on this machine: its activities retry now, not after their heartbeat timeout.
   // Looked for while the worker is created (its bundle loads), so the retries wait when it first polls.
-  releaseOrphanedActivities({ connection: options.connection, namespace, taskQueue, identity }).then(
+  takeOverFromExitedWorkers({ connection: options.connection, namespace, taskQueue, identity }).then(
     (r) => {
       if (r.unstuck) Runtime.instance().logger.info(`took over from exited workers: ${r.unstuck} workflows moved off their sticky queues, ${r.failed} activities retried, ${r.cancelled} cancelled`);
     },
