@@ -39,6 +39,9 @@ export interface CopyOutResult {
   previousMessageAt: number;
 }
 
+/** The socket under a pg Connection (not in its type declarations). */
+const socketOf = (connection: Connection) => (connection as unknown as { stream: NodeJS.ReadableStream }).stream;
+
 /** Grows the page: returns a buffer of at least `need` bytes holding `buffer`'s first `used`. */
 export type GrowPage = (buffer: Buffer, used: number, need: number) => Buffer;
 
@@ -77,7 +80,7 @@ export class CopyOutToPage implements Submittable {
   /** An error returned (not thrown) is how pg expects a submit to fail: it reports it through handleError. */
   submit(connection: Connection): Error | undefined {
     this.connection = connection;
-    const stream = (connection as unknown as { stream: NodeJS.ReadableStream }).stream;
+    const stream = socketOf(connection);
     const listeners = stream.listeners('data') as ((chunk: Buffer) => void)[];
     if (listeners.length !== 1) return new Error(`pg connection has ${listeners.length} data listeners, expected its parser only`);
     this.pgOnData = listeners[0]!;
@@ -146,7 +149,7 @@ export class CopyOutToPage implements Submittable {
 
   /** Gives the socket back to pg's parser, with what it should read next. */
   private detach(rest: Buffer): void {
-    const stream = (this.connection as unknown as { stream: NodeJS.ReadableStream }).stream;
+    const stream = socketOf(this.connection!);
     stream.removeListener('data', this.onData);
     stream.on('data', this.pgOnData!);
     if (rest.length) this.pgOnData!(rest);
@@ -164,7 +167,7 @@ export class CopyOutToPage implements Submittable {
 
   handleError(err: Error): void {
     if (this.connection && this.pgOnData) {
-      const stream = (this.connection as unknown as { stream: NodeJS.ReadableStream }).stream;
+      const stream = socketOf(this.connection!);
       if (stream.listeners('data').includes(this.onData)) this.detach(Buffer.alloc(0));
     }
     this.reject(err);
