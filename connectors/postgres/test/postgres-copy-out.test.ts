@@ -114,4 +114,20 @@ suite('COPY TO STDOUT into a page', () => {
     await expect(copyOut(`COPY (SELECT g, pg_temp.noisy(g) FROM generate_series(1, 1000) g) TO STDOUT`)).rejects.toThrow(/division by zero/);
     expect((await client.query('SELECT 41 + 1 AS n')).rows).toEqual([{ n: 42 }]);
   });
+
+  test('a COPY cancelled on the server midway rejects, and the connection goes on', async () => {
+    const pid = (await client.query<{ pid: number }>('SELECT pg_backend_pid() AS pid')).rows[0]!.pid;
+    const other = new Client({ connectionString: url });
+    await other.connect();
+    try {
+      // One row every 10 ms: the cancel comes while the COPY runs (10 s in all).
+      const copy = copyOut(`COPY (SELECT g, pg_sleep(0.01) FROM generate_series(1, 1000) g) TO STDOUT`);
+      await new Promise((r) => setTimeout(r, 300));
+      await other.query('SELECT pg_cancel_backend($1)', [pid]);
+      await expect(copy).rejects.toThrow(/canceling statement/);
+    } finally {
+      await other.end();
+    }
+    expect((await client.query('SELECT 6 * 7 AS n')).rows).toEqual([{ n: 42 }]);
+  });
 });
