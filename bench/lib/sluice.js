@@ -254,6 +254,11 @@ async function measureResume(bench, { pgUrl, srcSchema, dstSchema, rows, batchSi
     const seconds = (now() - t0) / 1000;
     await sleep(1500);
     const fetched = (await tuplesFetched(pgUrl, srcSchema, 'wide')) - fetched0;
+    // Each lane (key range) keeps its own checkpoint row, `<table's stream>#<range>`: a kill costs pages in flight per lane.
+    const { rows: [{ n: lanes }] } = await probe.query(
+      `SELECT greatest(1, count(*))::int AS n FROM "${dstSchema}"._sluice_state WHERE table_name = $1 AND stream ~ '#[0-9]+$'`,
+      [table],
+    );
     return {
       state: job.state,
       rows,
@@ -267,6 +272,7 @@ async function measureResume(bench, { pgUrl, srcSchema, dstSchema, rows, batchSi
       tuplesFetched: fetched,
       rowsReRead: Math.max(0, fetched - fetchedPlain),
       batchSize,
+      lanes,
     };
   } finally {
     await probe.end();
