@@ -260,35 +260,10 @@ function binaryHeaderBytes(page: Buffer): number {
 }
 
 /**
- * The rows of a COPY binary page, and where the last one starts (-1: none):
- * walks them by their field lengths (signature, flags, header extension; per
- * row an int16 field count, per field an int32 length or -1 for NULL; -1 ends the data).
- */
-export function binaryRows(page: Buffer): { rows: number; lastAt: number } {
-  if (page.length < 21 || !page.subarray(0, 11).equals(BINARY_SIGNATURE)) throw fail('COPY binary page without its signature');
-  let at = 15;
-  at += 4 + page.readUInt32BE(at);
-  let lastAt = -1;
-  let rows = 0;
-  for (;;) {
-    const fields = page.readInt16BE(at);
-    if (fields === -1) break;
-    lastAt = at;
-    rows++;
-    at += 2;
-    for (let f = 0; f < fields; f++) {
-      const length = page.readInt32BE(at);
-      at += 4 + (length > 0 ? length : 0);
-    }
-  }
-  return { rows, lastAt };
-}
-
-/**
  * The canonical key of the last row of a COPY binary page, the row starting
- * at `last` (found by `binaryRows` unless the caller walked the page already).
+ * at `last` (where the server's message for that row began in the page).
  */
-export function lastBinaryKey(page: Buffer, keyAt: number[], decoders: BinaryKeyDecoder[], last = binaryRows(page).lastAt): unknown[] {
+export function lastBinaryKey(page: Buffer, keyAt: number[], decoders: BinaryKeyDecoder[], last: number): unknown[] {
   if (last < 0) throw fail('COPY binary page without rows');
   const values: (Buffer | null)[] = [];
   const fields = page.readInt16BE(last);
