@@ -3,7 +3,7 @@ import type { CapabilityDeclaration } from './functionalities';
 import type { ApplicationMessage } from './messages';
 import type { RelationalConfig } from './config';
 import type { CanonicalType } from './canonical-types';
-import type { ColumnSchema, IndexSchema, ForeignKeySchema, TableRef, TableSchema, UniqueConstraint } from './schema';
+import type { ColumnSchema, IndexSchema, ForeignKeySchema, NativeSchemaDdl, DdlStatement, TableRef, TableSchema, UniqueConstraint } from './schema';
 
 export interface TestOptions {
   /** Aborts the attempt (e.g. the activity was cancelled). */
@@ -294,6 +294,28 @@ export interface ConnectorSession {
    * naming the table, when the rows hold duplicate or NULL keys.
    */
   addPrimaryKey?(table: TableRef, columns: string[]): Promise<void>;
+  /**
+   * SCHEMA_MANAGEMENT: creates the schema (PostgreSQL schema, MySQL database, …) when it does not
+   * exist; a no-op when it does. `--create-tables` into a new destination schema.
+   */
+  createSchema?(schema: string): Promise<void>;
+  /**
+   * SCHEMA_MANAGEMENT, same engine: the tables (and with `includeViews`, the views) of `schema`
+   * as this engine's own DDL, for `applyDdl` on a session of the same connector type. Tables
+   * that do not exist are left out.
+   */
+  exportDdl?(schema: string, options: { tables: string[]; includeViews?: boolean }): Promise<NativeSchemaDdl>;
+  /**
+   * SCHEMA_MANAGEMENT, same engine: runs statements of an `exportDdl` (of a session of the same
+   * connector type) in `schema`, in order. Idempotent, so a retried step can run it again: a
+   * statement whose object exists already is skipped (not an error).
+   */
+  applyDdl?(schema: string, statements: DdlStatement[]): Promise<void>;
+  /**
+   * Rows of `table` (the whole table, or with `key`, those with `after < key <= until` like a
+   * read's range), counted by the engine: a copy's check that the destination holds what was written.
+   */
+  countRows?(table: TableRef, range?: { key: string[]; after: unknown[] | null; until: unknown[] | null }): Promise<number>;
   /** SCHEMA_MANAGEMENT */
   dropTable?(table: TableRef): Promise<void>;
   /** SCHEMA_MANAGEMENT: an empty table shaped exactly like `like` (columns, keys, indexes), for a replace's staging. */

@@ -59,3 +59,66 @@ export function readKeyOf(table: TableSchema): string[] | null {
   const notNull = new Set(table.columns.filter((c) => !c.nullable).map((c) => c.name));
   return table.uniqueConstraints.find((u) => u.columns.every((c) => notNull.has(c)))?.columns ?? null;
 }
+
+/**
+ * One DDL statement of a same-engine schema copy. Names of the source
+ * schema's own objects are left unqualified where the engine allows it, so
+ * the destination runs the statement in its own schema (PostgreSQL: with
+ * `search_path` set to it; MySQL: with it as the default database).
+ */
+export interface DdlStatement {
+  /** What it creates, for messages and the Job: `index orders_customer_idx`, `type mood`, `foreign key fk_film_language`. */
+  object: string;
+  sql: string;
+}
+
+/** An object of the source the copy does not carry, and why (reported in the Job, never dropped silently). */
+export interface SkippedObject {
+  object: string;
+  reason: string;
+}
+
+/**
+ * A table as its own engine recreates it (`ConnectorSession.exportDdl`), in
+ * the phases a copy runs them: `create` before the rows (exact column types,
+ * defaults, NOT NULL, CHECKs, generated columns, collations, partitioning
+ * and partitions, comments; no keys, no indexes), `keys` (primary key and
+ * unique constraints) with the table or, for a deferred-key load, after
+ * the rows, `indexes` and `after` (secondary indexes, triggers) after the
+ * rows, `foreignKeys` once every table of the job is in.
+ */
+export interface NativeTableDdl {
+  name: string;
+  create: DdlStatement[];
+  keys: DdlStatement[];
+  indexes: DdlStatement[];
+  foreignKeys: (DdlStatement & { referencedSchema: string; referencedTable: string })[];
+  after: DdlStatement[];
+}
+
+/** A view or materialized view, with the tables (of the same schema) it reads. */
+export interface NativeViewDdl extends DdlStatement {
+  name: string;
+  /** Tables and views of the schema it selects from; it is recreated only when all are in the copy. */
+  dependsOn: string[];
+  /** Names outside the schema it reads (`other_schema.table`): never recreated. */
+  external: string[];
+}
+
+/**
+ * What a destination of the same connector type (same or newer server)
+ * needs to rebuild some tables of a schema exactly: exported by the source
+ * session, applied phase by phase by the destination's `applyDdl`.
+ */
+export interface NativeSchemaDdl {
+  /** Connector type that wrote it: only a session of the same type applies it. */
+  engine: string;
+  serverVersion: string;
+  /** Types (enums, domains, …), sequences and functions the tables need, in creation order. */
+  prerequisites: DdlStatement[];
+  tables: NativeTableDdl[];
+  /** Views of the schema in dependency order (only with `includeViews`). */
+  views: NativeViewDdl[];
+  /** What the export saw and cannot carry. */
+  skipped: SkippedObject[];
+}
