@@ -3,6 +3,8 @@ import { ConnectionResolver } from './connections';
 import { refreshDatabases, refreshSchema, refreshSchemas } from './refresh';
 import { copyChunk } from './sync/copy-chunk';
 import { finalizeTable } from './sync/finalize-table';
+import { finishSchema } from './sync/finish-schema';
+import { prepareSchema } from './sync/prepare-schema';
 import { planSync } from './sync/plan-sync';
 import { prepareTable } from './sync/prepare-table';
 import { testConnection } from './test-connection';
@@ -18,6 +20,8 @@ export function createActivities(connections: ConnectionResolver): SluiceActivit
     prepareTable: (input) => prepareTable(connections, input),
     copyChunk: (input) => copyChunk(connections, input),
     finalizeTable: (input) => finalizeTable(connections, input),
+    prepareSchema: (input) => prepareSchema(connections, input),
+    finishSchema: (input) => finishSchema(connections, input),
     refreshDatabases: (input) => refreshDatabases(connections, input),
     refreshSchemas: (input) => refreshSchemas(connections, input),
     refreshSchema: (input) => refreshSchema(connections, input),

@@ -28,7 +28,7 @@ export async function withSessions<T>(
   connections: ConnectionResolver,
   specs: ConnectionSpec[],
   fn: (...opened: OpenedConnection[]) => Promise<T>,
-  options: { last?: boolean; alsoIdle?: ConnectionSpec[] } = {},
+  options: { last?: boolean; alsoIdle?: ConnectionSpec[]; sides?: ('source' | 'destination')[] } = {},
 ): Promise<T> {
   const opened: (OpenedConnection & { key: string })[] = [];
   const secrets = specs.flatMap(secretsOfSpec);
@@ -37,11 +37,17 @@ export async function withSessions<T>(
   try {
     // Side by side (each open is a connect and a handshake); every session that opened is closed below.
     const opening = await Promise.allSettled(
-      specs.map(async (spec) => {
+      specs.map(async (spec, i) => {
         const { plugin, config, secrets: stored } = await connections.resolve(spec);
         secrets.push(...stored);
         const key = SessionCache.keyOf(plugin.type, config);
-        return { key, ...(cache.take(key) ?? { plugin, session: await plugin.open(config) }) };
+        const cached = cache.take(key);
+        if (cached) return { key, ...cached };
+        try {
+          return { key, plugin, session: await plugin.open(config) };
+        } catch (err) {
+          throw onSide(err, options.sides?.[i] ?? (specs.length === 2 ? (['source', 'destination'] as const)[i]! : 'connection'), plugin.type, config);
+        }
       }),
     );
     for (const o of opening) if (o.status === 'fulfilled') opened.push(o.value);
@@ -67,6 +73,13 @@ export async function withSessions<T>(
       await cache.closeIdle([...opened.map((o) => o.key), ...others.filter((k): k is string => k !== null)]);
     }
   }
+}
+
+/** A connection that could not be opened, named: which side, which engine, which host. */
+function onSide(err: unknown, side: string, engine: string, config: { host?: unknown; port?: unknown }): unknown {
+  if (!(err instanceof ConnectorError)) return err;
+  const where = config.host ? ` at ${String(config.host)}${config.port ? `:${String(config.port)}` : ''}` : '';
+  return new ConnectorError(err.code, `${side} ${engine}${where}: ${err.message}`, err.retryable, err.details);
 }
 
 /** A Temporal failure for an error from a connector or a plan check, secrets removed. */

@@ -12,6 +12,7 @@ import {
   type Job,
   type JobState,
   type SyncInput,
+  type SyncJob,
   type syncWorkflow,
   type testConnectionWorkflow,
 } from '@sluice/workflows';
@@ -70,6 +71,18 @@ export interface SluiceClientOptions {
 }
 
 /** Thin typed API over @temporalio/client: start, await and query Sluice jobs. */
+/** A SYNC job whose request could not be planned: nothing was written. `code` is the planner's or connector's. */
+export class SyncPlanError extends Error {
+  override readonly name = 'SyncPlanError';
+  constructor(
+    readonly jobId: string,
+    readonly code: string,
+    message: string,
+  ) {
+    super(message);
+  }
+}
+
 export class SluiceClient {
   /** Connections, database and schema connections, schema cache and refresh jobs. */
   readonly catalog: CatalogApi;
@@ -146,6 +159,40 @@ export class SluiceClient {
       staticDetails: describeSync(input),
     });
     return handle.workflowId;
+  }
+
+  /**
+   * Waits until a SYNC job has resolved its selection (tables found, capabilities checked, both
+   * connections reached): returns the Job then. A job whose plan failed (a schema without tables,
+   * a missing table, an unsupported option, an unreachable database) throws a `SyncPlanError`
+   * with the cause's code: the request was wrong, no row moved.
+   */
+  async waitForPlan(id: string, intervalMs = 200): Promise<SyncJob> {
+    for (;;) {
+      const job = await this.getJob<SyncJob>(id);
+      if (job.tablesTotal > 0 || job.state === 'COMPLETED' || job.state === 'CANCELED') return job;
+      if (job.state === 'ERROR') {
+        const failure = await this.failureOf(id);
+        throw new SyncPlanError(id, failure.type ?? 'PLAN_FAILED', failure.message ?? job.message ?? 'the sync could not be planned');
+      }
+      await new Promise((resolve) => setTimeout(resolve, intervalMs));
+    }
+  }
+
+  /** The deepest cause of a failed workflow: the connector's or planner's own type and message. */
+  private async failureOf(id: string): Promise<{ type?: string; message?: string }> {
+    try {
+      await this.temporal.workflow.getHandle(id).result();
+      return {};
+    } catch (err) {
+      let e: unknown = err;
+      let found: { type?: string; message?: string } = { message: (err as Error).message };
+      while (e && typeof e === 'object') {
+        if (e instanceof ApplicationFailure) found = { type: e.type ?? undefined, message: e.message };
+        e = (e as { cause?: unknown }).cause;
+      }
+      return found;
+    }
   }
 
   /**

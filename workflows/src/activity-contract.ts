@@ -1,6 +1,6 @@
 import type { ApplicationMessage, TestConnectionInput } from './job-model';
 import type { DiscoveryCounts, RefreshDatabasesInput, RefreshSchemaInput, RefreshSchemasInput, SchemaRefreshCounts } from './refresh-model';
-import type { ChunkResult, FinalizeResult, PreparedTable, RangeInput, SyncInput, SyncPlan, SyncTableInput } from './sync-model';
+import type { ChunkResult, FinalizeResult, FinishSchemaResult, PreparedTable, RangeInput, SyncInput, SyncPlan, SyncTableInput } from './sync-model';
 
 /**
  * What workflows call and `@sluice/activities` implements. Declared here so
@@ -25,6 +25,16 @@ export interface SluiceActivities {
   copyChunk(input: SyncTableInput & { target: PreparedTable['target']; range: RangeInput | null }): Promise<ChunkResult>;
   /** Completed: swap staging into place, restore what was disabled. Abandoned: restore and drop staging. */
   finalizeTable(input: SyncTableInput & { prepared: PreparedTable; outcome: 'completed' | 'abandoned' }): Promise<FinalizeResult>;
+  /**
+   * Before the tables, when the job creates any: the destination schema(s) when missing, and (same
+   * engine) the types and sequences the created tables need.
+   */
+  prepareSchema(input: { source: SyncInput['source']; destination: SyncInput['destination']; plan: SyncPlan; runKey: string }): Promise<void>;
+  /**
+   * After every table COMPLETED: the created tables' foreign keys (within the job) and the
+   * source's views over the job's tables; what cannot be carried is reported, not dropped silently.
+   */
+  finishSchema(input: { source: SyncInput['source']; destination: SyncInput['destination']; plan: SyncPlan; runKey: string; schema?: string }): Promise<FinishSchemaResult>;
   /** Health-checks the connection, lists its databases, reconciles the database connections (stable ids). */
   refreshDatabases(input: RefreshDatabasesInput): Promise<DiscoveryCounts>;
   /** Health-checks the database connection, lists its schemas, reconciles the schema connections. */

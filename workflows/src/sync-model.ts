@@ -34,7 +34,17 @@ export interface SyncInput {
   disableTriggers?: boolean;
   disableForeignKeys?: boolean;
   rebuildIndexes?: boolean;
+  /**
+   * Write explicit values into the destination's identity / AUTO_INCREMENT columns. Default: on
+   * for tables the job creates (a copy keeps its key values), off for existing tables.
+   */
   identityInsert?: boolean;
+  /**
+   * After each table: `count` (default) checks the destination holds as many rows as were written
+   * where the job owns the table's rows (created by it, or replaced); `checksum` also compares an
+   * engine-side, order-independent checksum of source and destination (same engine); `none` skips.
+   */
+  verify?: 'count' | 'checksum' | 'none';
   /**
    * Rows per batch (one destination transaction each). Default 10,000, and
    * where the source's reader can (PostgreSQL's COPY pages, MySQL/MariaDB) as
@@ -88,6 +98,14 @@ export interface SyncTableOptions {
   batchBytes?: number;
   /** The destination fences its checkpoints (a stale chunk attempt cannot commit): chunks may be retried sooner. */
   fencedCheckpoints?: boolean;
+  /**
+   * Created tables are built from the source's own DDL (same connector type, compatible server):
+   * exact types, constraints, indexes, triggers, partitions; else from canonical types.
+   */
+  nativeDdl?: boolean;
+  /** Unset: as `identityInsert`. True where the table is created by the job (its writer copies key values). */
+  identityInsertCreated?: boolean;
+  verify?: 'count' | 'checksum' | 'none';
 }
 
 export interface SyncPlan {
@@ -120,6 +138,8 @@ export interface PreparedTable {
   triggersDisabled: boolean;
   /** The table was created by this run without its primary key, added once loaded (finalize). */
   deferredPrimaryKey?: string[] | null;
+  /** The table was created by this run from the source's DDL without its keys, built once loaded (finalize). */
+  deferredKeys?: boolean;
 }
 
 export interface TableCounters {
@@ -139,6 +159,36 @@ export interface ChunkResult extends TableCounters {
 /** What finalizing reports: the rows this run committed, from the destination's checkpoint. */
 export interface FinalizeResult {
   rowsWritten: number;
+  /** The post-table check, when it ran. */
+  verification?: TableVerification;
+  /** Lossy mappings and objects of the table not carried (indexes, triggers, …). */
+  warnings?: string[];
+}
+
+/** What the post-table check compared. */
+export interface TableVerification {
+  method: 'count' | 'checksum';
+  /** Rows the run wrote (its checkpoints) and, for a checksum, rows the source holds. */
+  expected: number;
+  /** Rows the destination holds. */
+  actual: number;
+  checksumSource?: string;
+  checksumDestination?: string;
+  ok: boolean;
+}
+
+/** An object of the source schema, and what became of it in the destination. */
+export interface SchemaObjectOutcome {
+  object: string;
+  /** Tables it concerns (a foreign key: its table; a view: the view). */
+  table?: string;
+  reason: string;
+}
+
+/** What the schema step after the tables did: foreign keys and views created or skipped. */
+export interface FinishSchemaResult {
+  created: string[];
+  skipped: SchemaObjectOutcome[];
 }
 
 export type TableState = 'WAITING' | 'RUNNING' | 'COMPLETED' | 'CANCELED' | 'ERROR';
@@ -148,6 +198,9 @@ export interface TableProgress extends TableCounters {
   state: TableState;
   rowEstimate: number | null;
   message: string | null;
+  verification?: TableVerification;
+  /** Lossy type mappings and objects of the table not carried, one sentence each. */
+  warnings?: string[];
 }
 
 /** The Job object of a SYNC job: Collibra's fields plus counters. */
@@ -157,4 +210,8 @@ export interface SyncJob extends Job {
   rowsRead: number;
   rowsWritten: number;
   tables: TableProgress[];
+  /** Schema objects created after the tables (foreign keys, views). */
+  schemaObjects?: string[];
+  /** Source objects the copy did not carry, with why (views over tables outside the job, …). */
+  skipped?: SchemaObjectOutcome[];
 }

@@ -97,7 +97,11 @@ export async function syncTableWorkflow(input: SyncTableInput): Promise<TablePro
     const finalizeCompleted = () => finalizeTable({ ...input, prepared: prepared!, outcome: 'completed' });
     const finalized = patched(FINALIZE_NOT_CANCELLABLE) ? await CancellationScope.nonCancellable(finalizeCompleted) : await finalizeCompleted();
     counters.rowsWritten = finalized.rowsWritten;
-    const done = progress('COMPLETED');
+    const done: TableProgress = {
+      ...progress('COMPLETED'),
+      ...(finalized.verification ? { verification: finalized.verification } : {}),
+      ...(finalized.warnings?.length ? { warnings: finalized.warnings } : {}),
+    };
     await report(done);
     return done;
   } catch (err) {
@@ -121,8 +125,14 @@ async function report(progress: TableProgress): Promise<void> {
   }
 }
 
-function errorMessage(err: unknown): string {
+/** The deepest cause's message: the connector's words, not "Activity task failed". */
+export function errorMessage(err: unknown): string {
   if (err instanceof ApplicationFailure) return err.message;
-  const cause = (err as { cause?: { message?: string } })?.cause?.message;
-  return cause ?? (err instanceof Error ? err.message : String(err));
+  let e = err as { message?: string; cause?: unknown } | undefined;
+  let message = e?.message ?? String(err);
+  while (e?.cause) {
+    e = e.cause as { message?: string; cause?: unknown };
+    if (e.message) message = e.message;
+  }
+  return message;
 }

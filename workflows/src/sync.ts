@@ -3,6 +3,7 @@ import {
   CancellationScope,
   executeChild,
   isCancellation,
+  patched,
   proxyActivities,
   setCurrentDetails,
   setHandler,
@@ -15,13 +16,21 @@ import { runBounded } from './bounded';
 import { jobQuery } from './job-query';
 import { JobType } from './job-model';
 import { tableProgressSignal } from './sync-signals';
-import { syncTableWorkflow, tableLabel } from './sync-table';
+import { errorMessage, syncTableWorkflow, tableLabel } from './sync-table';
 import type { SyncInput, SyncJob, TableProgress } from './sync-model';
 
 const { planSync } = proxyActivities<SluiceActivities>({
   startToCloseTimeout: '10 minutes',
   retry: { maximumAttempts: 5 },
 });
+// Foreign keys validate every row and views may be materialized: like a finalize, hours on a large schema.
+const { prepareSchema, finishSchema } = proxyActivities<SluiceActivities>({
+  startToCloseTimeout: '24 hours',
+  retry: { maximumAttempts: 5 },
+});
+
+/** Patch id: histories from before it had no schema step before and after the tables. */
+const SCHEMA_PHASES = 'schema-phases';
 
 /**
  * SYNC: plan (capability check before any row moves), then one child
@@ -68,16 +77,30 @@ export async function syncWorkflow(input: SyncInput): Promise<SyncJob> {
       rowsWritten: 0,
     }));
     summarize(job);
+    const schemaPhases = patched(SCHEMA_PHASES);
+    if (schemaPhases && plan.tables.some((t) => t.createTable)) {
+      await prepareSchema({ source: input.source, destination: input.destination, plan, runKey: info.workflowId });
+    }
     await runBounded(plan.tables, input.maxParallelTables ?? 4, async (table) => {
       const label = tableLabel(table.source);
       setTable(job, label, { state: 'RUNNING' });
-      const result = await executeChild(syncTableWorkflow, {
-        // Named after the destination table: a second job writing the same table cannot start it meanwhile.
-        workflowId: tableWorkflowId(input.destination, table.destination),
-        args: [{ source: input.source, destination: input.destination, table, options: plan.options, runKey: info.workflowId }],
-        parentClosePolicy: ParentClosePolicy.REQUEST_CANCEL,
-        staticSummary: `Sync table ${label} → ${tableLabel(table.destination)} (${table.mode})`,
-      });
+      let result: TableProgress;
+      try {
+        result = await executeChild(syncTableWorkflow, {
+          // Named after the destination table: a second job writing the same table cannot start it meanwhile.
+          workflowId: tableWorkflowId(input.destination, table.destination),
+          args: [{ source: input.source, destination: input.destination, table, options: plan.options, runKey: info.workflowId }],
+          parentClosePolicy: ParentClosePolicy.REQUEST_CANCEL,
+          staticSummary: `Sync table ${label} → ${tableLabel(table.destination)} (${table.mode})`,
+        });
+      } catch (err) {
+        // The table's own signal may not have come (a terminated child): its row must not stay RUNNING.
+        const t = job.tables.find((x) => x.table === label);
+        if (t && (t.state === 'RUNNING' || t.state === 'WAITING')) {
+          setTable(job, label, { state: isCancellation(err) ? 'CANCELED' : 'ERROR', message: errorMessage(err) });
+        }
+        throw err;
+      }
       setTable(job, label, result);
     }).catch((err) => {
       if (err instanceof WorkflowExecutionAlreadyStartedError) {
@@ -85,13 +108,25 @@ export async function syncWorkflow(input: SyncInput): Promise<SyncJob> {
       }
       throw err;
     });
-    finish(job, 'COMPLETED', `Synced ${job.tablesTotal} table(s), ${job.rowsWritten} row(s) written`);
+    if (schemaPhases && (plan.tables.some((t) => t.createTable) || input.schema)) {
+      const schema = await finishSchema({ source: input.source, destination: input.destination, plan, runKey: info.workflowId, schema: input.schema });
+      job.schemaObjects = schema.created;
+      job.skipped = schema.skipped;
+    }
+    const warnings = job.tables.reduce((n, t) => n + (t.warnings?.length ?? 0), 0) + (job.skipped?.length ?? 0);
+    finish(
+      job,
+      'COMPLETED',
+      `Synced ${job.tablesTotal} table(s), ${job.rowsWritten} row(s) written` +
+        (job.schemaObjects?.length ? `, ${job.schemaObjects.length} foreign key(s)/view(s) created` : '') +
+        (warnings ? `; ${warnings} warning(s): see tables[].warnings and skipped` : ''),
+    );
     return job;
   } catch (err) {
     if (isCancellation(err)) {
       finish(job, 'CANCELED', `Canceled; ${job.rowsWritten} row(s) committed in whole batches`);
     } else {
-      finish(job, 'ERROR', (err as { cause?: { message?: string } }).cause?.message ?? (err as Error).message);
+      finish(job, 'ERROR', failureMessage(job, err));
     }
     throw err;
   }
@@ -112,6 +147,16 @@ function fnv1a(text: string): string {
   let h = 0x811c9dc5;
   for (let i = 0; i < text.length; i++) h = Math.imul(h ^ text.charCodeAt(i), 0x01000193);
   return (h >>> 0).toString(36);
+}
+
+/**
+ * The job's message on failure: the first failed table's own error in words (the deepest cause:
+ * the connector's message, not "Activity task failed" or "Child Workflow execution failed").
+ */
+function failureMessage(job: SyncJob, err: unknown): string {
+  const failed = job.tables.find((t) => t.state === 'ERROR' && t.message);
+  if (failed) return `Table ${failed.table}: ${failed.message}`;
+  return errorMessage(err);
 }
 
 function setTable(job: SyncJob, label: string, change: Partial<TableProgress>): void {

@@ -45,7 +45,7 @@ export async function copyChunk(
         mode: table.mode === 'upsert' ? 'upsert' : 'append',
         key: table.key,
         highPerformance: options.highPerformance,
-        identityInsert: options.identityInsert,
+        identityInsert: options.identityInsert || (table.createTable && options.identityInsertCreated === true),
       });
       const cursorIndex = table.cursorColumn ? table.columns.indexOf(table.cursorColumn) : -1;
       try {

@@ -1,9 +1,10 @@
-import { Context } from '@temporalio/activity';
-import type { ForeignKeySchema, IndexSchema } from '@sluice/connector-sdk';
-import type { FinalizeResult, PreparedTable, SyncTableInput } from '@sluice/workflows';
+import { ApplicationFailure, Context } from '@temporalio/activity';
+import type { ConnectorSession, ForeignKeySchema, IndexSchema } from '@sluice/connector-sdk';
+import type { FinalizeResult, PreparedTable, SyncTableInput, TableVerification } from '@sluice/workflows';
 import type { ConnectionResolver } from '../connections';
 import { withSessions } from '../sessions';
 import { compareCursor, streamOf, streamsOf, type SyncState } from './checkpoint';
+import { loadTableDdl, tableName } from './table-ddl';
 
 /**
  * How often a finalize heartbeats while it runs. Building a large table's
@@ -33,6 +34,30 @@ export async function finalizeTable(
   }
 }
 
+/**
+ * Where the run owns the table's rows (it created the table, or a replace loaded its staging
+ * table), the destination must hold exactly the rows the run's checkpoints say it wrote: a row
+ * the destination dropped, merged or renumbered fails the table here instead of completing it.
+ */
+async function verifyCount(d: ConnectorSession, input: SyncTableInput & { prepared: PreparedTable }, written: number): Promise<TableVerification | undefined> {
+  const { table, options, prepared } = input;
+  const owned = table.createTable || table.mode === 'replace';
+  if (!owned || options.verify === 'none' || !d.countRows) return undefined;
+  const actual = await d.countRows(prepared.target);
+  const verification: TableVerification = { method: 'count', expected: written, actual, ok: actual === written };
+  if (!verification.ok) {
+    throw ApplicationFailure.create({
+      type: 'VERIFY_FAILED',
+      nonRetryable: true,
+      message:
+        `destination ${tableName(table.destination)} holds ${actual} row(s) after the copy, but ${written} were written: ` +
+        'the destination dropped, merged or renumbered rows (a trigger, a key it rewrites, a duplicate key)',
+      details: [verification],
+    });
+  }
+  return verification;
+}
+
 function finalize(connections: ConnectionResolver, input: SyncTableInput & { prepared: PreparedTable; outcome: 'completed' | 'abandoned' }): Promise<FinalizeResult> {
   return withSessions(connections, [input.destination], async (dst) => {
     const d = dst.session;
@@ -52,7 +77,15 @@ function finalize(connections: ConnectionResolver, input: SyncTableInput & { pre
       const done: SyncState = { runKey: input.runKey, after: null, floor: null, max, rows: rowsWritten, done: true };
       await d.writeCheckpoint(table.destination, streamOf(input), JSON.stringify(done));
     }
+    // Checked before the keys are built: a count is cheapest on the bare heap, and a short table fails here, named.
+    const verification = input.outcome === 'completed' ? await verifyCount(d, input, rowsWritten) : undefined;
+    // A table this run created: its keys, indexes and triggers are built now, after the rows (also when
+    // the run failed or was cancelled: the table the job leaves behind is whole).
+    const ddl = table.createTable ? await loadTableDdl(d, table, input.runKey) : null;
     if (prepared.deferredPrimaryKey?.length) await d.addPrimaryKey!(prepared.target, prepared.deferredPrimaryKey);
+    if (prepared.deferredKeys && ddl) await d.applyDdl!(table.destination.schema, ddl.keys);
+    if (ddl?.native && !staging) await d.applyDdl!(table.destination.schema, ddl.indexes);
+    if (ddl && !ddl.native && ddl.canonicalIndexes.length) await d.restoreIndexes!(prepared.target, ddl.canonicalIndexes);
     if (prepared.droppedIndexes.length) await d.restoreIndexes!(prepared.target, prepared.droppedIndexes as IndexSchema[]);
     if (prepared.droppedForeignKeys.length) await d.restoreForeignKeys!(prepared.target, prepared.droppedForeignKeys as ForeignKeySchema[]);
     if (prepared.triggersDisabled) await d.setTriggersEnabled!(prepared.target, true);
@@ -64,6 +97,8 @@ function finalize(connections: ConnectionResolver, input: SyncTableInput & { pre
     } else if (staging) {
       await d.dropTable!(prepared.target);
     }
-    return { rowsWritten };
-  }, { last: true, alsoIdle: [input.source] });
+    // Triggers last, on the table in its place: none fired for the copied rows.
+    if (ddl?.native) await d.applyDdl!(table.destination.schema, ddl.after);
+    return { rowsWritten, ...(verification ? { verification } : {}), ...(ddl?.warnings.length ? { warnings: ddl.warnings } : {}) };
+  }, { last: true, alsoIdle: [input.source], sides: ['destination'] });
 }

@@ -1,7 +1,7 @@
 import { readKeyOf, type CapabilityName, type TableSchema } from '@sluice/connector-sdk';
 import type { SyncInput, SyncPlan, SyncTableOptions, SyncTableSelection, TablePlan } from '@sluice/workflows';
 import type { ConnectionResolver } from '../connections';
-import { unsupported, withSessions } from '../sessions';
+import { unsupported, withSessions, type OpenedConnection } from '../sessions';
 import { keyRanges } from './key-ranges';
 
 /**
@@ -18,7 +18,7 @@ const NEEDS: { asked: (i: SyncInput, modes: Set<string>) => boolean; capability:
   { asked: (i) => !!i.disableTriggers, capability: 'TRIGGER_MANAGEMENT', why: 'disable triggers' },
   { asked: (i) => !!i.disableForeignKeys, capability: 'FOREIGN_KEY_MANAGEMENT', why: 'disable foreign keys' },
   { asked: (i) => !!i.rebuildIndexes, capability: 'INDEX_MANAGEMENT', why: 'drop and rebuild indexes' },
-  { asked: (i) => !!i.identityInsert, capability: 'IDENTITY_WRITING', why: 'identity insert' },
+  { asked: (i) => !!i.identityInsert, capability: 'IDENTITY_WRITING', why: '--identity-insert' },
 ];
 
 /** Resolves the tables and negotiates capabilities; nothing is written. */
@@ -67,6 +67,15 @@ export async function planSync(connections: ConnectionResolver, input: SyncInput
       if (!existing && !input.createTables) {
         throw unsupported('TABLE_NOT_FOUND', `Destination table ${destinationSchema}.${destinationName} does not exist: create it, or pass --create-tables`);
       }
+      const identity = existing?.columns.find((c) => c.identity && table.columns.some((s) => s.name === c.name));
+      if (identity && !input.identityInsert) {
+        throw unsupported(
+          'IDENTITY_COLUMN',
+          `Destination column ${identity.name} of ${destinationSchema}.${destinationName} is an identity / auto-increment column: ` +
+            'pass --identity-insert (API: identityInsert: true) to copy the source values into it (IDENTITY_WRITING)',
+          { column: identity.name, table: `${destinationSchema}.${destinationName}` },
+        );
+      }
       if (mode === 'upsert' && existing && !readKeyOf(existing)) {
         throw unsupported('NO_KEY', `Upsert into ${destinationSchema}.${destinationName} needs a primary or unique key on it (IDEMPOTENT_WRITING is PARTIAL)`);
       }
@@ -93,6 +102,10 @@ export async function planSync(connections: ConnectionResolver, input: SyncInput
       disableForeignKeys: !!input.disableForeignKeys,
       rebuildIndexes: !!input.rebuildIndexes,
       identityInsert: !!input.identityInsert,
+      // A table the job creates gets the source's key values (that is what a copy means).
+      identityInsertCreated: input.identityInsert !== false,
+      nativeDdl: !!input.createTables && (await nativeDdlBetween(src, dst)),
+      verify: input.verify ?? 'count',
       fullRefresh: !!input.fullRefresh,
       batchSize: input.batchSize ?? 10_000,
       batchBytes: input.batchSize === undefined ? 4 << 20 : undefined,
@@ -105,6 +118,32 @@ export async function planSync(connections: ConnectionResolver, input: SyncInput
 async function selectTables(input: SyncInput, source: { introspect: (s: string) => Promise<TableSchema[]> }): Promise<SyncTableSelection[]> {
   if (input.tables?.length) return input.tables;
   if (!input.schema) throw unsupported('INVALID_REQUEST', 'Give tables (schema.table …) or a whole schema to sync');
-  const tables = await source.introspect(input.schema);
-  return tables.filter((t) => t.kind === 'table').map((t) => ({ schema: t.schema, name: t.name }));
+  const tables = (await source.introspect(input.schema)).filter((t) => t.kind === 'table');
+  if (!tables.length) {
+    // A nightly schedule over an empty or misspelled schema must not "succeed" forever.
+    throw unsupported('EMPTY_SELECTION', `Source schema ${input.schema} has no tables (does it exist, and may this user see it?)`, { schema: input.schema });
+  }
+  return tables.map((t) => ({ schema: t.schema, name: t.name }));
+}
+
+/**
+ * Created tables are built from the source's own DDL when both sides are the same connector type
+ * and the destination server is the same product (MariaDB is not MySQL) of the same or a newer
+ * version; otherwise from canonical types.
+ */
+async function nativeDdlBetween(src: OpenedConnection, dst: OpenedConnection): Promise<boolean> {
+  if (src.plugin.type !== dst.plugin.type || !src.session.exportDdl || !dst.session.applyDdl) return false;
+  const [from, to] = await Promise.all([src.session.serverVersion(), dst.session.serverVersion()]);
+  return sameProductNotOlder(from, to);
+}
+
+export function sameProductNotOlder(from: string, to: string): boolean {
+  const product = (v: string) => (/mariadb/i.test(v) ? 'mariadb' : 'other');
+  if (product(from) !== product(to)) return false;
+  const numbers = (v: string) => (/(\d+)\.(\d+)(?:\.(\d+))?/.exec(v) ?? []).slice(1).map((n) => Number(n ?? 0));
+  const [a, b] = [numbers(from), numbers(to)];
+  for (let i = 0; i < 3; i++) {
+    if ((b[i] ?? 0) !== (a[i] ?? 0)) return (b[i] ?? 0) > (a[i] ?? 0);
+  }
+  return true;
 }

@@ -1,8 +1,10 @@
 import type { TableRef } from '@sluice/connector-sdk';
 import type { PreparedTable, SyncTableInput } from '@sluice/workflows';
 import type { ConnectionResolver } from '../connections';
-import { withSessions } from '../sessions';
+import { unsupported, withSessions } from '../sessions';
+import { canonicalCarry } from './canonical-carry';
 import { stateForRun, streamOf } from './checkpoint';
+import { saveTableDdl, tableName } from './table-ddl';
 
 /** Name of the staging table a replace loads into before the swap. */
 export const stagingOf = (t: TableRef, runKey: string): TableRef => ({
@@ -31,19 +33,50 @@ export async function prepareTable(connections: ConnectionResolver, input: SyncT
     const save = () => d.writeCheckpoint(target, record, JSON.stringify({ runKey: input.runKey, prepared }));
 
     if (table.createTable && !(await exists(d, table.destination))) {
-      const [sourceSchema] = (await src.session.introspect(table.source.schema, { tables: [table.source.name], includeViews: true })).filter(
-        (t) => t.name === table.source.name,
-      );
-      // An append into a table this run creates: its primary key is built once after the load
-      // (finalize), a sorted build instead of an index insert per row. Fenced checkpoints and
-      // disjoint key ranges keep the rows unique meanwhile. Recorded first, so a retry adds it too.
-      const primaryKey = sourceSchema!.primaryKey ?? [];
-      const defer = table.mode === 'append' && options.highPerformance && primaryKey.length > 0 && Boolean(d.addPrimaryKey);
-      if (defer) {
-        prepared.deferredPrimaryKey = primaryKey;
-        await save();
+      // An append into a table this run creates: its keys are built once after the load (finalize),
+      // a sorted build instead of an index insert per row. Fenced checkpoints and disjoint key
+      // ranges keep the rows unique meanwhile. Recorded first, so a retry builds them too.
+      const deferrable = table.mode === 'append' && options.highPerformance;
+      const native = options.nativeDdl && table.source.name === table.destination.name && d.applyDdl && src.session.exportDdl;
+      if (native) {
+        const ddl = await src.session.exportDdl!(table.source.schema, { tables: [table.source.name] });
+        const own = ddl.tables.find((t) => t.name === table.source.name);
+        if (!own) throw unsupported('TABLE_NOT_FOUND', `Source table ${tableName(table.source)} does not exist`);
+        const defer = deferrable && own.keys.length > 0;
+        await saveTableDdl(d, table, {
+          runKey: input.runKey,
+          native: true,
+          keys: defer ? own.keys : [],
+          indexes: own.indexes,
+          after: own.after,
+          foreignKeys: own.foreignKeys,
+          canonicalIndexes: [],
+          canonicalForeignKeys: [],
+          warnings: ddl.skipped.map((x) => `${x.object} not carried: ${x.reason}`),
+        });
+        if (defer) {
+          prepared.deferredKeys = true;
+          await save();
+        }
+        await d.applyDdl!(table.destination.schema, own.create);
+        if (!defer) await d.applyDdl!(table.destination.schema, own.keys);
+        // A replace loads a LIKE copy of the table: it takes the indexes from here.
+        if (table.mode === 'replace') await d.applyDdl!(table.destination.schema, own.indexes);
+      } else {
+        const [sourceSchema] = (await src.session.introspect(table.source.schema, { tables: [table.source.name], includeViews: true })).filter(
+          (t) => t.name === table.source.name,
+        );
+        if (!sourceSchema) throw unsupported('TABLE_NOT_FOUND', `Source table ${tableName(table.source)} does not exist`);
+        const primaryKey = sourceSchema.primaryKey ?? [];
+        const defer = deferrable && primaryKey.length > 0 && Boolean(d.addPrimaryKey);
+        const carried = canonicalCarry(sourceSchema, table, src.plugin, dst.plugin);
+        await saveTableDdl(d, table, { runKey: input.runKey, native: false, keys: [], indexes: [], after: [], foreignKeys: [], ...carried });
+        if (defer) {
+          prepared.deferredPrimaryKey = primaryKey;
+          await save();
+        }
+        await d.createTable!(table.destination, defer ? { ...sourceSchema, primaryKey: [] } : sourceSchema);
       }
-      await d.createTable!(table.destination, defer ? { ...sourceSchema!, primaryKey: [] } : sourceSchema!);
     }
     if (table.mode === 'replace' && !(await exists(d, target))) await d.createTableLike!(table.destination, target);
     const stored = await d.readCheckpoint(target, stream);

@@ -1,4 +1,4 @@
-import { SluiceClient, type SyncInput, type SyncMode } from '@sluice/client';
+import { SluiceClient, SyncPlanError, type SyncInput, type SyncMode } from '@sluice/client';
 import { connectionArg, UsageError } from '../connection-arg';
 import { resolveTemporalTarget } from '../embedded';
 import { waitAndReport } from '../wait-job';
@@ -16,6 +16,7 @@ export interface SyncCommandOptions {
   disableForeignKeys?: boolean;
   rebuildIndexes?: boolean;
   identityInsert?: boolean;
+  verify?: string;
   batchSize?: string;
   parallel?: string;
   json?: boolean;
@@ -34,6 +35,13 @@ export async function syncCommand(source: string, destination: string, o: SyncCo
     const client = await SluiceClient.connect({ address: target.address });
     try {
       const id = await client.startSync(input);
+      // The selection is resolved before the job counts as started: a wrong request is a usage error.
+      try {
+        await client.waitForPlan(id);
+      } catch (err) {
+        if (err instanceof SyncPlanError) throw new UsageError(`${err.message} [${err.code}] (job ${id})`);
+        throw err;
+      }
       if (o.detach) {
         process.stdout.write(id + '\n');
         return 0;
@@ -78,7 +86,14 @@ export function syncInput(source: string, destination: string, o: SyncCommandOpt
     disableForeignKeys: o.disableForeignKeys,
     rebuildIndexes: o.rebuildIndexes,
     identityInsert: o.identityInsert,
+    verify: verifyOf(o.verify),
     batchSize: int(o.batchSize, '--batch-size'),
     maxParallelTables: int(o.parallel, '--parallel'),
   };
+}
+
+function verifyOf(v: string | undefined): SyncInput['verify'] {
+  if (v === undefined) return undefined;
+  if (v !== 'count' && v !== 'none') throw new UsageError(`--verify ${v}: expected count or none`);
+  return v;
 }

@@ -1,4 +1,4 @@
-import { ConnectorError, TestCode, type Checkpoint, type TableRef, type TableWriter, type WriterOptions } from '@sluice/connector-sdk';
+import { ConnectorError, TestCode, type Checkpoint, type TableRef, type TableWriter, type WriterOptions, identityRefused } from '@sluice/connector-sdk';
 import { ensureStateTable, forgetStateTable, putState } from './db2-checkpoint';
 import { tableColumns, type Db2Column } from './db2-introspect';
 import { encodeParam, markerExpr } from './db2-types';
@@ -103,7 +103,7 @@ export async function openDb2Writer(ctx: Db2Context, table: TableRef, options: W
   const columns: Db2Column[] = options.columns.map((c) => byName.get(c)!);
   const identity = columns.find((c) => c.identity);
   if (identity && !options.identityInsert) {
-    throw fail(`column ${identity.name} of ${table.schema}.${table.name} is an identity column: leave it out of the columns, or write with identityInsert: true`);
+    throw fail(identityRefused(identity.name, `${table.schema}.${table.name}`));
   }
   if (identity?.generatedAlways) {
     throw fail(

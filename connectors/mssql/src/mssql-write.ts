@@ -1,5 +1,5 @@
 import { randomBytes } from 'node:crypto';
-import { ConnectorError, TestCode, type Checkpoint, type TableRef, type TableWriter, type WriterOptions } from '@sluice/connector-sdk';
+import { ConnectorError, TestCode, type Checkpoint, type TableRef, type TableWriter, type WriterOptions, identityRefused } from '@sluice/connector-sdk';
 import { ensureStateTable, forgetStateTable, putState } from './mssql-checkpoint';
 import { bulkTable } from './mssql-driver';
 import { tableColumns } from './mssql-introspect';
@@ -112,7 +112,7 @@ export async function openMssqlWriter(ctx: MssqlContext, table: TableRef, option
   if (readOnly.length) throw fail(`column(s) ${readOnly.map((c) => c.name).join(', ')} of ${table.schema}.${table.name} are computed or rowversion: leave them out`);
   const identity = columns.find((c) => c.identity);
   if (identity && !options.identityInsert) {
-    throw fail(`column ${identity.name} of ${table.schema}.${table.name} is an IDENTITY: leave it out of the columns, or write with identityInsert: true`);
+    throw fail(identityRefused(identity.name, `${table.schema}.${table.name}`, 'an IDENTITY'));
   }
   let keyIdx: number[] | null = null;
   if (options.mode === 'upsert') {

@@ -1,5 +1,5 @@
 import oracledb from 'oracledb';
-import { ConnectorError, TestCode, type Checkpoint, type TableRef, type TableWriter, type WriterOptions } from '@sluice/connector-sdk';
+import { ConnectorError, TestCode, type Checkpoint, type TableRef, type TableWriter, type WriterOptions, identityRefused } from '@sluice/connector-sdk';
 import { ensureStateTable, forgetStateTable, putState } from './oracle-checkpoint';
 import { tableColumns, type CatalogColumn } from './oracle-introspect';
 import { bindPlan, isEmptyLobValue, type BindPlan } from './oracle-types';
@@ -92,7 +92,7 @@ export async function openOracleWriter(ctx: OracleContext, table: TableRef, opti
   const identity = columns.filter((c) => c.identity);
   for (const c of identity) {
     if (!options.identityInsert) {
-      throw fail(`column ${c.name} of ${where} is an identity column: leave it out, or write explicit values with identityInsert: true (IDENTITY_WRITING)`);
+      throw fail(identityRefused(c.name, where));
     }
     if (c.generation === 'ALWAYS') {
       throw fail(

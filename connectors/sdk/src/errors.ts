@@ -33,3 +33,11 @@ function groupIssues(issues: { field: string; problem: string }[]): Map<string, 
   for (const { field, problem } of issues) byField.set(field, [...(byField.get(field) ?? []), problem]);
   return byField;
 }
+
+/**
+ * A writer asked to write an identity / auto-increment column without identityInsert: one
+ * message for every engine, naming the CLI flag and the API option that allow it.
+ */
+export function identityRefused(column: string, table: string, what = 'an identity column'): string {
+  return `column ${column} of ${table} is ${what}: leave it out of the columns, or pass --identity-insert (API: identityInsert: true) to write the source's values into it (IDENTITY_WRITING)`;
+}

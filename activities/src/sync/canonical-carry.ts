@@ -1,0 +1,50 @@
+import { type ConnectorPlugin, type IndexSchema, type TableSchema } from '@sluice/connector-sdk';
+import type { TablePlan } from '@sluice/workflows';
+import type { TableDdlRecord } from './table-ddl';
+
+/** Native types whose values are text in every engine: carrying them as text loses nothing. */
+const CHARACTER_TYPE = /^(character varying|varchar|character|char|bpchar|text|tinytext|mediumtext|longtext|nvarchar|nchar|varchar2|nvarchar2|clob|nclob|string|ntext|graphic|vargraphic|long varchar)\b/i;
+
+/**
+ * A table created on another engine from canonical types: which of its secondary indexes and
+ * foreign keys the destination gets after the load, and, one sentence each, what the mapping
+ * loses (a type carried as its text form, a default, an index the destination cannot build).
+ */
+export function canonicalCarry(
+  source: TableSchema,
+  table: TablePlan,
+  from: ConnectorPlugin,
+  to: ConnectorPlugin,
+): Pick<TableDdlRecord, 'canonicalIndexes' | 'canonicalForeignKeys' | 'warnings'> {
+  const warnings: string[] = [];
+  const columns = new Set(source.columns.map((c) => c.name));
+  for (const c of source.columns) {
+    const native = to.types.toNative(c.type);
+    if (c.type.kind === 'text' && !CHARACTER_TYPE.test(c.nativeType) && !/^(json|text)/i.test(c.nativeType)) {
+      warnings.push(`column ${c.name}: ${c.nativeType} → ${native}, carried as its text form (${from.type} ${c.nativeType} has no ${to.type} counterpart)`);
+    }
+    if (c.default !== null && !c.identity) warnings.push(`column ${c.name}: default ${c.default} not carried to ${to.type}`);
+  }
+  const constraintColumns = [source.primaryKey ?? [], ...source.uniqueConstraints.map((u) => u.columns)].map((k) => k.join('\u0000'));
+  const canonicalIndexes: IndexSchema[] = [];
+  if (!to.capabilities.capabilities.INDEX_MANAGEMENT && source.indexes.length) {
+    warnings.push(`${to.type} does not build secondary indexes (no INDEX_MANAGEMENT): ${source.indexes.map((i) => i.name).join(', ')} not carried`);
+  } else {
+    for (const index of source.indexes) {
+      // Indexes that back the primary key and unique constraints come with the table.
+      if (index.unique && constraintColumns.includes(index.columns.join('\u0000'))) continue;
+      if (index.name === 'PRIMARY') continue;
+      const special = /\b(FULLTEXT|SPATIAL)\b|\bUSING\s+(gin|gist|brin|hash|spgist)\b|\bWHERE\b/i.exec(index.definition ?? '');
+      if (!index.columns.length || index.columns.some((c) => !columns.has(c))) {
+        warnings.push(`index ${index.name}: an expression index, not carried to ${to.type}`);
+      } else if (special) {
+        warnings.push(`index ${index.name}: ${special[0].trim()} index not carried to ${to.type}`);
+      } else {
+        // Index names are per schema on some engines and per table on others: prefixed with the table's.
+        const name = index.name.startsWith(table.destination.name) ? index.name : `${table.destination.name}_${index.name}`;
+        canonicalIndexes.push({ name: name.slice(0, 60), columns: index.columns, unique: index.unique });
+      }
+    }
+  }
+  return { canonicalIndexes, canonicalForeignKeys: source.foreignKeys, warnings };
+}

@@ -1,0 +1,110 @@
+import type { FinishSchemaResult, SchemaObjectOutcome, SyncInput, SyncPlan, TablePlan } from '@sluice/workflows';
+import type { ConnectionResolver } from '../connections';
+import { withSessions } from '../sessions';
+import { clearTableDdl, loadTableDdl, tableName } from './table-ddl';
+
+export interface FinishSchemaInput {
+  source: SyncInput['source'];
+  destination: SyncInput['destination'];
+  plan: SyncPlan;
+  runKey: string;
+  /** The job's whole source schema (`--schema`): its views are reported too. */
+  schema?: string;
+}
+
+const errorText = (err: unknown) => (err as Error)?.message ?? String(err);
+
+/**
+ * Once every table of the job is in: the foreign keys of the tables the job created (those whose
+ * referenced table is in the job too), then the source's views whose tables are all in the job
+ * (same engine). A foreign key the rows violate, a view over a table outside the job, anything the
+ * destination cannot build: reported per object, with why, never dropped silently.
+ */
+export async function finishSchema(connections: ConnectionResolver, input: FinishSchemaInput): Promise<FinishSchemaResult> {
+  const created: string[] = [];
+  const skipped: SchemaObjectOutcome[] = [];
+  const tables = input.plan.tables;
+  const bySource = new Map(tables.map((t) => [tableName(t.source), t]));
+  await withSessions(connections, [input.source, input.destination], async (src, dst) => {
+    const d = dst.session;
+    const apply = async (object: string, table: string, run: () => Promise<void>) => {
+      try {
+        await run();
+        created.push(object);
+      } catch (err) {
+        skipped.push({ object, table, reason: `the destination refused it: ${errorText(err)}` });
+      }
+    };
+    for (const t of tables.filter((x) => x.createTable)) {
+      const ddl = await loadTableDdl(d, t, input.runKey);
+      if (!ddl) continue;
+      const label = tableName(t.destination);
+      const outside = (schema: string, name: string) => {
+        const referenced = bySource.get(`${schema}.${name}`);
+        return referenced ? null : `it references ${schema}.${name}, which is not in this job`;
+      };
+      for (const fk of ddl.native ? ddl.foreignKeys : []) {
+        const object = `${fk.object} on ${label}`;
+        const why = outside(fk.referencedSchema, fk.referencedTable)
+          ?? (fk.referencedSchema !== t.source.schema || bySource.get(`${fk.referencedSchema}.${fk.referencedTable}`)!.destination.schema !== t.destination.schema
+            ? 'it references a table of another schema' : null);
+        if (why) skipped.push({ object, table: label, reason: why });
+        else await apply(object, label, () => d.applyDdl!(t.destination.schema, [fk]));
+      }
+      for (const fk of ddl.native ? [] : ddl.canonicalForeignKeys) {
+        const object = `foreign key ${fk.name} on ${label}`;
+        const referenced = bySource.get(`${fk.referencedSchema}.${fk.referencedTable}`);
+        const why = outside(fk.referencedSchema, fk.referencedTable)
+          ?? (d.restoreForeignKeys ? null : `${dst.plugin.type} has no foreign keys (FOREIGN_KEY_MANAGEMENT)`);
+        if (why) skipped.push({ object, table: label, reason: why });
+        else {
+          const mapped = { ...fk, referencedSchema: referenced!.destination.schema, referencedTable: referenced!.destination.name };
+          await apply(object, label, () => d.restoreForeignKeys!(t.destination, [mapped]));
+        }
+      }
+    }
+    await finishViews(input, src.session, d, tables, created, skipped, apply);
+    for (const t of tables.filter((x) => x.createTable)) await clearTableDdl(d, t);
+  }, { last: true });
+  return { created, skipped };
+}
+
+async function finishViews(
+  input: FinishSchemaInput,
+  source: import('@sluice/connector-sdk').ConnectorSession,
+  d: import('@sluice/connector-sdk').ConnectorSession,
+  tables: TablePlan[],
+  created: string[],
+  skipped: SchemaObjectOutcome[],
+  apply: (object: string, table: string, run: () => Promise<void>) => Promise<void>,
+): Promise<void> {
+  const schemas = new Set(input.schema ? [input.schema] : tables.map((t) => t.source.schema));
+  for (const schema of schemas) {
+    const inJob = tables.filter((t) => t.source.schema === schema);
+    const destination = inJob[0]?.destination.schema;
+    const native = input.plan.options.nativeDdl && source.exportDdl && d.applyDdl && destination && inJob.every((t) => t.source.name === t.destination.name);
+    if (!native) {
+      if (!input.schema) continue;
+      const views = (await source.introspect(schema, { includeViews: true })).filter((t) => t.kind === 'view');
+      for (const v of views) {
+        skipped.push({ object: `view ${schema}.${v.name}`, table: `${schema}.${v.name}`, reason: 'views are recreated between servers of the same engine only (its rows are not copied either)' });
+      }
+      continue;
+    }
+    const ddl = await source.exportDdl!(schema, { tables: [], includeViews: true });
+    const present = new Set(inJob.map((t) => t.source.name));
+    for (const view of ddl.views) {
+      const label = `${schema}.${view.name}`;
+      const missing = view.dependsOn.filter((n) => !present.has(n));
+      if (view.external.length) {
+        skipped.push({ object: view.object, table: label, reason: `it reads ${view.external.join(', ')}, outside the schema` });
+      } else if (missing.length) {
+        skipped.push({ object: view.object, table: label, reason: `it reads ${missing.join(', ')}, not in this job` });
+      } else {
+        await apply(view.object, label, () => d.applyDdl!(destination!, [view]));
+        present.add(view.name); // a view over this view may follow (dependency order)
+      }
+    }
+    for (const s of ddl.skipped) skipped.push({ object: s.object, reason: s.reason });
+  }
+}
