@@ -24,9 +24,10 @@ test('`sluice sync --json` exits 0 with the final Job object; the rows match', a
   expect(await checksumOf(pgUrlFor(world.dst), world.dst, 'items')).toEqual(await checksumOf(pgUrlFor(world.src), world.src, 'items'));
 });
 
-test('an unsupported request exits 1 with ERROR naming the capability', async () => {
+test('an unsupported request exits 2 (a usage error) with the ERROR job naming the capability', async () => {
   const result = await runSluice(['sync', pgUrlFor(world.src), mariaUrlFor(world.maria), '--table', `${world.src}.items`, '--create-tables', '--disable-triggers', '--json'], cliEnv);
-  expect(result.code).toBe(1);
+  expect(result.code).toBe(2);
+  expect(result.stderr).toMatch(/TRIGGER_MANAGEMENT.*\[UNSUPPORTED_CAPABILITY\]/);
   const job = JSON.parse(result.stdout) as SyncJob;
   expect(job.state).toBe('ERROR');
   expect(job.message).toContain('TRIGGER_MANAGEMENT');

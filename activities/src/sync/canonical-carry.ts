@@ -13,7 +13,6 @@ const CHARACTER_TYPE = /^(character varying|varchar|character|char|bpchar|text|t
 export function canonicalCarry(
   source: TableSchema,
   table: TablePlan,
-  from: ConnectorPlugin,
   to: ConnectorPlugin,
 ): Pick<TableDdlRecord, 'canonicalIndexes' | 'canonicalForeignKeys' | 'warnings'> {
   const warnings: string[] = [];
@@ -21,7 +20,7 @@ export function canonicalCarry(
   for (const c of source.columns) {
     const native = to.types.toNative(c.type);
     if (c.type.kind === 'text' && !CHARACTER_TYPE.test(c.nativeType) && !/^(json|text)/i.test(c.nativeType)) {
-      warnings.push(`column ${c.name}: ${c.nativeType} → ${native}, carried as its text form (${from.type} ${c.nativeType} has no ${to.type} counterpart)`);
+      warnings.push(`column ${c.name}: ${c.nativeType} → ${native}, carried as its text form (no ${to.type} counterpart)`);
     }
     if (c.default !== null && !c.identity) warnings.push(`column ${c.name}: default ${c.default} not carried to ${to.type}`);
   }

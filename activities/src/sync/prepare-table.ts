@@ -69,7 +69,7 @@ export async function prepareTable(connections: ConnectionResolver, input: SyncT
         if (!sourceSchema) throw unsupported('TABLE_NOT_FOUND', `Source table ${tableName(table.source)} does not exist`);
         const primaryKey = sourceSchema.primaryKey ?? [];
         const defer = deferrable && primaryKey.length > 0 && Boolean(d.addPrimaryKey);
-        const carried = canonicalCarry(sourceSchema, table, src.plugin, dst.plugin);
+        const carried = canonicalCarry(sourceSchema, table, dst.plugin);
         await saveTableDdl(d, table, { runKey: input.runKey, native: false, keys: [], indexes: [], after: [], foreignKeys: [], ...carried });
         if (defer) {
           prepared.deferredPrimaryKey = primaryKey;

@@ -1,6 +1,7 @@
 import { SluiceClient, SyncPlanError, type SyncInput, type SyncMode } from '@sluice/client';
 import { connectionArg, UsageError } from '../connection-arg';
 import { resolveTemporalTarget } from '../embedded';
+import { printJson } from '../output';
 import { waitAndReport } from '../wait-job';
 
 export interface SyncCommandOptions {
@@ -39,7 +40,9 @@ export async function syncCommand(source: string, destination: string, o: SyncCo
       try {
         await client.waitForPlan(id);
       } catch (err) {
-        if (err instanceof SyncPlanError) throw new UsageError(`${err.message} [${err.code}] (job ${id})`);
+        if (!(err instanceof SyncPlanError)) throw err;
+        if (o.json) printJson(await client.getJob(id));
+        throw new UsageError(`${err.message} [${err.code}] (job ${id})`);
         throw err;
       }
       if (o.detach) {

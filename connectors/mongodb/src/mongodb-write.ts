@@ -106,7 +106,7 @@ export async function openMongoWriter(ctx: MongoContext, table: TableRef, option
    */
   const insertNew = async (docs: Document[]): Promise<Document[]> => {
     try {
-      await collection.insertMany(docs, { ordered: false });
+      accounted('insertMany', (await collection.insertMany(docs, { ordered: false })).insertedCount, docs.length);
       return [];
     } catch (err) {
       const writeErrors = (err as { writeErrors?: { index: number; code: number }[] }).writeErrors;
@@ -117,6 +117,13 @@ export async function openMongoWriter(ctx: MongoContext, table: TableRef, option
     }
   };
 
+  /** The server must account for every document of the batch: a short count fails the batch, never completes it. */
+  const accounted = (what: string, got: number, wanted: number) => {
+    if (got !== wanted) throw refuse(`${what} into ${table.schema}.${table.name} accounted for ${got} of ${wanted} document(s); the batch failed`);
+  };
+  const replaced = (result: { matchedCount: number; upsertedCount: number }, wanted: number) =>
+    accounted('replaceOne (upsert)', result.matchedCount + result.upsertedCount, wanted);
+
   return {
     async write(rows: unknown[][], checkpoint?: Checkpoint): Promise<number> {
       if (closed) throw refuse('writer is closed');
@@ -126,16 +133,16 @@ export async function openMongoWriter(ctx: MongoContext, table: TableRef, option
         if (!docs.length) {
           // nothing to write
         } else if (!filterKey) {
-          await collection.insertMany(docs, { ordered: !options.highPerformance });
+          accounted('insertMany', (await collection.insertMany(docs, { ordered: !options.highPerformance })).insertedCount, docs.length);
         } else if (byId) {
           // Insert first (cheap, and on FerretDB v1 ~500× faster than an upsert), then replace the documents whose _id exists.
           const existing = await insertNew(docs);
-          if (existing.length) await collection.bulkWrite(existing.map(replaceById), { ordered: !options.highPerformance });
+          if (existing.length) replaced(await collection.bulkWrite(existing.map(replaceById), { ordered: !options.highPerformance }), existing.length);
         } else {
           const operations: AnyBulkWriteOperation<Document>[] = docs.map((doc) => ({
             replaceOne: { filter: Object.fromEntries(filterKey.map((k) => [k, doc[k]])), replacement: doc, upsert: true },
           }));
-          await collection.bulkWrite(operations, { ordered: !options.highPerformance });
+          replaced(await collection.bulkWrite(operations, { ordered: !options.highPerformance }), operations.length);
         }
         if (checkpoint) await putState(ctx, table, checkpoint);
       } catch (err) {

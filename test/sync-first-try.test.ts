@@ -1,0 +1,127 @@
+import { SyncPlanError, type SyncInput, type SyncJob } from '@sluice/client';
+import { envWithout, runSluice } from './helpers/cli';
+import { mariaQuery, pgQuery } from './helpers/databases';
+import { checksumOf, createMariaDb, dropMariaDb, dropPgSchema, mariaUrlFor, pgUrlFor, uniqueName, useSyncWorld } from './helpers/sync-fixtures';
+
+// A whole-schema sync of an ordinary schema, with default flags, as a new user tries it first:
+// serial keys (one row with key 0), a foreign key, a secondary index, an enum, an array, a view.
+const world = useSyncWorld('first', 10);
+const sample = uniqueName('sample');
+const extra: { pg: string[]; maria: string[] } = { pg: [], maria: [] };
+
+beforeAll(async () => {
+  await pgQuery(`CREATE SCHEMA "${sample}"`);
+  await pgQuery(`CREATE TYPE "${sample}".mpaa_rating AS ENUM ('G', 'PG', 'R')`);
+  await pgQuery(`CREATE TABLE "${sample}".language (language_id serial PRIMARY KEY, name char(20) NOT NULL, last_update timestamp NOT NULL DEFAULT now())`);
+  await pgQuery(`CREATE TABLE "${sample}".film (
+    film_id serial PRIMARY KEY, title varchar(255) NOT NULL, language_id int NOT NULL REFERENCES "${sample}".language (language_id),
+    rating "${sample}".mpaa_rating DEFAULT 'G', special_features text[], length smallint)`);
+  await pgQuery(`CREATE INDEX film_title_idx ON "${sample}".film (title)`);
+  await pgQuery(`CREATE VIEW "${sample}".film_list AS SELECT f.title, l.name FROM "${sample}".film f JOIN "${sample}".language l USING (language_id)`);
+  // Key 0: sample databases have them, and MySQL renumbers them unless told not to.
+  await pgQuery(`INSERT INTO "${sample}".language (language_id, name) VALUES (0, 'Unknown'), (1, 'English'), (2, 'Italian')`);
+  await pgQuery(`SELECT setval('"${sample}".language_language_id_seq', 2)`);
+  await pgQuery(`INSERT INTO "${sample}".film (title, language_id, rating, special_features, length)
+    SELECT 'film ' || g, g % 3, (ARRAY['G','PG','R'])[1 + g % 3]::"${sample}".mpaa_rating, ARRAY['Trailers', 'Scene ' || g], (g % 180)::smallint
+    FROM generate_series(1, 500) g`);
+  await pgQuery(`ANALYZE "${sample}".language`);
+  await pgQuery(`ANALYZE "${sample}".film`);
+});
+afterAll(async () => {
+  await dropPgSchema(sample);
+  for (const s of extra.pg) await dropPgSchema(s);
+  for (const d of extra.maria) await dropMariaDb(d);
+});
+
+async function runSync(input: SyncInput): Promise<SyncJob> {
+  const id = await world.env.client.startSync(input);
+  return world.env.client.waitForJob<SyncJob>(id);
+}
+
+test('PostgreSQL → MariaDB, whole schema, default flags: COMPLETED, key 0 kept, keys, index and foreign key built, view reported', async () => {
+  const maria = uniqueName('first_maria');
+  extra.maria.push(maria);
+  await createMariaDb(maria);
+  const job = await runSync({ source: { url: pgUrlFor(sample) }, destination: { url: mariaUrlFor(maria) }, schema: sample, createTables: true });
+  expect(job.message).not.toMatch(/Activity task failed/);
+  expect(job).toMatchObject({ state: 'COMPLETED', tablesDone: 2, rowsWritten: 503 });
+  for (const table of ['language', 'film']) {
+    expect(await checksumOf(mariaUrlFor(maria), maria, table)).toEqual(await checksumOf(pgUrlFor(sample), sample, table));
+  }
+  expect(await mariaQuery(`SELECT language_id AS id FROM \`${maria}\`.language ORDER BY 1`)).toEqual([{ id: 0 }, { id: 1 }, { id: 2 }]);
+  // AUTO_INCREMENT continues after the copied maximum.
+  await mariaQuery(`INSERT INTO \`${maria}\`.language (name, last_update) VALUES ('French', NOW())`);
+  expect(await mariaQuery(`SELECT MAX(language_id) AS id FROM \`${maria}\`.language`)).toEqual([{ id: 3 }]);
+  const fks = await mariaQuery<{ t: string; r: string }>(
+    `SELECT TABLE_NAME AS t, REFERENCED_TABLE_NAME AS r FROM information_schema.REFERENTIAL_CONSTRAINTS WHERE CONSTRAINT_SCHEMA = ?`, [maria]);
+  expect(fks).toEqual([{ t: 'film', r: 'language' }]);
+  const indexes = await mariaQuery<{ n: string }>(
+    `SELECT DISTINCT INDEX_NAME AS n FROM information_schema.STATISTICS WHERE TABLE_SCHEMA = ? AND TABLE_NAME = 'film' ORDER BY 1`, [maria]);
+  expect(indexes.map((i) => i.n)).toEqual(expect.arrayContaining(['PRIMARY', 'film_title_idx']));
+  // What the mapping loses is said per column; the view is listed as skipped, with why.
+  const film = job.tables.find((t) => t.table === `${sample}.film`)!;
+  expect(film.warnings).toEqual(expect.arrayContaining([expect.stringMatching(/^column rating: (\S+\.)?mpaa_rating → /), expect.stringMatching(/^column special_features: text\[\] → /)]));
+  expect(film.verification).toMatchObject({ method: 'count', expected: 500, actual: 500, ok: true });
+  expect(job.skipped).toEqual(expect.arrayContaining([expect.objectContaining({ object: `view ${sample}.film_list` })]));
+  expect(job.schemaObjects).toEqual([expect.stringMatching(/foreign key .* on .*\.film/)]);
+});
+
+test('PostgreSQL → PostgreSQL into a new schema, default flags: the schema is created, key values copied, sequences continue', async () => {
+  const target = uniqueName('first_new');
+  extra.pg.push(target);
+  const job = await runSync({ source: { url: pgUrlFor(sample) }, destination: { url: pgUrlFor(world.dst) }, schema: sample, destinationSchema: target, createTables: true });
+  expect(job).toMatchObject({ state: 'COMPLETED', tablesDone: 2, rowsWritten: 503 });
+  for (const table of ['language', 'film']) {
+    expect(await checksumOf(pgUrlFor(target), target, table)).toEqual(await checksumOf(pgUrlFor(sample), sample, table));
+  }
+  const [next] = await pgQuery<{ id: number }>(`INSERT INTO "${target}".film (title, language_id) VALUES ('new', 1) RETURNING film_id AS id`);
+  expect(next!.id).toBe(501);
+  const fks = await pgQuery(`SELECT conname FROM pg_constraint WHERE contype = 'f' AND connamespace = $1::regnamespace`, [target]);
+  expect(fks).toHaveLength(1);
+});
+
+test('a schema without tables is refused before the job counts as started: typed error, CLI exit 2', async () => {
+  const empty = uniqueName('first_empty');
+  extra.pg.push(empty);
+  await pgQuery(`CREATE SCHEMA "${empty}"`);
+  const input: SyncInput = { source: { url: pgUrlFor(empty) }, destination: { url: pgUrlFor(world.dst) }, schema: empty, createTables: true };
+  const id = await world.env.client.startSync(input);
+  const refused = await world.env.client.waitForPlan(id).catch((err: unknown) => err);
+  expect(refused).toBeInstanceOf(SyncPlanError);
+  expect(refused).toMatchObject({ code: 'EMPTY_SELECTION', message: expect.stringContaining(`Source schema ${empty} has no tables`) });
+  const env = { ...envWithout('TEMPORAL_ADDRESS'), TEMPORAL_ADDRESS: world.env.server.address, SLUICE_TASK_QUEUE: world.env.taskQueue };
+  const cli = await runSluice(['sync', pgUrlFor(empty), pgUrlFor(world.dst), '--schema', empty, '--create-tables'], env, 120_000);
+  expect(cli.code).toBe(2);
+  expect(cli.stderr).toContain('has no tables');
+  const missing = await runSluice(['sync', pgUrlFor(sample), pgUrlFor(world.dst), '--table', `${sample}.no_such_table`, '--create-tables'], env, 120_000);
+  expect(missing.code).toBe(2);
+  expect(missing.stderr).toMatch(/no_such_table does not exist/);
+});
+
+test('an existing identity column is refused at plan time, naming --identity-insert', async () => {
+  await pgQuery(`CREATE TABLE "${world.dst}".language (language_id int GENERATED ALWAYS AS IDENTITY PRIMARY KEY, name char(20) NOT NULL, last_update timestamp NOT NULL)`);
+  const id = await world.env.client.startSync({ source: { url: pgUrlFor(sample) }, destination: { url: pgUrlFor(world.dst) }, tables: [{ schema: sample, name: 'language' }] });
+  const refused = await world.env.client.waitForPlan(id).catch((err: unknown) => err);
+  expect(refused).toMatchObject({ code: 'IDENTITY_COLUMN', message: expect.stringContaining('--identity-insert (API: identityInsert: true)') });
+  const job = await runSync({ source: { url: pgUrlFor(sample) }, destination: { url: pgUrlFor(world.dst) }, tables: [{ schema: sample, name: 'language' }], identityInsert: true });
+  expect(job).toMatchObject({ state: 'COMPLETED', rowsWritten: 3 });
+});
+
+test('a table that fails ends the job ERROR with that table’s own error, named, never "Activity task failed"', async () => {
+  // An existing destination table with a NOT NULL column the source does not have.
+  await pgQuery(`CREATE TABLE "${world.dst}".film (film_id int PRIMARY KEY, title varchar(255) NOT NULL, language_id int NOT NULL,
+    rating text, special_features text[], length smallint, required_extra text NOT NULL)`);
+  const job = await runSync({ source: { url: pgUrlFor(sample) }, destination: { url: pgUrlFor(world.dst) }, tables: [{ schema: sample, name: 'film' }] });
+  expect(job.state).toBe('ERROR');
+  expect(job.message).toMatch(new RegExp(`^Table ${sample}\\.film: .*required_extra`));
+  expect(job.tables[0]).toMatchObject({ state: 'ERROR', message: expect.stringContaining('required_extra') });
+});
+
+test('an unreachable destination says which side and which host', async () => {
+  const url = new URL(pgUrlFor(world.dst));
+  url.port = '1';
+  const id = await world.env.client.startSync({ source: { url: pgUrlFor(sample) }, destination: { url: url.toString() }, schema: sample });
+  const refused = await world.env.client.waitForPlan(id).catch((err: unknown) => err);
+  expect(refused).toBeInstanceOf(SyncPlanError);
+  expect((refused as Error).message).toMatch(/^destination postgresql at 127\.0\.0\.1:1: /);
+}, 120_000);
