@@ -49,6 +49,9 @@ test('PostgreSQL → MariaDB, whole schema, default flags: COMPLETED, key 0 kept
     expect(await checksumOf(mariaUrlFor(maria), maria, table)).toEqual(await checksumOf(pgUrlFor(sample), sample, table));
   }
   expect(await mariaQuery(`SELECT language_id AS id FROM \`${maria}\`.language ORDER BY 1`)).toEqual([{ id: 0 }, { id: 1 }, { id: 2 }]);
+  // char(20) stays char(20): the padding is no part of the value, and equality finds it.
+  expect(await mariaQuery(`SELECT COLUMN_TYPE AS t FROM information_schema.COLUMNS WHERE TABLE_SCHEMA = ? AND TABLE_NAME = 'language' AND COLUMN_NAME = 'name'`, [maria])).toEqual([{ t: 'char(20)' }]);
+  expect(await mariaQuery(`SELECT language_id AS id FROM \`${maria}\`.language WHERE name = 'English'`)).toEqual([{ id: 1 }]);
   // AUTO_INCREMENT continues after the copied maximum.
   await mariaQuery(`INSERT INTO \`${maria}\`.language (name, last_update) VALUES ('French', NOW())`);
   expect(await mariaQuery(`SELECT MAX(language_id) AS id FROM \`${maria}\`.language`)).toEqual([{ id: 3 }]);
@@ -111,10 +114,17 @@ test('a table that fails ends the job ERROR with that table’s own error, named
   // An existing destination table with a NOT NULL column the source does not have.
   await pgQuery(`CREATE TABLE "${world.dst}".film (film_id int PRIMARY KEY, title varchar(255) NOT NULL, language_id int NOT NULL,
     rating text, special_features text[], length smallint, required_extra text NOT NULL)`);
-  const job = await runSync({ source: { url: pgUrlFor(sample) }, destination: { url: pgUrlFor(world.dst) }, tables: [{ schema: sample, name: 'film' }] });
+  const ownSchema = uniqueName('first_fail');
+  extra.pg.push(ownSchema);
+  await pgQuery(`CREATE SCHEMA "${ownSchema}"`);
+  await pgQuery(`CREATE TABLE "${ownSchema}".film (LIKE "${world.dst}".film INCLUDING ALL)`);
+  const job = await runSync({ source: { url: pgUrlFor(sample) }, destination: { url: pgUrlFor(ownSchema) }, schema: sample, createTables: true, maxParallelTables: 2 });
   expect(job.state).toBe('ERROR');
   expect(job.message).toMatch(new RegExp(`^Table ${sample}\\.film: .*required_extra`));
-  expect(job.tables[0]).toMatchObject({ state: 'ERROR', message: expect.stringContaining('required_extra') });
+  expect(job.tables.find((t) => t.table === `${sample}.film`)).toMatchObject({ state: 'ERROR', message: expect.stringContaining('required_extra') });
+  // The table the failed job created is left whole: its primary key, deferred past the load, was built.
+  const pk = await pgQuery(`SELECT pg_get_constraintdef(oid) AS def FROM pg_constraint WHERE conrelid = to_regclass($1) AND contype = 'p'`, [`"${ownSchema}".language`]);
+  expect(pk).toEqual([{ def: 'PRIMARY KEY (language_id)' }]);
 });
 
 test('an unreachable destination says which side and which host', async () => {

@@ -93,7 +93,11 @@ export async function syncWorkflow(input: SyncInput): Promise<SyncJob> {
           parentClosePolicy: ParentClosePolicy.REQUEST_CANCEL,
           staticSummary: `Sync table ${label} → ${tableLabel(table.destination)} (${table.mode})`,
         });
-      } catch (err) {
+      } catch (thrown) {
+        const err =
+          thrown instanceof WorkflowExecutionAlreadyStartedError
+            ? ApplicationFailure.nonRetryable(`${thrown.workflowId}: another job is syncing into that table right now; run again when it ends`, 'TABLE_BUSY')
+            : thrown;
         // The table's own signal may not have come (a terminated child): its row must not stay RUNNING.
         const t = job.tables.find((x) => x.table === label);
         if (t && (t.state === 'RUNNING' || t.state === 'WAITING')) {
@@ -102,11 +106,6 @@ export async function syncWorkflow(input: SyncInput): Promise<SyncJob> {
         throw err;
       }
       setTable(job, label, result);
-    }).catch((err) => {
-      if (err instanceof WorkflowExecutionAlreadyStartedError) {
-        throw ApplicationFailure.nonRetryable(`${err.workflowId}: another job is syncing into that table right now; run again when it ends`, 'TABLE_BUSY');
-      }
-      throw err;
     });
     if (schemaPhases && (plan.tables.some((t) => t.createTable) || input.schema)) {
       const schema = await finishSchema({ source: input.source, destination: input.destination, plan, runKey: info.workflowId, schema: input.schema });

@@ -22,6 +22,9 @@ export function canonicalCarry(
     if (c.type.kind === 'text' && !CHARACTER_TYPE.test(c.nativeType) && !/^(json|text)/i.test(c.nativeType)) {
       warnings.push(`column ${c.name}: ${c.nativeType} → ${native}, carried as its text form (no ${to.type} counterpart)`);
     }
+    if (c.type.kind === 'text' && c.type.fixed && !/^n?char\s*\(/i.test(native)) {
+      warnings.push(`column ${c.name}: ${c.nativeType} → ${native}, no longer blank-padded`);
+    }
     if (c.default !== null && !c.identity) warnings.push(`column ${c.name}: default ${c.default} not carried to ${to.type}`);
   }
   const constraintColumns = [source.primaryKey ?? [], ...source.uniqueConstraints.map((u) => u.columns)].map((k) => k.join('\u0000'));

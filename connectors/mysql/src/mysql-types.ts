@@ -66,8 +66,10 @@ export function toCanonical(nativeType: string): CanonicalType {
     case 'real':
       return { kind: 'float64' };
     case 'char':
-    case 'varchar':
     case 'nchar':
+      // CHAR without a length is CHAR(1); its values come back without pad spaces.
+      return { kind: 'text', maxLength: args[0] ?? 1, fixed: true };
+    case 'varchar':
     case 'nvarchar':
       return args[0] !== undefined ? { kind: 'text', maxLength: args[0] } : { kind: 'text' };
     case 'binary':
@@ -120,6 +122,7 @@ export function toNative(type: CanonicalType, flavour: MysqlFlavour = MARIADB_10
     case 'bool':
       return 'TINYINT(1)';
     case 'text':
+      if (type.fixed && type.maxLength !== undefined && type.maxLength >= 1 && type.maxLength <= 255) return `CHAR(${type.maxLength})`;
       return type.maxLength !== undefined && type.maxLength <= MAX_VARCHAR ? `VARCHAR(${type.maxLength})` : 'LONGTEXT';
     case 'bytes':
       return type.maxLength !== undefined && type.maxLength <= MAX_VARCHAR * 4 ? `VARBINARY(${type.maxLength})` : 'LONGBLOB';

@@ -116,7 +116,7 @@ test('native ⇄ canonical types', () => {
     ['float', { kind: 'float32' }],
     ['double', { kind: 'float64' }],
     ['varchar(200)', { kind: 'text', maxLength: 200 }],
-    ['char(36)', { kind: 'text', maxLength: 36 }],
+    ['char(36)', { kind: 'text', maxLength: 36, fixed: true }],
     ['longtext', { kind: 'text' }],
     ["enum('a','b')", { kind: 'text' }],
     ['varbinary(16)', { kind: 'bytes', maxLength: 16 }],
@@ -131,6 +131,9 @@ test('native ⇄ canonical types', () => {
   for (const [native, canonical] of cases) expect({ native, type: toCanonical(native) }).toEqual({ native, type: canonical });
   expect(toNative({ kind: 'decimal' })).toBe('DECIMAL(65,30)');
   expect(toNative({ kind: 'text', maxLength: 16383 })).toBe('VARCHAR(16383)');
+  // char(n) stays blank-padded CHAR(n): 'English' matches a char(20) 'English' on both sides.
+  expect(toNative({ kind: 'text', maxLength: 20, fixed: true })).toBe('CHAR(20)');
+  expect(toNative({ kind: 'text', maxLength: 300, fixed: true })).toBe('VARCHAR(300)');
   expect(toNative({ kind: 'text', maxLength: 16384 })).toBe('LONGTEXT');
   expect(toNative({ kind: 'bytes', maxLength: 16 })).toBe('VARBINARY(16)');
   expect(toNative({ kind: 'uuid' }, MARIADB_10_11)).toBe('UUID');
@@ -142,7 +145,7 @@ test('native ⇄ canonical types', () => {
     const type = (kind === 'decimal' ? { kind, precision: 10, scale: 3 } : { kind }) as CanonicalType;
     expect({ kind, back: mapper.toCanonical(mapper.toNative(type)) }).toEqual({ kind, back: type });
   }
-  expect(mysqlTypeMapper(MYSQL_8_0).toCanonical(mysqlTypeMapper(MYSQL_8_0).toNative({ kind: 'uuid' }))).toEqual({ kind: 'text', maxLength: 36 });
+  expect(mysqlTypeMapper(MYSQL_8_0).toCanonical(mysqlTypeMapper(MYSQL_8_0).toNative({ kind: 'uuid' }))).toEqual({ kind: 'text', maxLength: 36, fixed: true });
 });
 
 test('createTable: key text columns become indexable VARCHARs, too-long keys fail clearly', () => {

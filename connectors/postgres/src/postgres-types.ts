@@ -33,8 +33,12 @@ export const postgresTypes: TypeMapper = {
         return n1 !== undefined && n1 <= 24 ? { kind: 'float32' } : { kind: 'float64' };
       case 'boolean': case 'bool':
         return { kind: 'bool' };
-      case 'character varying': case 'varchar': case 'character': case 'char': case 'bpchar':
+      case 'character varying': case 'varchar':
         return n1 === undefined ? { kind: 'text' } : { kind: 'text', maxLength: n1 };
+      case 'character': case 'char': case 'bpchar':
+        // char without a length is char(1); bpchar without one is blank-trimmed unbounded text.
+        if (n1 === undefined) return base === 'bpchar' ? { kind: 'text' } : { kind: 'text', maxLength: 1, fixed: true };
+        return { kind: 'text', maxLength: n1, fixed: true };
       case 'bytea':
         return { kind: 'bytes' };
       case 'date':
@@ -71,7 +75,7 @@ export const postgresTypes: TypeMapper = {
       case 'bool': return 'boolean';
       case 'text':
         return type.maxLength !== undefined && type.maxLength >= 1 && type.maxLength <= 10_485_760
-          ? `varchar(${type.maxLength})`
+          ? `${type.fixed ? 'char' : 'varchar'}(${type.maxLength})`
           : 'text';
       case 'bytes': return 'bytea';
       case 'date': return 'date';
@@ -85,7 +89,7 @@ export const postgresTypes: TypeMapper = {
 };
 
 const OID = {
-  bool: 16, bytea: 17, int8: 20, int2: 21, int4: 23, json: 114, float4: 700, float8: 701,
+  bool: 16, bytea: 17, bpchar: 1042, int8: 20, int2: 21, int4: 23, json: 114, float4: 700, float8: 701,
   date: 1082, time: 1083, timestamp: 1114, timestamptz: 1184, numeric: 1700, uuid: 2950, jsonb: 3802,
 } as const;
 
@@ -97,6 +101,12 @@ export function canonicalTimestamptz(value: string): string {
   return m ? trimFraction(`${m[1]}T${m[2]}Z`) : value;
 }
 
+function trimPad(value: string): string {
+  let end = value.length;
+  while (end > 0 && value.charCodeAt(end - 1) === 32) end--;
+  return end === value.length ? value : value.slice(0, end);
+}
+
 function parseBytea(value: string): Buffer {
   // The session sets bytea_output = hex.
   return Buffer.from(value.slice(2), 'hex');
@@ -105,6 +115,8 @@ function parseBytea(value: string): Buffer {
 const PARSERS: Record<number, (value: string) => unknown> = {
   [OID.bool]: (v) => v === 't',
   [OID.bytea]: parseBytea,
+  // char(n): the pad spaces are not part of the value (canonical fixed text), as MySQL returns CHAR.
+  [OID.bpchar]: trimPad,
   [OID.int2]: (v) => Number(v),
   [OID.int4]: (v) => Number(v),
   // The exact float32 value (PostgreSQL prints the shortest form, e.g. 3.4028235e+38, which as a double exceeds float32's max).

@@ -95,6 +95,14 @@ describe.each([
   });
 });
 
+test('char(n) reads without its pad spaces, keyed and resumed like any text', async () => {
+  const schema = await newSchema();
+  await admin.exec(`CREATE TABLE "${schema}".langs (code char(5) PRIMARY KEY, name char(20) NOT NULL)`);
+  await admin.exec(`INSERT INTO "${schema}".langs VALUES ('en', 'English'), ('it', 'Italian  '), ('zz', '')`);
+  const { rows } = await readAll(session.read({ schema, name: 'langs' }, { key: ['code'], batchSize: 1 }));
+  expect(rows).toEqual([['en', 'English'], ['it', 'Italian'], ['zz', '']]);
+});
+
 test('introspects the known schema with a constant number of catalog queries', async () => {
   const schema = await newSchema();
   for (const sql of fixture.knownSchemaDdl(schema)) await admin.exec(sql);
@@ -704,6 +712,11 @@ test('type mapper both ways', () => {
   expect(t.toCanonical('jsonb')).toEqual({ kind: 'json' });
   expect(t.toNative({ kind: 'json' })).toBe('jsonb');
   expect(t.toNative({ kind: 'text', maxLength: 5 })).toBe('varchar(5)');
+  // char(n) stays blank-padded char(n) (a varchar would keep the pad spaces and 'English' would no longer match).
+  expect(t.toCanonical('character(20)')).toEqual({ kind: 'text', maxLength: 20, fixed: true });
+  expect(t.toCanonical('character')).toEqual({ kind: 'text', maxLength: 1, fixed: true });
+  expect(t.toCanonical('bpchar')).toEqual({ kind: 'text' });
+  expect(t.toNative({ kind: 'text', maxLength: 20, fixed: true })).toBe('char(20)');
   expect(t.toNative({ kind: 'decimal', precision: 12, scale: 2 })).toBe('numeric(12,2)');
   for (const kind of ['int16', 'int32', 'int64', 'float32', 'float64', 'bool', 'bytes', 'date', 'time', 'timestamp', 'timestamptz', 'uuid'] as const) {
     expect(t.toCanonical(t.toNative({ kind }))).toEqual({ kind });

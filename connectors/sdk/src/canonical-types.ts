@@ -34,7 +34,11 @@ export type CanonicalType =
   | { kind: 'float32' }
   | { kind: 'float64' }
   | { kind: 'bool' }
-  | { kind: 'text'; maxLength?: number }
+  /**
+   * `fixed`: blank-padded CHAR(n), whose trailing spaces are not significant (SQL compares
+   * 'a' = 'a  '): its values carry no trailing pad spaces, as MySQL returns them.
+   */
+  | { kind: 'text'; maxLength?: number; fixed?: boolean }
   | { kind: 'bytes'; maxLength?: number }
   | { kind: 'date' }
   | { kind: 'time' }
@@ -53,6 +57,7 @@ export const CANONICAL_KINDS: readonly CanonicalKind[] = [
 /** `decimal(10,2)`, `text(255)`, `int64`: for messages and docs. */
 export function formatCanonicalType(t: CanonicalType): string {
   if (t.kind === 'decimal' && t.precision !== undefined) return `decimal(${t.precision},${t.scale ?? 0})`;
+  if (t.kind === 'text' && t.fixed && t.maxLength !== undefined) return `char(${t.maxLength})`;
   if ((t.kind === 'text' || t.kind === 'bytes') && t.maxLength !== undefined) return `${t.kind}(${t.maxLength})`;
   return t.kind;
 }
