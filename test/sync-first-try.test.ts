@@ -17,6 +17,9 @@ beforeAll(async () => {
     film_id serial PRIMARY KEY, title varchar(255) NOT NULL, language_id int NOT NULL REFERENCES "${sample}".language (language_id),
     rating "${sample}".mpaa_rating DEFAULT 'G', special_features text[], length smallint)`);
   await pgQuery(`CREATE INDEX film_title_idx ON "${sample}".film (title)`);
+  // A table without any key cannot be resumed exactly: a whole-schema job skips it, and says so.
+  await pgQuery(`CREATE TABLE "${sample}".audit_log (at timestamp NOT NULL DEFAULT now(), note text)`);
+  await pgQuery(`INSERT INTO "${sample}".audit_log (note) VALUES ('created')`);
   await pgQuery(`CREATE VIEW "${sample}".film_list AS SELECT f.title, l.name FROM "${sample}".film f JOIN "${sample}".language l USING (language_id)`);
   // Key 0: sample databases have them, and MySQL renumbers them unless told not to.
   await pgQuery(`INSERT INTO "${sample}".language (language_id, name) VALUES (0, 'Unknown'), (1, 'English'), (2, 'Italian')`);
@@ -66,6 +69,8 @@ test('PostgreSQL → MariaDB, whole schema, default flags: COMPLETED, key 0 kept
   expect(film.warnings).toEqual(expect.arrayContaining([expect.stringMatching(/^column rating: (\S+\.)?mpaa_rating → /), expect.stringMatching(/^column special_features: text\[\] → /)]));
   expect(film.verification).toMatchObject({ method: 'count', expected: 500, actual: 500, ok: true });
   expect(job.skipped).toEqual(expect.arrayContaining([expect.objectContaining({ object: `view ${sample}.film_list` })]));
+  expect(job.skipped).toEqual(expect.arrayContaining([{ object: `table ${sample}.audit_log`, table: `${sample}.audit_log`, reason: expect.stringContaining('no primary key') }]));
+  expect(job.message).toMatch(/warning\(s\)/);
   expect(job.schemaObjects).toEqual([expect.stringMatching(/foreign key .* on .*\.film/)]);
 });
 

@@ -111,6 +111,8 @@ export interface SyncTableOptions {
 export interface SyncPlan {
   tables: TablePlan[];
   options: SyncTableOptions;
+  /** Tables of a whole-schema selection that are not copied, with why (no key to resume on). */
+  skipped?: SchemaObjectOutcome[];
 }
 
 /** A key range of a table, as one copy lane sees it. */

@@ -68,6 +68,7 @@ export async function syncWorkflow(input: SyncInput): Promise<SyncJob> {
   try {
     const plan = await planSync(input);
     job.tablesTotal = plan.tables.length;
+    if (plan.skipped?.length) job.skipped = [...plan.skipped];
     job.tables = plan.tables.map((t) => ({
       table: tableLabel(t.source),
       state: 'WAITING',
@@ -110,7 +111,7 @@ export async function syncWorkflow(input: SyncInput): Promise<SyncJob> {
     if (schemaPhases && (plan.tables.some((t) => t.createTable) || input.schema)) {
       const schema = await finishSchema({ source: input.source, destination: input.destination, plan, runKey: info.workflowId, schema: input.schema });
       job.schemaObjects = schema.created;
-      job.skipped = schema.skipped;
+      job.skipped = [...(job.skipped ?? []), ...schema.skipped];
     }
     const warnings = job.tables.reduce((n, t) => n + (t.warnings?.length ?? 0), 0) + (job.skipped?.length ?? 0);
     finish(

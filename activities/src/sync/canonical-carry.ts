@@ -22,6 +22,8 @@ export function canonicalCarry(
     if (c.type.kind === 'text' && !CHARACTER_TYPE.test(c.nativeType) && !/^(json|text)/i.test(c.nativeType)) {
       warnings.push(`column ${c.name}: ${c.nativeType} → ${native}, carried as its text form (no ${to.type} counterpart)`);
     }
+    // A document store keeps values without a type of their own as their exact text (MongoDB: decimals, dates, times).
+    if (c.type.kind !== 'text' && /^string \(/.test(native)) warnings.push(`column ${c.name}: ${c.nativeType} → ${native}, its exact text`);
     if (c.type.kind === 'text' && c.type.fixed && !/^n?char\s*\(/i.test(native)) {
       warnings.push(`column ${c.name}: ${c.nativeType} → ${native}, no longer blank-padded`);
     }

@@ -1,5 +1,5 @@
 import { readKeyOf, type CapabilityName, type TableSchema } from '@sluice/connector-sdk';
-import type { SyncInput, SyncPlan, SyncTableOptions, SyncTableSelection, TablePlan } from '@sluice/workflows';
+import type { SchemaObjectOutcome, SyncInput, SyncPlan, SyncTableOptions, SyncTableSelection, TablePlan } from '@sluice/workflows';
 import type { ConnectionResolver } from '../connections';
 import { unsupported, withSessions, type OpenedConnection } from '../sessions';
 import { keyRanges } from './key-ranges';
@@ -10,6 +10,14 @@ import { keyRanges } from './key-ranges';
  * 13-21% faster than in 2 lanes); a 1M-row narrow one stays in 2, as its short job favours.
  */
 const SPLIT_BYTES = 128 << 20;
+
+/**
+ * Rows are read in key order and resumed from the last committed key: a table without a primary key
+ * or NOT NULL unique key cannot be copied exactly across retries (a retry could not tell which rows
+ * it already wrote), so it is not copied: named alone it is refused, in a whole schema it is skipped
+ * and reported.
+ */
+const KEYLESS = 'no primary key or NOT NULL unique key to read resumably in key order: add one (or a NOT NULL unique column) to copy it';
 
 /** What each sync option needs from the destination, by its Syntho name. */
 const NEEDS: { asked: (i: SyncInput, modes: Set<string>) => boolean; capability: CapabilityName; why: string }[] = [
@@ -52,12 +60,18 @@ export async function planSync(connections: ConnectionResolver, input: SyncInput
     const destinationTables = new Map(destinationList!.map((t) => [t.name, t]));
     const sourceTables = new Map<string, TableSchema[]>([...bySchema.keys()].map((schema, i) => [schema, sourceLists[i]!]));
     const tables: TablePlan[] = [];
+    const skipped: SchemaObjectOutcome[] = [];
     for (const sel of selections) {
       const table = sourceTables.get(sel.schema)!.find((t) => t.name === sel.name);
       if (!table) throw unsupported('TABLE_NOT_FOUND', `Source table ${sel.schema}.${sel.name} does not exist`);
       const mode = sel.mode ?? input.mode ?? 'append';
       const key = readKeyOf(table);
-      if (!key) throw unsupported('NO_KEY', `Source table ${sel.schema}.${sel.name} has no primary key or NOT NULL unique key to read resumably in key order`);
+      if (!key && !input.tables?.length) {
+        // A whole schema: the keyless table is reported, the others are copied.
+        skipped.push({ object: `table ${sel.schema}.${sel.name}`, table: `${sel.schema}.${sel.name}`, reason: KEYLESS });
+        continue;
+      }
+      if (!key) throw unsupported('NO_KEY', `Source table ${sel.schema}.${sel.name}: ${KEYLESS}`);
       const cursorColumn = sel.cursorColumn ?? input.cursorColumn ?? null;
       if (cursorColumn && !table.columns.some((c) => c.name === cursorColumn)) {
         throw unsupported('NO_SUCH_COLUMN', `Cursor column ${cursorColumn} is not a column of ${sel.schema}.${sel.name}`);
@@ -111,7 +125,8 @@ export async function planSync(connections: ConnectionResolver, input: SyncInput
       batchBytes: input.batchSize === undefined ? 4 << 20 : undefined,
       fencedCheckpoints: dst.plugin.checkpointFencing === true,
     };
-    return { tables, options };
+    if (!tables.length) throw unsupported('EMPTY_SELECTION', `Nothing to copy: ${skipped.map((x) => `${x.object} (${x.reason})`).join('; ')}`, { skipped });
+    return { tables, options, ...(skipped.length ? { skipped } : {}) };
   });
 }
 
