@@ -1,5 +1,5 @@
 import { NativeConnection } from '@temporalio/worker';
-import { createSluiceWorker, limitHeapGrowth } from '@sluice/worker';
+import { createSluiceWorker, installDriverFaultGuard, limitHeapGrowth } from '@sluice/worker';
 import { startDevServer, type DevServer, type DevServerOptions } from './dev-server';
 import { isListening } from './ports';
 import { installQuietRuntime } from './runtime';
@@ -15,6 +15,7 @@ export interface TemporalTarget {
 export async function startServerAndWorker(options: DevServerOptions): Promise<{ server: DevServer; close(): Promise<void> }> {
   installQuietRuntime();
   limitHeapGrowth(); // this process hosts the worker: the same heap growth as `sluice-worker`
+  installDriverFaultGuard(); // … and survives what a database driver throws outside an activity
   const server = await startDevServer(options);
   try {
     const connection = await NativeConnection.connect({ address: server.address });

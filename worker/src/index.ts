@@ -1,5 +1,6 @@
 export * from './connectors';
 export * from './env';
+export * from './fault-guard';
 export * from './heap';
 export * from './worker';
 export { workflowSource, WORKFLOW_BUNDLE_PATH } from './workflow-bundle';

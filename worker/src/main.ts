@@ -3,12 +3,14 @@ import { NativeConnection } from '@temporalio/worker';
 import { DEFAULT_TASK_QUEUE } from '@sluice/workflows';
 import { loadConnectors } from './connectors';
 import { temporalConnectionFromEnv } from './env';
+import { installDriverFaultGuard } from './fault-guard';
 import { limitHeapGrowth } from './heap';
 import { createSluiceWorker } from './worker';
 
 // `sluice-worker`: a standalone worker for a Temporal server given by the environment.
 async function main() {
   limitHeapGrowth();
+  installDriverFaultGuard();
   const { connection: options, namespace } = temporalConnectionFromEnv();
   const { registry, missing } = loadConnectors();
   for (const m of missing) console.warn(`connector ${m.pkg} not loaded: ${m.reason}`);
