@@ -50,10 +50,14 @@ export interface MysqlContext {
   readonly stateTables: Map<string, Promise<void>>;
 }
 
-/** Run on every new connection: UTC, and a sql_mode where mysql2's backslash escaping and backtick quoting are safe and bad values fail. */
+/**
+ * Run on every new connection: UTC, and a sql_mode where mysql2's backslash escaping and backtick quoting are
+ * safe, bad values fail (STRICT_ALL_TABLES) and 0 written into an AUTO_INCREMENT column is stored as 0 instead
+ * of the next counter value (NO_AUTO_VALUE_ON_ZERO): key 0 is a key like any other on every write path.
+ */
 export const SESSION_INIT_SQL = `SET SESSION time_zone = '+00:00', SESSION sql_mode = CONCAT_WS(',',
   NULLIF(TRIM(BOTH ',' FROM REPLACE(REPLACE(CONCAT(',', @@SESSION.sql_mode, ','), ',NO_BACKSLASH_ESCAPES,', ','), ',ANSI_QUOTES,', ',')), ''),
-  'STRICT_ALL_TABLES')`;
+  'STRICT_ALL_TABLES', 'NO_AUTO_VALUE_ON_ZERO')`;
 
 export function quoteIdent(name: string): string {
   return '`' + name.replace(/`/g, '``') + '`';
