@@ -5,9 +5,11 @@ import {
   type Address,
   type ConnectorError,
   type ConnectorSession,
+  type DdlStatement,
   type ForeignKeySchema,
   type IndexSchema,
   type IntrospectOptions,
+  type NativeSchemaDdl,
   type ReadOptions,
   type RowBatch,
   type SessionOptions,
@@ -26,6 +28,7 @@ import { readKeyBounds, readTable, readTableBytes } from './mysql-read';
 import { openMysqlWriter } from './mysql-write';
 import * as ddl from './mysql-ddl';
 import * as checkpoint from './mysql-checkpoint';
+import * as schemaDdl from './mysql-schema-ddl';
 
 export type Row = Record<string, any>;
 
@@ -208,6 +211,19 @@ export class MysqlSession implements ConnectorSession {
   }
   createTable(table: TableRef, definition: TableDefinition): Promise<void> {
     return ddl.createTable(this.ctx, table, definition);
+  }
+  /** CREATE DATABASE IF NOT EXISTS, utf8mb4 unless `options` say otherwise. */
+  createSchema(schema: string, options?: { charset?: string; collation?: string }): Promise<void> {
+    return schemaDdl.createSchema(this.ctx, schema, options);
+  }
+  exportDdl(schema: string, options: { tables: string[]; includeViews?: boolean }): Promise<NativeSchemaDdl> {
+    return schemaDdl.exportDdl(this.ctx, schema, options);
+  }
+  applyDdl(schema: string, statements: DdlStatement[]): Promise<void> {
+    return schemaDdl.applyDdl(this.ctx, schema, statements, this.defaultSchema || null);
+  }
+  countRows(table: TableRef, range?: { key: string[]; after: unknown[] | null; until: unknown[] | null }): Promise<number> {
+    return schemaDdl.countRows(this.ctx, table, range);
   }
   dropTable(table: TableRef): Promise<void> {
     return ddl.dropTable(this.ctx, table);
