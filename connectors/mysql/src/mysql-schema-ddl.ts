@@ -11,6 +11,7 @@ import {
 import { keysetCondition } from './mysql-read';
 import { tableColumns } from './mysql-introspect';
 import { encodeParam } from './mysql-types';
+import type { PoolConnection } from 'mysql2/promise';
 import type { MysqlContext } from './mysql-session';
 
 /**
@@ -361,7 +362,7 @@ export async function exportDdl(ctx: MysqlContext, schema: string, options: { ta
        WHERE TABLE_SCHEMA = ? AND EXTRA LIKE '%auto\\_increment%'`, [schema]),
     ctx.query(
       `SELECT TRIGGER_NAME AS name, EVENT_OBJECT_TABLE AS table_name, ACTION_TIMING AS timing, EVENT_MANIPULATION AS event,
-              ACTION_ORDER AS action_order, ACTION_STATEMENT AS body
+              ACTION_ORDER AS action_order, ACTION_STATEMENT AS body, SQL_MODE AS sql_mode
        FROM information_schema.TRIGGERS WHERE TRIGGER_SCHEMA = ? ORDER BY EVENT_OBJECT_TABLE, ACTION_TIMING, EVENT_MANIPULATION, ACTION_ORDER`, [schema]),
     options.includeViews
       ? ctx.query(`SELECT TABLE_NAME AS name, VIEW_DEFINITION AS definition FROM information_schema.VIEWS WHERE TABLE_SCHEMA = ? ORDER BY TABLE_NAME`, [schema])
@@ -375,15 +376,21 @@ export async function exportDdl(ctx: MysqlContext, schema: string, options: { ta
   const baseTables: string[] = [];
   for (const t of wanted) {
     const type = typeOf.get(t);
+    if (type === 'SYSTEM VERSIONED') skipped.push({ object: `history of table ${t}`, reason: 'the rows of a system-versioned table\'s history are not copied: its history starts at the copy' });
     if (type === 'BASE TABLE' || type === 'SYSTEM VERSIONED') baseTables.push(t);
     else if (type !== 'VIEW') skipped.push({ object: `table ${t}`, reason: `a ${type} is not a table this export carries` });
   }
   const autoOf = new Map(autoColumns.map((c) => [c.table_name as string, c.name as string]));
-  const shows = await Promise.all(baseTables.map((t) => ctx.query(`SHOW CREATE TABLE ${q(schema)}.${q(t)}`)));
-  const tables = baseTables.map((t, i) => {
+  // A table dropped since the catalog query is left out, like one that never was.
+  const shows = await Promise.all(baseTables.map((t) => ctx.query(`SHOW CREATE TABLE ${q(schema)}.${q(t)}`).catch((err) => {
+    if ((err as { errno?: number; code?: string }).errno === 1146 || /doesn't exist/.test(String((err as Error).message))) return null;
+    throw err;
+  })));
+  const tables = baseTables.flatMap((t, i) => {
+    if (!shows[i]) return [];
     const sql = shows[i]![0]?.['Create Table'] as string | undefined;
     if (!sql) throw fail(`SHOW CREATE TABLE ${schema}.${t} returned no definition`);
-    return splitCreateTable(t, sql, schema, autoOf.get(t) ?? null, q);
+    return [splitCreateTable(t, sql, schema, autoOf.get(t) ?? null, q)];
   });
   const byName = new Map(tables.map((t) => [t.name, t]));
   for (const tr of triggers) {
@@ -391,7 +398,7 @@ export async function exportDdl(ctx: MysqlContext, schema: string, options: { ta
     if (!table) continue;
     table.after.push({
       object: `trigger ${tr.name} on ${tr.table_name}`,
-      sql: `CREATE TRIGGER ${q(tr.name)} ${tr.timing} ${tr.event} ON ${q(tr.table_name)} FOR EACH ROW ${tr.body}`,
+      sql: withSqlMode(`CREATE TRIGGER ${q(tr.name)} ${tr.timing} ${tr.event} ON ${q(tr.table_name)} FOR EACH ROW ${tr.body}`, String(tr.sql_mode ?? '')),
     });
   }
   for (const r of routines) {
@@ -436,6 +443,66 @@ async function exportViews(ctx: MysqlContext, schema: string, viewRows: Row[], t
   return orderViews(views);
 }
 
+/** The trigger's own sql_mode, carried as a leading comment of its CREATE TRIGGER (`applyDdl` runs it under that mode). */
+const SQL_MODE_MARK = /^\/\*sluice sql_mode='([A-Za-z0-9_,]*)'\*\/\s*/;
+
+export function withSqlMode(sql: string, mode: string): string {
+  return /^[A-Za-z0-9_,]*$/.test(mode) ? `/*sluice sql_mode='${mode}'*/ ${sql}` : sql;
+}
+
+/** A foreign key statement of an export: `ALTER TABLE t ADD CONSTRAINT f FOREIGN KEY (cols) REFERENCES [s.]p (cols) …`. */
+export function parseForeignKeySql(sql: string): { table: string; name: string; columns: string[]; referenced: string; referencedColumns: string[] } | null {
+  const list = String.raw`\(\s*(${IDENT}(?:\s*,\s*${IDENT})*)\s*\)`;
+  const m = new RegExp(String.raw`^ALTER TABLE (${IDENT}) ADD CONSTRAINT (${IDENT}) FOREIGN KEY ${list} REFERENCES (${IDENT}(?:\.${IDENT})?) ${list}`, 'i').exec(sql);
+  if (!m) return null;
+  const columns = (text: string) => splitTopLevel(text);
+  return { table: m[1]!, name: unquote(m[2]!), columns: columns(m[3]!), referenced: m[4]!, referencedColumns: columns(m[5]!) };
+}
+
+/**
+ * One statement of an export. A foreign key is checked by one anti-join
+ * (the first orphan row fails it, named) and then added without the
+ * server's own check: with foreign_key_checks on, MySQL and MariaDB add a
+ * foreign key by copying the whole table (300,000 rows: 1.6 s against
+ * 0.09 s for the anti-join and the in-place add).
+ */
+async function applyOne(c: PoolConnection, sql: string, quote: (s: string) => string): Promise<void> {
+  const mode = SQL_MODE_MARK.exec(sql);
+  if (mode) {
+    await c.query('SET @sluice_sql_mode = @@SESSION.sql_mode');
+    await c.query('SET SESSION sql_mode = ?', [mode[1]]);
+    try {
+      await c.query(sql.slice(mode[0].length));
+    } finally {
+      await c.query('SET SESSION sql_mode = @sluice_sql_mode');
+    }
+    return;
+  }
+  const fk = parseForeignKeySql(sql);
+  if (!fk || fk.columns.length !== fk.referencedColumns.length) {
+    await c.query(sql);
+    return;
+  }
+  const child = fk.columns.map((col) => `c.${col}`);
+  const match = fk.referencedColumns.map((col, i) => `p.${col} = ${child[i]}`).join(' AND ');
+  const [orphans] = await c.query({
+    sql: `SELECT ${child.join(', ')} FROM ${fk.table} c WHERE ${child.map((col) => `${col} IS NOT NULL`).join(' AND ')}` +
+      ` AND NOT EXISTS (SELECT 1 FROM ${fk.referenced} p WHERE ${match}) LIMIT 1`,
+    rowsAsArray: true,
+  });
+  const orphan = (orphans as unknown[][])[0];
+  if (orphan) {
+    const values = orphan.map((v) => (Buffer.isBuffer(v) ? `X'${v.toString('hex')}'` : JSON.stringify(v))).join(', ');
+    throw fail(`rows of ${fk.table} break foreign key ${quote(fk.name)}: (${fk.columns.join(', ')}) = (${values}) has no row in ${fk.referenced} (${fk.referencedColumns.join(', ')})`);
+  }
+  await c.query('SET SESSION foreign_key_checks = 0');
+  try {
+    await c.query(sql);
+  } finally {
+    await c.query('SET SESSION foreign_key_checks = 1');
+  }
+}
+
 /** Errors that say the object a statement creates is there already: a retried step skips them. */
 export function alreadyExists(err: unknown): boolean {
   const e = err as { errno?: number; message?: string; sqlMessage?: string };
@@ -461,7 +528,7 @@ export async function applyDdl(ctx: MysqlContext, schema: string, statements: Dd
     try {
       for (const s of statements) {
         try {
-          await c.query(s.sql);
+          await applyOne(c, s.sql, ctx.quoteIdent);
         } catch (err) {
           if (alreadyExists(err)) continue;
           const e = ctx.error(err);

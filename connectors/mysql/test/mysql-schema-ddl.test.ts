@@ -1,7 +1,7 @@
 import { randomBytes } from 'node:crypto';
 import { createConnection, type Connection } from 'mysql2/promise';
 import { ConnectorRegistry, type ConnectorPlugin, type ConnectorSession, type DdlStatement, type NativeSchemaDdl } from '@sluice/connector-sdk';
-import mysql, { alreadyExists, orderViews, portableView, quoteIdent, splitCreateTable, splitTopLevel, twoPartNames, unqualify, type MysqlConfig } from '@sluice/connector-mysql';
+import mysql, { alreadyExists, parseForeignKeySql, orderViews, portableView, quoteIdent, splitCreateTable, splitTopLevel, twoPartNames, unqualify, type MysqlConfig } from '@sluice/connector-mysql';
 import { LONG_NAME, ZOO_TABLES, ZOO_VIEWS, zooDdl, zooRows } from './zoo';
 
 // Same-engine schema copies: export the zoo from database A, apply it phase by phase to a fresh database B,
@@ -71,6 +71,13 @@ describe('MySQL DDL text handling (no server)', () => {
     expect(ordered.map((v) => v.name)).toEqual(['b', 'c', 'a']);
   });
 
+  test('foreign key statements read back', () => {
+    expect(parseForeignKeySql('ALTER TABLE `t``x` ADD CONSTRAINT `f` FOREIGN KEY (`a`, `b,c`) REFERENCES `o`.`p` (`x`,`y`) ON DELETE CASCADE')).toEqual({
+      table: '`t``x`', name: 'f', columns: ['`a`', '`b,c`'], referenced: '`o`.`p`', referencedColumns: ['`x`', '`y`'],
+    });
+    expect(parseForeignKeySql('ALTER TABLE `t` ADD KEY `k` (`a`)')).toBeNull();
+  });
+
   test('errors that mean "exists already"', () => {
     for (const errno of [1050, 1061, 1068, 1826, 1359]) expect(alreadyExists({ errno })).toBe(true);
     expect(alreadyExists({ errno: 1005, message: "Can't create table `b`.`t` (errno: 121 \"Duplicate key on write or update\")" })).toBe(true);
@@ -133,7 +140,7 @@ run('MySQL/MariaDB same-engine schema copy', () => {
           TABLE_NAME, REFERENCED_TABLE_NAME FROM information_schema.REFERENTIAL_CONSTRAINTS WHERE CONSTRAINT_SCHEMA = ? ORDER BY TABLE_NAME, CONSTRAINT_NAME`),
       keyColumns: await rows(`SELECT TABLE_NAME, CONSTRAINT_NAME, COLUMN_NAME, ORDINAL_POSITION, POSITION_IN_UNIQUE_CONSTRAINT, REFERENCED_TABLE_SCHEMA,
           REFERENCED_TABLE_NAME, REFERENCED_COLUMN_NAME FROM information_schema.KEY_COLUMN_USAGE WHERE TABLE_SCHEMA = ? ORDER BY TABLE_NAME, CONSTRAINT_NAME, ORDINAL_POSITION`),
-      triggers: await rows(`SELECT TRIGGER_NAME, EVENT_MANIPULATION, EVENT_OBJECT_TABLE, ACTION_ORDER, ACTION_STATEMENT, ACTION_ORIENTATION, ACTION_TIMING
+      triggers: await rows(`SELECT TRIGGER_NAME, EVENT_MANIPULATION, EVENT_OBJECT_TABLE, ACTION_ORDER, ACTION_STATEMENT, ACTION_ORIENTATION, ACTION_TIMING, SQL_MODE
         FROM information_schema.TRIGGERS WHERE TRIGGER_SCHEMA = ? ORDER BY TRIGGER_NAME`),
       views: await rows(`SELECT TABLE_NAME, VIEW_DEFINITION, CHECK_OPTION, IS_UPDATABLE, SECURITY_TYPE, ALGORITHM
         FROM information_schema.VIEWS WHERE TABLE_SCHEMA = ? ORDER BY TABLE_NAME`),
@@ -260,6 +267,27 @@ run('MySQL/MariaDB same-engine schema copy', () => {
     );
     // The session's pooled connections are back in their own database.
     expect(await session.introspect(b, { tables: ['zoo_a'] })).toHaveLength(1);
+  });
+
+  test('a foreign key the copied rows break fails naming the first orphan; a consistent one is added in place', async () => {
+    const a = fresh('f');
+    const b = fresh('g');
+    for (const s of [a, b]) await session.createSchema!(s);
+    await raw.query(`CREATE TABLE ${qi(a)}.p (id INT PRIMARY KEY, k2 VARCHAR(5) NOT NULL, UNIQUE KEY uk (id, k2))`);
+    await raw.query(`CREATE TABLE ${qi(a)}.c (id INT PRIMARY KEY, p INT, k2 VARCHAR(5), CONSTRAINT fk_c_p FOREIGN KEY (p, k2) REFERENCES ${qi(a)}.p (id, k2))`);
+    const ddl = await session.exportDdl!(a, { tables: ['p', 'c'] });
+    const [p, c] = ddl.tables;
+    await session.applyDdl!(b, [...p!.create, ...c!.create, ...p!.keys, ...c!.keys, ...p!.indexes, ...c!.indexes]);
+    await raw.query(`INSERT INTO ${qi(b)}.p VALUES (1, 'x')`);
+    await raw.query(`INSERT INTO ${qi(b)}.c VALUES (1, 1, 'x'), (2, NULL, 'zz'), (3, 1, 'y')`);
+    await expect(session.applyDdl!(b, c!.foreignKeys)).rejects.toThrow(/foreign key fk_c_p on c .* \(`p`, `k2`\) = \(1, "y"\) has no row in `p` \(`id`, `k2`\)/);
+    await raw.query(`DELETE FROM ${qi(b)}.c WHERE id = 3`);
+    await session.applyDdl!(b, c!.foreignKeys);
+    await session.applyDdl!(b, c!.foreignKeys);
+    // Enforced afterwards (checks back on for the session's connections).
+    await expect(session.applyDdl!(b, [{ object: 'bad row', sql: "INSERT INTO `c` VALUES (4, 9, 'q')" }])).rejects.toThrow(/bad row .*foreign key constraint fails/);
+    const [rc] = await query(`SELECT DELETE_RULE, REFERENCED_TABLE_NAME FROM information_schema.REFERENTIAL_CONSTRAINTS WHERE CONSTRAINT_SCHEMA = ?`, [b]);
+    expect(rc).toEqual({ DELETE_RULE: 'RESTRICT', REFERENCED_TABLE_NAME: 'p' });
   });
 
   test('export: views only with includeViews; what it cannot carry is reported', async () => {

@@ -82,7 +82,11 @@ export function zooDdl(schema: string, other: string): string[] {
        KEY ${qi('Select')} (${qi('Select')})
      ) ENGINE=InnoDB AUTO_INCREMENT=1000`,
     `CREATE TRIGGER ${s}.order_note BEFORE INSERT ON ${s}.${qi('order')} FOR EACH ROW SET NEW.note = UPPER(NEW.note)`,
-    `CREATE TRIGGER ${s}.order_note2 BEFORE INSERT ON ${s}.${qi('order')} FOR EACH ROW FOLLOWS order_note SET NEW.note = CONCAT(NEW.note, '!')`,
+    // A trigger keeps the sql_mode it was created under: || is CONCAT here only because of PIPES_AS_CONCAT.
+    `SET @zoo_sql_mode = @@SESSION.sql_mode`,
+    `SET SESSION sql_mode = CONCAT(@@SESSION.sql_mode, ',PIPES_AS_CONCAT')`,
+    `CREATE TRIGGER ${s}.order_note2 BEFORE INSERT ON ${s}.${qi('order')} FOR EACH ROW FOLLOWS order_note SET NEW.note = NEW.note || '!'`,
+    `SET SESSION sql_mode = @zoo_sql_mode`,
     `CREATE TABLE ${s}.${qi(LONG_NAME)} (id INT NOT NULL, k INT NOT NULL AUTO_INCREMENT, PRIMARY KEY (id, k), KEY k (k)) ENGINE=InnoDB`,
     `CREATE TABLE ${s}.zoo_parted (
        id INT NOT NULL, created DATE NOT NULL, amount INT,
