@@ -5,9 +5,11 @@ import {
   type Address,
   type ConnectorError,
   type ConnectorSession,
+  type DdlStatement,
   type ForeignKeySchema,
   type IndexSchema,
   type IntrospectOptions,
+  type NativeSchemaDdl,
   type ReadOptions,
   type RowBatch,
   type SessionOptions,
@@ -26,6 +28,7 @@ import { readKeyBounds, readTable, readTableBytes } from './mysql-read';
 import { openMysqlWriter } from './mysql-write';
 import * as ddl from './mysql-ddl';
 import * as checkpoint from './mysql-checkpoint';
+import * as schemaDdl from './mysql-schema-ddl';
 
 export type Row = Record<string, any>;
 
@@ -50,10 +53,14 @@ export interface MysqlContext {
   readonly stateTables: Map<string, Promise<void>>;
 }
 
-/** Run on every new connection: UTC, and a sql_mode where mysql2's backslash escaping and backtick quoting are safe and bad values fail. */
+/**
+ * Run on every new connection: UTC, and a sql_mode where mysql2's backslash escaping and backtick quoting are
+ * safe, bad values fail (STRICT_ALL_TABLES) and 0 written into an AUTO_INCREMENT column is stored as 0 instead
+ * of the next counter value (NO_AUTO_VALUE_ON_ZERO): key 0 is a key like any other on every write path.
+ */
 export const SESSION_INIT_SQL = `SET SESSION time_zone = '+00:00', SESSION sql_mode = CONCAT_WS(',',
   NULLIF(TRIM(BOTH ',' FROM REPLACE(REPLACE(CONCAT(',', @@SESSION.sql_mode, ','), ',NO_BACKSLASH_ESCAPES,', ','), ',ANSI_QUOTES,', ',')), ''),
-  'STRICT_ALL_TABLES')`;
+  'STRICT_ALL_TABLES', 'NO_AUTO_VALUE_ON_ZERO')`;
 
 export function quoteIdent(name: string): string {
   return '`' + name.replace(/`/g, '``') + '`';
@@ -204,6 +211,19 @@ export class MysqlSession implements ConnectorSession {
   }
   createTable(table: TableRef, definition: TableDefinition): Promise<void> {
     return ddl.createTable(this.ctx, table, definition);
+  }
+  /** CREATE DATABASE IF NOT EXISTS, utf8mb4 unless `options` say otherwise. */
+  createSchema(schema: string, options?: { charset?: string; collation?: string }): Promise<void> {
+    return schemaDdl.createSchema(this.ctx, schema, options);
+  }
+  exportDdl(schema: string, options: { tables: string[]; includeViews?: boolean }): Promise<NativeSchemaDdl> {
+    return schemaDdl.exportDdl(this.ctx, schema, options);
+  }
+  applyDdl(schema: string, statements: DdlStatement[]): Promise<void> {
+    return schemaDdl.applyDdl(this.ctx, schema, statements, this.defaultSchema || null);
+  }
+  countRows(table: TableRef, range?: { key: string[]; after: unknown[] | null; until: unknown[] | null }): Promise<number> {
+    return schemaDdl.countRows(this.ctx, table, range);
   }
   dropTable(table: TableRef): Promise<void> {
     return ddl.dropTable(this.ctx, table);

@@ -79,26 +79,52 @@ export async function openMysqlWriter(ctx: MysqlContext, table: TableRef, option
   const types = columns.map((c) => c.type);
   const bulk = options.highPerformance === true;
   const loadData = bulk && ctx.localInfile;
+  // The key of the batch, when every key column is written (upsert: its key; append: the read key it was given).
+  const givenKeyIdx = keyIdx ?? (options.key?.length && options.key.every((k) => options.columns.includes(k)) ? options.key.map((k) => options.columns.indexOf(k)) : null);
+  // After the write, inside its transaction, the batch's keys are looked up in the table (KeyCheck). An upsert's
+  // affected rows cannot prove it kept every row, so it always checks. An append is proven by its count and
+  // warnings (strict mode, NO_AUTO_VALUE_ON_ZERO, NULL keys refused below), except where the server may change a
+  // key without either: a trigger (SET NEW.id = …), or a fractional second or float a narrower column drops silently.
+  const appendCheck = !keyIdx && givenKeyIdx !== null &&
+    (givenKeyIdx.some((i) => SILENTLY_ROUNDED.has(types[i]!.kind)) || (await hasWriteTriggers(ctx, table)));
+  const verifyIdx = keyIdx ?? (appendCheck ? givenKeyIdx : null);
+  const keyCheck = verifyIdx ? new KeyCheck(target, `${table.schema}.${table.name}`, verifyIdx.map((i) => options.columns[i]!), q) : null;
+  // The staging upsert checks by a join with its staging table: no key literals to build.
+  const keyLiterals = verifyIdx !== null && !(loadData && keyIdx);
+  const keyLiteral = (row: unknown[]): string => {
+    const parts = verifyIdx!.map((i) => literal(row[i], i));
+    return parts.length === 1 ? parts[0]! : `(${parts.join(', ')})`;
+  };
+  const literal = (v: unknown, i: number): string => escape(encodeParam(v, types[i]!, options.columns[i]!) as Parameters<typeof escape>[0]);
+  const what = (verb: string) => `${verb} into ${table.schema}.${table.name}`;
   // Leave headroom under max_allowed_packet (the statement plus protocol overhead); non-bulk statements stay smaller.
   const budget = bulk ? Math.max(64 * 1024, Math.floor(ctx.maxAllowedPacket * 0.75) - 4096) : Math.min(1 << 20, Math.floor(ctx.maxAllowedPacket / 2));
 
   const insert = async (c: PoolConnection, rows: unknown[][]) => {
     let pending: string[] = [];
     let size = 0;
+    let affected = 0;
     const flush = async () => {
       if (!pending.length) return;
-      await c.query(insertSql(ctx.flavour, target, quoted, pending, keyIdx ? quotedKey : null));
+      const [result] = await c.query<ResultSetHeader>(insertSql(ctx.flavour, target, quoted, pending, keyIdx ? quotedKey : null));
+      affected += result.affectedRows;
+      // Strict mode makes bad values errors, but some changes stay warnings (a DECIMAL rounded is a Note).
+      if (result.warningStatus > 0) await failOnWarnings(c, what(keyIdx ? 'upsert' : 'INSERT'), result.warningStatus);
       pending = [];
       size = 0;
     };
     for (const row of rows) {
-      const literal = `(${row.map((v, i) => escape(encodeParam(v, types[i]!, options.columns[i]!) as Parameters<typeof escape>[0])).join(', ')})`;
-      const bytes = Buffer.byteLength(literal);
+      const values = `(${row.map((v, i) => literal(v, i)).join(', ')})`;
+      const bytes = Buffer.byteLength(values);
       if (pending.length && size + bytes > budget) await flush();
-      pending.push(literal);
+      pending.push(values);
       size += bytes;
     }
     await flush();
+    // A plain INSERT counts 1 a row (an upsert 1 per insert, 2 per changed and 0 per unchanged row: its key check proves it).
+    if (!keyIdx && affected !== rows.length) {
+      throw fail(`${what('INSERT')} stored ${affected} of ${rows.length} rows; the batch was rolled back`);
+    }
   };
 
   /** A batch as it is written: LOAD DATA's file, encoded up front (bulk path), or the rows for INSERTs. */
@@ -106,31 +132,47 @@ export async function openMysqlWriter(ctx: MysqlContext, table: TableRef, option
     count: number;
     file: Buffer[] | null;
     rows: unknown[][];
+    /** Each row's key as an SQL literal (`0`, `('a', 2)`), for the key check after the write; null without one. */
+    keys: string[] | null;
   }
   const checked = (input: unknown[][]): unknown[][] => {
     for (const row of input) {
       if (row.length !== options.columns.length) throw fail(`a row has ${row.length} values for ${options.columns.length} columns`);
+      // A NULL key is no key: an AUTO_INCREMENT column would number it, a unique key would let it repeat.
+      if (givenKeyIdx?.some((i) => row[i] === null || row[i] === undefined)) {
+        throw fail(`a row for ${table.schema}.${table.name} has a NULL in key (${givenKeyIdx.map((i) => options.columns[i]).join(', ')}): ${JSON.stringify(givenKeyIdx.map((i) => row[i] ?? null))}`);
+      }
     }
     return keyIdx ? dedupeByKey(input, keyIdx) : input;
   };
   const encode = (input: unknown[][]): Encoded => {
     const rows = checked(input);
-    return loadData ? { count: rows.length, file: [...loadChunks(rows, types, options.columns)], rows: [] } : { count: rows.length, file: null, rows };
+    const keys = keyLiterals ? rows.map(keyLiteral) : null;
+    return loadData
+      ? { count: rows.length, file: [...loadChunks(rows, types, options.columns)], rows: [], keys }
+      : { count: rows.length, file: null, rows, keys };
   };
   const append = (batch: Encoded, more: Encoded) => {
     batch.count += more.count;
     if (batch.file) batch.file.push(...more.file!);
     else batch.rows = batch.rows.concat(more.rows); // not push: the first part's array is the caller's
+    if (batch.keys) batch.keys = batch.keys.concat(more.keys!);
   };
 
   const load = async (c: PoolConnection, into: string, batch: Encoded) => {
     const sql = loadDataSql(into, quoted, types.map((t) => t.kind === 'bytes'));
     const [result] = await c.query<ResultSetHeader>({ sql, infileStreamFactory: () => Readable.from(batch.file!) });
-    // Under LOCAL, duplicate keys and bad values are only warnings: any warning or a short count fails the batch.
-    if (result.affectedRows !== batch.count || result.warningStatus > 0) {
+    // Under LOCAL, duplicate keys and bad values are only warnings: any warning, a short count, or a skipped or
+    // deleted record in the server's `Records: N Deleted: D Skipped: S Warnings: W` fails the batch.
+    const info = parseLoadInfo(result.info);
+    const exact = info !== null && info.records === batch.count && info.deleted === 0 && info.skipped === 0 && info.warnings === 0;
+    if (result.affectedRows !== batch.count || result.warningStatus > 0 || !exact) {
       const [warnings] = await c.query('SHOW WARNINGS LIMIT 5');
       const text = (warnings as { Message: string }[]).map((w) => w.Message).join('; ');
-      throw fail(`LOAD DATA into ${table.schema}.${table.name} loaded ${result.affectedRows} of ${batch.count} rows with ${result.warningStatus} warning(s)${text ? `: ${text}` : ''}; the batch was rolled back`);
+      throw fail(
+        `LOAD DATA into ${table.schema}.${table.name} loaded ${result.affectedRows} of ${batch.count} rows with ${result.warningStatus} warning(s)` +
+          ` (server: ${JSON.stringify(result.info ?? '')})${text ? `: ${text}` : ''}; the batch was rolled back`,
+      );
     }
   };
 
@@ -152,7 +194,9 @@ export async function openMysqlWriter(ctx: MysqlContext, table: TableRef, option
         try {
           await inTransaction(c, async () => {
             await load(c, staging, batch);
-            await c.query(insertSelectUpsertSql(ctx.flavour, target, staging, quoted, quotedKey));
+            const [result] = await c.query<ResultSetHeader>(insertSelectUpsertSql(ctx.flavour, target, staging, quoted, quotedKey));
+            if (result.warningStatus > 0) await failOnWarnings(c, what('upsert'), result.warningStatus);
+            await keyCheck!.runJoin(c, staging, batch.count, 'upsert');
             if (checkpoint) await putState(ctx, c, table, checkpoint);
           });
         } finally {
@@ -164,6 +208,7 @@ export async function openMysqlWriter(ctx: MysqlContext, table: TableRef, option
     return ctx.transaction(async (c) => {
       if (loadData) await load(c, target, batch);
       else await insert(c, batch.rows);
+      if (keyCheck) await keyCheck.run(c, batch.keys!, keyIdx ? 'upsert' : loadData ? 'LOAD DATA' : 'INSERT');
       if (checkpoint) await putState(ctx, c, table, checkpoint);
       return batch.count;
     });
@@ -173,12 +218,16 @@ export async function openMysqlWriter(ctx: MysqlContext, table: TableRef, option
     // The state table's DDL commits implicitly: it runs before, never inside, the batch's transaction.
     if (checkpoint) await ensureStateTable(ctx, table.schema);
     try {
-      return await writeBatch(batch, checkpoint);
+      try {
+        return await writeBatch(batch, checkpoint);
+      } catch (err) {
+        // The state table vanished since this session created it: the whole batch rolled back, so create it and write again.
+        if (!checkpoint || !forgetStateTable(ctx, table.schema, err)) throw err;
+        await ensureStateTable(ctx, table.schema);
+        return await writeBatch(batch, checkpoint);
+      }
     } catch (err) {
-      // The state table vanished since this session created it: the whole batch rolled back, so create it and write again.
-      if (!checkpoint || !forgetStateTable(ctx, table.schema, err)) throw err;
-      await ensureStateTable(ctx, table.schema);
-      return writeBatch(batch, checkpoint);
+      throw naming(ctx.error(err), `${table.schema}.${table.name}`);
     }
   };
 
@@ -211,6 +260,152 @@ export async function openMysqlWriter(ctx: MysqlContext, table: TableRef, option
       });
     },
   };
+}
+
+/** A server's error says "Data too long for column 'v' at row 1": the batch's failure names its table too. */
+function naming(err: ConnectorError, table: string): ConnectorError {
+  if (err.code !== TestCode.DRIVER_ERROR || err.message.includes(table)) return err;
+  const named = new ConnectorError(err.code, `write into ${table} failed, the batch was rolled back: ${err.message}`, err.retryable, err.details);
+  named.stack = err.stack;
+  return named;
+}
+
+/** Canonical kinds whose values a narrower column rounds without a warning (DATETIME(0) drops .4 s; FLOAT rounds a double). */
+const SILENTLY_ROUNDED = new Set(['timestamp', 'timestamptz', 'time', 'float32', 'float64']);
+
+/** The table has INSERT or UPDATE triggers (ON DUPLICATE KEY UPDATE fires both): they may change a key. */
+async function hasWriteTriggers(ctx: MysqlContext, table: TableRef): Promise<boolean> {
+  const rows = await ctx.query(
+    `SELECT COUNT(*) AS n FROM information_schema.TRIGGERS
+     WHERE EVENT_OBJECT_SCHEMA = ? AND EVENT_OBJECT_TABLE = ? AND EVENT_MANIPULATION IN ('INSERT', 'UPDATE')`,
+    [table.schema, table.name],
+  );
+  return Number(rows[0]?.n) > 0;
+}
+
+/** `Records: 3  Deleted: 0  Skipped: 0  Warnings: 0` (LOAD DATA's info message), or null when it does not read so. */
+export function parseLoadInfo(info: string | undefined): { records: number; deleted: number; skipped: number; warnings: number } | null {
+  const m = /Records:\s*(\d+)\s+Deleted:\s*(\d+)\s+Skipped:\s*(\d+)\s+Warnings:\s*(\d+)/i.exec(info ?? '');
+  return m ? { records: Number(m[1]), deleted: Number(m[2]), skipped: Number(m[3]), warnings: Number(m[4]) } : null;
+}
+
+/** Warnings a statement may raise without changing what it wrote: 1592, unsafe for statement-based binary logging. */
+const HARMLESS_WARNINGS = new Set([1592]);
+
+/** After a statement with warnings: fails naming them unless all are harmless. */
+async function failOnWarnings(c: PoolConnection, what: string, count: number): Promise<void> {
+  const [rows] = await c.query('SHOW WARNINGS LIMIT 10');
+  const warnings = (rows as { Level: string; Code: number; Message: string }[]).filter((w) => !HARMLESS_WARNINGS.has(Number(w.Code)));
+  if (!warnings.length && (rows as unknown[]).length >= count) return;
+  const text = warnings.map((w) => `${w.Level} ${w.Code}: ${w.Message}`).join('; ');
+  throw fail(`${what} raised ${count} warning(s)${text ? `: ${text}` : ''}; the batch was rolled back`);
+}
+
+const SHOWN = 120;
+const show = (literal: string) => (literal.length > SHOWN ? `${literal.slice(0, SHOWN)}…` : literal);
+
+/**
+ * Proves, inside a batch's transaction after its write, that the destination holds a row for every key of
+ * the batch: a trigger, a renumbered AUTO_INCREMENT or a collation that folds two keys into one cannot make
+ * a batch report rows it does not hold. One `SELECT key … WHERE key IN (…)` a few thousand keys (the rows
+ * are counted by their key as returned, so a row found for two batch keys counts once); on a shortfall a
+ * slower query names the first batch key without its own row.
+ */
+export class KeyCheck {
+  private readonly select: string;
+  private readonly lhs: string;
+  private readonly quoted: string[];
+  constructor(
+    private readonly target: string,
+    private readonly name: string,
+    private readonly columns: string[],
+    quote: (s: string) => string,
+    /** Bytes of key literals per statement (well under max_allowed_packet). */
+    private readonly budget = 256 * 1024,
+  ) {
+    const quoted = columns.map(quote);
+    this.quoted = quoted;
+    this.select = quoted.join(', ');
+    this.lhs = quoted.length > 1 ? `(${this.select})` : this.select;
+  }
+
+  async run(c: PoolConnection, keys: string[], verb: string): Promise<void> {
+    const expected = new Set(keys).size;
+    const chunks: string[][] = [[]];
+    let size = 0;
+    for (const key of keys) {
+      if (chunks[0]!.length && size + key.length > this.budget) chunks.unshift([]), (size = 0);
+      chunks[0]!.push(key);
+      size += key.length + 2;
+    }
+    const inList = (chunk: string[]) => `FROM ${this.target} WHERE ${this.lhs} IN (${chunk.join(', ')})`;
+    let found: number;
+    if (chunks.length === 1) {
+      // One statement: the rows it matches are distinct rows, two batch keys folded into one row count once.
+      const [rows] = await c.query({ sql: `SELECT COUNT(*) ${inList(chunks[0]!)}`, rowsAsArray: true });
+      found = Number((rows as unknown[][])[0]![0]);
+    } else {
+      // Across statements the same row may be matched twice: count the rows by their key as returned.
+      const seen = new Set<string>();
+      for (const chunk of chunks) {
+        const [rows] = await c.query({ sql: `SELECT ${this.select} ${inList(chunk)}`, rowsAsArray: true });
+        for (const r of rows as unknown[][]) seen.add(identity(r));
+      }
+      found = seen.size;
+    }
+    if (found >= expected) return;
+    throw fail(`${verb} into ${this.name}: ${await this.explain(c, keys)} (${found} of ${expected} keys found after the write); the batch was rolled back`);
+  }
+
+
+  /**
+   * The staging upsert's check: the staging table (LIKE the target: the same unique keys, so no two of its
+   * rows are one key to the target) joined with the target; every staging row must find its row.
+   */
+  async runJoin(c: PoolConnection, staging: string, expected: number, verb: string): Promise<void> {
+    const on = this.quoted.map((k) => `t.${k} = s.${k}`).join(' AND ');
+    const [rows] = await c.query({ sql: `SELECT COUNT(*) FROM ${staging} s JOIN ${this.target} t ON ${on}`, rowsAsArray: true });
+    const found = Number((rows as unknown[][])[0]![0]);
+    if (found >= expected) return;
+    const [missing] = await c.query({
+      sql: `SELECT ${this.quoted.map((k) => `s.${k}`).join(', ')} FROM ${staging} s WHERE NOT EXISTS (SELECT 1 FROM ${this.target} t WHERE ${on}) LIMIT 1`,
+      rowsAsArray: true,
+    });
+    const first = (missing as unknown[][])[0];
+    const key = first ? first.map((v) => (Buffer.isBuffer(v) ? `X'${v.toString('hex')}'` : v === null ? 'NULL' : String(v))).join(', ') : '?';
+    throw fail(
+      `${verb} into ${this.name}: the row with key (${this.columns.join(', ')}) = ${show(first && first.length > 1 ? `(${key})` : key)} is not in the table after the write` +
+        ` (a trigger or the server changed its key) (${found} of ${expected} keys found after the write); the batch was rolled back`,
+    );
+  }
+
+  /** The first batch key without a row of its own: missing, or sharing its row with an earlier key. */
+  private async explain(c: PoolConnection, keys: string[]): Promise<string> {
+    const cols = this.columns.join(', ');
+    const ident = this.columns.length > 1 ? `CONCAT_WS(',', ${this.quoted.map((k) => `HEX(${k})`).join(', ')})` : `HEX(${this.select})`;
+    const owner = new Map<string, number>();
+    const step = 200;
+    for (let at = 0; at < keys.length; at += step) {
+      const part = keys.slice(at, at + step);
+      const sql = part.map((k, j) => `SELECT ${at + j} AS i, (SELECT ${ident} FROM ${this.target} WHERE ${this.lhs} = ${k} LIMIT 1) AS m`).join(' UNION ALL ');
+      const [rows] = await c.query({ sql, rowsAsArray: true });
+      for (const [i, m] of (rows as [number | string, string | null][]).sort((a, b) => Number(a[0]) - Number(b[0]))) {
+        const key = keys[Number(i)]!;
+        if (m === null) return `the row with key (${cols}) = ${show(key)} is not in the table after the write (a trigger or the server changed its key)`;
+        const first = owner.get(m);
+        if (first !== undefined && keys[first] !== key) {
+          return `keys (${cols}) = ${show(keys[first]!)} and ${show(key)} are one row in the table (its collation or a trigger folds them together)`;
+        }
+        if (first === undefined) owner.set(m, Number(i));
+      }
+    }
+    return `some key (${cols}) of the batch is not in the table after the write`;
+  }
+}
+
+/** A returned key row as one string (bytes as hex), so the same table row read twice counts once. */
+function identity(row: unknown[]): string {
+  return row.map((v) => (Buffer.isBuffer(v) ? `x${v.toString('hex')}` : v === null ? '\0' : `s${String(v)}`)).join('\u0001');
 }
 
 async function inTransaction(c: PoolConnection, fn: () => Promise<void>): Promise<void> {
