@@ -3,7 +3,7 @@ import type { TablePlan } from '@sluice/workflows';
 import type { TableDdlRecord } from './table-ddl';
 
 /** Native types whose values are text in every engine: carrying them as text loses nothing. */
-const CHARACTER_TYPE = /^(character varying|varchar|character|char|bpchar|text|tinytext|mediumtext|longtext|nvarchar|nchar|varchar2|nvarchar2|clob|nclob|string|ntext|graphic|vargraphic|long varchar)\b/i;
+const CHARACTER_TYPE = /^(character varying|varchar|character|char|bpchar|text|tinytext|mediumtext|longtext|nvarchar|nchar|varchar2|nvarchar2|clob|nclob|string|ntext|graphic|vargraphic|long varchar)(\s*\(\s*\d+\s*(char|byte)?\s*\))?$/i;
 
 /**
  * A table created on another engine from canonical types: which of its secondary indexes and
@@ -19,7 +19,7 @@ export function canonicalCarry(
   const columns = new Set(source.columns.map((c) => c.name));
   for (const c of source.columns) {
     const native = to.types.toNative(c.type);
-    if (c.type.kind === 'text' && !CHARACTER_TYPE.test(c.nativeType) && !/^(json|text)/i.test(c.nativeType)) {
+    if (c.type.kind === 'text' && !CHARACTER_TYPE.test(c.nativeType.trim())) {
       warnings.push(`column ${c.name}: ${c.nativeType} → ${native}, carried as its text form (no ${to.type} counterpart)`);
     }
     // A document store keeps values without a type of their own as their exact text (MongoDB: decimals, dates, times).
