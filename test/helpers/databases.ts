@@ -41,6 +41,11 @@ export async function pgQuery<T = Record<string, unknown>>(sql: string, params: 
 
 /** Runs SQL on the test MariaDB with a direct mysql2 connection. */
 export async function mariaQuery<T = Record<string, unknown>>(sql: string, params: unknown[] = []): Promise<T[]> {
+  return (await mariaScript([sql], params))[0] as T[];
+}
+
+/** Runs statements in order on one MariaDB connection (session variables carry from one to the next). */
+export async function mariaScript(statements: string[], params: unknown[] = []): Promise<unknown[][]> {
   const { createConnection } = await import('mysql2/promise');
   const u = new URL(mariaUrl());
   const conn = await createConnection({
@@ -52,8 +57,9 @@ export async function mariaQuery<T = Record<string, unknown>>(sql: string, param
     multipleStatements: false,
   });
   try {
-    const [rows] = await conn.query(sql, params);
-    return rows as T[];
+    const out: unknown[][] = [];
+    for (const sql of statements) out.push((await conn.query(sql, params))[0] as unknown[]);
+    return out;
   } finally {
     await conn.end();
   }

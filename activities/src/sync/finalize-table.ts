@@ -2,7 +2,7 @@ import { ApplicationFailure, Context } from '@temporalio/activity';
 import type { ConnectorSession, ForeignKeySchema, IndexSchema } from '@sluice/connector-sdk';
 import type { FinalizeResult, PreparedTable, SyncTableInput, TableVerification } from '@sluice/workflows';
 import type { ConnectionResolver } from '../connections';
-import { withSessions } from '../sessions';
+import { withSessions, type OpenedConnection } from '../sessions';
 import { compareCursor, streamOf, streamsOf, type SyncState } from './checkpoint';
 import { loadTableDdl, tableName } from './table-ddl';
 
@@ -39,23 +39,62 @@ export async function finalizeTable(
  * table), the destination must hold exactly the rows the run's checkpoints say it wrote: a row
  * the destination dropped, merged or renumbered fails the table here instead of completing it.
  */
-async function verifyCount(d: ConnectorSession, input: SyncTableInput & { prepared: PreparedTable }, written: number): Promise<TableVerification | undefined> {
+async function verifyCount(
+  connections: ConnectionResolver,
+  dst: OpenedConnection,
+  input: SyncTableInput & { prepared: PreparedTable },
+  written: number,
+): Promise<TableVerification | undefined> {
   const { table, options, prepared } = input;
+  const d = dst.session;
   const owned = table.createTable || table.mode === 'replace';
   if (!owned || options.verify === 'none' || !d.countRows) return undefined;
   const actual = await d.countRows(prepared.target);
   const verification: TableVerification = { method: 'count', expected: written, actual, ok: actual === written };
+  if (verification.ok && options.verify === 'checksum') Object.assign(verification, await compareChecksums(connections, input, dst));
   if (!verification.ok) {
     throw ApplicationFailure.create({
       type: 'VERIFY_FAILED',
       nonRetryable: true,
       message:
-        `destination ${tableName(table.destination)} holds ${actual} row(s) after the copy, but ${written} were written: ` +
-        'the destination dropped, merged or renumbered rows (a trigger, a key it rewrites, a duplicate key)',
+        verification.method === 'checksum'
+          ? `destination ${tableName(table.destination)} differs from the source: checksum ${verification.checksumDestination} over ${verification.actual} row(s), ` +
+            `source ${verification.checksumSource} over ${verification.expected} (a value changed on the way, or the source changed during the copy)`
+          : `destination ${tableName(table.destination)} holds ${actual} row(s) after the copy, but ${written} were written: ` +
+            'the destination dropped, merged or renumbered rows (a trigger, a key it rewrites, a duplicate key)',
       details: [verification],
     });
   }
   return verification;
+}
+
+/**
+ * `--verify checksum`: the engine's own order-independent checksum of the copied columns on both
+ * sides (same engine only: another engine's checksum of the same values differs). The source is
+ * read as it is now: a source written to during the copy differs, and fails the check.
+ */
+async function compareChecksums(
+  connections: ConnectionResolver,
+  input: SyncTableInput & { prepared: PreparedTable },
+  dst: OpenedConnection,
+): Promise<Partial<TableVerification>> {
+  const d = dst.session;
+  if (!d.checksum) return {};
+  return withSessions(connections, [input.source], async (src) => {
+    if (!src.session.checksum || src.plugin.type !== dst.plugin.type) return {};
+    const [source, destination] = await Promise.all([
+      src.session.checksum!(input.table.source, input.table.columns),
+      d.checksum!(input.prepared.target, input.table.columns),
+    ]);
+    return {
+      method: 'checksum' as const,
+      expected: source.rows,
+      actual: destination.rows,
+      checksumSource: source.checksum,
+      checksumDestination: destination.checksum,
+      ok: source.rows === destination.rows && source.checksum === destination.checksum,
+    };
+  }, { sides: ['source'] });
 }
 
 function finalize(connections: ConnectionResolver, input: SyncTableInput & { prepared: PreparedTable; outcome: 'completed' | 'abandoned' }): Promise<FinalizeResult> {
@@ -78,7 +117,7 @@ function finalize(connections: ConnectionResolver, input: SyncTableInput & { pre
       await d.writeCheckpoint(table.destination, streamOf(input), JSON.stringify(done));
     }
     // Checked before the keys are built: a count is cheapest on the bare heap, and a short table fails here, named.
-    const verification = input.outcome === 'completed' ? await verifyCount(d, input, rowsWritten) : undefined;
+    const verification = input.outcome === 'completed' ? await verifyCount(connections, dst, input, rowsWritten) : undefined;
     // A table this run created: its keys, indexes and triggers are built now, after the rows (also when
     // the run failed or was cancelled: the table the job leaves behind is whole).
     const ddl = table.createTable ? await loadTableDdl(d, table, input.runKey) : null;

@@ -41,6 +41,9 @@ export async function planSync(connections: ConnectionResolver, input: SyncInput
     for (const need of NEEDS) {
       if (need.asked(input, modes) && !declared.capabilities[need.capability]) missing.push(`${need.capability} (${need.why})`);
     }
+    if (input.verify === 'checksum' && (src.plugin.type !== dst.plugin.type || !src.session.checksum || !dst.session.checksum)) {
+      missing.push(`an engine-side checksum on both sides (--verify checksum compares servers of the same engine: ${src.plugin.type} → ${dst.plugin.type}; use --verify count)`);
+    }
     if (missing.length) {
       throw unsupported(
         'UNSUPPORTED_CAPABILITY',

@@ -97,6 +97,6 @@ export function syncInput(source: string, destination: string, o: SyncCommandOpt
 
 function verifyOf(v: string | undefined): SyncInput['verify'] {
   if (v === undefined) return undefined;
-  if (v !== 'count' && v !== 'none') throw new UsageError(`--verify ${v}: expected count or none`);
+  if (v !== 'count' && v !== 'checksum' && v !== 'none') throw new UsageError(`--verify ${v}: expected count, checksum or none`);
   return v;
 }

@@ -316,6 +316,12 @@ export interface ConnectorSession {
    * read's range), counted by the engine: a copy's check that the destination holds what was written.
    */
   countRows?(table: TableRef, range?: { key: string[]; after: unknown[] | null; until: unknown[] | null }): Promise<number>;
+  /**
+   * An order-independent checksum of `columns` over the table's rows, computed by the engine (no
+   * row leaves the server), with the row count. Equal between two tables of the same engine whose
+   * columns have the same types and values: `--verify checksum` of a same-engine copy.
+   */
+  checksum?(table: TableRef, columns: string[]): Promise<{ rows: number; checksum: string }>;
   /** SCHEMA_MANAGEMENT */
   dropTable?(table: TableRef): Promise<void>;
   /** SCHEMA_MANAGEMENT: an empty table shaped exactly like `like` (columns, keys, indexes), for a replace's staging. */
