@@ -1,6 +1,6 @@
 import { Context } from '@temporalio/activity';
 import { ApplicationFailure } from '@temporalio/common';
-import type { ConnectorPlugin, RelationalConfig, TableSchema } from '@sluice/connector-sdk';
+import { withNativeDdl, type ConnectorPlugin, type RelationalConfig, type TableSchema } from '@sluice/connector-sdk';
 import { CatalogError } from '@sluice/catalog';
 import type { DiscoveryCounts, RefreshDatabasesInput, RefreshSchemaInput, RefreshSchemasInput, SchemaRefreshCounts } from '@sluice/workflows';
 import type { ConnectionResolver } from './connections';
@@ -89,7 +89,12 @@ export async function refreshSchema(connections: ConnectionResolver, input: Refr
       generation = await catalog.beginRefresh(connection.id, input.jobId);
       const counts: SchemaRefreshCounts = { schemas: schemas.length, tables: 0, columns: 0 };
       for (const schema of schemas) {
-        const tables: TableSchema[] = await session.introspect(schema);
+        let tables: TableSchema[] = await session.introspect(schema);
+        // What a same-engine sync would create: enum values, CHECKs, partitions, indexes, views' definitions.
+        if (session.exportDdl) {
+          const ddl = await session.exportDdl(schema, { tables: tables.filter((t) => t.kind === 'table').map((t) => t.name), includeViews: true });
+          tables = withNativeDdl(tables, ddl);
+        }
         for (let i = 0; i < tables.length; i += CACHE_BATCH_TABLES) {
           const batch = tables.slice(i, i + CACHE_BATCH_TABLES);
           await catalog.writeCacheTables(connection.id, generation, batch);

@@ -51,6 +51,29 @@ export interface TableSchema extends TableRef {
   foreignKeys: ForeignKeySchema[];
   /** The engine's estimate (may be stale or null before statistics exist). */
   rowEstimate: number | null;
+  /**
+   * What a same-engine sync creates for it (REFRESH_SCHEMA caches it): its DDL by phase, or the
+   * view's, and the types it uses (enum values, domains with their CHECKs, …). Connectors with `exportDdl`.
+   */
+  native?: { prerequisites: DdlStatement[]; table?: NativeTableDdl; view?: NativeViewDdl };
+}
+
+/**
+ * Tables (and views) with the exported DDL attached to each (`TableSchema.native`): its phases,
+ * and the prerequisites whose name its CREATE statements mention.
+ */
+export function withNativeDdl(tables: TableSchema[], ddl: NativeSchemaDdl): TableSchema[] {
+  const byName = new Map(ddl.tables.map((t) => [t.name, t]));
+  const views = new Map(ddl.views.map((v) => [v.name, v]));
+  const nameOf = (object: string) => object.slice(object.indexOf(' ') + 1);
+  return tables.map((t) => {
+    const table = byName.get(t.name);
+    const view = views.get(t.name);
+    if (!table && !view) return t;
+    const text = table ? table.create.map((c) => c.sql).join('\n') : view!.sql;
+    const prerequisites = ddl.prerequisites.filter((p) => text.includes(nameOf(p.object)));
+    return { ...t, native: { prerequisites, ...(table ? { table } : {}), ...(view ? { view } : {}) } };
+  });
 }
 
 /** The columns a resumable read orders by: the primary key, else the first unique key of NOT NULL columns. */
