@@ -378,7 +378,9 @@ export async function exportDdl(ctx: MysqlContext, schema: string, options: { ta
     const type = typeOf.get(t);
     if (type === 'SYSTEM VERSIONED') skipped.push({ object: `history of table ${t}`, reason: 'the rows of a system-versioned table\'s history are not copied: its history starts at the copy' });
     if (type === 'BASE TABLE' || type === 'SYSTEM VERSIONED') baseTables.push(t);
-    else if (type !== 'VIEW') skipped.push({ object: `table ${t}`, reason: `a ${type} is not a table this export carries` });
+    else if (type === 'VIEW') {
+      if (!options.includeViews) skipped.push({ object: `view ${t}`, reason: 'a view: exported with includeViews' });
+    } else skipped.push({ object: `table ${t}`, reason: `a ${type} is not a table this export carries` });
   }
   const autoOf = new Map(autoColumns.map((c) => [c.table_name as string, c.name as string]));
   // A table dropped since the catalog query is left out, like one that never was.

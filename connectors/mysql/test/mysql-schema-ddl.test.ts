@@ -302,6 +302,7 @@ run('MySQL/MariaDB same-engine schema copy', () => {
     expect(plain.tables.map((t) => t.name)).toEqual(['t']);
     expect(plain.views).toEqual([]);
     expect(plain.skipped).toEqual([
+      { object: 'view v', reason: 'a view: exported with includeViews' },
       { object: 'table seq', reason: 'a SEQUENCE is not a table this export carries' },
       { object: 'function f', reason: 'stored routines are not carried by a table copy' },
       { object: 'sequence seq', reason: 'sequences are not carried by a table copy' },
