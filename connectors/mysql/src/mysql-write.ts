@@ -88,7 +88,9 @@ export async function openMysqlWriter(ctx: MysqlContext, table: TableRef, option
   const appendCheck = !keyIdx && givenKeyIdx !== null &&
     (givenKeyIdx.some((i) => SILENTLY_ROUNDED.has(types[i]!.kind)) || (await hasWriteTriggers(ctx, table)));
   const verifyIdx = keyIdx ?? (appendCheck ? givenKeyIdx : null);
-  const keyCheck = verifyIdx ? new KeyCheck(target, `${table.schema}.${table.name}`, verifyIdx.map((i) => options.columns[i]!), q) : null;
+  const keyCheck = verifyIdx
+    ? new KeyCheck(target, `${table.schema}.${table.name}`, verifyIdx.map((i) => options.columns[i]!), q, Math.min(256 * 1024, Math.floor(ctx.maxAllowedPacket / 4)))
+    : null;
   // The staging upsert checks by a join with its staging table: no key literals to build.
   const keyLiterals = verifyIdx !== null && !(loadData && keyIdx);
   const keyLiteral = (row: unknown[]): string => {
@@ -384,10 +386,13 @@ export class KeyCheck {
     const cols = this.columns.join(', ');
     const ident = this.columns.length > 1 ? `CONCAT_WS(',', ${this.quoted.map((k) => `HEX(${k})`).join(', ')})` : `HEX(${this.select})`;
     const owner = new Map<string, number>();
-    const step = 200;
-    for (let at = 0; at < keys.length; at += step) {
-      const part = keys.slice(at, at + step);
+    for (let at = 0; at < keys.length; ) {
+      // Up to 200 keys a statement, within the byte budget.
+      let end = at + 1;
+      for (let size = keys[at]!.length; end < keys.length && end - at < 200 && size + keys[end]!.length <= this.budget; end++) size += keys[end]!.length;
+      const part = keys.slice(at, end);
       const sql = part.map((k, j) => `SELECT ${at + j} AS i, (SELECT ${ident} FROM ${this.target} WHERE ${this.lhs} = ${k} LIMIT 1) AS m`).join(' UNION ALL ');
+      at = end;
       const [rows] = await c.query({ sql, rowsAsArray: true });
       for (const [i, m] of (rows as [number | string, string | null][]).sort((a, b) => Number(a[0]) - Number(b[0]))) {
         const key = keys[Number(i)]!;
