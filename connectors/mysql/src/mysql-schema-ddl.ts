@@ -237,12 +237,14 @@ export function splitCreateTable(
   }
   const ddl: NativeTableDdl = { name, create: [], keys: [], indexes: [], foreignKeys: [], after: [] };
   const inCreate: string[] = [];
+  const keptKeys: string[] = [];
   const alter = (item: string) => `ALTER TABLE ${table} ADD ${item}`;
   parts.items.forEach((item, i) => {
     const kind = kinds[i]!;
     const label = itemName(item);
     if (kind === 'column' || kind === 'other' || i === keep || (partitioned && (kind === 'primary' || kind === 'unique'))) {
       inCreate.push(item);
+      if (kind !== 'column' && kind !== 'other') keptKeys.push(kind === 'primary' ? 'primary key' : `${kind === 'unique' ? 'unique key' : 'index'} ${label}`);
     } else if (kind === 'primary') {
       ddl.keys.push({ object: `primary key of ${name}`, sql: alter(item) });
     } else if (kind === 'unique') {
@@ -255,7 +257,9 @@ export function splitCreateTable(
     }
   });
   const create = `CREATE TABLE ${table} (\n  ${inCreate.join(',\n  ')}\n)${withoutAutoIncrement(parts.tail)}`;
-  ddl.create.push({ object: `table ${name}`, sql: create });
+  // The keys the CREATE keeps are named in its object (an AUTO_INCREMENT column's key, a partitioned table's unique keys).
+  const why = partitioned ? 'partitioned' : 'AUTO_INCREMENT';
+  ddl.create.push({ object: `table ${name}${keptKeys.length ? ` with ${keptKeys.join(', ')} (${why})` : ''}`, sql: create });
   return ddl;
 }
 
@@ -378,7 +382,9 @@ export async function exportDdl(ctx: MysqlContext, schema: string, options: { ta
     const type = typeOf.get(t);
     if (type === 'SYSTEM VERSIONED') skipped.push({ object: `history of table ${t}`, reason: 'the rows of a system-versioned table\'s history are not copied: its history starts at the copy' });
     if (type === 'BASE TABLE' || type === 'SYSTEM VERSIONED') baseTables.push(t);
-    else if (type !== 'VIEW') skipped.push({ object: `table ${t}`, reason: `a ${type} is not a table this export carries` });
+    else if (type === 'VIEW') {
+      if (!options.includeViews) skipped.push({ object: `view ${t}`, reason: 'a view: exported with includeViews' });
+    } else skipped.push({ object: `table ${t}`, reason: `a ${type} is not a table this export carries` });
   }
   const autoOf = new Map(autoColumns.map((c) => [c.table_name as string, c.name as string]));
   // A table dropped since the catalog query is left out, like one that never was.
@@ -460,6 +466,23 @@ export function parseForeignKeySql(sql: string): { table: string; name: string; 
 }
 
 /**
+ * Sets the session's sql_mode to `mode`; a mode this server does not know (MySQL 8 removed NO_AUTO_CREATE_USER,
+ * which 5.7 set by default) is left out rather than failing the statement.
+ */
+async function setSqlMode(c: PoolConnection, mode: string): Promise<void> {
+  try {
+    await c.query('SET SESSION sql_mode = ?', [mode]);
+  } catch (err) {
+    if ((err as { errno?: number }).errno !== 1231) throw err;
+    const known: string[] = [];
+    for (const m of mode.split(',').filter(Boolean)) {
+      if (await c.query('SET SESSION sql_mode = ?', [m]).then(() => true, () => false)) known.push(m);
+    }
+    await c.query('SET SESSION sql_mode = ?', [known.join(',')]);
+  }
+}
+
+/**
  * One statement of an export. A foreign key is checked by one anti-join
  * (the first orphan row fails it, named) and then added without the
  * server's own check: with foreign_key_checks on, MySQL and MariaDB add a
@@ -470,7 +493,7 @@ async function applyOne(c: PoolConnection, sql: string, quote: (s: string) => st
   const mode = SQL_MODE_MARK.exec(sql);
   if (mode) {
     await c.query('SET @sluice_sql_mode = @@SESSION.sql_mode');
-    await c.query('SET SESSION sql_mode = ?', [mode[1]]);
+    await setSqlMode(c, mode[1]!);
     try {
       await c.query(sql.slice(mode[0].length));
     } finally {

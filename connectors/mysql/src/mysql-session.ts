@@ -54,13 +54,26 @@ export interface MysqlContext {
 }
 
 /**
+ * Modes a session drops: mysql2's escaping needs backslash escapes, its quoting backticks (ANSI_QUOTES, and
+ * the combination modes that imply it), and SHOW CREATE TABLE must print every option (NO_*_OPTIONS).
+ */
+const DROPPED_SQL_MODES = [
+  'NO_BACKSLASH_ESCAPES', 'ANSI_QUOTES', 'NO_FIELD_OPTIONS', 'NO_KEY_OPTIONS', 'NO_TABLE_OPTIONS',
+  'ANSI', 'DB2', 'MAXDB', 'MSSQL', 'ORACLE', 'POSTGRESQL', 'MYSQL323', 'MYSQL40',
+];
+
+/** `mode` (a sql_mode value as SQL) without the dropped modes, then STRICT_ALL_TABLES and NO_AUTO_VALUE_ON_ZERO. */
+export function sessionSqlMode(mode: string): string {
+  const stripped = DROPPED_SQL_MODES.reduce((sql, m) => `REPLACE(${sql}, ',${m},', ',')`, `CONCAT(',', ${mode}, ',')`);
+  return `CONCAT_WS(',', NULLIF(TRIM(BOTH ',' FROM ${stripped}), ''), 'STRICT_ALL_TABLES', 'NO_AUTO_VALUE_ON_ZERO')`;
+}
+
+/**
  * Run on every new connection: UTC, and a sql_mode where mysql2's backslash escaping and backtick quoting are
  * safe, bad values fail (STRICT_ALL_TABLES) and 0 written into an AUTO_INCREMENT column is stored as 0 instead
  * of the next counter value (NO_AUTO_VALUE_ON_ZERO): key 0 is a key like any other on every write path.
  */
-export const SESSION_INIT_SQL = `SET SESSION time_zone = '+00:00', SESSION sql_mode = CONCAT_WS(',',
-  NULLIF(TRIM(BOTH ',' FROM REPLACE(REPLACE(CONCAT(',', @@SESSION.sql_mode, ','), ',NO_BACKSLASH_ESCAPES,', ','), ',ANSI_QUOTES,', ',')), ''),
-  'STRICT_ALL_TABLES', 'NO_AUTO_VALUE_ON_ZERO')`;
+export const SESSION_INIT_SQL = `SET SESSION time_zone = '+00:00', SESSION sql_mode = ${sessionSqlMode('@@SESSION.sql_mode')}`;
 
 export function quoteIdent(name: string): string {
   return '`' + name.replace(/`/g, '``') + '`';

@@ -88,7 +88,9 @@ export async function openMysqlWriter(ctx: MysqlContext, table: TableRef, option
   const appendCheck = !keyIdx && givenKeyIdx !== null &&
     (givenKeyIdx.some((i) => SILENTLY_ROUNDED.has(types[i]!.kind)) || (await hasWriteTriggers(ctx, table)));
   const verifyIdx = keyIdx ?? (appendCheck ? givenKeyIdx : null);
-  const keyCheck = verifyIdx ? new KeyCheck(target, `${table.schema}.${table.name}`, verifyIdx.map((i) => options.columns[i]!), q) : null;
+  const keyCheck = verifyIdx
+    ? new KeyCheck(target, `${table.schema}.${table.name}`, verifyIdx.map((i) => options.columns[i]!), q, Math.min(256 * 1024, Math.floor(ctx.maxAllowedPacket / 16)))
+    : null;
   // The staging upsert checks by a join with its staging table: no key literals to build.
   const keyLiterals = verifyIdx !== null && !(loadData && keyIdx);
   const keyLiteral = (row: unknown[]): string => {
@@ -320,7 +322,7 @@ export class KeyCheck {
     private readonly name: string,
     private readonly columns: string[],
     quote: (s: string) => string,
-    /** Bytes of key literals per statement (well under max_allowed_packet). */
+    /** Characters of key literals per statement (a character is at most 4 bytes: well under max_allowed_packet). */
     private readonly budget = 256 * 1024,
   ) {
     const quoted = columns.map(quote);
@@ -331,17 +333,20 @@ export class KeyCheck {
 
   async run(c: PoolConnection, keys: string[], verb: string): Promise<void> {
     const expected = new Set(keys).size;
-    const chunks: string[][] = [[]];
+    const chunks: string[][] = [];
+    let chunk: string[] = [];
     let size = 0;
     for (const key of keys) {
-      if (chunks[0]!.length && size + key.length > this.budget) chunks.unshift([]), (size = 0);
-      chunks[0]!.push(key);
+      if (chunk.length && size + key.length > this.budget) chunks.push(chunk), (chunk = []), (size = 0);
+      chunk.push(key);
       size += key.length + 2;
     }
+    if (chunk.length) chunks.push(chunk);
     const inList = (chunk: string[]) => `FROM ${this.target} WHERE ${this.lhs} IN (${chunk.join(', ')})`;
     let found: number;
-    if (chunks.length === 1) {
+    if (chunks.length <= 1) {
       // One statement: the rows it matches are distinct rows, two batch keys folded into one row count once.
+      if (!chunks.length) return;
       const [rows] = await c.query({ sql: `SELECT COUNT(*) ${inList(chunks[0]!)}`, rowsAsArray: true });
       found = Number((rows as unknown[][])[0]![0]);
     } else {
@@ -356,7 +361,6 @@ export class KeyCheck {
     if (found >= expected) return;
     throw fail(`${verb} into ${this.name}: ${await this.explain(c, keys)} (${found} of ${expected} keys found after the write); the batch was rolled back`);
   }
-
 
   /**
    * The staging upsert's check: the staging table (LIKE the target: the same unique keys, so no two of its
@@ -384,10 +388,13 @@ export class KeyCheck {
     const cols = this.columns.join(', ');
     const ident = this.columns.length > 1 ? `CONCAT_WS(',', ${this.quoted.map((k) => `HEX(${k})`).join(', ')})` : `HEX(${this.select})`;
     const owner = new Map<string, number>();
-    const step = 200;
-    for (let at = 0; at < keys.length; at += step) {
-      const part = keys.slice(at, at + step);
+    for (let at = 0; at < keys.length; ) {
+      // Up to 200 keys a statement, within the byte budget.
+      let end = at + 1;
+      for (let size = keys[at]!.length; end < keys.length && end - at < 200 && size + keys[end]!.length <= this.budget; end++) size += keys[end]!.length;
+      const part = keys.slice(at, end);
       const sql = part.map((k, j) => `SELECT ${at + j} AS i, (SELECT ${ident} FROM ${this.target} WHERE ${this.lhs} = ${k} LIMIT 1) AS m`).join(' UNION ALL ');
+      at = end;
       const [rows] = await c.query({ sql, rowsAsArray: true });
       for (const [i, m] of (rows as [number | string, string | null][]).sort((a, b) => Number(a[0]) - Number(b[0]))) {
         const key = keys[Number(i)]!;

@@ -1,7 +1,7 @@
 import { randomBytes } from 'node:crypto';
 import { createConnection, type Connection } from 'mysql2/promise';
 import { ConnectorRegistry, type ConnectorPlugin, type ConnectorSession, type DdlStatement, type NativeSchemaDdl } from '@sluice/connector-sdk';
-import mysql, { alreadyExists, parseForeignKeySql, orderViews, portableView, quoteIdent, splitCreateTable, splitTopLevel, twoPartNames, unqualify, type MysqlConfig } from '@sluice/connector-mysql';
+import mysql, { alreadyExists, parseForeignKeySql, withSqlMode, orderViews, portableView, quoteIdent, splitCreateTable, splitTopLevel, twoPartNames, unqualify, type MysqlConfig } from '@sluice/connector-mysql';
 import { LONG_NAME, ZOO_TABLES, ZOO_VIEWS, zooDdl, zooRows } from './zoo';
 
 // Same-engine schema copies: export the zoo from database A, apply it phase by phase to a fresh database B,
@@ -36,7 +36,7 @@ describe('MySQL DDL text handling (no server)', () => {
     ].join('\n');
     const ddl = splitCreateTable('t(1)', show, 'src', 'id', qi);
     expect(ddl.create).toEqual([{
-      object: 'table t(1)',
+      object: 'table t(1) with primary key (AUTO_INCREMENT)',
       sql: 'CREATE TABLE `t(1)` (\n  `id` int(11) NOT NULL AUTO_INCREMENT,\n  `v` varchar(10) DEFAULT \'a,b\' COMMENT \'PRIMARY KEY (x), KEY\',\n' +
         "  `p` int(11) DEFAULT NULL,\n  PRIMARY KEY (`id`),\n  CONSTRAINT `c` CHECK (`p` > 0)\n) ENGINE=InnoDB DEFAULT CHARSET=utf8mb4 COMMENT='AUTO_INCREMENT=7'",
     }]);
@@ -51,6 +51,7 @@ describe('MySQL DDL text handling (no server)', () => {
     expect(splitCreateTable('t(1)', show, 'src', null, qi).keys.map((k) => k.object)).toEqual(['primary key of t(1)', 'unique key u on t(1)']);
     const byIndex = splitCreateTable('t', 'CREATE TABLE `t` (\n  `a` int NOT NULL,\n  `k` int NOT NULL AUTO_INCREMENT,\n  PRIMARY KEY (`a`,`k`),\n  KEY `k` (`k`)\n) ENGINE=InnoDB', 's', 'k', qi);
     expect(byIndex.create[0]!.sql).toContain('KEY `k` (`k`)');
+    expect(byIndex.create[0]!.object).toBe('table t with index k (AUTO_INCREMENT)');
     expect(byIndex.keys.map((k) => k.object)).toEqual(['primary key of t']);
     expect(byIndex.indexes).toEqual([]);
   });
@@ -207,6 +208,8 @@ run('MySQL/MariaDB same-engine schema copy', () => {
     expect(byName.get('order')!.create[0]!.sql).not.toMatch(/AUTO_INCREMENT=/);
     expect(byName.get(LONG_NAME)!.keys.map((k) => k.object)).toEqual([`primary key of ${LONG_NAME}`]);
     expect(byName.get('zoo_parted')!.keys).toEqual([]);
+    expect(byName.get('zoo_parted')!.create[0]!.object).toBe('table zoo_parted with primary key (partitioned)');
+    expect(byName.get('zoo_tree')!.create[0]!.object).toBe('table zoo_tree');
     expect(byName.get('zoo_parted')!.indexes.map((k) => k.object)).toEqual(['index amount_idx on zoo_parted']);
     expect(byName.get('zoo_composite')!.create[0]!.sql).not.toMatch(/KEY/);
     expect(byName.get('zoo_composite')!.keys.map((k) => k.object)).toEqual(['primary key of zoo_composite', 'unique key uq_v_b on zoo_composite']);
@@ -290,6 +293,46 @@ run('MySQL/MariaDB same-engine schema copy', () => {
     expect(rc).toEqual({ DELETE_RULE: 'RESTRICT', REFERENCED_TABLE_NAME: 'p' });
   });
 
+  test.each([
+    ['append, LOAD DATA', 'append', true],
+    ['append, INSERT', 'append', false],
+    ['upsert, staging', 'upsert', true],
+    ['upsert, INSERT', 'upsert', false],
+  ] as const)('a copy through the connector (%s) keeps key 0 of an AUTO_INCREMENT table; countRows agrees', async (_label, mode, highPerformance) => {
+    const a = fresh('k');
+    const b = fresh('l');
+    const other = fresh('x');
+    for (const s of [a, b, other]) await session.createSchema!(s);
+    for (const sql of zooDdl(a, other)) await raw.query(sql);
+    for (const sql of zooRows(a, other)) await raw.query(sql);
+    const ddl = await session.exportDdl!(a, { tables: ['order'] });
+    const order = ddl.tables[0]!;
+    await session.applyDdl!(b, [...order.create, ...order.keys]);
+    const columns = ['id', 'Select', 'CustomerName', 'note'];
+    const writer = await session.openWriter({ schema: b, name: 'order' }, { columns, mode, key: ['id'], identityInsert: true, highPerformance });
+    let written = 0;
+    for await (const batch of session.read({ schema: a, name: 'order' }, { columns, key: ['id'], batchSize: 1 })) written += await writer.write(batch.rows);
+    await writer.close();
+    await session.applyDdl!(b, [...order.indexes, ...order.after]);
+    expect(written).toBe(2);
+    expect(await session.countRows!({ schema: b, name: 'order' })).toBe(2);
+    expect(await session.countRows!({ schema: b, name: 'order' }, { key: ['id'], after: null, until: ['0'] })).toBe(1);
+    expect(await query(`SELECT id, ${qi('Select')} AS s FROM ${qi(b)}.${qi('order')} ORDER BY id`)).toEqual([{ id: '0', s: 'zero' }, { id: '5', s: 'five' }]);
+  });
+
+  test("a trigger runs under its own sql_mode; modes the server does not know are left out", async () => {
+    const b = fresh('m');
+    await session.createSchema!(b);
+    await session.applyDdl!(b, [
+      { object: 'table t', sql: 'CREATE TABLE `t` (id INT PRIMARY KEY, note VARCHAR(20))' },
+      { object: 'trigger tr', sql: withSqlMode("CREATE TRIGGER `tr` BEFORE INSERT ON `t` FOR EACH ROW SET NEW.note = NEW.note || '!'", 'NO_SUCH_MODE,PIPES_AS_CONCAT') },
+    ]);
+    const [tr] = await query(`SELECT SQL_MODE FROM information_schema.TRIGGERS WHERE TRIGGER_SCHEMA = ?`, [b]);
+    expect(tr).toEqual({ SQL_MODE: 'PIPES_AS_CONCAT' });
+    await raw.query(`INSERT INTO ${qi(b)}.t VALUES (1, 'a')`);
+    expect(await query(`SELECT note FROM ${qi(b)}.t`)).toEqual([{ note: 'a!' }]);
+  });
+
   test('export: views only with includeViews; what it cannot carry is reported', async () => {
     const a = fresh('s');
     await session.createSchema!(a);
@@ -302,6 +345,7 @@ run('MySQL/MariaDB same-engine schema copy', () => {
     expect(plain.tables.map((t) => t.name)).toEqual(['t']);
     expect(plain.views).toEqual([]);
     expect(plain.skipped).toEqual([
+      { object: 'view v', reason: 'a view: exported with includeViews' },
       { object: 'table seq', reason: 'a SEQUENCE is not a table this export carries' },
       { object: 'function f', reason: 'stored routines are not carried by a table copy' },
       { object: 'sequence seq', reason: 'sequences are not carried by a table copy' },

@@ -1,7 +1,7 @@
 import { randomBytes } from 'node:crypto';
 import { ConnectorRegistry, type ConnectorPlugin, type ConnectorSession, type WriterOptions } from '@sluice/connector-sdk';
 import { createConnection, type PoolConnection } from 'mysql2/promise';
-import mysql, { KeyCheck, parseLoadInfo, quoteIdent, type MysqlConfig } from '@sluice/connector-mysql';
+import mysql, { KeyCheck, parseLoadInfo, quoteIdent, sessionSqlMode, type MysqlConfig } from '@sluice/connector-mysql';
 import { admin } from './fixture';
 
 // A completed batch is exactly the batch on every write path: rows the destination would renumber, drop,
@@ -147,6 +147,28 @@ run('MySQL/MariaDB writes are exact', () => {
     await expect(writeOnce(session, schema, { mode: 'append', ...options }, [[null, 'a']])).rejects.toThrow(/NULL in key \(id\)/);
     expect(await rowsOf(schema)).toEqual([]);
     expect(await writeOnce(session, schema, { mode: 'append', ...options }, [['2024-01-01T00:00:01', 'b']])).toBe(1);
+  });
+
+  test('the session sql_mode drops what breaks escaping, quoting or SHOW CREATE; adds STRICT_ALL_TABLES and NO_AUTO_VALUE_ON_ZERO', async () => {
+    const u = new URL(url!);
+    const c = await createConnection({ host: u.hostname, port: Number(u.port), user: decodeURIComponent(u.username), password: decodeURIComponent(u.password) });
+    try {
+      for (const start of ['', 'NO_BACKSLASH_ESCAPES', 'ANSI', 'ORACLE', 'MSSQL,NO_AUTO_VALUE_ON_ZERO', 'STRICT_TRANS_TABLES,NO_KEY_OPTIONS,NO_TABLE_OPTIONS,NO_FIELD_OPTIONS']) {
+        await c.query('SET SESSION sql_mode = ?', [start]);
+        await c.query(`SET SESSION sql_mode = ${sessionSqlMode('@@SESSION.sql_mode')}`);
+        const [rows] = await c.query('SELECT @@SESSION.sql_mode AS m');
+        const modes = String((rows as { m: string }[])[0]!.m).split(',');
+        expect({ start, modes: modes.filter((m) => /ANSI_QUOTES|BACKSLASH|_OPTIONS/.test(m)) }).toEqual({ start, modes: [] });
+        expect(modes).toEqual(expect.arrayContaining(['STRICT_ALL_TABLES', 'NO_AUTO_VALUE_ON_ZERO']));
+      }
+      // What was there stays (PIPES_AS_CONCAT of ANSI here).
+      await c.query("SET SESSION sql_mode = 'ANSI'");
+      await c.query(`SET SESSION sql_mode = ${sessionSqlMode('@@SESSION.sql_mode')}`);
+      const [rows] = await c.query('SELECT @@SESSION.sql_mode AS m');
+      expect(String((rows as { m: string }[])[0]!.m).split(',')).toContain('PIPES_AS_CONCAT');
+    } finally {
+      await c.end();
+    }
   });
 
   test("LOAD DATA's info message is read exactly", () => {
