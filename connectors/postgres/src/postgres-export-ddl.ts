@@ -34,7 +34,7 @@ export async function exportSchemaDdl(
     const constraints = await run(catalog.CONSTRAINTS, [oids]);
     const indexes = await run(catalog.INDEXES, [oids]);
     const triggers = await run(catalog.TRIGGERS, [oids]);
-    const functions = await run(catalog.FUNCTIONS, [oids, [...new Set(triggers.map((t) => t.fn))], schema]);
+    const functions = await run(catalog.FUNCTIONS, [oids, [...new Set(triggers.filter((t) => t.fn_schema === schema).map((t) => t.fn))], schema]);
     const types = await run(catalog.TYPES, [oids]);
     const sequences = await run(catalog.SEQUENCES, [oids]);
     const views = options.includeViews ? await run(catalog.VIEWS, [schema]) : [];
@@ -285,7 +285,8 @@ function functionStatements(functions: Row[], schema: string, skipped: SkippedOb
     const header = `CREATE OR REPLACE FUNCTION ${f.qschema}.`;
     const def = (f.def as string).startsWith(header) ? 'CREATE OR REPLACE FUNCTION ' + (f.def as string).slice(header.length) : (f.def as string);
     const flags = schema === schema.toLowerCase() ? 'i' : '';
-    const names = new RegExp(`(^|[^A-Za-z0-9_$])(${escapeRegExp(f.qschema)}|${escapeRegExp(schema)})\\.|search_path\\b[^\\n]*${escapeRegExp(schema)}`, flags);
+    const spellings = [f.qschema, schema, `"${schema.replace(/"/g, '""')}"`].map(escapeRegExp).join('|');
+    const names = new RegExp(`(^|[^A-Za-z0-9_$"])(${spellings})\\.|search_path\\b[^\\n]*${escapeRegExp(schema)}`, flags);
     if (names.test(def.slice('CREATE OR REPLACE FUNCTION '.length))) {
       skipped.push({ object, reason: `its text names schema ${schema}: recreated elsewhere it would still act on ${schema}` });
       continue;
