@@ -40,17 +40,8 @@ export async function* readTable(ctx: PgContext, table: TableRef, options: ReadO
   for (;;) {
     // An aborted read throws (like fetch): stopping quietly would look like the end of the table.
     signal?.throwIfAborted();
-    const where: string[] = [];
     const params: unknown[] = [];
-    if (after) {
-      params.push(...after.map((v) => toParam(v)));
-      where.push(`(${keyList}) > (${after.map((_, i) => `$${i + 1}`).join(', ')})`);
-    }
-    if (until) {
-      const first = params.length + 1;
-      params.push(...until.map((v) => toParam(v)));
-      where.push(`(${keyList}) <= (${until.map((_, i) => `$${first + i}`).join(', ')})`);
-    }
+    const where = keyRange(keyList, after, until, params);
     if (options.since) {
       params.push(toParam(options.since.value));
       where.push(`${q(options.since.column)} > $${params.length}`);
@@ -117,6 +108,39 @@ function streamRows(ctx: PgContext, sql: string, values: unknown[], partBytes: n
     partBytes,
     signal,
   );
+}
+
+/** `(k…) > (after…)` and `(k…) <= (until…)` as row-value comparisons, their values bound as `params`. */
+function keyRange(keyList: string, after: unknown[] | null, until: unknown[] | null, params: unknown[]): string[] {
+  const where: string[] = [];
+  for (const [values, op] of [[after, '>'], [until, '<=']] as const) {
+    if (!values) continue;
+    const first = params.length + 1;
+    params.push(...values.map((v) => toParam(v)));
+    where.push(`(${keyList}) ${op} (${values.map((_, i) => `$${first + i}`).join(', ')})`);
+  }
+  return where;
+}
+
+/** `SELECT count(*)`, of the whole table or of the key range `after < (k…) <= until` (a read's range). */
+export async function countRows(
+  ctx: PgContext,
+  table: TableRef,
+  range?: { key: string[]; after: unknown[] | null; until: unknown[] | null },
+): Promise<number> {
+  const params: unknown[] = [];
+  let where: string[] = [];
+  if (range && (range.after || range.until)) {
+    for (const [values, what] of [[range.after, 'Range start'], [range.until, 'Range end']] as const) {
+      if (values && values.length !== range.key.length) {
+        throw new ConnectorError(TestCode.DRIVER_ERROR, `${what} has ${values.length} values for key (${range.key.join(', ')})`, false);
+      }
+    }
+    where = keyRange(range.key.map((k) => ctx.quoteIdent(k)).join(', '), range.after, range.until, params);
+  }
+  const sql = `SELECT count(*)::int8::text AS n FROM ${ctx.qualified(table)}${where.length ? ' WHERE ' + where.join(' AND ') : ''}`;
+  const { rows } = await ctx.withClient((client) => client.query<{ n: string }>(sql, params));
+  return Number(rows[0]!.n);
 }
 
 /** `SELECT MIN(c), MAX(c)`, decoded by the session's type parsers like a read's values. */

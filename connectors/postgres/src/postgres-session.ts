@@ -8,6 +8,8 @@ import {
   type ConnectorSession,
   type CopyReadOptions,
   type CopyTextBatch,
+  type DdlStatement,
+  type NativeSchemaDdl,
   type ForeignKeySchema,
   type IndexSchema,
   type IntrospectOptions,
@@ -26,7 +28,9 @@ import { toClientConfig, type PostgresConfig } from './postgres-config';
 import { classifyPostgresError } from './postgres-errors';
 import { canonicalTypeParsers } from './postgres-types';
 import { introspectSchema } from './postgres-introspect';
-import { readKeyBounds, readTable, readTableBytes } from './postgres-read';
+import { countRows, readKeyBounds, readTable, readTableBytes } from './postgres-read';
+import { exportSchemaDdl } from './postgres-export-ddl';
+import { applyDdl, createSchema } from './postgres-apply-ddl';
 import { readCopyText } from './postgres-copy-text';
 import { openPostgresWriter } from './postgres-write';
 import * as ddl from './postgres-ddl';
@@ -247,6 +251,12 @@ export class PostgresSession implements ConnectorSession, PgContext {
   }
 
   // Capability operations are own properties (plain data on the object, like the declaration).
+  readonly createSchema = (schema: string): Promise<void> => createSchema(this, schema);
+  readonly exportDdl = (schema: string, options: { tables: string[]; includeViews?: boolean }): Promise<NativeSchemaDdl> =>
+    exportSchemaDdl(this, schema, options);
+  readonly applyDdl = (schema: string, statements: DdlStatement[]): Promise<void> => applyDdl(this, schema, statements);
+  readonly countRows = (table: TableRef, range?: { key: string[]; after: unknown[] | null; until: unknown[] | null }): Promise<number> =>
+    countRows(this, table, range);
   readonly truncate = (table: TableRef): Promise<void> => ddl.truncate(this, table);
   readonly deleteRows = (table: TableRef, key: string[], keys: unknown[][]): Promise<number> =>
     ddl.deleteRows(this, table, key, keys);
