@@ -56,6 +56,32 @@ describe('MySQL DDL text handling (no server)', () => {
     expect(byIndex.indexes).toEqual([]);
   });
 
+  test('MySQL 8 spellings: functional and invisible indexes, NOT ENFORCED checks, partitions in a version comment', () => {
+    const show = [
+      'CREATE TABLE `m` (',
+      '  `id` bigint unsigned NOT NULL AUTO_INCREMENT,',
+      '  `made` date NOT NULL,',
+      "  `v` varchar(20) COLLATE utf8mb4_0900_as_cs DEFAULT (concat(_utf8mb4'a',_utf8mb4'b')),",
+      '  `h` int DEFAULT NULL /*!80023 INVISIBLE */,',
+      '  PRIMARY KEY (`id`,`made`),',
+      '  UNIQUE KEY `u` (`v`,`made`),',
+      '  KEY `f` ((lower(`v`))),',
+      '  KEY `i` (`h`) /*!80000 INVISIBLE */,',
+      '  CONSTRAINT `m_chk_1` CHECK ((`h` > 0)) /*!80016 NOT ENFORCED */',
+      ') ENGINE=InnoDB AUTO_INCREMENT=9 DEFAULT CHARSET=utf8mb4 COLLATE=utf8mb4_0900_ai_ci',
+      '/*!50100 PARTITION BY RANGE (year(`made`))',
+      '(PARTITION p0 VALUES LESS THAN (2000) ENGINE = InnoDB,',
+      ' PARTITION p1 VALUES LESS THAN MAXVALUE ENGINE = InnoDB) */',
+    ].join('\n');
+    const ddl = splitCreateTable('m', show, 'src', 'id', qi);
+    // Partitioned: the unique keys stay; the AUTO_INCREMENT counter goes; indexes are deferred as printed.
+    expect(ddl.create[0]!.sql).toContain('PRIMARY KEY (`id`,`made`),\n  UNIQUE KEY `u` (`v`,`made`),\n  CONSTRAINT `m_chk_1` CHECK ((`h` > 0)) /*!80016 NOT ENFORCED */\n)');
+    expect(ddl.create[0]!.sql).toMatch(/\) ENGINE=InnoDB DEFAULT CHARSET=utf8mb4 COLLATE=utf8mb4_0900_ai_ci\n\/\*!50100 PARTITION BY RANGE/);
+    expect(ddl.create[0]!.object).toBe('table m with primary key, unique key u (partitioned)');
+    expect(ddl.keys).toEqual([]);
+    expect(ddl.indexes.map((i) => i.sql)).toEqual(['ALTER TABLE `m` ADD KEY `f` ((lower(`v`)))', 'ALTER TABLE `m` ADD KEY `i` (`h`) /*!80000 INVISIBLE */']);
+  });
+
   test('views: definer dropped, non-default algorithm and INVOKER kept, the source schema unqualified outside strings', () => {
     const show = "CREATE ALGORITHM=MERGE DEFINER=`root`@`%` SQL SECURITY INVOKER VIEW `src`.`v` AS select `src`.`t`.`id` AS `id`,'`src`.`t`' AS `s`,`other`.`src`.`x` AS `x`,`src`.`src`.`y` AS `y` from (`src`.`t` join `other`.`src`) where `src`.`f`(1) WITH CASCADED CHECK OPTION";
     expect(portableView('v', show, 'src', qi)).toBe(
