@@ -244,6 +244,9 @@ run('MySQL/MariaDB same-engine schema copy', () => {
     expect(byName.get('zoo_tree')!.foreignKeys.map((f) => [f.referencedSchema, f.referencedTable])).toEqual([[a, 'zoo_tree']]);
     expect(byName.get('zoo_ext')!.foreignKeys.map((f) => [f.referencedSchema, f.referencedTable])).toEqual([[other, 'ref']]);
     expect(byName.get('order')!.after.map((s) => s.object)).toEqual(['trigger order_note on order', 'trigger order_note2 on order']);
+    expect(byName.get('zoo_composite')!.after.map((s) => s.sql)).toEqual([
+      expect.stringMatching(/^\/\*sluice sql_mode='[A-Z_,]*'\*\/ CREATE TRIGGER `composite_count` BEFORE UPDATE ON `zoo_composite` FOR EACH ROW\s+SET NEW.v = \(SELECT COUNT\(\*\) FROM zoo_tree\) \* 10 \+ \(SELECT COUNT\(\*\) FROM zoo_a\)$/),
+    ]);
     // Views in dependency order, with what they read.
     expect(ddl.views.map((v) => [v.name, v.dependsOn, v.external])).toEqual([
       ['v_pairs', ['zoo_a', 'zoo_b'], []],
@@ -262,9 +265,13 @@ run('MySQL/MariaDB same-engine schema copy', () => {
     const expected = await describeSchema(a, other);
     const got = await describeSchema(b, other, a);
     for (const t of ZOO_TABLES) expect({ table: t, create: got.creates[t] }).toEqual({ table: t, create: expected.creates[t] });
-    for (const part of ['tables', 'columns', 'statistics', 'constraints', 'checks', 'referential', 'keyColumns', 'triggers', 'views', 'partitions'] as const) {
+    for (const part of ['tables', 'columns', 'statistics', 'constraints', 'checks', 'referential', 'keyColumns', 'views', 'partitions'] as const) {
       expect({ part, rows: got[part] }).toEqual({ part, rows: expected[part] });
     }
+    // Trigger bodies are the user's text: the copy's name no schema (A's `$S`.t and $S.t are B's t).
+    const bodies = (rows: Record<string, unknown>[]) => rows.map((r) => ({ ...r, ACTION_STATEMENT: String(r.ACTION_STATEMENT).split('`$S`.').join('').split('$S.').join('') }));
+    expect(got.triggers.map((r) => r.ACTION_STATEMENT).join('\n')).not.toContain('$S');
+    expect(got.triggers).toEqual(bodies(expected.triggers));
     // The comparison compared something: every kind of object is there.
     expect(Object.keys(got.creates)).toHaveLength(ZOO_TABLES.length);
     expect(got.tables).toHaveLength(ZOO_TABLES.length + ZOO_VIEWS.length);
@@ -275,7 +282,7 @@ run('MySQL/MariaDB same-engine schema copy', () => {
     expect(got.partitions).toHaveLength(3);
     expect(got.columns.filter((r) => r.GENERATION_EXPRESSION)).toHaveLength(2);
     expect(got.views).toHaveLength(3);
-    expect(got.triggers).toHaveLength(2);
+    expect(got.triggers).toHaveLength(3);
     expect(await data(b)).toEqual(await data(a));
     // Key 0 stayed 0; the counters moved past the rows.
     expect(await query(`SELECT id, title FROM ${qi(b)}.zoo_types WHERE id = 0`)).toEqual([{ id: 0, title: 'zero' }]);
@@ -283,6 +290,11 @@ run('MySQL/MariaDB same-engine schema copy', () => {
     const [next] = await query(`SELECT id, note FROM ${qi(b)}.${qi('order')} WHERE ${qi('Select')} = 'next'`);
     expect(next).toEqual({ id: '6', note: 'X!' }); // both triggers, in order
     await raw.query(`DELETE FROM ${qi(b)}.${qi('order')} WHERE ${qi('Select')} = 'next'`);
+    // B's trigger counts B's rows (A has 3 zoo_tree rows, B now 4).
+    await raw.query(`INSERT INTO ${qi(b)}.zoo_tree VALUES (4, NULL)`);
+    await raw.query(`UPDATE ${qi(b)}.zoo_composite SET v = 0 WHERE a = 2`);
+    expect(await query(`SELECT v FROM ${qi(b)}.zoo_composite WHERE a = 2`)).toEqual([{ v: 42 }]);
+    await raw.query(`DELETE FROM ${qi(b)}.zoo_tree WHERE id = 4`);
 
     // Idempotent: every phase again is skipped object by object, nothing changes.
     for (const phase of ['create', 'keys', 'indexes', 'foreignKeys', 'after', 'views']) await session.applyDdl!(b, p[phase]!);
