@@ -89,18 +89,26 @@ const unquote = (quoted: string) => quoted.slice(1, -1).replace(/``/g, '`');
 
 /**
  * Drops the `schema`. qualifier where it starts a qualified name (`s`.`t`,
- * `s`.`t`.`c`), outside string literals; other schemas' names are kept.
- * An alias spelled like the schema (`s`.`c` for alias.column) loses its
- * qualifier too: the column then resolves unqualified, or the statement
- * fails loudly as ambiguous.
+ * `s`.`t`.`c`, and in user-written trigger bodies also s.t), outside string
+ * literals; other schemas' names are kept. An alias spelled like the schema
+ * (`s`.`c` for alias.column) loses its qualifier too: the column then
+ * resolves unqualified, or the statement fails loudly as ambiguous.
  */
 export function unqualify(sql: string, schema: string, quote: (s: string) => string): string {
   const own = quote(schema);
+  const bare = /^[A-Za-z0-9_$]+$/.test(schema) && !/^\d+$/.test(schema) ? schema : null;
+  const nameStart = (ch: string | undefined) => ch !== undefined && /[`A-Za-z0-9_$\u0080-\uffff]/.test(ch);
   let out = '';
   let prev = '';
   for (let i = 0; i < sql.length; ) {
     const ch = sql[i]!;
     if (!isQuote(ch)) {
+      const wordStart = !/[A-Za-z0-9_$\u0080-\uffff]/.test(sql[i - 1] ?? ' ');
+      if (bare && wordStart && prev !== '.' && sql.startsWith(`${bare}.`, i) && nameStart(sql[i + bare.length + 1])) {
+        i += bare.length + 1; // s. : what follows is the rest of the same name
+        prev = '.';
+        continue;
+      }
       out += ch;
       if (!/\s/.test(ch)) prev = ch;
       i++;
@@ -108,7 +116,7 @@ export function unqualify(sql: string, schema: string, quote: (s: string) => str
     }
     const end = skipQuoted(sql, i);
     const token = sql.slice(i, end);
-    if (ch === '`' && token === own && prev !== '.' && sql[end] === '.' && sql[end + 1] === '`') {
+    if (ch === '`' && token === own && prev !== '.' && sql[end] === '.' && nameStart(sql[end + 1])) {
       i = end + 1; // the identifier and its dot: what follows is the rest of the same name
       prev = '.';
       continue;
@@ -404,7 +412,9 @@ export async function exportDdl(ctx: MysqlContext, schema: string, options: { ta
     if (!table) continue;
     table.after.push({
       object: `trigger ${tr.name} on ${tr.table_name}`,
-      sql: withSqlMode(`CREATE TRIGGER ${q(tr.name)} ${tr.timing} ${tr.event} ON ${q(tr.table_name)} FOR EACH ROW ${tr.body}`, String(tr.sql_mode ?? '')),
+      // The body is the user's text: its references to the source schema are made unqualified (so a copy's trigger
+      // never writes into the source), other schemas' kept.
+      sql: withSqlMode(`CREATE TRIGGER ${q(tr.name)} ${tr.timing} ${tr.event} ON ${q(tr.table_name)} FOR EACH ROW ${unqualify(String(tr.body), schema, q)}`, String(tr.sql_mode ?? '')),
     });
   }
   for (const r of routines) {

@@ -84,15 +84,17 @@ export async function openMysqlWriter(ctx: MysqlContext, table: TableRef, option
   // After the write, inside its transaction, the batch's keys are looked up in the table (KeyCheck). An upsert's
   // affected rows cannot prove it kept every row, so it always checks. An append is proven by its count and
   // warnings (strict mode, NO_AUTO_VALUE_ON_ZERO, NULL keys refused below), except where the server may change a
-  // key without either: a trigger (SET NEW.id = …), or a fractional second or float a narrower column drops silently.
-  const appendCheck = !keyIdx && givenKeyIdx !== null &&
-    (givenKeyIdx.some((i) => SILENTLY_ROUNDED.has(types[i]!.kind)) || (await hasWriteTriggers(ctx, table)));
+  // key without either: a trigger (SET NEW.id = …), a fractional second or float a narrower column drops, or
+  // BINARY(n) padding a shorter value with zero bytes, all silently.
+  const keyMayChange = givenKeyIdx?.some((i) => silentlyChanged(columns[i]!)) ?? false;
+  const appendCheck = !keyIdx && givenKeyIdx !== null && (keyMayChange || (await hasWriteTriggers(ctx, table)));
   const verifyIdx = keyIdx ?? (appendCheck ? givenKeyIdx : null);
   const keyCheck = verifyIdx
     ? new KeyCheck(target, `${table.schema}.${table.name}`, verifyIdx.map((i) => options.columns[i]!), q, Math.min(256 * 1024, Math.floor(ctx.maxAllowedPacket / 16)))
     : null;
-  // The staging upsert checks by a join with its staging table: no key literals to build.
-  const keyLiterals = verifyIdx !== null && !(loadData && keyIdx);
+  // The staging upsert checks by a join with its staging table (no key literals to build), unless the key may
+  // change silently: the staging table (LIKE the target) changed it already, so the written keys are looked up.
+  const keyLiterals = verifyIdx !== null && (!(loadData && keyIdx) || keyMayChange);
   const keyLiteral = (row: unknown[]): string => {
     const parts = verifyIdx!.map((i) => literal(row[i], i));
     return parts.length === 1 ? parts[0]! : `(${parts.join(', ')})`;
@@ -198,7 +200,8 @@ export async function openMysqlWriter(ctx: MysqlContext, table: TableRef, option
             await load(c, staging, batch);
             const [result] = await c.query<ResultSetHeader>(insertSelectUpsertSql(ctx.flavour, target, staging, quoted, quotedKey));
             if (result.warningStatus > 0) await failOnWarnings(c, what('upsert'), result.warningStatus);
-            await keyCheck!.runJoin(c, staging, batch.count, 'upsert');
+            if (batch.keys) await keyCheck!.run(c, batch.keys, 'upsert');
+            else await keyCheck!.runJoin(c, staging, batch.count, 'upsert');
             if (checkpoint) await putState(ctx, c, table, checkpoint);
           });
         } finally {
@@ -272,8 +275,10 @@ function naming(err: ConnectorError, table: string): ConnectorError {
   return named;
 }
 
-/** Canonical kinds whose values a narrower column rounds without a warning (DATETIME(0) drops .4 s; FLOAT rounds a double). */
-const SILENTLY_ROUNDED = new Set(['timestamp', 'timestamptz', 'time', 'float32', 'float64']);
+/** A column that may store a value other than the one written, without a warning (DATETIME(0) drops .4 s; FLOAT rounds a double; BINARY(4) pads 'ab'). */
+function silentlyChanged(column: { nativeType: string; type: CanonicalType }): boolean {
+  return ['timestamp', 'timestamptz', 'time', 'float32', 'float64'].includes(column.type.kind) || /^binary\(/i.test(column.nativeType);
+}
 
 /** The table has INSERT or UPDATE triggers (ON DUPLICATE KEY UPDATE fires both): they may change a key. */
 async function hasWriteTriggers(ctx: MysqlContext, table: TableRef): Promise<boolean> {

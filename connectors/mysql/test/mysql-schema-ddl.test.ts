@@ -56,6 +56,32 @@ describe('MySQL DDL text handling (no server)', () => {
     expect(byIndex.indexes).toEqual([]);
   });
 
+  test('MySQL 8 spellings: functional and invisible indexes, NOT ENFORCED checks, partitions in a version comment', () => {
+    const show = [
+      'CREATE TABLE `m` (',
+      '  `id` bigint unsigned NOT NULL AUTO_INCREMENT,',
+      '  `made` date NOT NULL,',
+      "  `v` varchar(20) COLLATE utf8mb4_0900_as_cs DEFAULT (concat(_utf8mb4'a',_utf8mb4'b')),",
+      '  `h` int DEFAULT NULL /*!80023 INVISIBLE */,',
+      '  PRIMARY KEY (`id`,`made`),',
+      '  UNIQUE KEY `u` (`v`,`made`),',
+      '  KEY `f` ((lower(`v`))),',
+      '  KEY `i` (`h`) /*!80000 INVISIBLE */,',
+      '  CONSTRAINT `m_chk_1` CHECK ((`h` > 0)) /*!80016 NOT ENFORCED */',
+      ') ENGINE=InnoDB AUTO_INCREMENT=9 DEFAULT CHARSET=utf8mb4 COLLATE=utf8mb4_0900_ai_ci',
+      '/*!50100 PARTITION BY RANGE (year(`made`))',
+      '(PARTITION p0 VALUES LESS THAN (2000) ENGINE = InnoDB,',
+      ' PARTITION p1 VALUES LESS THAN MAXVALUE ENGINE = InnoDB) */',
+    ].join('\n');
+    const ddl = splitCreateTable('m', show, 'src', 'id', qi);
+    // Partitioned: the unique keys stay; the AUTO_INCREMENT counter goes; indexes are deferred as printed.
+    expect(ddl.create[0]!.sql).toContain('PRIMARY KEY (`id`,`made`),\n  UNIQUE KEY `u` (`v`,`made`),\n  CONSTRAINT `m_chk_1` CHECK ((`h` > 0)) /*!80016 NOT ENFORCED */\n)');
+    expect(ddl.create[0]!.sql).toMatch(/\) ENGINE=InnoDB DEFAULT CHARSET=utf8mb4 COLLATE=utf8mb4_0900_ai_ci\n\/\*!50100 PARTITION BY RANGE/);
+    expect(ddl.create[0]!.object).toBe('table m with primary key, unique key u (partitioned)');
+    expect(ddl.keys).toEqual([]);
+    expect(ddl.indexes.map((i) => i.sql)).toEqual(['ALTER TABLE `m` ADD KEY `f` ((lower(`v`)))', 'ALTER TABLE `m` ADD KEY `i` (`h`) /*!80000 INVISIBLE */']);
+  });
+
   test('views: definer dropped, non-default algorithm and INVOKER kept, the source schema unqualified outside strings', () => {
     const show = "CREATE ALGORITHM=MERGE DEFINER=`root`@`%` SQL SECURITY INVOKER VIEW `src`.`v` AS select `src`.`t`.`id` AS `id`,'`src`.`t`' AS `s`,`other`.`src`.`x` AS `x`,`src`.`src`.`y` AS `y` from (`src`.`t` join `other`.`src`) where `src`.`f`(1) WITH CASCADED CHECK OPTION";
     expect(portableView('v', show, 'src', qi)).toBe(
@@ -218,6 +244,9 @@ run('MySQL/MariaDB same-engine schema copy', () => {
     expect(byName.get('zoo_tree')!.foreignKeys.map((f) => [f.referencedSchema, f.referencedTable])).toEqual([[a, 'zoo_tree']]);
     expect(byName.get('zoo_ext')!.foreignKeys.map((f) => [f.referencedSchema, f.referencedTable])).toEqual([[other, 'ref']]);
     expect(byName.get('order')!.after.map((s) => s.object)).toEqual(['trigger order_note on order', 'trigger order_note2 on order']);
+    expect(byName.get('zoo_composite')!.after.map((s) => s.sql)).toEqual([
+      expect.stringMatching(/^\/\*sluice sql_mode='[A-Z_,]*'\*\/ CREATE TRIGGER `composite_count` BEFORE UPDATE ON `zoo_composite` FOR EACH ROW\s+SET NEW.v = \(SELECT COUNT\(\*\) FROM zoo_tree\) \* 10 \+ \(SELECT COUNT\(\*\) FROM zoo_a\)$/),
+    ]);
     // Views in dependency order, with what they read.
     expect(ddl.views.map((v) => [v.name, v.dependsOn, v.external])).toEqual([
       ['v_pairs', ['zoo_a', 'zoo_b'], []],
@@ -236,9 +265,13 @@ run('MySQL/MariaDB same-engine schema copy', () => {
     const expected = await describeSchema(a, other);
     const got = await describeSchema(b, other, a);
     for (const t of ZOO_TABLES) expect({ table: t, create: got.creates[t] }).toEqual({ table: t, create: expected.creates[t] });
-    for (const part of ['tables', 'columns', 'statistics', 'constraints', 'checks', 'referential', 'keyColumns', 'triggers', 'views', 'partitions'] as const) {
+    for (const part of ['tables', 'columns', 'statistics', 'constraints', 'checks', 'referential', 'keyColumns', 'views', 'partitions'] as const) {
       expect({ part, rows: got[part] }).toEqual({ part, rows: expected[part] });
     }
+    // Trigger bodies are the user's text: the copy's name no schema (A's `$S`.t and $S.t are B's t).
+    const bodies = (rows: Record<string, unknown>[]) => rows.map((r) => ({ ...r, ACTION_STATEMENT: String(r.ACTION_STATEMENT).split('`$S`.').join('').split('$S.').join('') }));
+    expect(got.triggers.map((r) => r.ACTION_STATEMENT).join('\n')).not.toContain('$S');
+    expect(got.triggers).toEqual(bodies(expected.triggers));
     // The comparison compared something: every kind of object is there.
     expect(Object.keys(got.creates)).toHaveLength(ZOO_TABLES.length);
     expect(got.tables).toHaveLength(ZOO_TABLES.length + ZOO_VIEWS.length);
@@ -249,7 +282,7 @@ run('MySQL/MariaDB same-engine schema copy', () => {
     expect(got.partitions).toHaveLength(3);
     expect(got.columns.filter((r) => r.GENERATION_EXPRESSION)).toHaveLength(2);
     expect(got.views).toHaveLength(3);
-    expect(got.triggers).toHaveLength(2);
+    expect(got.triggers).toHaveLength(3);
     expect(await data(b)).toEqual(await data(a));
     // Key 0 stayed 0; the counters moved past the rows.
     expect(await query(`SELECT id, title FROM ${qi(b)}.zoo_types WHERE id = 0`)).toEqual([{ id: 0, title: 'zero' }]);
@@ -257,6 +290,11 @@ run('MySQL/MariaDB same-engine schema copy', () => {
     const [next] = await query(`SELECT id, note FROM ${qi(b)}.${qi('order')} WHERE ${qi('Select')} = 'next'`);
     expect(next).toEqual({ id: '6', note: 'X!' }); // both triggers, in order
     await raw.query(`DELETE FROM ${qi(b)}.${qi('order')} WHERE ${qi('Select')} = 'next'`);
+    // B's trigger counts B's rows (A has 3 zoo_tree rows, B now 4).
+    await raw.query(`INSERT INTO ${qi(b)}.zoo_tree VALUES (4, NULL)`);
+    await raw.query(`UPDATE ${qi(b)}.zoo_composite SET v = 0 WHERE a = 2`);
+    expect(await query(`SELECT v FROM ${qi(b)}.zoo_composite WHERE a = 2`)).toEqual([{ v: 42 }]);
+    await raw.query(`DELETE FROM ${qi(b)}.zoo_tree WHERE id = 4`);
 
     // Idempotent: every phase again is skipped object by object, nothing changes.
     for (const phase of ['create', 'keys', 'indexes', 'foreignKeys', 'after', 'views']) await session.applyDdl!(b, p[phase]!);

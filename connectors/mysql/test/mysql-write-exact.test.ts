@@ -137,16 +137,16 @@ run('MySQL/MariaDB writes are exact', () => {
     expect(await rowsOf(schema)).toEqual([]);
   });
 
-  test.each(APPEND)('append through %s: a DATETIME key the column rounds without a warning fails; a NULL key is refused', async (_label, options, localInfile) => {
+  test.each(PATHS)('%s through %s: a DATETIME key the column rounds without a warning fails; a NULL key is refused', async (mode, _label, options, localInfile) => {
     const schema = await scratch();
     await db.exec(`CREATE TABLE ${qi(schema)}.t (id DATETIME NOT NULL PRIMARY KEY, v VARCHAR(10))`);
     const session = await open(localInfile);
     // MariaDB drops the fraction of a DATETIME(0) silently: the key changes with no warning and the count still matches.
-    const failure = writeOnce(session, schema, { mode: 'append', ...options }, [['2024-01-01T00:00:00', 'a'], ['2024-01-01T00:00:01.4', 'b']]);
+    const failure = writeOnce(session, schema, { mode, ...options }, [['2024-01-01T00:00:00', 'a'], ['2024-01-01T00:00:01.4', 'b']]);
     await expect(failure).rejects.toThrow(new RegExp(`${schema}\\.t: the row with key \\(id\\) = '2024-01-01 00:00:01.4' is not in the table`));
-    await expect(writeOnce(session, schema, { mode: 'append', ...options }, [[null, 'a']])).rejects.toThrow(/NULL in key \(id\)/);
+    await expect(writeOnce(session, schema, { mode, ...options }, [[null, 'a']])).rejects.toThrow(/NULL in key \(id\)/);
     expect(await rowsOf(schema)).toEqual([]);
-    expect(await writeOnce(session, schema, { mode: 'append', ...options }, [['2024-01-01T00:00:01', 'b']])).toBe(1);
+    expect(await writeOnce(session, schema, { mode, ...options }, [['2024-01-01T00:00:01', 'b']])).toBe(1);
   });
 
   test('the session sql_mode drops what breaks escaping, quoting or SHOW CREATE; adds STRICT_ALL_TABLES and NO_AUTO_VALUE_ON_ZERO', async () => {
@@ -197,6 +197,16 @@ run('MySQL/MariaDB writes are exact', () => {
     } finally {
       await c.end();
     }
+  });
+
+  test.each(PATHS)('%s through %s: a BINARY(4) key padded with zero bytes fails the batch', async (mode, _label, options, localInfile) => {
+    const schema = await scratch();
+    await db.exec(`CREATE TABLE ${qi(schema)}.t (id BINARY(4) NOT NULL PRIMARY KEY, v VARCHAR(10))`);
+    const session = await open(localInfile);
+    await expect(writeOnce(session, schema, { mode, ...options }, [[Buffer.from('abcd'), 'a'], [Buffer.from('ab'), 'b']])).rejects.toThrow(
+      new RegExp(`${schema}\\.t: the row with key \\(id\\) = (X'6162'|_binary'ab') is not in the table`),
+    );
+    expect(await writeOnce(session, schema, { mode, ...options }, [[Buffer.from('abcd'), 'a']])).toBe(1);
   });
 
   test('the reported case: PostgreSQL rows with key 0 upserted into MariaDB without the bulk path keep all 3 rows', async () => {

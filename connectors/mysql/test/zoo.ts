@@ -87,6 +87,9 @@ export function zooDdl(schema: string, other: string): string[] {
     `SET SESSION sql_mode = CONCAT(@@SESSION.sql_mode, ',PIPES_AS_CONCAT')`,
     `CREATE TRIGGER ${s}.order_note2 BEFORE INSERT ON ${s}.${qi('order')} FOR EACH ROW FOLLOWS order_note SET NEW.note = NEW.note || '!'`,
     `SET SESSION sql_mode = @zoo_sql_mode`,
+    // A body that names its own schema (bare and quoted): the copy's trigger must read its own tables.
+    `CREATE TRIGGER ${s}.composite_count BEFORE UPDATE ON ${s}.zoo_composite FOR EACH ROW
+       SET NEW.v = (SELECT COUNT(*) FROM ${schema}.zoo_tree) * 10 + (SELECT COUNT(*) FROM ${s}.zoo_a)`,
     `CREATE TABLE ${s}.${qi(LONG_NAME)} (id INT NOT NULL, k INT NOT NULL AUTO_INCREMENT, PRIMARY KEY (id, k), KEY k (k)) ENGINE=InnoDB`,
     `CREATE TABLE ${s}.zoo_parted (
        id INT NOT NULL, created DATE NOT NULL, amount INT,
