@@ -86,6 +86,19 @@ test('PostgreSQL → PostgreSQL into a new schema, default flags: the schema is 
   expect(next!.id).toBe(501);
   const fks = await pgQuery(`SELECT conname FROM pg_constraint WHERE contype = 'f' AND connamespace = $1::regnamespace`, [target]);
   expect(fks).toHaveLength(1);
+  // Same engine: the source's own types (the enum made in the new schema), index, default and view.
+  const columns = await pgQuery<{ c: string; t: string; d: string | null }>(
+    `SELECT a.attname AS c, format_type(a.atttypid, a.atttypmod) AS t, pg_get_expr(d.adbin, d.adrelid) AS d
+     FROM pg_attribute a LEFT JOIN pg_attrdef d ON d.adrelid = a.attrelid AND d.adnum = a.attnum
+     WHERE a.attrelid = $1::regclass AND a.attnum > 0 ORDER BY a.attnum`, [`"${target}".film`]);
+  expect(columns.map((c) => [c.c, c.t])).toEqual([
+    ['film_id', 'integer'], ['title', 'character varying(255)'], ['language_id', 'integer'],
+    [`rating`, `${target}.mpaa_rating`], ['special_features', 'text[]'], ['length', 'smallint'],
+  ]);
+  expect(columns.find((c) => c.c === 'rating')!.d).toBe(`'G'::${target}.mpaa_rating`);
+  expect(await pgQuery(`SELECT 1 FROM pg_indexes WHERE schemaname = $1 AND indexname = 'film_title_idx'`, [target])).toHaveLength(1);
+  expect(await pgQuery(`SELECT count(*)::int AS n FROM "${target}".film_list`)).toEqual([{ n: 501 }]); // with the row added above
+  expect(job.schemaObjects).toEqual(expect.arrayContaining([expect.stringMatching(/view film_list/)]));
 });
 
 test('a schema without tables is refused before the job counts as started: typed error, CLI exit 2', async () => {
