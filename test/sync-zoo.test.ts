@@ -95,9 +95,12 @@ test('MariaDB → PostgreSQL: the zoo, default flags, completes with every row, 
   await mariaQuery(`UPDATE ${qi(zoo)}.zoo_types SET t = '23:59:59' WHERE t = '-838:59:59'`);
   const job = await sync(pgUrlFor(world.dst), target);
   expect([job.state, job.message]).toEqual(['COMPLETED', expect.stringMatching(/^Synced/)]);
+  // PostgreSQL names hold 63 bytes: the 64-character table arrives shortened, and the job says to what.
+  const renamed = job.tables.find((t) => t.table === `${zoo}.${LONG_NAME}`)!.warnings!.map((w) => /^table renamed \S+ → (\S+):/.exec(w)?.[1]).find(Boolean)!;
+  expect(Buffer.byteLength(renamed)).toBeLessThanOrEqual(63);
   for (const t of ZOO_TABLES) {
-    const [source, copied] = await Promise.all([checksumOf(mariaUrlFor(zoo), zoo, t), checksumOf(pgUrlFor(target), target, t)]);
-    expect({ t, rows: copied.rows }).toEqual({ t, rows: source.rows });
+    const [source, copied] = await Promise.all([checksumOf(mariaUrlFor(zoo), zoo, t), checksumOf(pgUrlFor(target), target, t === LONG_NAME ? renamed : t)]);
+    expect({ t, ...copied }).toEqual({ t, ...source });
   }
   const types = await pgQuery<{ c: string; t: string }>(
     `SELECT column_name AS c, CASE WHEN data_type = 'character' THEN 'char(' || character_maximum_length || ')' ELSE data_type END AS t
@@ -116,5 +119,4 @@ test('MariaDB → PostgreSQL: the zoo, default flags, completes with every row, 
   const fks = await pgQuery<{ conname: string }>(`SELECT conname FROM pg_constraint WHERE contype = 'f' AND connamespace = $1::regnamespace ORDER BY 1`, [target]);
   expect(fks.map((f) => f.conname)).toEqual(['fk_a_b', 'fk_b_a', 'fk_tree_parent']);
   expect(job.skipped).toEqual(expect.arrayContaining([expect.objectContaining({ object: `view ${zoo}.v_pairs`, reason: expect.stringContaining('same engine') })]));
-  expect(ZOO_TABLES).toContain(LONG_NAME);
 });

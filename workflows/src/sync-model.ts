@@ -72,6 +72,8 @@ export interface TablePlan {
   cursorColumn: string | null;
   createTable: boolean;
   rowEstimate: number | null;
+  /** What the plan changed for this table (a name the destination cannot take, shortened). */
+  warnings?: string[];
   /**
    * Key ranges copied in parallel (possibly on different workers), each
    * with its own checkpoint; null copies the table as one range.

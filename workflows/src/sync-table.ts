@@ -100,7 +100,7 @@ export async function syncTableWorkflow(input: SyncTableInput): Promise<TablePro
     const done: TableProgress = {
       ...progress('COMPLETED'),
       ...(finalized.verification ? { verification: finalized.verification } : {}),
-      ...(finalized.warnings?.length ? { warnings: finalized.warnings } : {}),
+      ...(finalized.warnings?.length || input.table.warnings?.length ? { warnings: [...(input.table.warnings ?? []), ...(finalized.warnings ?? [])] } : {}),
     };
     await report(done);
     return done;

@@ -79,7 +79,8 @@ export async function planSync(connections: ConnectionResolver, input: SyncInput
       if (cursorColumn && !table.columns.some((c) => c.name === cursorColumn)) {
         throw unsupported('NO_SUCH_COLUMN', `Cursor column ${cursorColumn} is not a column of ${sel.schema}.${sel.name}`);
       }
-      const destinationName = sel.destinationName ?? sel.name;
+      const renamed = sel.destinationName ? null : fittedName(dst.session, sel.name);
+      const destinationName = sel.destinationName ?? renamed ?? sel.name;
       const existing = destinationTables.get(destinationName);
       if (!existing && !input.createTables) {
         throw unsupported('TABLE_NOT_FOUND', `Destination table ${destinationSchema}.${destinationName} does not exist: create it, or pass --create-tables`);
@@ -104,6 +105,7 @@ export async function planSync(connections: ConnectionResolver, input: SyncInput
         mode,
         cursorColumn,
         createTable: !existing,
+        ...(renamed ? { warnings: [`table renamed ${sel.name} → ${renamed}: too long a name for ${dst.plugin.type}`] } : {}),
         rowEstimate: table.rowEstimate,
         ranges: await keyRanges(src.session, table, key, {
           splitRows: input.splitRows ?? 500_000,
@@ -142,6 +144,31 @@ async function selectTables(input: SyncInput, source: { introspect: (s: string) 
     throw unsupported('EMPTY_SELECTION', `Source schema ${input.schema} has no tables (does it exist, and may this user see it?)`, { schema: input.schema });
   }
   return tables.map((t) => ({ schema: t.schema, name: t.name }));
+}
+
+/**
+ * A name the destination cannot take (PostgreSQL: 63 bytes; MySQL allows 64 characters), shortened
+ * at a character boundary with a hash of the whole name, so two long names stay apart. Null: it fits.
+ */
+export function fittedName(session: { quoteIdent: (name: string) => string }, name: string): string | null {
+  try {
+    session.quoteIdent(name);
+    return null;
+  } catch {
+    let hash = 0x811c9dc5;
+    for (let i = 0; i < name.length; i++) hash = Math.imul(hash ^ name.charCodeAt(i), 0x01000193);
+    const suffix = `_${(hash >>> 0).toString(36).padStart(7, '0')}`;
+    for (let keep = name.length - 1; keep > 0; keep--) {
+      const candidate = name.slice(0, keep) + suffix;
+      try {
+        session.quoteIdent(candidate);
+        return candidate;
+      } catch {
+        // still too long
+      }
+    }
+    return null;
+  }
 }
 
 /**
