@@ -22,7 +22,7 @@ WITH top AS (
   SELECT pt.relid, pt.parentrelid, pt.level FROM top t, LATERAL pg_partition_tree(t.oid) pt WHERE pt.level > 0
 )
 SELECT c.oid::int8::text AS oid, c.relname AS name, c.relkind AS kind, n.nspname AS schema, n.nspname = $1 AS local,
-       tree.level, p.relname AS parent, tree.parent::int8::text AS parent_oid, c.relpersistence AS persistence, c.reloptions AS options,
+       tree.level, p.relname AS parent, tree.parent::int8::text AS parent_oid, c.relpersistence AS persistence, array_to_string(c.reloptions, ', ') AS options,
        CASE WHEN c.relkind = 'p' THEN pg_get_partkeydef(c.oid) END AS partkey,
        CASE WHEN c.relispartition THEN pg_get_expr(c.relpartbound, c.oid) END AS bound,
        obj_description(c.oid, 'pg_class') AS comment,
@@ -162,7 +162,7 @@ ORDER BY s.oid`;
 
 /** Views and materialized views of the schema, with what they read. */
 export const VIEWS = `
-SELECT v.oid::int8::text AS oid, v.relname AS name, v.relkind AS kind, v.reloptions AS options,
+SELECT v.oid::int8::text AS oid, v.relname AS name, v.relkind AS kind, array_to_string(v.reloptions, ', ') AS options,
        rtrim(btrim(pg_get_viewdef(v.oid)), ';') AS def, obj_description(v.oid, 'pg_class') AS comment,
        (SELECT json_agg(DISTINCT jsonb_build_object('schema', rn.nspname, 'name', rc.relname))
           FROM pg_rewrite r JOIN pg_depend d ON d.classid = 'pg_rewrite'::regclass AND d.objid = r.oid AND d.refclassid = 'pg_class'::regclass

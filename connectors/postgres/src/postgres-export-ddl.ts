@@ -116,7 +116,7 @@ function addRelation(table: NativeTableDdl, r: Row, p: RelationParts): void {
   const partitioned = r.kind === 'p';
   const checks = p.constraints.filter((c) => c.type === 'c');
   const unlogged = r.persistence === 'u' ? 'UNLOGGED ' : '';
-  const withOptions = r.options?.length ? ` WITH (${(r.options as string[]).join(', ')})` : '';
+  const withOptions = r.options ? ` WITH (${r.options})` : ''; // reloptions, e.g. fillfactor=70
   const partitionBy = partitioned ? ` PARTITION BY ${r.partkey}` : '';
   if (r.parent_oid) {
     table.create.push(stmt(`partition ${r.name}`, `CREATE ${unlogged}TABLE ${name} PARTITION OF ${q(r.parent)} ${r.bound}${partitionBy}${withOptions}`));
@@ -304,7 +304,7 @@ function viewStatements(views: Row[], schema: string, q: (n: string) => string):
     const dependsOn = [...new Set(reads.filter((x) => x.schema === schema).map((x) => x.name as string))].sort();
     const external = [...new Set(reads.filter((x) => x.schema !== schema).map((x) => `${x.schema}.${x.name}`))].sort();
     const name = q(v.name);
-    const withOptions = v.options?.length ? ` WITH (${(v.options as string[]).join(', ')})` : '';
+    const withOptions = v.options ? ` WITH (${v.options})` : ''; // e.g. security_barrier=true, check_option=local
     const materialized = v.kind === 'm';
     const sql = [
       materialized

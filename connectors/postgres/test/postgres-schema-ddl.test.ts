@@ -2,7 +2,7 @@ import { randomBytes } from 'node:crypto';
 import { Client } from 'pg';
 import { ConnectorRegistry, type ConnectorPlugin, type ConnectorSession, type DdlStatement, type NativeSchemaDdl } from '@sluice/connector-sdk';
 import postgres from '@sluice/connector-postgres';
-import { ZOO_PARTITIONS, ZOO_TABLES, ZOO_VIEWS, zooDdl, zooRows } from './zoo';
+import { ZOO_PARTITIONS, ZOO_SUBPARTITIONS, ZOO_TABLES, ZOO_VIEWS, zooDdl, zooRows } from './zoo';
 
 // Same-engine schema copies against the real PostgreSQL of `npm test`: export from A, apply to B, compare catalogs.
 const registry = new ConnectorRegistry().register(postgres as ConnectorPlugin);
@@ -135,7 +135,16 @@ describe('exportDdl → applyDdl (PostgreSQL → PostgreSQL)', () => {
     expect(ddl.serverVersion).toMatch(/^\d+/);
     expect(ddl.tables.map((t) => t.name).sort()).toEqual([...ZOO_TABLES].sort());
     const measurement = ddl.tables.find((t) => t.name === 'measurement')!;
-    expect(measurement.create.map((s) => s.object)).toEqual(['table measurement', ...ZOO_PARTITIONS.map((p) => `partition ${p}`)]);
+    expect(measurement.create.map((s) => s.object)).toEqual(
+      ['table measurement', ...[...ZOO_PARTITIONS, ...ZOO_SUBPARTITIONS].map((p) => `partition ${p}`)],
+    );
+    // The partitioned table's index once (cascading to the partitions), a partition's own index too.
+    expect(measurement.indexes.map((s) => s.object)).toEqual(['index measurement_value_idx', 'index measurement_h1_taken_idx']);
+    expect(measurement.indexes[0]!.sql).not.toContain('ONLY');
+    // A CHECK not yet validated at the source is added NOT VALID after the rows.
+    expect(ddl.tables.find((t) => t.name === 'item')!.after.map((s) => s.sql)).toEqual([
+      'ALTER TABLE "item" ADD CONSTRAINT "item_price_check" CHECK ((price < (1000)::numeric)) NOT VALID',
+    ]);
     expect(ddl.views.map((v) => v.name).sort()).toEqual([...ZOO_VIEWS].sort());
     const at = (name: string) => ddl.views.findIndex((v) => v.name === name);
     expect(at('order_summary')).toBeLessThan(at('big_orders'));
@@ -185,7 +194,11 @@ describe('exportDdl → applyDdl (PostgreSQL → PostgreSQL)', () => {
     await expect(admin.query(`INSERT INTO ${tb('order')} (id, customer_id, total) VALUES (50, 999, 1)`)).rejects.toThrow(/order_customer_fk/);
     await expect(admin.query(`INSERT INTO ${tb('customer')} (email) VALUES ('no-at-sign')`)).rejects.toThrow(/email_check/);
     await expect(admin.query(`INSERT INTO ${tb('customer')} (id, email) VALUES (1, 'x@y')`)).rejects.toThrow(/non-DEFAULT value/);
-    await expect(admin.query(`INSERT INTO ${tb('measurement')} VALUES (9, '2025-01-01', 1)`)).rejects.toThrow(/no partition/);
+    // Rows route through the copied partitions: a month, else the default partition's hash sub-partitions.
+    const routed = await admin.query(
+      `INSERT INTO ${tb('measurement')} VALUES (10, '2024-02-02', 1), (11, '2025-01-01', 1), (12, '2025-01-01', 1) RETURNING tableoid::regclass::text AS part`,
+    );
+    expect(routed.rows.map((r) => r.part.replace(`${b}.`, ''))).toEqual(['measurement_2024_02', expect.stringMatching(/^measurement_other_h[01]$/), expect.stringMatching(/^measurement_other_h[01]$/)]);
     // The trigger (with the copied function) fires on update; the disabled one stays disabled.
     await admin.query(`UPDATE ${tb('order')} SET code = 'new-code' WHERE id = 1`);
     const { rows } = await admin.query(`SELECT search::text FROM ${tb('order')} WHERE id = 1`);
@@ -294,4 +307,31 @@ test('countRows: the whole table, and key ranges after < (k…) <= until as a re
   expect(await session.countRows!(table, { key: ['a', 'b'], after: null, until: [0, 'k0'] })).toBe(1);
   expect(await session.countRows!(table, { key: ['a', 'b'], after: [2, 'k9'], until: [5, 'k2'] })).toBe(23);
   await expect(session.countRows!(table, { key: ['a', 'b'], after: [1], until: null })).rejects.toThrow(/1 values for key/);
+});
+
+test('the export runs the same number of catalog queries for 2 tables and for 120', async () => {
+  const s = await newSchema();
+  const statements: string[] = [`CREATE TYPE ${qi(s)}.kind AS ENUM ('a', 'b')`];
+  for (let i = 0; i < 120; i++) {
+    statements.push(
+      `CREATE TABLE ${qi(s)}.t${i} (id serial PRIMARY KEY, k ${qi(s)}.kind, parent integer REFERENCES ${qi(s)}.t${i} (id), v text CHECK (v <> ''))`,
+      `CREATE INDEX t${i}_v_idx ON ${qi(s)}.t${i} (lower(v))`,
+    );
+  }
+  await exec(statements);
+  const queries = jest.spyOn(Client.prototype, 'query');
+  try {
+    const few = await session.exportDdl!(s, { tables: ['t0', 't1'] });
+    const fewQueries = queries.mock.calls.length;
+    queries.mockClear();
+    const many = await session.exportDdl!(s, { tables: Array.from({ length: 120 }, (_, i) => `t${i}`) });
+    expect(queries.mock.calls.length).toBe(fewQueries);
+    expect(fewQueries).toBeGreaterThan(5); // the spy sees the session's queries
+    expect(fewQueries).toBeLessThan(20);
+    expect(few.tables).toHaveLength(2);
+    expect(many.tables).toHaveLength(120);
+    expect(many.prerequisites.filter((p) => p.object.startsWith('sequence'))).toHaveLength(120);
+  } finally {
+    queries.mockRestore();
+  }
 });
