@@ -26,7 +26,8 @@ SELECT c.oid::int8::text AS oid, c.relname AS name, c.relkind AS kind, n.nspname
        CASE WHEN c.relkind = 'p' THEN pg_get_partkeydef(c.oid) END AS partkey,
        CASE WHEN c.relispartition THEN pg_get_expr(c.relpartbound, c.oid) END AS bound,
        obj_description(c.oid, 'pg_class') AS comment,
-       c.relrowsecurity AS rls,
+       c.relrowsecurity AS rls, c.relacl IS NOT NULL AS grants,
+       (SELECT json_agg(st.stxname ORDER BY st.stxname) FROM pg_statistic_ext st WHERE st.stxrelid = c.oid) AS statistics,
        (SELECT json_agg(pol.polname ORDER BY pol.polname) FROM pg_policy pol WHERE pol.polrelid = c.oid) AS policies,
        (SELECT json_agg(r.rulename ORDER BY r.rulename) FROM pg_rewrite r WHERE r.ev_class = c.oid AND r.rulename <> '_RETURN') AS rules,
        (SELECT json_agg(quote_ident(pn.nspname) || '.' || quote_ident(pc.relname)) FROM pg_inherits i

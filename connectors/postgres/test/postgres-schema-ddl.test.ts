@@ -257,13 +257,17 @@ test('skipped: row-level security, rules, triggers with a foreign or non-SQL fun
     `CREATE TRIGGER foreign_fn BEFORE INSERT ON ${qi(s)}.t FOR EACH ROW EXECUTE FUNCTION ${qi(o)}.elsewhere()`,
     `CREATE FUNCTION ${qi(s)}.names_itself() RETURNS trigger LANGUAGE plpgsql AS $$BEGIN INSERT INTO ${qi(s)}.t VALUES (0); RETURN NEW; END$$`,
     `CREATE TRIGGER self_naming AFTER INSERT ON ${qi(s)}.t FOR EACH ROW EXECUTE FUNCTION ${qi(s)}.names_itself()`,
+    `CREATE STATISTICS t_stats ON id, c FROM ${qi(s)}.t`,
+    `GRANT SELECT ON ${qi(s)}.t TO PUBLIC`,
   ]);
   const ddl = await session.exportDdl!(s, { tables: ['t'] });
   expect(ddl.skipped.map((x) => x.object).sort()).toEqual([
     'function names_itself()',
     'policy own on t',
+    'privileges on t',
     'row-level security on t',
     'rule no_delete on t',
+    'statistics t_stats on t',
     'trigger foreign_fn on t',
     'trigger self_naming on t',
     `type ${o}.colour`,

@@ -83,6 +83,7 @@ export function zooDdl(schema: string, other: string): string[] {
        CONSTRAINT tagged_no_overlap EXCLUDE USING gist (during WITH &&))`,
     `COMMENT ON TABLE ${s}."order" IS 'Orders, one per checkout; it''s "quoted"'`,
     `COMMENT ON COLUMN ${s}."order".total IS 'Before tax'`,
+    `COMMENT ON TABLE ${s}.customer IS E'C:\\\\customers\\n(backslash, newline)'`,
     `COMMENT ON COLUMN ${s}.customer."DisplayName" IS 'Shown on invoices'`,
     `CREATE FUNCTION ${s}.order_touch() RETURNS trigger LANGUAGE plpgsql AS $$
      BEGIN
