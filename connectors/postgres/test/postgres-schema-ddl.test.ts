@@ -44,7 +44,11 @@ async function exec(statements: string[]): Promise<void> {
 async function catalogOf(schema: string): Promise<Record<string, unknown[]>> {
   const q = async (sql: string) => {
     const { rows } = await admin.query(sql, [schema]);
-    return JSON.parse(JSON.stringify(rows).split(qi(schema)).join('S').split(schema).join('S')) as unknown[];
+    const named = (v: unknown): unknown =>
+      typeof v === 'string' ? v.split(qi(schema)).join('S').split(schema).join('S')
+        : Array.isArray(v) ? v.map(named)
+        : v && typeof v === 'object' ? Object.fromEntries(Object.entries(v).map(([k, x]) => [k, named(x)])) : v;
+    return rows.map(named);
   };
   const inSchema = `c.relnamespace = (SELECT oid FROM pg_namespace WHERE nspname = $1)`;
   return {
@@ -338,4 +342,29 @@ test('the export runs the same number of catalog queries for 2 tables and for 12
   } finally {
     queries.mockRestore();
   }
+});
+
+test('adversarial schema and object names: quotes, spaces, capitals, a dot', async () => {
+  const s = `Weird "Src". ${randomBytes(3).toString('hex')}`;
+  schemas.push(s);
+  await admin.query(`CREATE SCHEMA ${qi(s)}`);
+  const S = qi(s);
+  await exec([
+    `CREATE TYPE ${S}."Kind ""A""" AS ENUM ('x''y', 'z')`,
+    `CREATE TABLE ${S}."Tab.le ""1""" (id serial PRIMARY KEY, "K" ${S}."Kind ""A""" DEFAULT 'z', "v al" text COLLATE "C")`,
+    `CREATE INDEX "idx ""v""" ON ${S}."Tab.le ""1""" ("v al" DESC NULLS LAST)`,
+    `CREATE FUNCTION ${S}."Touch"() RETURNS trigger LANGUAGE plpgsql AS $$BEGIN NEW."v al" := upper(NEW."v al"); RETURN NEW; END$$`,
+    `CREATE TRIGGER "Touch it" BEFORE INSERT ON ${S}."Tab.le ""1""" FOR EACH ROW EXECUTE FUNCTION ${S}."Touch"()`,
+    `CREATE VIEW ${S}."V w" AS SELECT id, "K" FROM ${S}."Tab.le ""1"""`,
+    `INSERT INTO ${S}."Tab.le ""1""" ("v al") VALUES ('a'), ('b')`,
+  ]);
+  const ddl = await session.exportDdl!(s, { tables: ['Tab.le "1"'], includeViews: true });
+  expect(ddl.skipped).toEqual([]);
+  const b = `Weird "Dst". ${randomBytes(3).toString('hex')}`;
+  schemas.push(b);
+  await session.createSchema!(b);
+  await copySchema(ddl, s, b);
+  expect(await catalogOf(b)).toEqual(await catalogOf(s));
+  const { rows } = await admin.query(`INSERT INTO ${qi(b)}."Tab.le ""1""" (id, "v al") VALUES (9, 'c') RETURNING "K"::text, "v al"`);
+  expect(rows).toEqual([{ K: 'z', 'v al': 'C' }]);
 });
