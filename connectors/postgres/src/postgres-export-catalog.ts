@@ -7,8 +7,12 @@ import type { PoolClient } from 'pg';
  * pg_get_* deparsers then print the schema's own objects unqualified and
  * everything else (public.citext, other.table) qualified. The destination
  * applies them with its own schema first on its search_path (applyDdl).
- * `$1` is the schema name; most queries take `$2`, the oids of the copied
- * relations (tables and their partitions).
+ * The schema comes before pg_catalog, on both sides: an object of the schema
+ * that shadows a built-in name prints unqualified and the built-in as
+ * pg_catalog.x, and each resolves to the same thing at the destination.
+ * RELATIONS takes the schema and the table names; the others `$1`, the oids
+ * of the copied relations (tables and their partitions). PostgreSQL 13+
+ * (tgparentid, regcollation).
  */
 
 /** Tables of the list (not partitions) and, recursively, their partitions. */
@@ -113,7 +117,7 @@ WITH RECURSIVE used(oid) AS (
   SELECT a.atttypid FROM pg_attribute a WHERE a.attrelid = ANY($1::oid[]) AND a.attnum > 0 AND NOT a.attisdropped
   UNION
   SELECT x.oid FROM used u JOIN pg_type t ON t.oid = u.oid,
-    LATERAL (SELECT t.typelem WHERE t.typelem <> 0 AND t.typsubscript = 'array_subscript_handler'::regproc
+    LATERAL (SELECT t.typelem WHERE t.typelem <> 0 AND t.typlen = -1
              UNION ALL SELECT t.typbasetype WHERE t.typtype = 'd'
              UNION ALL SELECT r.rngsubtype FROM pg_range r WHERE t.typtype = 'r' AND r.rngtypid = t.oid
              UNION ALL SELECT a.atttypid FROM pg_attribute a WHERE t.typtype = 'c' AND a.attrelid = t.typrelid AND a.attnum > 0 AND NOT a.attisdropped) x(oid)
@@ -141,7 +145,7 @@ SELECT t.oid::int8::text AS oid, n.nspname AS schema, t.typname AS name, t.typty
 FROM (SELECT DISTINCT oid FROM used) u JOIN pg_type t ON t.oid = u.oid JOIN pg_namespace n ON n.oid = t.typnamespace
 LEFT JOIN pg_type bt ON bt.oid = t.typbasetype
 WHERE n.nspname NOT IN ('pg_catalog', 'information_schema') AND t.typtype IN ('e', 'd', 'c', 'r', 'b', 'm')
-  AND t.typsubscript <> 'array_subscript_handler'::regproc
+  AND NOT (t.typelem <> 0 AND t.typlen = -1)
   AND NOT (t.typtype = 'c' AND (SELECT relkind FROM pg_class WHERE oid = t.typrelid) <> 'c')
 ORDER BY t.typname`;
 
