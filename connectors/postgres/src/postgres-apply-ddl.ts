@@ -1,5 +1,6 @@
 import type { DdlStatement } from '@sluice/connector-sdk';
 import type { PgContext } from './postgres-session';
+import { SORT_IN_MEMORY } from './postgres-ddl';
 
 /**
  * SQLSTATEs of "it is there already": duplicate_table, duplicate_object, duplicate_schema,
@@ -33,6 +34,7 @@ export async function applyDdl(ctx: PgContext, schema: string, statements: DdlSt
   await ctx.transaction(async (client) => {
     await client.query(`SELECT set_config('search_path', quote_ident($1) || ', pg_catalog', true)`, [schema]);
     await client.query(`SET LOCAL check_function_bodies = off`);
+    await client.query(SORT_IN_MEMORY); // keys and indexes built over the copied rows
     for (const s of statements) {
       await client.query('SAVEPOINT sluice_ddl');
       try {

@@ -26,7 +26,7 @@ const exec = (ctx: PgContext, sql: string) => ctx.withClient((c) => c.query(sql)
  * 1M-row key to disk (~25% slower). Raised for this transaction only, never lowered
  * below what the server or role already grants.
  */
-const SORT_IN_MEMORY = `SELECT set_config('maintenance_work_mem', '256MB', true)
+export const SORT_IN_MEMORY = `SELECT set_config('maintenance_work_mem', '256MB', true)
   WHERE (SELECT setting::bigint FROM pg_settings WHERE name = 'maintenance_work_mem') < 262144`;
 
 /** TRUNCATE without CASCADE: a table referenced by foreign keys fails, naming them, instead of emptying others. */

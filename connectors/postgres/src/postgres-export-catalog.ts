@@ -7,8 +7,12 @@ import type { PoolClient } from 'pg';
  * pg_get_* deparsers then print the schema's own objects unqualified and
  * everything else (public.citext, other.table) qualified. The destination
  * applies them with its own schema first on its search_path (applyDdl).
- * `$1` is the schema name; most queries take `$2`, the oids of the copied
- * relations (tables and their partitions).
+ * The schema comes before pg_catalog, on both sides: an object of the schema
+ * that shadows a built-in name prints unqualified and the built-in as
+ * pg_catalog.x, and each resolves to the same thing at the destination.
+ * RELATIONS takes the schema and the table names; the others `$1`, the oids
+ * of the copied relations (tables and their partitions). PostgreSQL 13+
+ * (tgparentid, regcollation).
  */
 
 /** Tables of the list (not partitions) and, recursively, their partitions. */
@@ -22,11 +26,12 @@ WITH top AS (
   SELECT pt.relid, pt.parentrelid, pt.level FROM top t, LATERAL pg_partition_tree(t.oid) pt WHERE pt.level > 0
 )
 SELECT c.oid::int8::text AS oid, c.relname AS name, c.relkind AS kind, n.nspname AS schema, n.nspname = $1 AS local,
-       tree.level, p.relname AS parent, tree.parent::int8::text AS parent_oid, c.relpersistence AS persistence, c.reloptions AS options,
+       tree.level, p.relname AS parent, tree.parent::int8::text AS parent_oid, c.relpersistence AS persistence, array_to_string(c.reloptions, ', ') AS options,
        CASE WHEN c.relkind = 'p' THEN pg_get_partkeydef(c.oid) END AS partkey,
        CASE WHEN c.relispartition THEN pg_get_expr(c.relpartbound, c.oid) END AS bound,
        obj_description(c.oid, 'pg_class') AS comment,
-       c.relrowsecurity AS rls,
+       c.relrowsecurity AS rls, c.relacl IS NOT NULL AS grants,
+       (SELECT json_agg(st.stxname ORDER BY st.stxname) FROM pg_statistic_ext st WHERE st.stxrelid = c.oid) AS statistics,
        (SELECT json_agg(pol.polname ORDER BY pol.polname) FROM pg_policy pol WHERE pol.polrelid = c.oid) AS policies,
        (SELECT json_agg(r.rulename ORDER BY r.rulename) FROM pg_rewrite r WHERE r.ev_class = c.oid AND r.rulename <> '_RETURN') AS rules,
        (SELECT json_agg(quote_ident(pn.nspname) || '.' || quote_ident(pc.relname)) FROM pg_inherits i
@@ -112,7 +117,7 @@ WITH RECURSIVE used(oid) AS (
   SELECT a.atttypid FROM pg_attribute a WHERE a.attrelid = ANY($1::oid[]) AND a.attnum > 0 AND NOT a.attisdropped
   UNION
   SELECT x.oid FROM used u JOIN pg_type t ON t.oid = u.oid,
-    LATERAL (SELECT t.typelem WHERE t.typelem <> 0 AND t.typsubscript = 'array_subscript_handler'::regproc
+    LATERAL (SELECT t.typelem WHERE t.typelem <> 0 AND t.typlen = -1
              UNION ALL SELECT t.typbasetype WHERE t.typtype = 'd'
              UNION ALL SELECT r.rngsubtype FROM pg_range r WHERE t.typtype = 'r' AND r.rngtypid = t.oid
              UNION ALL SELECT a.atttypid FROM pg_attribute a WHERE t.typtype = 'c' AND a.attrelid = t.typrelid AND a.attnum > 0 AND NOT a.attisdropped) x(oid)
@@ -140,7 +145,7 @@ SELECT t.oid::int8::text AS oid, n.nspname AS schema, t.typname AS name, t.typty
 FROM (SELECT DISTINCT oid FROM used) u JOIN pg_type t ON t.oid = u.oid JOIN pg_namespace n ON n.oid = t.typnamespace
 LEFT JOIN pg_type bt ON bt.oid = t.typbasetype
 WHERE n.nspname NOT IN ('pg_catalog', 'information_schema') AND t.typtype IN ('e', 'd', 'c', 'r', 'b', 'm')
-  AND t.typsubscript <> 'array_subscript_handler'::regproc
+  AND NOT (t.typelem <> 0 AND t.typlen = -1)
   AND NOT (t.typtype = 'c' AND (SELECT relkind FROM pg_class WHERE oid = t.typrelid) <> 'c')
 ORDER BY t.typname`;
 
@@ -162,7 +167,7 @@ ORDER BY s.oid`;
 
 /** Views and materialized views of the schema, with what they read. */
 export const VIEWS = `
-SELECT v.oid::int8::text AS oid, v.relname AS name, v.relkind AS kind, v.reloptions AS options,
+SELECT v.oid::int8::text AS oid, v.relname AS name, v.relkind AS kind, array_to_string(v.reloptions, ', ') AS options,
        rtrim(btrim(pg_get_viewdef(v.oid)), ';') AS def, obj_description(v.oid, 'pg_class') AS comment,
        (SELECT json_agg(DISTINCT jsonb_build_object('schema', rn.nspname, 'name', rc.relname))
           FROM pg_rewrite r JOIN pg_depend d ON d.classid = 'pg_rewrite'::regclass AND d.objid = r.oid AND d.refclassid = 'pg_class'::regclass

@@ -13,7 +13,9 @@ import * as catalog from './postgres-export-catalog';
 
 type Row = Record<string, any>;
 const stmt = (object: string, sql: string): DdlStatement => ({ object, sql });
-const literal = (s: string) => `'${s.replace(/'/g, "''")}'`;
+/** A string constant, whatever the destination's standard_conforming_strings (E'' when it has a backslash). */
+const literal = (s: string) =>
+  s.includes('\\') ? `E'${s.replace(/\\/g, '\\\\').replace(/'/g, "''")}'` : `'${s.replace(/'/g, "''")}'`;
 const escapeRegExp = (s: string) => s.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
 
 const ENABLED: Record<string, string> = { D: 'DISABLE TRIGGER', R: 'ENABLE REPLICA TRIGGER', A: 'ENABLE ALWAYS TRIGGER' };
@@ -116,7 +118,7 @@ function addRelation(table: NativeTableDdl, r: Row, p: RelationParts): void {
   const partitioned = r.kind === 'p';
   const checks = p.constraints.filter((c) => c.type === 'c');
   const unlogged = r.persistence === 'u' ? 'UNLOGGED ' : '';
-  const withOptions = r.options?.length ? ` WITH (${(r.options as string[]).join(', ')})` : '';
+  const withOptions = r.options ? ` WITH (${r.options})` : ''; // reloptions, e.g. fillfactor=70
   const partitionBy = partitioned ? ` PARTITION BY ${r.partkey}` : '';
   if (r.parent_oid) {
     table.create.push(stmt(`partition ${r.name}`, `CREATE ${unlogged}TABLE ${name} PARTITION OF ${q(r.parent)} ${r.bound}${partitionBy}${withOptions}`));
@@ -176,6 +178,10 @@ function addRelation(table: NativeTableDdl, r: Row, p: RelationParts): void {
   for (const rule of (r.rules as string[] | null) ?? []) {
     p.skipped.push({ object: `rule ${rule} on ${r.name}`, reason: 'rules are not carried' });
   }
+  for (const st of (r.statistics as string[] | null) ?? []) {
+    p.skipped.push({ object: `statistics ${st} on ${r.name}`, reason: 'extended statistics (CREATE STATISTICS) are not carried' });
+  }
+  if (r.grants) p.skipped.push({ object: `privileges on ${r.name}`, reason: 'GRANTs (and the owner) are not carried: the destination keeps its own roles' });
   for (const parent of (r.inherits as string[] | null) ?? []) {
     p.skipped.push({ object: `inheritance of ${r.name} from ${parent}`, reason: 'table inheritance (INHERITS) is not carried: the table is created on its own' });
   }
@@ -304,7 +310,7 @@ function viewStatements(views: Row[], schema: string, q: (n: string) => string):
     const dependsOn = [...new Set(reads.filter((x) => x.schema === schema).map((x) => x.name as string))].sort();
     const external = [...new Set(reads.filter((x) => x.schema !== schema).map((x) => `${x.schema}.${x.name}`))].sort();
     const name = q(v.name);
-    const withOptions = v.options?.length ? ` WITH (${(v.options as string[]).join(', ')})` : '';
+    const withOptions = v.options ? ` WITH (${v.options})` : ''; // e.g. security_barrier=true, check_option=local
     const materialized = v.kind === 'm';
     const sql = [
       materialized

@@ -2,7 +2,7 @@ import { randomBytes } from 'node:crypto';
 import { Client } from 'pg';
 import { ConnectorRegistry, type ConnectorPlugin, type ConnectorSession, type DdlStatement, type NativeSchemaDdl } from '@sluice/connector-sdk';
 import postgres from '@sluice/connector-postgres';
-import { ZOO_PARTITIONS, ZOO_TABLES, ZOO_VIEWS, zooDdl, zooRows } from './zoo';
+import { ZOO_PARTITIONS, ZOO_SUBPARTITIONS, ZOO_TABLES, ZOO_VIEWS, zooDdl, zooRows } from './zoo';
 
 // Same-engine schema copies against the real PostgreSQL of `npm test`: export from A, apply to B, compare catalogs.
 const registry = new ConnectorRegistry().register(postgres as ConnectorPlugin);
@@ -44,7 +44,11 @@ async function exec(statements: string[]): Promise<void> {
 async function catalogOf(schema: string): Promise<Record<string, unknown[]>> {
   const q = async (sql: string) => {
     const { rows } = await admin.query(sql, [schema]);
-    return JSON.parse(JSON.stringify(rows).split(qi(schema)).join('S').split(schema).join('S')) as unknown[];
+    const named = (v: unknown): unknown =>
+      typeof v === 'string' ? v.split(qi(schema)).join('S').split(schema).join('S')
+        : Array.isArray(v) ? v.map(named)
+        : v && typeof v === 'object' ? Object.fromEntries(Object.entries(v).map(([k, x]) => [k, named(x)])) : v;
+    return rows.map(named);
   };
   const inSchema = `c.relnamespace = (SELECT oid FROM pg_namespace WHERE nspname = $1)`;
   return {
@@ -135,7 +139,16 @@ describe('exportDdl → applyDdl (PostgreSQL → PostgreSQL)', () => {
     expect(ddl.serverVersion).toMatch(/^\d+/);
     expect(ddl.tables.map((t) => t.name).sort()).toEqual([...ZOO_TABLES].sort());
     const measurement = ddl.tables.find((t) => t.name === 'measurement')!;
-    expect(measurement.create.map((s) => s.object)).toEqual(['table measurement', ...ZOO_PARTITIONS.map((p) => `partition ${p}`)]);
+    expect(measurement.create.map((s) => s.object)).toEqual(
+      ['table measurement', ...[...ZOO_PARTITIONS, ...ZOO_SUBPARTITIONS].map((p) => `partition ${p}`)],
+    );
+    // The partitioned table's index once (cascading to the partitions), a partition's own index too.
+    expect(measurement.indexes.map((s) => s.object)).toEqual(['index measurement_value_idx', 'index measurement_h1_taken_idx']);
+    expect(measurement.indexes[0]!.sql).not.toContain('ONLY');
+    // A CHECK not yet validated at the source is added NOT VALID after the rows.
+    expect(ddl.tables.find((t) => t.name === 'item')!.after.map((s) => s.sql)).toEqual([
+      'ALTER TABLE "item" ADD CONSTRAINT "item_price_check" CHECK ((price < (1000)::numeric)) NOT VALID',
+    ]);
     expect(ddl.views.map((v) => v.name).sort()).toEqual([...ZOO_VIEWS].sort());
     const at = (name: string) => ddl.views.findIndex((v) => v.name === name);
     expect(at('order_summary')).toBeLessThan(at('big_orders'));
@@ -185,7 +198,11 @@ describe('exportDdl → applyDdl (PostgreSQL → PostgreSQL)', () => {
     await expect(admin.query(`INSERT INTO ${tb('order')} (id, customer_id, total) VALUES (50, 999, 1)`)).rejects.toThrow(/order_customer_fk/);
     await expect(admin.query(`INSERT INTO ${tb('customer')} (email) VALUES ('no-at-sign')`)).rejects.toThrow(/email_check/);
     await expect(admin.query(`INSERT INTO ${tb('customer')} (id, email) VALUES (1, 'x@y')`)).rejects.toThrow(/non-DEFAULT value/);
-    await expect(admin.query(`INSERT INTO ${tb('measurement')} VALUES (9, '2025-01-01', 1)`)).rejects.toThrow(/no partition/);
+    // Rows route through the copied partitions: a month, else the default partition's hash sub-partitions.
+    const routed = await admin.query(
+      `INSERT INTO ${tb('measurement')} VALUES (10, '2024-02-02', 1), (11, '2025-01-01', 1), (12, '2025-01-01', 1) RETURNING tableoid::regclass::text AS part`,
+    );
+    expect(routed.rows.map((r) => r.part.replace(`${b}.`, ''))).toEqual(['measurement_2024_02', expect.stringMatching(/^measurement_other_h[01]$/), expect.stringMatching(/^measurement_other_h[01]$/)]);
     // The trigger (with the copied function) fires on update; the disabled one stays disabled.
     await admin.query(`UPDATE ${tb('order')} SET code = 'new-code' WHERE id = 1`);
     const { rows } = await admin.query(`SELECT search::text FROM ${tb('order')} WHERE id = 1`);
@@ -244,13 +261,17 @@ test('skipped: row-level security, rules, triggers with a foreign or non-SQL fun
     `CREATE TRIGGER foreign_fn BEFORE INSERT ON ${qi(s)}.t FOR EACH ROW EXECUTE FUNCTION ${qi(o)}.elsewhere()`,
     `CREATE FUNCTION ${qi(s)}.names_itself() RETURNS trigger LANGUAGE plpgsql AS $$BEGIN INSERT INTO ${qi(s)}.t VALUES (0); RETURN NEW; END$$`,
     `CREATE TRIGGER self_naming AFTER INSERT ON ${qi(s)}.t FOR EACH ROW EXECUTE FUNCTION ${qi(s)}.names_itself()`,
+    `CREATE STATISTICS t_stats ON id, c FROM ${qi(s)}.t`,
+    `GRANT SELECT ON ${qi(s)}.t TO PUBLIC`,
   ]);
   const ddl = await session.exportDdl!(s, { tables: ['t'] });
   expect(ddl.skipped.map((x) => x.object).sort()).toEqual([
     'function names_itself()',
     'policy own on t',
+    'privileges on t',
     'row-level security on t',
     'rule no_delete on t',
+    'statistics t_stats on t',
     'trigger foreign_fn on t',
     'trigger self_naming on t',
     `type ${o}.colour`,
@@ -294,4 +315,56 @@ test('countRows: the whole table, and key ranges after < (k…) <= until as a re
   expect(await session.countRows!(table, { key: ['a', 'b'], after: null, until: [0, 'k0'] })).toBe(1);
   expect(await session.countRows!(table, { key: ['a', 'b'], after: [2, 'k9'], until: [5, 'k2'] })).toBe(23);
   await expect(session.countRows!(table, { key: ['a', 'b'], after: [1], until: null })).rejects.toThrow(/1 values for key/);
+});
+
+test('the export runs the same number of catalog queries for 2 tables and for 120', async () => {
+  const s = await newSchema();
+  const statements: string[] = [`CREATE TYPE ${qi(s)}.kind AS ENUM ('a', 'b')`];
+  for (let i = 0; i < 120; i++) {
+    statements.push(
+      `CREATE TABLE ${qi(s)}.t${i} (id serial PRIMARY KEY, k ${qi(s)}.kind, parent integer REFERENCES ${qi(s)}.t${i} (id), v text CHECK (v <> ''))`,
+      `CREATE INDEX t${i}_v_idx ON ${qi(s)}.t${i} (lower(v))`,
+    );
+  }
+  await exec(statements);
+  const queries = jest.spyOn(Client.prototype, 'query');
+  try {
+    const few = await session.exportDdl!(s, { tables: ['t0', 't1'] });
+    const fewQueries = queries.mock.calls.length;
+    queries.mockClear();
+    const many = await session.exportDdl!(s, { tables: Array.from({ length: 120 }, (_, i) => `t${i}`) });
+    expect(queries.mock.calls.length).toBe(fewQueries);
+    expect(fewQueries).toBeGreaterThan(5); // the spy sees the session's queries
+    expect(fewQueries).toBeLessThan(20);
+    expect(few.tables).toHaveLength(2);
+    expect(many.tables).toHaveLength(120);
+    expect(many.prerequisites.filter((p) => p.object.startsWith('sequence'))).toHaveLength(120);
+  } finally {
+    queries.mockRestore();
+  }
+});
+
+test('adversarial schema and object names: quotes, spaces, capitals, a dot', async () => {
+  const s = `Weird "Src". ${randomBytes(3).toString('hex')}`;
+  schemas.push(s);
+  await admin.query(`CREATE SCHEMA ${qi(s)}`);
+  const S = qi(s);
+  await exec([
+    `CREATE TYPE ${S}."Kind ""A""" AS ENUM ('x''y', 'z')`,
+    `CREATE TABLE ${S}."Tab.le ""1""" (id serial PRIMARY KEY, "K" ${S}."Kind ""A""" DEFAULT 'z', "v al" text COLLATE "C")`,
+    `CREATE INDEX "idx ""v""" ON ${S}."Tab.le ""1""" ("v al" DESC NULLS LAST)`,
+    `CREATE FUNCTION ${S}."Touch"() RETURNS trigger LANGUAGE plpgsql AS $$BEGIN NEW."v al" := upper(NEW."v al"); RETURN NEW; END$$`,
+    `CREATE TRIGGER "Touch it" BEFORE INSERT ON ${S}."Tab.le ""1""" FOR EACH ROW EXECUTE FUNCTION ${S}."Touch"()`,
+    `CREATE VIEW ${S}."V w" AS SELECT id, "K" FROM ${S}."Tab.le ""1"""`,
+    `INSERT INTO ${S}."Tab.le ""1""" ("v al") VALUES ('a'), ('b')`,
+  ]);
+  const ddl = await session.exportDdl!(s, { tables: ['Tab.le "1"'], includeViews: true });
+  expect(ddl.skipped).toEqual([]);
+  const b = `Weird "Dst". ${randomBytes(3).toString('hex')}`;
+  schemas.push(b);
+  await session.createSchema!(b);
+  await copySchema(ddl, s, b);
+  expect(await catalogOf(b)).toEqual(await catalogOf(s));
+  const { rows } = await admin.query(`INSERT INTO ${qi(b)}."Tab.le ""1""" (id, "v al") VALUES (9, 'c') RETURNING "K"::text, "v al"`);
+  expect(rows).toEqual([{ K: 'z', 'v al': 'C' }]);
 });

@@ -11,7 +11,9 @@ export const ZOO_TABLES = ['customer', 'item', 'measurement', 'order', 'tagged']
 /** Its views, materialized or not; `other_view` reads a table of the other schema. */
 export const ZOO_VIEWS = ['order_summary', 'order_totals', 'other_view', 'big_orders'];
 /** Partitions of `measurement`. */
-export const ZOO_PARTITIONS = ['measurement_2024_01', 'measurement_2024_02', 'measurement_2024_03'];
+export const ZOO_PARTITIONS = ['measurement_2024_01', 'measurement_2024_02', 'measurement_2024_03', 'measurement_other'];
+/** The default partition of `measurement` is itself partitioned by hash into these. */
+export const ZOO_SUBPARTITIONS = ['measurement_other_h0', 'measurement_other_h1'];
 
 export function zooDdl(schema: string, other: string): string[] {
   const s = qi(schema);
@@ -68,7 +70,12 @@ export function zooDdl(schema: string, other: string): string[] {
     `CREATE TABLE ${s}.measurement_2024_01 PARTITION OF ${s}.measurement FOR VALUES FROM ('2024-01-01') TO ('2024-02-01')`,
     `CREATE TABLE ${s}.measurement_2024_02 PARTITION OF ${s}.measurement FOR VALUES FROM ('2024-02-01') TO ('2024-03-01')`,
     `CREATE TABLE ${s}.measurement_2024_03 PARTITION OF ${s}.measurement FOR VALUES FROM ('2024-03-01') TO ('2024-04-01')`,
+    `CREATE TABLE ${s}.measurement_other PARTITION OF ${s}.measurement DEFAULT PARTITION BY HASH (id)`,
+    `CREATE TABLE ${s}.measurement_other_h0 PARTITION OF ${s}.measurement_other FOR VALUES WITH (MODULUS 2, REMAINDER 0)`,
+    `CREATE TABLE ${s}.measurement_other_h1 PARTITION OF ${s}.measurement_other FOR VALUES WITH (MODULUS 2, REMAINDER 1)`,
     `CREATE INDEX measurement_value_idx ON ${s}.measurement (value)`,
+    `CREATE INDEX measurement_h1_taken_idx ON ${s}.measurement_other_h1 (taken DESC)`,
+    `ALTER TABLE ${s}.item ADD CONSTRAINT item_price_check CHECK (price < 1000) NOT VALID`,
     `CREATE TABLE ${s}.tagged (
        id integer PRIMARY KEY,
        label text NOT NULL,
@@ -76,6 +83,7 @@ export function zooDdl(schema: string, other: string): string[] {
        CONSTRAINT tagged_no_overlap EXCLUDE USING gist (during WITH &&))`,
     `COMMENT ON TABLE ${s}."order" IS 'Orders, one per checkout; it''s "quoted"'`,
     `COMMENT ON COLUMN ${s}."order".total IS 'Before tax'`,
+    `COMMENT ON TABLE ${s}.customer IS E'C:\\\\customers\\n(backslash, newline)'`,
     `COMMENT ON COLUMN ${s}.customer."DisplayName" IS 'Shown on invoices'`,
     `CREATE FUNCTION ${s}.order_touch() RETURNS trigger LANGUAGE plpgsql AS $$
      BEGIN
@@ -87,7 +95,7 @@ export function zooDdl(schema: string, other: string): string[] {
     `ALTER TABLE ${s}."order" DISABLE TRIGGER order_touch_off`,
     `CREATE VIEW ${s}.order_summary AS
        SELECT o.id, c.email, o.total, o.status FROM ${s}."order" o JOIN ${s}.customer c ON c.id = o.customer_id`,
-    `CREATE VIEW ${s}.big_orders AS SELECT id, total FROM ${s}.order_summary WHERE total > 100`,
+    `CREATE VIEW ${s}.big_orders WITH (security_barrier = true) AS SELECT id, total FROM ${s}.order_summary WHERE total > 100`,
     `CREATE MATERIALIZED VIEW ${s}.order_totals AS SELECT status, sum(total) AS total, count(*) AS n FROM ${s}."order" GROUP BY status`,
     `CREATE UNIQUE INDEX order_totals_status_idx ON ${s}.order_totals (status)`,
     `CREATE TABLE ${o}.other_ref (id integer PRIMARY KEY, name text)`,
@@ -110,7 +118,7 @@ export function zooRows(schema: string): string[] {
     `SELECT setval('${schema}.order_id_seq', 2)`,
     `UPDATE ${s}.customer SET favourite_order = 0 WHERE id = 100`,
     `INSERT INTO ${s}.item (order_id, sku, qty, price) VALUES (0, 'SKU-1', 1, 1.50), (0, 'SKU-2', 0, 2.00), (1, 'sku-3', 5, NULL)`,
-    `INSERT INTO ${s}.measurement VALUES (1, '2024-01-05', 1.5), (2, '2024-02-29', 2.5), (3, '2024-03-31', NULL)`,
+    `INSERT INTO ${s}.measurement VALUES (1, '2024-01-05', 1.5), (2, '2024-02-29', 2.5), (3, '2024-03-31', NULL), (4, '2023-12-31', 4), (5, '2030-01-01', 5)`,
     `INSERT INTO ${s}.tagged VALUES (1, 'one', '[2024-01-01,2024-02-01)'), (2, 'two', NULL)`,
     `REFRESH MATERIALIZED VIEW ${s}.order_totals`,
   ];
