@@ -107,7 +107,12 @@ export function createTableSql(flavour: MysqlFlavour, quote: (s: string) => stri
     }
     for (const c of open) sized.set(c, Math.min(sized.get(c) ?? Infinity, Math.min(share, perChar(c) === 4 ? 768 : 3072)));
   }
-  const lines = def.columns.map((c) => {
+  // MySQL takes one AUTO_INCREMENT column a table: the key's (else the first); others (a second
+  // sequence-drawn column on PostgreSQL) become plain columns holding the copied values.
+  const identities = def.columns.filter((c) => c.identity);
+  const auto = identities.find((c) => def.primaryKey?.[0] === c.name) ?? identities[0];
+  const lines = def.columns.map((given) => {
+    const c = given.identity && given !== auto ? { ...given, identity: false } : given;
     let native = toNative(c.type, flavour);
     const size = sized.get(c.name);
     if (size !== undefined) native = c.type.kind === 'text' ? `VARCHAR(${size})` : `VARBINARY(${size})`;
@@ -117,7 +122,7 @@ export function createTableSql(flavour: MysqlFlavour, quote: (s: string) => stri
   if (def.primaryKey?.length) lines.push(`PRIMARY KEY (${def.primaryKey.map(quote).join(', ')})`);
   for (const u of def.uniqueConstraints ?? []) lines.push(`CONSTRAINT ${quote(u.name)} UNIQUE KEY (${u.columns.map(quote).join(', ')})`);
   // AUTO_INCREMENT must lead some index.
-  for (const c of def.columns.filter((col) => col.identity)) {
+  for (const c of auto ? [auto] : []) {
     if (!keys.some((k) => k.columns[0] === c.name)) lines.push(`KEY (${quote(c.name)})`);
   }
   return `CREATE TABLE ${table} (\n  ${lines.join(',\n  ')}\n) ENGINE=InnoDB DEFAULT CHARSET=utf8mb4 COLLATE=${tableCollation(flavour)}`;

@@ -37,10 +37,16 @@ export function insertSelectUpsertSql(flavour: MysqlFlavour, table: string, stag
   return `INSERT INTO ${table} (${cols}) ${source} ON DUPLICATE KEY UPDATE ${assignments(flavour, quotedColumns, quotedKey)}`;
 }
 
-/** LOAD DATA LOCAL in a format no value can break: tab/newline/backslash escaped, `\N` NULL, bytes as hex through UNHEX(). */
-export function loadDataSql(table: string, quotedColumns: string[], binary: boolean[]): string {
-  const targets = quotedColumns.map((c, i) => (binary[i] ? `@sluice_v${i}` : c));
-  const sets = quotedColumns.flatMap((c, i) => (binary[i] ? [`${c} = UNHEX(@sluice_v${i})`] : []));
+/**
+ * LOAD DATA LOCAL in a format no value can break: tab/newline/backslash escaped, `\N` NULL, bytes as hex
+ * through UNHEX(). An AUTO_INCREMENT column (`identity`) is read into a variable and SET too: MariaDB
+ * 10.11 ignores NO_AUTO_VALUE_ON_ZERO for a column loaded directly when the statement has a SET clause,
+ * and renumbered key 0 (then refused key 1 as a duplicate).
+ */
+export function loadDataSql(table: string, quotedColumns: string[], binary: boolean[], identity: boolean[] = []): string {
+  const viaVariable = quotedColumns.map((_c, i) => binary[i] || identity[i]);
+  const targets = quotedColumns.map((c, i) => (viaVariable[i] ? `@sluice_v${i}` : c));
+  const sets = quotedColumns.flatMap((c, i) => (binary[i] ? [`${c} = UNHEX(@sluice_v${i})`] : identity[i] ? [`${c} = @sluice_v${i}`] : []));
   return `LOAD DATA LOCAL INFILE 'sluice-batch.tsv' INTO TABLE ${table} CHARACTER SET utf8mb4 ` +
     `FIELDS TERMINATED BY '\\t' ESCAPED BY '\\\\' LINES TERMINATED BY '\\n' (${targets.join(', ')})` +
     (sets.length ? ` SET ${sets.join(', ')}` : '');
@@ -164,7 +170,7 @@ export async function openMysqlWriter(ctx: MysqlContext, table: TableRef, option
   };
 
   const load = async (c: PoolConnection, into: string, batch: Encoded) => {
-    const sql = loadDataSql(into, quoted, types.map((t) => t.kind === 'bytes'));
+    const sql = loadDataSql(into, quoted, types.map((t) => t.kind === 'bytes'), columns.map((c) => c.identity));
     const [result] = await c.query<ResultSetHeader>({ sql, infileStreamFactory: () => Readable.from(batch.file!) });
     // Under LOCAL, duplicate keys and bad values are only warnings: any warning, a short count, or a skipped or
     // deleted record in the server's `Records: N Deleted: D Skipped: S Warnings: W` fails the batch.

@@ -74,6 +74,17 @@ run('MySQL/MariaDB writes are exact', () => {
     expect((await rowsOf(schema)).at(-1)).toEqual(['3', 'next']);
   });
 
+  test.each(PATHS)('%s through %s: key 0 is stored as 0 beside a binary column (LOAD DATA with a SET clause)', async (mode, _label, options, localInfile) => {
+    // MariaDB 10.11 renumbers key 0 in a LOAD DATA whose SET clause fills another column (UNHEX for bytes).
+    const schema = await scratch();
+    await db.exec(`CREATE TABLE ${qi(schema)}.t (id INT NOT NULL AUTO_INCREMENT PRIMARY KEY, v VARCHAR(10), b LONGBLOB)`);
+    const session = await open(localInfile);
+    const rows = [[0, 'zero', Buffer.from([0, 255])], [1, 'one', null], [2, 'two', Buffer.alloc(0)]];
+    expect(await writeOnce(session, schema, { mode, identityInsert: true, ...options, columns: ['id', 'v', 'b'] }, rows)).toBe(3);
+    const stored = await db.query(`SELECT id, HEX(b) AS b FROM ${qi(schema)}.t ORDER BY id`);
+    expect(stored.map((r) => [String(r.id), r.b])).toEqual([['0', '00FF'], ['1', null], ['2', '']]);
+  });
+
   test.each(PATHS)('%s through %s: a value strict mode would truncate fails the batch naming the table', async (mode, _label, options, localInfile) => {
     const schema = await scratch();
     await db.exec(`CREATE TABLE ${qi(schema)}.t (id INT NOT NULL PRIMARY KEY, v VARCHAR(10))`);
