@@ -53,3 +53,19 @@ test('MongoDB → MariaDB → MongoDB reproduces every row', async () => {
   expect(back).toMatchObject({ state: 'COMPLETED', rowsWritten: ROWS });
   expect(await checksumOf(mongoUrl(), mongoDb, 'from_maria')).toEqual(source);
 });
+
+test('a document the destination refuses fails the job, named; it never completes short', async () => {
+  // An existing collection with a unique index the source rows break (two items share a name here).
+  const { MongoClient } = await import('mongodb');
+  const client = new MongoClient(process.env.SLUICE_MONGODB_URL!);
+  try {
+    const collection = client.db(mongoDb).collection('strict_items');
+    await collection.insertOne({ _id: 'seed' as never, name: 'item 7 ✓' });
+    await collection.createIndex({ name: 1 }, { unique: true });
+  } finally {
+    await client.close();
+  }
+  const job = await sync({ source: { url: pgUrlFor(world.src) }, destination: { url: mongoUrl() }, tables: [{ schema: world.src, name: 'items', destinationName: 'strict_items' }], batchSize: 500 });
+  expect(job.state).toBe('ERROR');
+  expect(job.message).toMatch(new RegExp(`^Table ${world.src}\\.items: .*(duplicate|E11000)`, 'i'));
+});

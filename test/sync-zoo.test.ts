@@ -120,3 +120,22 @@ test('MariaDB → PostgreSQL: the zoo, default flags, completes with every row, 
   expect(fks.map((f) => f.conname)).toEqual(['fk_a_b', 'fk_b_a', 'fk_tree_parent']);
   expect(job.skipped).toEqual(expect.arrayContaining([expect.objectContaining({ object: `view ${zoo}.v_pairs`, reason: expect.stringContaining('same engine') })]));
 });
+
+test('MariaDB → MongoDB: the zoo, default flags, completes with every row; foreign keys reported as not carried', async () => {
+  const db = uniqueName('zoo_mmongo');
+  const u = new URL(process.env.SLUICE_MONGODB_URL!);
+  u.pathname = '/' + db;
+  try {
+    const job = await sync(u.toString());
+    expect([job.state, job.message]).toEqual(['COMPLETED', expect.stringMatching(/^Synced/)]);
+    for (const t of ZOO_TABLES) {
+      const [source, copied] = await Promise.all([checksumOf(mariaUrlFor(zoo), zoo, t), checksumOf(u.toString(), db, t)]);
+      expect({ t, rows: copied.rows }).toEqual({ t, rows: source.rows });
+    }
+    expect(job.skipped).toEqual(expect.arrayContaining([expect.objectContaining({ object: expect.stringMatching(/^foreign key fk_tree_parent/), reason: expect.stringContaining('FOREIGN_KEY_MANAGEMENT') })]));
+  } finally {
+    const { MongoClient } = await import('mongodb');
+    const client = new MongoClient(process.env.SLUICE_MONGODB_URL!);
+    await client.db(db).dropDatabase().finally(() => client.close());
+  }
+});
