@@ -153,3 +153,30 @@ test('an unreachable destination says which side and which host', async () => {
   expect(refused).toBeInstanceOf(SyncPlanError);
   expect((refused as Error).message).toMatch(/^destination postgresql at 127\.0\.0\.1:1: /);
 }, 120_000);
+
+test('a created table that ends up short fails VERIFY_FAILED, never COMPLETED', async () => {
+  // Something in the destination silently deletes a row after it is written (an AFTER INSERT trigger that an
+  // event trigger attaches to the table the job creates): every batch is taken whole, the table is short.
+  const target = uniqueName('first_lossy');
+  extra.pg.push(target);
+  const event = uniqueName('lossy_evt');
+  await pgQuery(`CREATE SCHEMA "${target}"`);
+  await pgQuery(`CREATE FUNCTION "${target}".drop_two() RETURNS trigger LANGUAGE plpgsql AS $$
+    BEGIN DELETE FROM "${target}".language WHERE language_id = 2 AND NEW.language_id = 2; RETURN NULL; END $$`);
+  await pgQuery(`CREATE FUNCTION "${target}".attach() RETURNS event_trigger LANGUAGE plpgsql AS $$
+    DECLARE r record;
+    BEGIN
+      FOR r IN SELECT * FROM pg_event_trigger_ddl_commands() WHERE object_identity = '${target}.language' AND command_tag = 'CREATE TABLE' LOOP
+        EXECUTE 'CREATE TRIGGER lossy AFTER INSERT ON ${target}.language FOR EACH ROW EXECUTE FUNCTION ${target}.drop_two()';
+      END LOOP;
+    END $$`);
+  await pgQuery(`CREATE EVENT TRIGGER ${event} ON ddl_command_end WHEN TAG IN ('CREATE TABLE') EXECUTE FUNCTION "${target}".attach()`);
+  try {
+    const job = await runSync({ source: { url: pgUrlFor(sample) }, destination: { url: pgUrlFor(target) }, tables: [{ schema: sample, name: 'language' }], createTables: true });
+    expect(job.state).toBe('ERROR');
+    expect(job.message).toBe(`Table ${sample}.language: destination ${target}.language holds 2 row(s) after the copy, but 3 were written: ` +
+      'the destination dropped, merged or renumbered rows (a trigger, a key it rewrites, a duplicate key)');
+  } finally {
+    await pgQuery(`DROP EVENT TRIGGER IF EXISTS ${event}`);
+  }
+});

@@ -36,7 +36,9 @@ export interface SyncInput {
   rebuildIndexes?: boolean;
   /**
    * Write explicit values into the destination's identity / AUTO_INCREMENT columns. Default: on
-   * for tables the job creates (a copy keeps its key values), off for existing tables.
+   * for tables the job creates (a copy keeps its key values), off for existing tables (a job into
+   * an existing identity column is refused, naming this option); `false` also turns it off for
+   * created tables (their identity columns then refuse the copy).
    */
   identityInsert?: boolean;
   /**

@@ -84,6 +84,17 @@ async function finishViews(
     const destination = inJob[0]?.destination.schema;
     const native = input.plan.options.nativeDdl && source.exportDdl && d.applyDdl && destination && inJob.every((t) => t.source.name === t.destination.name);
     if (!native) {
+      // Across engines: what only a same-engine copy carries is listed, so nothing is dropped silently.
+      const created = inJob.filter((t) => t.createTable).map((t) => t.source.name);
+      if (source.exportDdl && created.length) {
+        const ddl = await source.exportDdl(schema, { tables: created });
+        for (const t of ddl.tables) {
+          const objects = [...t.create, ...t.after].map((x) => x.object).filter((o) => /^(trigger|check) /i.test(o) && !o.includes('('));
+          for (const object of new Set(objects)) {
+            skipped.push({ object: `${object.replace(/ on \S+$/, '')} on ${schema}.${t.name}`, table: `${schema}.${t.name}`, reason: 'triggers and CHECK constraints are carried between servers of the same engine only' });
+          }
+        }
+      }
       if (!input.schema) continue;
       const views = (await source.introspect(schema, { includeViews: true })).filter((t) => t.kind === 'view');
       for (const v of views) {
