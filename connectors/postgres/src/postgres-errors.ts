@@ -23,6 +23,8 @@ export function classifyPostgresError(err: unknown, secrets: string[]): Connecto
   }
   // Class 53 (insufficient resources), 57P0x (shutdown), 08xxx (connection exceptions),
   // serialization failures and deadlocks may pass.
-  const retryable = /^(53|57P0|08|40001|40P01)/.test(code) || code === 'ECONNRESET' || code === 'EPIPE';
+  // pg's own words for a connection its server dropped (no SQLSTATE): a fresh session may well work.
+  const lost = !sqlState && /Connection terminated|connection error and is not queryable|Client was closed and is not queryable/i.test(message);
+  const retryable = /^(53|57P0|08|40001|40P01)/.test(code) || code === 'ECONNRESET' || code === 'EPIPE' || lost;
   return new ConnectorError(TestCode.DRIVER_ERROR, message, retryable);
 }

@@ -182,6 +182,13 @@ export class PostgresSession implements ConnectorSession, PgContext {
       throw this.fail(err);
     }
     let broken = false;
+    // pg-pool listens for errors of idle clients only: a checked-out client whose server goes away
+    // (a restart, a terminated backend) between two queries would emit 'error' to nobody and kill
+    // the process. Here it only marks the client broken: the pool drops it, the caller's query fails.
+    const onError = () => {
+      broken = true;
+    };
+    client.on('error', onError);
     try {
       if (!transactional) return await fn(client);
       await client.query('BEGIN');
@@ -192,6 +199,7 @@ export class PostgresSession implements ConnectorSession, PgContext {
       if (transactional) await client.query('ROLLBACK').catch(() => (broken = true));
       throw this.fail(err);
     } finally {
+      client.removeListener('error', onError);
       client.release(broken || undefined);
     }
   }

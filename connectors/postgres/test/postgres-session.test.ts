@@ -103,6 +103,28 @@ test('char(n) reads without its pad spaces, keyed and resumed like any text', as
   expect(rows).toEqual([['en', 'English'], ['it', 'Italian'], ['zz', '']]);
 });
 
+test('a checked-out connection whose backend is terminated fails its query, retryably; nothing reaches the process', async () => {
+  const uncaught: unknown[] = [];
+  const record = (err: unknown) => uncaught.push(err);
+  process.on('uncaughtException', record);
+  try {
+    const pg = session as unknown as { withClient<T>(fn: (c: Client) => Promise<T>): Promise<T> };
+    const failed = await pg
+      .withClient(async (client) => {
+        const { rows } = await client.query<{ pid: number }>('SELECT pg_backend_pid() AS pid');
+        await admin.exec(`SELECT pg_terminate_backend(${rows[0]!.pid})`);
+        await new Promise((resolve) => setTimeout(resolve, 500)); // the server's goodbye arrives while idle
+        return client.query('SELECT 1');
+      })
+      .catch((err: unknown) => err);
+    expect(failed).toMatchObject({ name: "ConnectorError", retryable: true });
+    expect(uncaught).toEqual([]);
+    expect(await session.serverVersion()).toMatch(/^\d+/); // the pool dropped the broken connection
+  } finally {
+    process.off('uncaughtException', record);
+  }
+});
+
 test('introspects the known schema with a constant number of catalog queries', async () => {
   const schema = await newSchema();
   for (const sql of fixture.knownSchemaDdl(schema)) await admin.exec(sql);
