@@ -258,6 +258,32 @@ test('a whole schema syncs, and the Job object answers while it runs', async () 
   }
 });
 
+test('one writer per destination table whatever the URL spelling: the second job is refused, the table exact', async () => {
+  // The same server and database as 127.0.0.1 with postgresql:// and as localhost with postgres://.
+  const first = new URL(pgUrlFor(world.dst));
+  const second = new URL(pgUrlFor(world.dst).replace(/^postgresql:/, 'postgres:'));
+  second.hostname = 'localhost';
+  const input = (url: string): SyncInput => ({
+    source: { url: pgUrlFor(world.src) }, destination: { url }, tables: [{ schema: world.src, name: 'items', destinationName: 'contended' }],
+    createTables: true, batchSize: 25,
+  });
+  const a = await world.env.client.startSync(input(first.toString()));
+  // The first job holds the table and is writing when the second starts.
+  const holding = async () => (await pgQuery<{ t: string | null }>(`SELECT to_regclass($1)::text AS t`, [`"${world.dst}".contended`]))[0]!.t !== null;
+  while (!(await holding())) await new Promise((resolve) => setTimeout(resolve, 20));
+  const b = await world.env.client.startSync(input(second.toString()));
+  jobIds.push(a, b);
+  const [jobA, jobB] = await Promise.all([world.env.client.waitForJob<SyncJob>(a), world.env.client.waitForJob<SyncJob>(b)]);
+  expect(jobA).toMatchObject({ state: 'COMPLETED', rowsWritten: ROWS });
+  expect(jobB.state).toBe('ERROR');
+  expect(jobB.message).toMatch(/contended is being written by another job/);
+  const [counts] = await pgQuery<{ n: number; ids: number }>(`SELECT count(*)::int AS n, count(DISTINCT id)::int AS ids FROM "${world.dst}".contended`);
+  expect(counts).toEqual({ n: ROWS, ids: ROWS });
+  expect(await checksumOf(pgUrlFor(world.dst), world.dst, 'contended')).toEqual(await checksumOf(pgUrlFor(world.src), world.src, 'items'));
+  // Once the first job is done the table is free again.
+  expect(await runSync({ ...input(second.toString()), mode: 'upsert' })).toMatchObject({ state: 'COMPLETED', rowsWritten: ROWS });
+});
+
 test('no workflow history of the suite holds a connection password', async () => {
   const passwords = [new URL(pgUrlFor(world.src)).password, new URL(mariaUrlFor(world.maria)).password].map(decodeURIComponent);
   const ids = new Set(jobIds);

@@ -5,6 +5,7 @@ import type { ConnectionResolver } from '../connections';
 import { withSessions, type OpenedConnection } from '../sessions';
 import { compareCursor, stateForRun, streamOf, type SyncState } from './checkpoint';
 import { readAhead } from './read-ahead';
+import { claimTable } from './table-lease';
 
 /**
  * How long one chunk copies before it returns to the workflow with counts:
@@ -36,6 +37,8 @@ export async function copyChunk(
   try {
     return await withSessions(connections, [input.source, input.destination], async (src, dst) => {
       // The stored state as text: each batch commits only if it is still the stored one (fencing).
+      // Still this job's table (another job may have taken over a lease this one let lapse).
+      await claimTable(dst.session, table.destination, input.runKey);
       let stored = await dst.session.readCheckpoint(input.target, stream);
       let state: SyncState = stateForRun(stored, input);
       result.rowsWritten = state.rows;

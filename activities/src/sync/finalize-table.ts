@@ -5,6 +5,7 @@ import type { ConnectionResolver } from '../connections';
 import { withSessions, type OpenedConnection } from '../sessions';
 import { compareCursor, streamOf, streamsOf, type SyncState } from './checkpoint';
 import { loadTableDdl, tableName } from './table-ddl';
+import { claimTable, LEASE_MS, releaseTable } from './table-lease';
 
 /**
  * How often a finalize heartbeats while it runs. Building a large table's
@@ -101,43 +102,60 @@ function finalize(connections: ConnectionResolver, input: SyncTableInput & { pre
   return withSessions(connections, [input.destination], async (dst) => {
     const d = dst.session;
     const { prepared, table } = input;
-    const staging = table.mode === 'replace';
-    let rowsWritten = 0;
-    let max: unknown = null;
-    for (const stream of streamsOf(input)) {
-      const stored = await d.readCheckpoint(prepared.target, stream);
-      const state = stored ? (JSON.parse(stored) as SyncState) : null;
-      if (state?.runKey !== input.runKey) continue;
-      rowsWritten += state.rows;
-      if (compareCursor(state.max, max) > 0) max = state.max;
+    // A build can run for hours: the lease on the table is renewed meanwhile (on another pooled connection).
+    const renew = setInterval(() => void claimTable(d, table.destination, input.runKey).catch(() => undefined), LEASE_MS / 3);
+    try {
+      return await finalizeOn(connections, dst, input);
+    } finally {
+      clearInterval(renew);
     }
-    if (table.ranges && table.cursorColumn && input.outcome === 'completed' && !staging) {
-      // A ranged full copy: the table's own stream carries the cursor the next incremental run starts from.
-      const done: SyncState = { runKey: input.runKey, after: null, floor: null, max, rows: rowsWritten, done: true };
-      await d.writeCheckpoint(table.destination, streamOf(input), JSON.stringify(done));
-    }
-    // Checked before the keys are built: a count is cheapest on the bare heap, and a short table fails here, named.
-    const verification = input.outcome === 'completed' ? await verifyCount(connections, dst, input, rowsWritten) : undefined;
-    // A table this run created: its keys, indexes and triggers are built now, after the rows (also when
-    // the run failed or was cancelled: the table the job leaves behind is whole).
-    const ddl = table.createTable ? await loadTableDdl(d, table, input.runKey) : null;
-    if (prepared.deferredPrimaryKey?.length) await d.addPrimaryKey!(prepared.target, prepared.deferredPrimaryKey);
-    if (prepared.deferredKeys && ddl) await d.applyDdl!(table.destination.schema, ddl.keys);
-    if (ddl?.native && !staging) await d.applyDdl!(table.destination.schema, ddl.indexes);
-    if (ddl && !ddl.native && ddl.canonicalIndexes.length) await d.restoreIndexes!(prepared.target, ddl.canonicalIndexes);
-    if (prepared.droppedIndexes.length) await d.restoreIndexes!(prepared.target, prepared.droppedIndexes as IndexSchema[]);
-    if (prepared.droppedForeignKeys.length) await d.restoreForeignKeys!(prepared.target, prepared.droppedForeignKeys as ForeignKeySchema[]);
-    if (prepared.triggersDisabled) await d.setTriggersEnabled!(prepared.target, true);
-    await d.writeCheckpoint(prepared.target, `${streamOf(input)}#prepared`, null);
-    if (staging && input.outcome === 'completed') {
-      await d.swapTable!(prepared.target, table.destination);
-      // The staging table's state moved with it; the destination's own stream state is that of this run.
-      for (const stream of streamsOf(input)) await d.writeCheckpoint(table.destination, stream, null);
-    } else if (staging) {
-      await d.dropTable!(prepared.target);
-    }
-    // Triggers last, on the table in its place: none fired for the copied rows.
-    if (ddl?.native) await d.applyDdl!(table.destination.schema, ddl.after);
-    return { rowsWritten, ...(verification ? { verification } : {}), ...(ddl?.warnings.length ? { warnings: ddl.warnings } : {}) };
   }, { last: true, alsoIdle: [input.source], sides: ['destination'] });
+}
+
+async function finalizeOn(
+  connections: ConnectionResolver,
+  dst: OpenedConnection,
+  input: SyncTableInput & { prepared: PreparedTable; outcome: 'completed' | 'abandoned' },
+): Promise<FinalizeResult> {
+  const d = dst.session;
+  const { prepared, table } = input;
+  const staging = table.mode === 'replace';
+  let rowsWritten = 0;
+  let max: unknown = null;
+  for (const stream of streamsOf(input)) {
+    const stored = await d.readCheckpoint(prepared.target, stream);
+    const state = stored ? (JSON.parse(stored) as SyncState) : null;
+    if (state?.runKey !== input.runKey) continue;
+    rowsWritten += state.rows;
+    if (compareCursor(state.max, max) > 0) max = state.max;
+  }
+  if (table.ranges && table.cursorColumn && input.outcome === 'completed' && !staging) {
+    // A ranged full copy: the table's own stream carries the cursor the next incremental run starts from.
+    const done: SyncState = { runKey: input.runKey, after: null, floor: null, max, rows: rowsWritten, done: true };
+    await d.writeCheckpoint(table.destination, streamOf(input), JSON.stringify(done));
+  }
+  // Checked before the keys are built: a count is cheapest on the bare heap, and a short table fails here, named.
+  const verification = input.outcome === 'completed' ? await verifyCount(connections, dst, input, rowsWritten) : undefined;
+  // A table this run created: its keys, indexes and triggers are built now, after the rows (also when
+  // the run failed or was cancelled: the table the job leaves behind is whole).
+  const ddl = table.createTable ? await loadTableDdl(d, table, input.runKey) : null;
+  if (prepared.deferredPrimaryKey?.length) await d.addPrimaryKey!(prepared.target, prepared.deferredPrimaryKey);
+  if (prepared.deferredKeys && ddl) await d.applyDdl!(table.destination.schema, ddl.keys);
+  if (ddl?.native && !staging) await d.applyDdl!(table.destination.schema, ddl.indexes);
+  if (ddl && !ddl.native && ddl.canonicalIndexes.length) await d.restoreIndexes!(prepared.target, ddl.canonicalIndexes);
+  if (prepared.droppedIndexes.length) await d.restoreIndexes!(prepared.target, prepared.droppedIndexes as IndexSchema[]);
+  if (prepared.droppedForeignKeys.length) await d.restoreForeignKeys!(prepared.target, prepared.droppedForeignKeys as ForeignKeySchema[]);
+  if (prepared.triggersDisabled) await d.setTriggersEnabled!(prepared.target, true);
+  await d.writeCheckpoint(prepared.target, `${streamOf(input)}#prepared`, null);
+  if (staging && input.outcome === 'completed') {
+    await d.swapTable!(prepared.target, table.destination);
+    // The staging table's state moved with it; the destination's own stream state is that of this run.
+    for (const stream of streamsOf(input)) await d.writeCheckpoint(table.destination, stream, null);
+  } else if (staging) {
+    await d.dropTable!(prepared.target);
+  }
+  // Triggers last, on the table in its place: none fired for the copied rows.
+  if (ddl?.native) await d.applyDdl!(table.destination.schema, ddl.after);
+  await releaseTable(d, table.destination, input.runKey);
+  return { rowsWritten, ...(verification ? { verification } : {}), ...(ddl?.warnings.length ? { warnings: ddl.warnings } : {}) };
 }

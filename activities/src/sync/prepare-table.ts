@@ -5,6 +5,7 @@ import { unsupported, withSessions } from '../sessions';
 import { canonicalCarry } from './canonical-carry';
 import { stateForRun, streamOf } from './checkpoint';
 import { saveTableDdl, tableName } from './table-ddl';
+import { claimTable } from './table-lease';
 
 /** Name of the staging table a replace loads into before the swap. */
 export const stagingOf = (t: TableRef, runKey: string): TableRef => ({
@@ -31,6 +32,7 @@ export async function prepareTable(connections: ConnectionResolver, input: SyncT
     const prepared: PreparedTable =
       previous?.runKey === input.runKey ? previous.prepared : { target, droppedIndexes: [], droppedForeignKeys: [], triggersDisabled: false };
     const save = () => d.writeCheckpoint(target, record, JSON.stringify({ runKey: input.runKey, prepared }));
+    await claimTable(d, table.destination, input.runKey);
 
     if (table.createTable && !(await exists(d, table.destination))) {
       // An append into a table this run creates: its keys are built once after the load (finalize),

@@ -110,14 +110,14 @@ export async function readCheckpoint(ctx: MysqlContext, table: TableRef, stream:
 }
 
 /** Sets the state of `stream` in its own transaction; null deletes it (a missing state table is nothing to delete). */
-export async function writeCheckpoint(ctx: MysqlContext, table: TableRef, stream: string, state: string | null): Promise<void> {
+export async function writeCheckpoint(ctx: MysqlContext, table: TableRef, stream: string, state: string | null, expected?: string | null): Promise<void> {
   if (state === null) {
     await deleteStates(ctx, table, stream);
     return;
   }
   const put = async () => {
     await ensureStateTable(ctx, table.schema);
-    await ctx.transaction((c) => putState(ctx, c, table, { stream, state }));
+    await ctx.transaction((c) => putState(ctx, c, table, { stream, state, ...(expected !== undefined ? { expected } : {}) }));
   };
   try {
     await put();

@@ -213,8 +213,8 @@ export class MysqlSession implements ConnectorSession {
   readCheckpoint(table: TableRef, stream: string): Promise<string | null> {
     return checkpoint.readCheckpoint(this.ctx, table, stream);
   }
-  writeCheckpoint(table: TableRef, stream: string, state: string | null): Promise<void> {
-    return checkpoint.writeCheckpoint(this.ctx, table, stream, state);
+  writeCheckpoint(table: TableRef, stream: string, state: string | null, expected?: string | null): Promise<void> {
+    return checkpoint.writeCheckpoint(this.ctx, table, stream, state, expected);
   }
   truncate(table: TableRef): Promise<void> {
     return ddl.truncate(this.ctx, table);

@@ -98,7 +98,7 @@ export async function readCheckpoint(ctx: PgContext, table: TableRef, stream: st
 }
 
 /** Sets (upsert) or, with null, clears the state of `stream` for `table`: one statement, its own transaction. */
-export async function writeCheckpoint(ctx: PgContext, table: TableRef, stream: string, state: string | null): Promise<void> {
+export async function writeCheckpoint(ctx: PgContext, table: TableRef, stream: string, state: string | null, expected?: string | null): Promise<void> {
   if (state === null) {
     await ctx.withClient(async (client) => {
       try {
@@ -111,5 +111,5 @@ export async function writeCheckpoint(ctx: PgContext, table: TableRef, stream: s
     return;
   }
   await ctx.ensureStateTable(table.schema);
-  await ctx.withClient((client) => upsertCheckpoint(ctx, client, table, { stream, state }));
+  await ctx.withClient((client) => upsertCheckpoint(ctx, client, table, { stream, state, ...(expected !== undefined ? { expected } : {}) }));
 }

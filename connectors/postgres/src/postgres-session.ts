@@ -254,8 +254,8 @@ export class PostgresSession implements ConnectorSession, PgContext {
     return checkpoints.readCheckpoint(this, table, stream);
   }
 
-  writeCheckpoint(table: TableRef, stream: string, state: string | null): Promise<void> {
-    return checkpoints.writeCheckpoint(this, table, stream, state);
+  writeCheckpoint(table: TableRef, stream: string, state: string | null, expected?: string | null): Promise<void> {
+    return checkpoints.writeCheckpoint(this, table, stream, state, expected);
   }
 
   // Capability operations are own properties (plain data on the object, like the declaration).

@@ -278,8 +278,13 @@ export interface ConnectorSession {
 
   /** The committed state of `stream` for `table` (null when none). */
   readCheckpoint(table: TableRef, stream: string): Promise<string | null>;
-  /** Sets (or with null, clears) the state of `stream` for `table`, in its own transaction. */
-  writeCheckpoint(table: TableRef, stream: string, state: string | null): Promise<void>;
+  /**
+   * Sets (or with null, clears) the state of `stream` for `table`, in its own transaction. With
+   * `expected` (a state, or null for none), a connector that fences (`checkpointFencing`) writes
+   * only while the stored state is that one, else fails CHECKPOINT_CONFLICT: a compare-and-set.
+   * Others ignore it.
+   */
+  writeCheckpoint(table: TableRef, stream: string, state: string | null, expected?: string | null): Promise<void>;
 
   /** DATA_TRUNCATION */
   truncate?(table: TableRef): Promise<void>;
