@@ -121,3 +121,44 @@ test('`sluice connectors --json` lists the installed connectors with functionali
   expect(out.supported_types.connectors.MySQLMariaDBConnector).not.toHaveProperty('schema_name');
   expect(out.supported_types.hooks.SSL.ssl_mode.values).toContain('verify-full');
 });
+
+describe('bad input is refused at once, exit 2, naming the field and the fix', () => {
+  const src = 'postgresql://u:p@127.0.0.1:1/db';
+  const cases: [string, string[], RegExp][] = [
+    ['a batch size past any use', ['sync', src, src, '--schema', 's', '--batch-size', '99999999999999999999'], /--batch-size must be a whole number from 1 to 1,000,000/],
+    ['a negative parallelism', ['sync', src, src, '--schema', 's', '--parallel', '-1'], /--parallel/],
+    ['an unknown option', ['sync', src, src, '--schema', 's', '--bogus'], /unknown option '--bogus'/],
+    ['a missing argument', ['sync', src], /missing required argument/],
+    ['a mode not offered', ['sync', src, src, '--schema', 's', '--mode', 'merge'], /--mode.*merge.*invalid/i],
+    ['a 7-field cron (it would fire every second)', ['schedule', 'create', 'n', src, src, '--schema', 's', '--cron', '0 2 * * * * *'], /--cron: cron "0 2 \* \* \* \* \*": expected 5 fields/],
+    ['a --verify not offered', ['sync', src, src, '--schema', 's', '--verify', 'sha'], /--verify sha: expected count, checksum or none/],
+  ];
+  test.each(cases)('%s', async (_label, args, message) => {
+    const result = await runSluice(args, cliEnv);
+    expect({ code: result.code, stderr: result.stderr }).toEqual({ code: 2, stderr: expect.stringMatching(message) });
+  });
+
+  test('a config file holding null, or no JSON, is named with what is wrong', async () => {
+    const { mkdtempSync, writeFileSync } = await import('node:fs');
+    const dir = mkdtempSync('/tmp/sluice-cli-');
+    writeFileSync(`${dir}/null.json`, 'null');
+    writeFileSync(`${dir}/broken.json`, '{"connector_type": ');
+    const nullFile = await runSluice(['test', `${dir}/null.json`], cliEnv);
+    expect({ code: nullFile.code, stderr: nullFile.stderr }).toEqual({ code: 2, stderr: expect.stringContaining(`${dir}/null.json: holds null, not a connector config object`) });
+    const broken = await runSluice(['test', `${dir}/broken.json`], cliEnv);
+    expect({ code: broken.code, stderr: broken.stderr }).toEqual({ code: 2, stderr: expect.stringContaining(`${dir}/broken.json: not valid JSON`) });
+  });
+
+  test('a malformed URL is never echoed with its password', async () => {
+    for (const url of ['postgresql:/user:pa/ss@host/db', 'postgresql:/user:pa@ss@host/db', 'postgres:user:pa/ss@host/db']) {
+      const result = await runSluice(['test', url], cliEnv);
+      expect(result.code).toBe(2);
+      expect(result.stderr + result.stdout).not.toMatch(/pa\/ss|pa@ss/);
+    }
+  });
+
+  test('a host longer than any DNS name is refused naming the field', async () => {
+    const result = await runSluice(['test', `postgresql://u:p@${'h'.repeat(300)}:5432/db`, '--json'], cliEnv);
+    expect(result.stdout + result.stderr).toMatch(/host: must be at most 253/);
+  });
+});

@@ -1,5 +1,5 @@
 #!/usr/bin/env node
-import { Command, Option } from 'commander';
+import { Command, CommanderError, Option } from 'commander';
 import {
   connectionAddCommand,
   connectionListCommand,
@@ -24,7 +24,11 @@ import { UsageError } from './connection-arg';
 const program = new Command()
   .name('sluice')
   .description('Durable database refresh and sync jobs on Temporal')
-  .showHelpAfterError();
+  .showHelpAfterError()
+  // Usage errors (unknown option, missing argument, bad choice) exit 2, as the README says; help exits 0.
+  .exitOverride((err) => {
+    throw err;
+  });
 
 program
   .command('test')
@@ -217,6 +221,7 @@ function exit(code: number): never {
 }
 
 program.parseAsync().catch((err: unknown) => {
+  if (err instanceof CommanderError) process.exit(err.exitCode === 0 ? 0 : 2); // commander printed it already
   process.stderr.write(`sluice: ${err instanceof Error ? err.message : String(err)}\n`);
   process.exit(err instanceof UsageError ? 2 : 1);
 });

@@ -1,6 +1,6 @@
 export { SluiceClient, SyncPlanError, type JobSummary, type SluiceClientOptions } from './client';
 export { jobStateOf } from './job-state';
-export type { ScheduleSpec, ScheduleSummary } from './schedules';
+export { cronProblem, ScheduleSpecError, type ScheduleSpec, type ScheduleSummary } from './schedules';
 export type { ApplicationMessage, ConnectionSpec, Job, JobState, JobType, SyncInput, SyncJob, SyncMode, SyncTableSelection, TableProgress } from '@sluice/workflows';
 export { CatalogApi, type RefreshTarget } from './catalog-api';
 export { Catalog, CatalogError, CatalogCode, type Connection, type CreateConnectionInput, type UpdateConnectionInput, type DatabaseConnection, type SchemaConnection, type SchemaCacheStatus, type Page } from '@sluice/catalog';

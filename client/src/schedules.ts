@@ -31,12 +31,37 @@ export interface ScheduledJob {
   note: string;
 }
 
+const CRON_MACROS = new Set(['@yearly', '@annually', '@monthly', '@weekly', '@daily', '@midnight', '@hourly']);
+const CRON_FIELD = /^[0-9A-Za-z*?\/,\-LW#]+$/;
+
+/**
+ * What is wrong with a cron expression, or null. Standard cron only: five fields (minute hour
+ * day-of-month month day-of-week) or a macro. Temporal also reads six and seven fields (seconds
+ * first, years last), which turns "0 2 * * * * *" into every second: refused here.
+ */
+export function cronProblem(cron: string): string | null {
+  const fields = cron.trim().split(/\s+/);
+  if (fields.length === 1 && CRON_MACROS.has(fields[0]!.toLowerCase())) return null;
+  if (fields.length !== 5) {
+    return `cron "${cron}": expected 5 fields (minute hour day-of-month month day-of-week), e.g. "0 2 * * *" for 02:00 every night; got ${fields.length}`;
+  }
+  const bad = fields.find((f) => !CRON_FIELD.test(f));
+  return bad ? `cron "${cron}": "${bad}" is not a cron field` : null;
+}
+
+/** A cron the client refuses before any schedule is made. */
+export class ScheduleSpecError extends Error {
+  override readonly name = 'ScheduleSpecError';
+}
+
 /**
  * A job on a cron as a Temporal Schedule. Overlap policy SKIP: a run that
  * would start while the previous one of the same schedule still runs is
  * skipped, so two runs of the same job never overlap.
  */
 export async function createJobSchedule(client: Client, taskQueue: string, id: string, job: ScheduledJob, spec: ScheduleSpec): Promise<void> {
+  const problem = cronProblem(spec.cron);
+  if (problem) throw new ScheduleSpecError(problem);
   await client.schedule.create({
     scheduleId: id,
     spec: { cronExpressions: [spec.cron], timezone: spec.timezone ?? 'UTC' },

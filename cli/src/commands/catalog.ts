@@ -1,5 +1,5 @@
 import { readFileSync } from 'node:fs';
-import { Catalog, CatalogError, type Connection, type CreateConnectionInput, type RefreshTarget, SluiceClient, type RefreshJob } from '@sluice/client';
+import { Catalog, CatalogError, cronProblem, type Connection, type CreateConnectionInput, type RefreshTarget, SluiceClient, type RefreshJob } from '@sluice/client';
 import { loadConnectors } from '@sluice/worker';
 import { UsageError } from '../connection-arg';
 import { resolveTemporalTarget } from '../embedded';
@@ -152,6 +152,8 @@ export function schemaShowCommand(connection: string, o: { json?: boolean; schem
 /** `sluice refresh databases|schemas|schema`: runs the refresh job (embedded Temporal if none) and waits for it. */
 export async function refreshCommand(target: RefreshTarget, o: { json?: boolean; detach?: boolean; schedule?: string; cron?: string; timezone?: string }): Promise<number> {
   if (Boolean(o.schedule) !== Boolean(o.cron)) throw new UsageError('--schedule <name> and --cron <expression> go together');
+  const problem = o.cron ? cronProblem(o.cron) : null;
+  if (problem) throw new UsageError(`--cron: ${problem}`);
   const temporal = await resolveTemporalTarget();
   try {
     const client = await SluiceClient.connect({ address: temporal.address, openCatalog });

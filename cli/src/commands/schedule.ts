@@ -1,4 +1,4 @@
-import { SluiceClient } from '@sluice/client';
+import { cronProblem, SluiceClient } from '@sluice/client';
 import { UsageError } from '../connection-arg';
 import { resolveTemporalTarget } from '../embedded';
 import { printJson } from '../output';
@@ -26,6 +26,8 @@ export async function scheduleCreateCommand(
   o: SyncCommandOptions & { cron: string; timezone?: string },
 ): Promise<number> {
   const input = syncInput(source, destination, o);
+  const problem = cronProblem(o.cron);
+  if (problem) throw new UsageError(`--cron: ${problem}`);
   return withServerClient(async (client) => {
     await client.createSchedule(id, input, { cron: o.cron, timezone: o.timezone });
     process.stdout.write(`${id}\n`);

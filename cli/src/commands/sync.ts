@@ -68,10 +68,10 @@ export function syncInput(source: string, destination: string, o: SyncCommandOpt
     if (dot <= 0 || dot === t.length - 1) throw new UsageError(`--table ${t}: expected SCHEMA.TABLE`);
     return { schema: t.slice(0, dot), name: t.slice(dot + 1) };
   });
-  const int = (v: string | undefined, flag: string) => {
+  const int = (v: string | undefined, flag: string, max: number) => {
     if (v === undefined) return undefined;
     const n = Number(v);
-    if (!Number.isInteger(n) || n < 1) throw new UsageError(`${flag} must be a whole number ≥ 1`);
+    if (!/^\d+$/.test(v.trim()) || !Number.isSafeInteger(n) || n < 1 || n > max) throw new UsageError(`${flag} must be a whole number from 1 to ${max.toLocaleString('en')}`);
     return n;
   };
   return {
@@ -90,8 +90,8 @@ export function syncInput(source: string, destination: string, o: SyncCommandOpt
     rebuildIndexes: o.rebuildIndexes,
     identityInsert: o.identityInsert,
     verify: verifyOf(o.verify),
-    batchSize: int(o.batchSize, '--batch-size'),
-    maxParallelTables: int(o.parallel, '--parallel'),
+    batchSize: int(o.batchSize, '--batch-size', 1_000_000),
+    maxParallelTables: int(o.parallel, '--parallel', 64),
   };
 }
 

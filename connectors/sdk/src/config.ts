@@ -67,10 +67,11 @@ export function relationalConfigSchema<T extends string>(o: RelationalConfigOpti
   return z
     .object({
       connector_type: z.literal(o.connectorType),
-      host: z.string().min(1),
+      // DNS names end at 253 characters; database and user names are identifiers (PostgreSQL 63 bytes, MySQL 64).
+      host: z.string().min(1).max(253),
       port: orDefault(z.number().int().min(1).max(65535).default(o.defaultPort)),
-      database: z.string().min(1),
-      username: z.string().min(1),
+      database: z.string().min(1).max(128),
+      username: z.string().min(1).max(128),
       password: z.string(),
       schema_name: optionalString,
       protocol: orDefault(z.string().default(o.defaultProtocol)),
