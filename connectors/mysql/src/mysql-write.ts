@@ -37,10 +37,17 @@ export function insertSelectUpsertSql(flavour: MysqlFlavour, table: string, stag
   return `INSERT INTO ${table} (${cols}) ${source} ON DUPLICATE KEY UPDATE ${assignments(flavour, quotedColumns, quotedKey)}`;
 }
 
-/** LOAD DATA LOCAL in a format no value can break: tab/newline/backslash escaped, `\N` NULL, bytes as hex through UNHEX(). */
-export function loadDataSql(table: string, quotedColumns: string[], binary: boolean[]): string {
-  const targets = quotedColumns.map((c, i) => (binary[i] ? `@sluice_v${i}` : c));
-  const sets = quotedColumns.flatMap((c, i) => (binary[i] ? [`${c} = UNHEX(@sluice_v${i})`] : []));
+/**
+ * LOAD DATA LOCAL in a format no value can break: tab/newline/backslash escaped, `\N` NULL, bytes as hex
+ * through UNHEX(). With a SET clause, MariaDB (10.11) numbers a 0 loaded straight into an AUTO_INCREMENT
+ * column despite NO_AUTO_VALUE_ON_ZERO (the same 0 through a variable is kept): `autoIncrement` columns go
+ * through a variable too whenever there is a SET clause.
+ */
+export function loadDataSql(table: string, quotedColumns: string[], binary: boolean[], autoIncrement: boolean[] = []): string {
+  const anySet = binary.some(Boolean);
+  const viaVariable = quotedColumns.map((_, i) => binary[i] || (anySet && autoIncrement[i]));
+  const targets = quotedColumns.map((c, i) => (viaVariable[i] ? `@sluice_v${i}` : c));
+  const sets = quotedColumns.flatMap((c, i) => (binary[i] ? [`${c} = UNHEX(@sluice_v${i})`] : viaVariable[i] ? [`${c} = @sluice_v${i}`] : []));
   return `LOAD DATA LOCAL INFILE 'sluice-batch.tsv' INTO TABLE ${table} CHARACTER SET utf8mb4 ` +
     `FIELDS TERMINATED BY '\\t' ESCAPED BY '\\\\' LINES TERMINATED BY '\\n' (${targets.join(', ')})` +
     (sets.length ? ` SET ${sets.join(', ')}` : '');
@@ -164,7 +171,7 @@ export async function openMysqlWriter(ctx: MysqlContext, table: TableRef, option
   };
 
   const load = async (c: PoolConnection, into: string, batch: Encoded) => {
-    const sql = loadDataSql(into, quoted, types.map((t) => t.kind === 'bytes'));
+    const sql = loadDataSql(into, quoted, types.map((t) => t.kind === 'bytes'), columns.map((c) => c.identity));
     const [result] = await c.query<ResultSetHeader>({ sql, infileStreamFactory: () => Readable.from(batch.file!) });
     // Under LOCAL, duplicate keys and bad values are only warnings: any warning, a short count, or a skipped or
     // deleted record in the server's `Records: N Deleted: D Skipped: S Warnings: W` fails the batch.

@@ -74,6 +74,15 @@ run('MySQL/MariaDB writes are exact', () => {
     expect((await rowsOf(schema)).at(-1)).toEqual(['3', 'next']);
   });
 
+  test.each(PATHS)('%s through %s: key 0 is kept beside a BLOB column (LOAD DATA with a SET clause)', async (mode, _label, options, localInfile) => {
+    const schema = await scratch();
+    // MariaDB numbers a 0 loaded straight into the AUTO_INCREMENT column once the statement has a SET clause.
+    await db.exec(`CREATE TABLE ${qi(schema)}.t (id INT UNSIGNED NOT NULL AUTO_INCREMENT PRIMARY KEY, v BLOB)`);
+    const session = await open(localInfile);
+    expect(await writeOnce(session, schema, { mode, identityInsert: true, ...options }, [[0, Buffer.from([0, 255])], [1, Buffer.from('a')], [7, null]])).toBe(3);
+    expect(await db.query(`SELECT id, HEX(v) AS v FROM ${qi(schema)}.t ORDER BY id`)).toEqual([{ id: 0, v: '00FF' }, { id: 1, v: '61' }, { id: 7, v: null }]);
+  });
+
   test.each(PATHS)('%s through %s: a value strict mode would truncate fails the batch naming the table', async (mode, _label, options, localInfile) => {
     const schema = await scratch();
     await db.exec(`CREATE TABLE ${qi(schema)}.t (id INT NOT NULL PRIMARY KEY, v VARCHAR(10))`);
