@@ -29,6 +29,7 @@ import { openMysqlWriter } from './mysql-write';
 import * as ddl from './mysql-ddl';
 import * as checkpoint from './mysql-checkpoint';
 import * as schemaDdl from './mysql-schema-ddl';
+import { checksumTable } from './mysql-checksum';
 
 export type Row = Record<string, any>;
 
@@ -237,6 +238,10 @@ export class MysqlSession implements ConnectorSession {
   }
   countRows(table: TableRef, range?: { key: string[]; after: unknown[] | null; until: unknown[] | null }): Promise<number> {
     return schemaDdl.countRows(this.ctx, table, range);
+  }
+  /** Order-independent, by the server: equal for two servers of the same product whose columns have the same types and values. */
+  checksum(table: TableRef, columns: string[]): Promise<{ rows: number; checksum: string }> {
+    return checksumTable(this.ctx, table, columns);
   }
   dropTable(table: TableRef): Promise<void> {
     return ddl.dropTable(this.ctx, table);
