@@ -5,6 +5,9 @@ import type { TableDdlRecord } from './table-ddl';
 /** Native types whose values are text in every engine: carrying them as text loses nothing. */
 const CHARACTER_TYPE = /^(character varying|varchar|character|char|bpchar|text|tinytext|mediumtext|longtext|nvarchar|nchar|varchar2|nvarchar2|clob|nclob|string|ntext|graphic|vargraphic|long varchar)(\s*\(\s*\d+\s*(char|byte)?\s*\))?$/i;
 
+/** MySQL/MariaDB spatial types: canonical bytes carrying what the column stores (4-byte SRID + WKB). */
+const SPATIAL_TYPE = /^(geometry|point|linestring|polygon|multipoint|multilinestring|multipolygon|geometrycollection|geomcollection)$/i;
+
 /**
  * A table created on another engine from canonical types: which of its secondary indexes and
  * foreign keys the destination gets after the load, and, one sentence each, what the mapping
@@ -21,6 +24,9 @@ export function canonicalCarry(
     const native = to.types.toNative(c.type);
     if (c.type.kind === 'text' && !CHARACTER_TYPE.test(c.nativeType.trim())) {
       warnings.push(`column ${c.name}: ${c.nativeType} → ${native}, carried as its text form (no ${to.type} counterpart)`);
+    }
+    if (c.type.kind === 'bytes' && SPATIAL_TYPE.test(c.nativeType.trim())) {
+      warnings.push(`column ${c.name}: ${c.nativeType} → ${native} (MySQL's internal SRID+WKB)`);
     }
     // A document store keeps values without a type of their own as their exact text (MongoDB: decimals, dates, times).
     if (c.type.kind !== 'text' && /^string \(/.test(native)) warnings.push(`column ${c.name}: ${c.nativeType} → ${native}, its exact text`);

@@ -29,6 +29,9 @@ export function classifyMysqlError(err: unknown, secrets: readonly string[] = []
   if (TLS_CODES.test(code) || code === 'HANDSHAKE_NO_SSL_SUPPORT' || /\bSSL\b|\bTLS\b|certificate|secure connection/i.test(message)) {
     return new ConnectorError(TestCode.TLS_ERROR, message, false);
   }
-  const retryable = RETRYABLE_ERRNO.has(errno) || RETRYABLE_CODES.has(code);
+  // A fatal error ends the connection, not the request (a reset, a kill, "Can't add new command when connection
+  // is in closed state"): a fresh connection may succeed. Not a packet the server refuses as too large (1153).
+  const lostConnection = (e as { fatal?: boolean })?.fatal === true && errno !== 1153 && code !== 'ER_NET_PACKET_TOO_LARGE';
+  const retryable = RETRYABLE_ERRNO.has(errno) || RETRYABLE_CODES.has(code) || lostConnection || /connection is in closed state|in closed state/i.test(message);
   return new ConnectorError(TestCode.DRIVER_ERROR, message, retryable);
 }

@@ -1,6 +1,6 @@
 import { approximateRowBytes, ConnectorError, grownBatchSize, TestCode, type CanonicalType, type ReadOptions, type RowBatch, type TableRef } from '@sluice/connector-sdk';
 import { tableColumns } from './mysql-introspect';
-import { atLeast, decodeValue, encodeParam, type MysqlFlavour } from './mysql-types';
+import { atLeast, decodeValue, encodeParam, isSpatial, type MysqlFlavour } from './mysql-types';
 import type { MysqlContext } from './mysql-session';
 import { streamRows } from './mysql-stream';
 
@@ -26,9 +26,11 @@ export function keysetCondition(quotedKey: string[], op: '>' | '<=' = '>'): { sq
 
 /**
  * The select expression of a column. FLOAT prints with 6 significant digits
- * in the text protocol (3.40282e38): read it as DOUBLE, which is exact.
+ * in the text protocol (3.40282e38): read it as DOUBLE, which is exact. A
+ * spatial column is read as its stored bytes (SRID + WKB: mysql-types isSpatial).
  */
-export function selectExpr(flavour: MysqlFlavour, quoted: string, type: CanonicalType): string {
+export function selectExpr(flavour: MysqlFlavour, quoted: string, type: CanonicalType, nativeType = ''): string {
+  if (isSpatial(nativeType)) return `CAST(${quoted} AS BINARY)`;
   if (type.kind !== 'float32') return quoted;
   return flavour.mariadb || atLeast(flavour, 8, 0, 17) ? `CAST(${quoted} AS DOUBLE)` : `(${quoted} + 0e0)`;
 }
@@ -42,6 +44,7 @@ export async function* readTable(ctx: MysqlContext, table: TableRef, options: Re
   const columns = await tableColumns(ctx, table);
   if (!columns.length) throw notFound(table);
   const typeOf = new Map(columns.map((c) => [c.name, c.type]));
+  const nativeOf = new Map(columns.map((c) => [c.name, c.nativeType]));
   const need = (name: string): CanonicalType => {
     const type = typeOf.get(name);
     if (!type) throw new ConnectorError(TestCode.DRIVER_ERROR, `column ${name} does not exist in ${table.schema}.${table.name}`, false);
@@ -74,7 +77,7 @@ export async function* readTable(ctx: MysqlContext, table: TableRef, options: Re
   // (rows of unknown width), the next ones sized from it, wide rows below batchSize (SDK grownBatchSize).
   const fewest = options.batchBytes ? Math.ceil(rows / 10) : rows;
   let batchSize = fewest;
-  const base = `SELECT ${selected.map((c, i) => selectExpr(ctx.flavour, q(c), types[i]!)).join(', ')} FROM ${ctx.table(table)}`;
+  const base = `SELECT ${selected.map((c, i) => selectExpr(ctx.flavour, q(c), types[i]!, nativeOf.get(c))).join(', ')} FROM ${ctx.table(table)}`;
   const order = () => ` ORDER BY ${options.key.map(q).join(', ')} LIMIT ${batchSize}`;
 
   // Decoded in place: the driver's arrays are ours (a new array a row was garbage for the collector).
@@ -131,9 +134,10 @@ export async function* readTable(ctx: MysqlContext, table: TableRef, options: Re
 export async function readKeyBounds(ctx: MysqlContext, table: TableRef, column: string): Promise<{ min: unknown; max: unknown } | null> {
   const columns = await tableColumns(ctx, table);
   if (!columns.length) throw notFound(table);
-  const type = columns.find((c) => c.name === column)?.type;
+  const found = columns.find((c) => c.name === column);
+  const type = found?.type;
   if (!type) throw new ConnectorError(TestCode.DRIVER_ERROR, `column ${column} does not exist in ${table.schema}.${table.name}`, false);
-  const expr = selectExpr(ctx.flavour, ctx.quoteIdent(column), type);
+  const expr = selectExpr(ctx.flavour, ctx.quoteIdent(column), type, found!.nativeType);
   const sql = `SELECT MIN(${expr}), MAX(${expr}) FROM ${ctx.table(table)}`;
   const [row] = await ctx.withConnection(async (c) => (await c.query({ sql, rowsAsArray: true }))[0] as unknown[][]);
   const [min, max] = (row ?? []).map((v) => decodeValue(v, type));

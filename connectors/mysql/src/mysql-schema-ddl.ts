@@ -92,9 +92,10 @@ const unquote = (quoted: string) => quoted.slice(1, -1).replace(/``/g, '`');
  * `s`.`t`.`c`, and in user-written trigger bodies also s.t), outside string
  * literals; other schemas' names are kept. An alias spelled like the schema
  * (`s`.`c` for alias.column) loses its qualifier too: the column then
- * resolves unqualified, or the statement fails loudly as ambiguous.
+ * resolves unqualified, or the statement fails loudly as ambiguous. With
+ * `into`, the qualifier is replaced instead (`bare` for s., `quoted` for `s`.).
  */
-export function unqualify(sql: string, schema: string, quote: (s: string) => string): string {
+export function unqualify(sql: string, schema: string, quote: (s: string) => string, into: { bare: string; quoted: string } = { bare: '', quoted: '' }): string {
   const own = quote(schema);
   const bare = /^[A-Za-z0-9_$]+$/.test(schema) && !/^\d+$/.test(schema) ? schema : null;
   const nameStart = (ch: string | undefined) => ch !== undefined && /[`A-Za-z0-9_$\u0080-\uffff]/.test(ch);
@@ -106,6 +107,7 @@ export function unqualify(sql: string, schema: string, quote: (s: string) => str
       const wordStart = !/[A-Za-z0-9_$\u0080-\uffff]/.test(sql[i - 1] ?? ' ');
       if (bare && wordStart && prev !== '.' && sql.startsWith(`${bare}.`, i) && nameStart(sql[i + bare.length + 1])) {
         i += bare.length + 1; // s. : what follows is the rest of the same name
+        out += into.bare;
         prev = '.';
         continue;
       }
@@ -118,6 +120,7 @@ export function unqualify(sql: string, schema: string, quote: (s: string) => str
     const token = sql.slice(i, end);
     if (ch === '`' && token === own && prev !== '.' && sql[end] === '.' && nameStart(sql[end + 1])) {
       i = end + 1; // the identifier and its dot: what follows is the rest of the same name
+      out += into.quoted;
       prev = '.';
       continue;
     }
@@ -126,6 +129,19 @@ export function unqualify(sql: string, schema: string, quote: (s: string) => str
     i = end;
   }
   return out;
+}
+
+/**
+ * Where a trigger body named its own schema (s.t or `s`.t): `applyDdl` puts the destination schema there,
+ * spelled as the source spelled it (bare when the name allows), so the copy's trigger reads the copy's tables.
+ */
+const SCHEMA_MARK = { bare: '/*sluice schema*/.', quoted: '/*sluice `schema`*/.' };
+
+/** A statement's schema marks (SCHEMA_MARK) replaced by `schema`. */
+export function requalify(sql: string, schema: string, quote: (s: string) => string): string {
+  if (!sql.includes('/*sluice ')) return sql;
+  const bare = /^[A-Za-z0-9_$]+$/.test(schema) && !/^\d+$/.test(schema) ? schema : quote(schema);
+  return sql.split(SCHEMA_MARK.bare).join(`${bare}.`).split(SCHEMA_MARK.quoted).join(`${quote(schema)}.`);
 }
 
 /** Two-part names `a`.`b` (not part of a longer name; `call` when followed by `(`): a table reference, an alias's column or a function. */
@@ -203,7 +219,10 @@ export function referencedTable(item: string, schema: string): { schema: string;
   return m[2] ? { schema: unquote(m[1]!), table: unquote(m[2]) } : { schema, table: unquote(m[1]!) };
 }
 
-/** `… ENGINE=InnoDB AUTO_INCREMENT=42 DEFAULT CHARSET=…` without the counter (the copy moves it past its rows). */
+/**
+ * `… ENGINE=InnoDB AUTO_INCREMENT=42 DEFAULT CHARSET=…` without the counter. An export keeps it (the copy's next
+ * key is the source's, e.g. a counter started at 1000); the writer still moves it past the copied rows.
+ */
 export function withoutAutoIncrement(tail: string): string {
   return tail.replace(/^(\s*(?:ENGINE=\S+\s+)?)AUTO_INCREMENT=\d+\s*/i, '$1');
 }
@@ -219,8 +238,8 @@ function isPartitioned(tail: string): boolean {
 }
 
 /**
- * One table's DDL from its SHOW CREATE TABLE: `create` without keys,
- * indexes, foreign keys and the AUTO_INCREMENT counter, except what the
+ * One table's DDL from its SHOW CREATE TABLE: `create` (with the AUTO_INCREMENT
+ * counter) without keys, indexes and foreign keys, except what the
  * server needs in the CREATE (InnoDB: an AUTO_INCREMENT column leads an
  * index; partitioned tables: unique keys hold the partition columns);
  * `keys`, `indexes` and `foreignKeys` as one ALTER TABLE … ADD each.
@@ -264,7 +283,7 @@ export function splitCreateTable(
       ddl.foreignKeys.push({ object: `foreign key ${label} on ${name}`, sql: alter(item), referencedSchema: ref.schema, referencedTable: ref.table });
     }
   });
-  const create = `CREATE TABLE ${table} (\n  ${inCreate.join(',\n  ')}\n)${withoutAutoIncrement(parts.tail)}`;
+  const create = `CREATE TABLE ${table} (\n  ${inCreate.join(',\n  ')}\n)${parts.tail}`;
   // The keys the CREATE keeps are named in its object (an AUTO_INCREMENT column's key, a partitioned table's unique keys).
   const why = partitioned ? 'partitioned' : 'AUTO_INCREMENT';
   ddl.create.push({ object: `table ${name}${keptKeys.length ? ` with ${keptKeys.join(', ')} (${why})` : ''}`, sql: create });
@@ -374,10 +393,10 @@ export async function exportDdl(ctx: MysqlContext, schema: string, options: { ta
        WHERE TABLE_SCHEMA = ? AND EXTRA LIKE '%auto\\_increment%'`, [schema]),
     ctx.query(
       `SELECT TRIGGER_NAME AS name, EVENT_OBJECT_TABLE AS table_name, ACTION_TIMING AS timing, EVENT_MANIPULATION AS event,
-              ACTION_ORDER AS action_order, ACTION_STATEMENT AS body, SQL_MODE AS sql_mode
+              ACTION_ORDER AS action_order, ACTION_STATEMENT AS body, SQL_MODE AS sql_mode, COLLATION_CONNECTION AS collation
        FROM information_schema.TRIGGERS WHERE TRIGGER_SCHEMA = ? ORDER BY EVENT_OBJECT_TABLE, ACTION_TIMING, EVENT_MANIPULATION, ACTION_ORDER`, [schema]),
     options.includeViews
-      ? ctx.query(`SELECT TABLE_NAME AS name, VIEW_DEFINITION AS definition FROM information_schema.VIEWS WHERE TABLE_SCHEMA = ? ORDER BY TABLE_NAME`, [schema])
+      ? ctx.query(`SELECT TABLE_NAME AS name, VIEW_DEFINITION AS definition, COLLATION_CONNECTION AS collation FROM information_schema.VIEWS WHERE TABLE_SCHEMA = ? ORDER BY TABLE_NAME`, [schema])
       : Promise.resolve([] as Row[]),
     ctx.query(`SELECT ROUTINE_NAME AS name, ROUTINE_TYPE AS type FROM information_schema.ROUTINES WHERE ROUTINE_SCHEMA = ? ORDER BY ROUTINE_NAME`, [schema]),
   ]);
@@ -412,9 +431,9 @@ export async function exportDdl(ctx: MysqlContext, schema: string, options: { ta
     if (!table) continue;
     table.after.push({
       object: `trigger ${tr.name} on ${tr.table_name}`,
-      // The body is the user's text: its references to the source schema are made unqualified (so a copy's trigger
-      // never writes into the source), other schemas' kept.
-      sql: withSqlMode(`CREATE TRIGGER ${q(tr.name)} ${tr.timing} ${tr.event} ON ${q(tr.table_name)} FOR EACH ROW ${unqualify(String(tr.body), schema, q)}`, String(tr.sql_mode ?? '')),
+      // The body is the user's text: its references to the source schema become the destination's at applyDdl
+      // (SCHEMA_MARK: a copy's trigger never writes into the source), other schemas' kept.
+      sql: withCollation(withSqlMode(`CREATE TRIGGER ${q(tr.name)} ${tr.timing} ${tr.event} ON ${q(tr.table_name)} FOR EACH ROW ${unqualify(String(tr.body), schema, q, SCHEMA_MARK)}`, String(tr.sql_mode ?? '')), String(tr.collation ?? '')),
     });
   }
   for (const r of routines) {
@@ -454,7 +473,7 @@ async function exportViews(ctx: MysqlContext, schema: string, viewRows: Row[], t
     }
     const show = shows[i]![0]?.['Create View'] as string | undefined;
     if (!show) throw fail(`SHOW CREATE VIEW ${schema}.${v.name} returned no definition`);
-    return { name: v.name, object: `view ${v.name}`, sql: portableView(v.name, show, schema, q), dependsOn: [...dependsOn].sort(), external: [...external].sort() };
+    return { name: v.name, object: `view ${v.name}`, sql: withCollation(portableView(v.name, show, schema, q), String(v.collation ?? '')), dependsOn: [...dependsOn].sort(), external: [...external].sort() };
   });
   return orderViews(views);
 }
@@ -464,6 +483,17 @@ const SQL_MODE_MARK = /^\/\*sluice sql_mode='([A-Za-z0-9_,]*)'\*\/\s*/;
 
 export function withSqlMode(sql: string, mode: string): string {
   return /^[A-Za-z0-9_,]*$/.test(mode) ? `/*sluice sql_mode='${mode}'*/ ${sql}` : sql;
+}
+
+/**
+ * The collation_connection a view or trigger was created under (its string literals' collation: a view's
+ * column type), carried as a leading comment; `applyDdl` runs the statement under it (the client character
+ * set stays the session's utf8mb4, in which the statement's text is sent).
+ */
+const COLLATION_MARK = /^\/\*sluice collation_connection='(\w+)'\*\/\s*/;
+
+export function withCollation(sql: string, collation: string): string {
+  return /^\w+$/.test(collation) ? `/*sluice collation_connection='${collation}'*/ ${sql}` : sql;
 }
 
 /** A foreign key statement of an export: `ALTER TABLE t ADD CONSTRAINT f FOREIGN KEY (cols) REFERENCES [s.]p (cols) …`. */
@@ -500,6 +530,17 @@ async function setSqlMode(c: PoolConnection, mode: string): Promise<void> {
  * 0.09 s for the anti-join and the in-place add).
  */
 async function applyOne(c: PoolConnection, sql: string, quote: (s: string) => string): Promise<void> {
+  const collation = COLLATION_MARK.exec(sql);
+  if (collation) {
+    await c.query('SET @sluice_collation = @@SESSION.collation_connection');
+    await c.query('SET SESSION collation_connection = ?', [collation[1]!]);
+    try {
+      await applyOne(c, sql.slice(collation[0].length), quote);
+    } finally {
+      await c.query('SET SESSION collation_connection = @sluice_collation');
+    }
+    return;
+  }
   const mode = SQL_MODE_MARK.exec(sql);
   if (mode) {
     await c.query('SET @sluice_sql_mode = @@SESSION.sql_mode');
@@ -561,7 +602,7 @@ export async function applyDdl(ctx: MysqlContext, schema: string, statements: Dd
     try {
       for (const s of statements) {
         try {
-          await applyOne(c, s.sql, ctx.quoteIdent);
+          await applyOne(c, requalify(s.sql, schema, ctx.quoteIdent), ctx.quoteIdent);
         } catch (err) {
           if (alreadyExists(err)) continue;
           const e = ctx.error(err);

@@ -1,3 +1,4 @@
+import type { EventEmitter } from 'node:events';
 import { createPool, type Pool, type PoolConnection } from 'mysql2/promise';
 import {
   openThroughTunnel,
@@ -29,6 +30,7 @@ import { openMysqlWriter } from './mysql-write';
 import * as ddl from './mysql-ddl';
 import * as checkpoint from './mysql-checkpoint';
 import * as schemaDdl from './mysql-schema-ddl';
+import { checksumTable } from './mysql-checksum';
 
 export type Row = Record<string, any>;
 
@@ -79,6 +81,23 @@ export function quoteIdent(name: string): string {
   return '`' + name.replace(/`/g, '``') + '`';
 }
 
+/**
+ * Listens for 'error' and 'end' on every connection `pool` opens, for as long as it lives: mysql2 removes a
+ * pooled connection from the pool on its first error (a `once` listener), and a later one (a write to the
+ * closed socket: LOAD DATA's file still streaming, a protocol error after a reset) with no listener would
+ * throw and end the worker process. Returns the connections seen dead: the session drops them.
+ */
+export function watchConnections(pool: Pool): WeakSet<object> {
+  const dead = new WeakSet<object>();
+  // The promise pool re-emits the core pool's 'connection' with the core connection (an EventEmitter).
+  pool.on('connection', (conn) => {
+    const core = conn as unknown as EventEmitter;
+    core.on('error', () => dead.add(core));
+    core.once('end', () => dead.add(core));
+  });
+  return dead;
+}
+
 /** With `hooks_params.SSHTunnel`, through a tunnel that closes with the session. */
 export function openMysqlSession(config: MysqlConfig, options: SessionOptions = {}): Promise<ConnectorSession> {
   return openThroughTunnel(config, (address) => openMysqlSessionAt(config, options, address));
@@ -89,9 +108,15 @@ async function openMysqlSessionAt(config: MysqlConfig, options: SessionOptions, 
   const pool = createPool({ ...toPoolOptions(config, undefined, address), connectionLimit: options.maxConnections ?? 4, maxIdle: options.maxConnections ?? 4 });
   const ready = new WeakSet<object>();
   const error = (err: unknown) => classifyMysqlError(err, secrets);
+  const dead = watchConnections(pool);
 
   async function acquire(): Promise<PoolConnection> {
-    const c = await pool.getConnection();
+    let c = await pool.getConnection();
+    // One the server dropped since it went idle (its 'error' or 'end' already seen): a fresh one instead.
+    for (let tries = 0; dead.has(c.connection) && tries < 3; tries++) {
+      c.destroy();
+      c = await pool.getConnection();
+    }
     if (!ready.has(c.connection)) {
       try {
         await c.query(SESSION_INIT_SQL);
@@ -117,7 +142,7 @@ async function openMysqlSessionAt(config: MysqlConfig, options: SessionOptions, 
       if (signal?.aborted) abort();
       return await fn(c);
     } catch (err) {
-      if ((err as { fatal?: boolean })?.fatal) broken = true;
+      if ((err as { fatal?: boolean })?.fatal || (conn && dead.has(conn.connection))) broken = true;
       throw error(err);
     } finally {
       signal?.removeEventListener('abort', abort);
@@ -237,6 +262,10 @@ export class MysqlSession implements ConnectorSession {
   }
   countRows(table: TableRef, range?: { key: string[]; after: unknown[] | null; until: unknown[] | null }): Promise<number> {
     return schemaDdl.countRows(this.ctx, table, range);
+  }
+  /** Order-independent, by the server: equal for two servers of the same product whose columns have the same types and values. */
+  checksum(table: TableRef, columns: string[]): Promise<{ rows: number; checksum: string }> {
+    return checksumTable(this.ctx, table, columns);
   }
   dropTable(table: TableRef): Promise<void> {
     return ddl.dropTable(this.ctx, table);

@@ -25,14 +25,18 @@ export function streamRows(
             // withConnection destroys the connection on abort; a destroyed connection does not always end its query.
             const aborted = () => reject(new Error('aborted'));
             stop.addEventListener('abort', aborted, { once: true });
+            // The callback connection under the promise wrapper (typed as the wrapper's): its query is an event emitter.
+            const conn = c.connection as unknown as CoreConnection;
+            // A query without a callback on a closed connection reports its error on the connection, not the query.
+            const lost = (err: unknown) => reject(err);
+            conn.on('error', lost);
             const settle = <T>(fn: (value: T) => void) => (value: T) => {
               stop.removeEventListener('abort', aborted);
+              conn.removeListener('error', lost);
               fn(value);
             };
             resolve = settle(resolve);
             reject = settle(reject);
-            // The callback connection under the promise wrapper (typed as the wrapper's): its query is an event emitter.
-            const conn = c.connection as unknown as CoreConnection;
             let paused = false;
             conn
               .query({ sql, values, rowsAsArray: true })

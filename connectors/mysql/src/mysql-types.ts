@@ -30,6 +30,18 @@ export function hasUuidType(f: MysqlFlavour): boolean {
 /** Largest VARCHAR we emit for text(n); longer texts become LONGTEXT (65,535-byte row limit, 4 bytes a char). */
 export const MAX_VARCHAR = 16383;
 
+/** GEOMETRY and its subtypes, as COLUMN_TYPE spells them (MySQL 8 also `geomcollection`). */
+const SPATIAL = /^(geometry|point|linestring|polygon|multipoint|multilinestring|multipolygon|geometrycollection|geomcollection)$/i;
+
+/**
+ * A spatial column: canonical bytes carrying what the column stores, MySQL's internal format (4-byte
+ * little-endian SRID, then WKB). Read as `CAST(col AS BINARY)` (mysql2 would parse it into {x, y}
+ * objects and lose the SRID) and written back as those bytes, which the server takes as they are.
+ */
+export function isSpatial(nativeType: string): boolean {
+  return SPATIAL.test(nativeType.trim());
+}
+
 /** Canonical type of a COLUMN_TYPE as information_schema spells it (`int(10) unsigned`, `decimal(12,2)`, …). */
 export function toCanonical(nativeType: string): CanonicalType {
   const t = nativeType.trim().toLowerCase();
@@ -80,6 +92,15 @@ export function toCanonical(nativeType: string): CanonicalType {
     case 'mediumblob':
     case 'longblob':
     case 'bit':
+    case 'geometry':
+    case 'point':
+    case 'linestring':
+    case 'polygon':
+    case 'multipoint':
+    case 'multilinestring':
+    case 'multipolygon':
+    case 'geometrycollection':
+    case 'geomcollection':
       return { kind: 'bytes' };
     case 'date':
       return { kind: 'date' };

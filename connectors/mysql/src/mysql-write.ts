@@ -39,14 +39,15 @@ export function insertSelectUpsertSql(flavour: MysqlFlavour, table: string, stag
 
 /**
  * LOAD DATA LOCAL in a format no value can break: tab/newline/backslash escaped, `\N` NULL, bytes as hex
- * through UNHEX(). An AUTO_INCREMENT column (`identity`) is read into a variable and SET too: MariaDB
- * 10.11 ignores NO_AUTO_VALUE_ON_ZERO for a column loaded directly when the statement has a SET clause,
- * and renumbered key 0 (then refused key 1 as a duplicate).
+ * through UNHEX(). With a SET clause, MariaDB (10.11) numbers a 0 loaded straight into an AUTO_INCREMENT
+ * column despite NO_AUTO_VALUE_ON_ZERO (the same 0 through a variable is kept): `autoIncrement` columns go
+ * through a variable too whenever there is a SET clause.
  */
-export function loadDataSql(table: string, quotedColumns: string[], binary: boolean[], identity: boolean[] = []): string {
-  const viaVariable = quotedColumns.map((_c, i) => binary[i] || identity[i]);
+export function loadDataSql(table: string, quotedColumns: string[], binary: boolean[], autoIncrement: boolean[] = []): string {
+  const anySet = binary.some(Boolean);
+  const viaVariable = quotedColumns.map((_, i) => binary[i] || (anySet && autoIncrement[i]));
   const targets = quotedColumns.map((c, i) => (viaVariable[i] ? `@sluice_v${i}` : c));
-  const sets = quotedColumns.flatMap((c, i) => (binary[i] ? [`${c} = UNHEX(@sluice_v${i})`] : identity[i] ? [`${c} = @sluice_v${i}`] : []));
+  const sets = quotedColumns.flatMap((c, i) => (binary[i] ? [`${c} = UNHEX(@sluice_v${i})`] : viaVariable[i] ? [`${c} = @sluice_v${i}`] : []));
   return `LOAD DATA LOCAL INFILE 'sluice-batch.tsv' INTO TABLE ${table} CHARACTER SET utf8mb4 ` +
     `FIELDS TERMINATED BY '\\t' ESCAPED BY '\\\\' LINES TERMINATED BY '\\n' (${targets.join(', ')})` +
     (sets.length ? ` SET ${sets.join(', ')}` : '');

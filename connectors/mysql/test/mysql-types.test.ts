@@ -63,8 +63,9 @@ test('LOAD DATA: tab / backslash / newline format, bytes through UNHEX', () => {
     "LOAD DATA LOCAL INFILE 'sluice-batch.tsv' INTO TABLE `t` CHARACTER SET utf8mb4 FIELDS TERMINATED BY '\\t' ESCAPED BY '\\\\' " +
       "LINES TERMINATED BY '\\n' (`a`, @sluice_v1) SET `b` = UNHEX(@sluice_v1)",
   );
-  // An AUTO_INCREMENT column goes through a variable too (MariaDB renumbers key 0 beside a SET clause otherwise).
-  expect(loadDataSql('`t`', ['`id`', '`b`'], [false, true], [true, false])).toContain("(@sluice_v0, @sluice_v1) SET `id` = @sluice_v0, `b` = UNHEX(@sluice_v1)");
+  // With a SET clause, an AUTO_INCREMENT column goes through a variable too (MariaDB would number its 0).
+  expect(loadDataSql('`t`', ['`id`', '`b`'], [false, true], [true, false])).toMatch(/\(@sluice_v0, @sluice_v1\) SET `id` = @sluice_v0, `b` = UNHEX\(@sluice_v1\)$/);
+  expect(loadDataSql('`t`', ['`id`', '`b`'], [false, false], [true, false])).toMatch(/\(`id`, `b`\)$/);
   expect(encodeLoadField('a\tb\nc\\N\r\0', { kind: 'text' }, 'c')).toBe('a\\tb\\nc\\\\N\\r\\0');
   expect(encodeLoadField(null, { kind: 'text' }, 'c')).toBe('\\N');
   expect(encodeLoadField(Buffer.from([0, 9, 10, 92]), { kind: 'bytes' }, 'c')).toBe('00090a5c');

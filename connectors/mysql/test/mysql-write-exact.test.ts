@@ -74,15 +74,13 @@ run('MySQL/MariaDB writes are exact', () => {
     expect((await rowsOf(schema)).at(-1)).toEqual(['3', 'next']);
   });
 
-  test.each(PATHS)('%s through %s: key 0 is stored as 0 beside a binary column (LOAD DATA with a SET clause)', async (mode, _label, options, localInfile) => {
-    // MariaDB 10.11 renumbers key 0 in a LOAD DATA whose SET clause fills another column (UNHEX for bytes).
+  test.each(PATHS)('%s through %s: key 0 is kept beside a BLOB column (LOAD DATA with a SET clause)', async (mode, _label, options, localInfile) => {
     const schema = await scratch();
-    await db.exec(`CREATE TABLE ${qi(schema)}.t (id INT NOT NULL AUTO_INCREMENT PRIMARY KEY, v VARCHAR(10), b LONGBLOB)`);
+    // MariaDB numbers a 0 loaded straight into the AUTO_INCREMENT column once the statement has a SET clause.
+    await db.exec(`CREATE TABLE ${qi(schema)}.t (id INT UNSIGNED NOT NULL AUTO_INCREMENT PRIMARY KEY, v BLOB)`);
     const session = await open(localInfile);
-    const rows = [[0, 'zero', Buffer.from([0, 255])], [1, 'one', null], [2, 'two', Buffer.alloc(0)]];
-    expect(await writeOnce(session, schema, { mode, identityInsert: true, ...options, columns: ['id', 'v', 'b'] }, rows)).toBe(3);
-    const stored = await db.query(`SELECT id, HEX(b) AS b FROM ${qi(schema)}.t ORDER BY id`);
-    expect(stored.map((r) => [String(r.id), r.b])).toEqual([['0', '00FF'], ['1', null], ['2', '']]);
+    expect(await writeOnce(session, schema, { mode, identityInsert: true, ...options }, [[0, Buffer.from([0, 255])], [1, Buffer.from('a')], [7, null]])).toBe(3);
+    expect(await db.query(`SELECT id, HEX(v) AS v FROM ${qi(schema)}.t ORDER BY id`)).toEqual([{ id: 0, v: '00FF' }, { id: 1, v: '61' }, { id: 7, v: null }]);
   });
 
   test.each(PATHS)('%s through %s: a value strict mode would truncate fails the batch naming the table', async (mode, _label, options, localInfile) => {
