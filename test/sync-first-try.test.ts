@@ -180,3 +180,42 @@ test('a created table that ends up short fails VERIFY_FAILED, never COMPLETED', 
     await pgQuery(`DROP EVENT TRIGGER IF EXISTS ${event}`);
   }
 });
+
+test('--verify checksum: a same-engine copy is checksummed on both servers; a value changed on the way fails it', async () => {
+  const target = uniqueName('first_sum');
+  extra.pg.push(target);
+  const job = await runSync({ source: { url: pgUrlFor(sample) }, destination: { url: pgUrlFor(world.dst) }, schema: sample, destinationSchema: target, createTables: true, verify: 'checksum' });
+  expect(job.state).toBe('COMPLETED');
+  const film = job.tables.find((t) => t.table === `${sample}.film`)!;
+  expect(film.verification).toMatchObject({ method: 'checksum', expected: 500, actual: 500, ok: true, checksumSource: expect.stringMatching(/^\d+$/) });
+  expect(film.verification!.checksumDestination).toBe(film.verification!.checksumSource);
+
+  // A destination that changes a value as it is written (an AFTER INSERT trigger attached by an event trigger).
+  const changed = uniqueName('first_changed');
+  extra.pg.push(changed);
+  const event = uniqueName('change_evt');
+  await pgQuery(`CREATE SCHEMA "${changed}"`);
+  await pgQuery(`CREATE FUNCTION "${changed}".rename() RETURNS trigger LANGUAGE plpgsql AS $$
+    BEGIN UPDATE "${changed}".language SET name = 'Changed' WHERE language_id = NEW.language_id AND NEW.language_id = 1; RETURN NULL; END $$`);
+  await pgQuery(`CREATE FUNCTION "${changed}".attach() RETURNS event_trigger LANGUAGE plpgsql AS $$
+    DECLARE r record;
+    BEGIN
+      FOR r IN SELECT * FROM pg_event_trigger_ddl_commands() WHERE object_identity = '${changed}.language' AND command_tag = 'CREATE TABLE' LOOP
+        EXECUTE 'CREATE TRIGGER rename AFTER INSERT ON ${changed}.language FOR EACH ROW EXECUTE FUNCTION ${changed}.rename()';
+      END LOOP;
+    END $$`);
+  await pgQuery(`CREATE EVENT TRIGGER ${event} ON ddl_command_end WHEN TAG IN ('CREATE TABLE') EXECUTE FUNCTION "${changed}".attach()`);
+  try {
+    const bad = await runSync({ source: { url: pgUrlFor(sample) }, destination: { url: pgUrlFor(changed) }, tables: [{ schema: sample, name: 'language' }], createTables: true, verify: 'checksum' });
+    expect(bad.state).toBe('ERROR');
+    expect(bad.message).toMatch(new RegExp(`^Table ${sample}\\.language: destination ${changed}\\.language differs from the source: checksum \\d+ over 3 row\\(s\\), source \\d+ over 3`));
+  } finally {
+    await pgQuery(`DROP EVENT TRIGGER IF EXISTS ${event}`);
+  }
+  // Across engines the checksums would not compare: refused before the job starts.
+  const maria = uniqueName('first_summaria');
+  extra.maria.push(maria);
+  await createMariaDb(maria);
+  const id = await world.env.client.startSync({ source: { url: pgUrlFor(sample) }, destination: { url: mariaUrlFor(maria) }, schema: sample, createTables: true, verify: 'checksum' });
+  await expect(world.env.client.waitForPlan(id)).rejects.toMatchObject({ code: 'UNSUPPORTED_CAPABILITY', message: expect.stringContaining('--verify checksum compares servers of the same engine') });
+});

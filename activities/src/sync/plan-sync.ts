@@ -41,7 +41,7 @@ export async function planSync(connections: ConnectionResolver, input: SyncInput
     for (const need of NEEDS) {
       if (need.asked(input, modes) && !declared.capabilities[need.capability]) missing.push(`${need.capability} (${need.why})`);
     }
-    if (input.verify === 'checksum' && (src.plugin.type !== dst.plugin.type || !src.session.checksum || !dst.session.checksum)) {
+    if (input.verify === 'checksum' && (!src.session.checksum || !dst.session.checksum || !(await sameEngine(src, dst)))) {
       missing.push(`an engine-side checksum on both sides (--verify checksum compares servers of the same engine: ${src.plugin.type} → ${dst.plugin.type}; use --verify count)`);
     }
     if (missing.length) {
@@ -177,7 +177,12 @@ export function fittedName(session: { quoteIdent: (name: string) => string }, na
  * version; otherwise from canonical types.
  */
 async function nativeDdlBetween(src: OpenedConnection, dst: OpenedConnection): Promise<boolean> {
-  if (src.plugin.type !== dst.plugin.type || !src.session.exportDdl || !dst.session.applyDdl) return false;
+  return Boolean(src.session.exportDdl && dst.session.applyDdl) && (await sameEngine(src, dst));
+}
+
+/** The same connector type and server product (MariaDB is not MySQL), the destination not older. */
+async function sameEngine(src: OpenedConnection, dst: OpenedConnection): Promise<boolean> {
+  if (src.plugin.type !== dst.plugin.type) return false;
   const [from, to] = await Promise.all([src.session.serverVersion(), dst.session.serverVersion()]);
   return sameProductNotOlder(from, to);
 }

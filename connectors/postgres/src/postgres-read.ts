@@ -184,3 +184,18 @@ async function cancellable<T>(ctx: PgContext, client: PoolClient, signal: AbortS
     signal.removeEventListener('abort', cancel);
   }
 }
+
+/**
+ * An order-independent checksum of `columns`, computed by the server: each row's columns as one
+ * row value's text (`ROW(a, b)::text` quotes each field, so NULL `()` differs from '' `("")` and
+ * values cannot run together), MD5'd, its first 60 bits as an integer, summed as numeric (exact).
+ * Equal between two tables of the same server version whose columns have the same types.
+ */
+export async function checksumTable(ctx: PgContext, table: TableRef, columns: string[]): Promise<{ rows: number; checksum: string }> {
+  const row = columns.length ? `ROW(${columns.map((c) => ctx.quoteIdent(c)).join(', ')})::text` : `''`;
+  const sql = `SELECT count(*)::int8::text AS n,
+      coalesce(sum(('x' || substr(md5(${row}), 1, 15))::bit(60)::int8::numeric), 0)::text AS sum
+    FROM ${ctx.qualified(table)}`;
+  const { rows } = await ctx.withClient((client) => client.query<{ n: string; sum: string }>(sql));
+  return { rows: Number(rows[0]!.n), checksum: rows[0]!.sum };
+}

@@ -28,7 +28,7 @@ import { toClientConfig, type PostgresConfig } from './postgres-config';
 import { classifyPostgresError } from './postgres-errors';
 import { canonicalTypeParsers } from './postgres-types';
 import { introspectSchema } from './postgres-introspect';
-import { countRows, readKeyBounds, readTable, readTableBytes } from './postgres-read';
+import { checksumTable, countRows, readKeyBounds, readTable, readTableBytes } from './postgres-read';
 import { exportSchemaDdl } from './postgres-export-ddl';
 import { applyDdl, createSchema } from './postgres-apply-ddl';
 import { readCopyText } from './postgres-copy-text';
@@ -265,6 +265,8 @@ export class PostgresSession implements ConnectorSession, PgContext {
   readonly applyDdl = (schema: string, statements: DdlStatement[]): Promise<void> => applyDdl(this, schema, statements);
   readonly countRows = (table: TableRef, range?: { key: string[]; after: unknown[] | null; until: unknown[] | null }): Promise<number> =>
     countRows(this, table, range);
+
+  readonly checksum = (table: TableRef, columns: string[]): Promise<{ rows: number; checksum: string }> => checksumTable(this, table, columns);
   readonly truncate = (table: TableRef): Promise<void> => ddl.truncate(this, table);
   readonly deleteRows = (table: TableRef, key: string[], keys: unknown[][]): Promise<number> =>
     ddl.deleteRows(this, table, key, keys);

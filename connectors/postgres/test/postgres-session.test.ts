@@ -125,6 +125,25 @@ test('a checked-out connection whose backend is terminated fails its query, retr
   }
 });
 
+test('checksum: order-independent, one changed value, NULL against empty and run-together values all differ', async () => {
+  const schema = await newSchema();
+  await admin.exec(`CREATE TABLE "${schema}".a (id int PRIMARY KEY, x text, y text, n numeric(10,2))`);
+  await admin.exec(`CREATE TABLE "${schema}".b (LIKE "${schema}".a)`);
+  await admin.exec(`INSERT INTO "${schema}".a VALUES (1, 'a', 'bc', 1.5), (2, NULL, '', NULL), (3, 'x', 'y', 0)`);
+  await admin.exec(`INSERT INTO "${schema}".b SELECT * FROM "${schema}".a ORDER BY id DESC`);
+  const sum = (name: string) => session.checksum!({ schema, name }, ['id', 'x', 'y', 'n']);
+  const original = await sum('a');
+  expect(original.rows).toBe(3);
+  expect(await sum('b')).toEqual(original);
+  for (const change of [`n = 1.50 + 0.01 WHERE id = 1`, `x = 'ab', y = 'c' WHERE id = 1`, `x = '' WHERE id = 2`, `y = NULL WHERE id = 2`]) {
+    await admin.exec(`UPDATE "${schema}".b SET ${change}`);
+    expect({ change, differs: (await sum('b')).checksum !== original.checksum }).toEqual({ change, differs: true });
+    await admin.exec(`TRUNCATE "${schema}".b`);
+    await admin.exec(`INSERT INTO "${schema}".b SELECT * FROM "${schema}".a`);
+  }
+  expect(await sum('b')).toEqual(original);
+});
+
 test('introspects the known schema with a constant number of catalog queries', async () => {
   const schema = await newSchema();
   for (const sql of fixture.knownSchemaDdl(schema)) await admin.exec(sql);
