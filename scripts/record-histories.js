@@ -14,6 +14,8 @@ const { createSluiceWorker } = require('@sluice/worker');
 const { SluiceClient } = require('@sluice/client');
 
 const OUT = join(__dirname, '..', 'test', 'replay', 'histories');
+// Recordings of a new workflow version go beside the old ones: RECORD_SUFFIX=-v2 names them apart.
+const SUFFIX = process.env.RECORD_SUFFIX ?? '';
 const plain = {}; // the default data converter: recorded payloads stay readable, then get scrubbed
 
 async function main() {
@@ -67,7 +69,7 @@ async function main() {
       const name = Object.keys(recorded).find((k) => recorded[k] === wf.workflowId) ?? `${wf.type}-${wf.workflowId.replace(/[^a-z0-9]+/gi, '-')}`;
       // The CLI writes the JSON form `historyFromJSON` reads back.
       const json = execFileSync(findTemporalCli(), ['workflow', 'show', '--address', server.address, '-w', wf.workflowId, '-r', wf.runId, '--output', 'json'], { maxBuffer: 64 << 20 }).toString();
-      writeFileSync(join(OUT, `${name}.json`), scrub(json, secrets));
+      writeFileSync(join(OUT, `${name}${SUFFIX}.json`), scrub(json, secrets));
       console.error(`recorded ${name} (${wf.type}, ${JSON.parse(json).events.length} events)`);
     }
   } finally {

@@ -62,6 +62,7 @@ export async function syncTableWorkflow(input: SyncTableInput): Promise<TablePro
     rowEstimate: input.table.rowEstimate,
     message,
     ...counters,
+    rowsRead: Math.max(counters.rowsRead, counters.rowsWritten),
   });
   let lastReport = 0;
   try {
@@ -78,6 +79,8 @@ export async function syncTableWorkflow(input: SyncTableInput): Promise<TablePro
         counters.rowsRead += chunk.rowsRead;
         writtenByRange.set(range?.index ?? 0, chunk.rowsWritten);
         counters.rowsWritten = [...writtenByRange.values()].reduce((a, b) => a + b, 0);
+        // A failed attempt's reads are not reported, its committed rows are: rows read never trail rows written.
+        counters.rowsRead = Math.max(counters.rowsRead, counters.rowsWritten);
         // At most one progress signal per REPORT_EVERY_MS: each is an event in the parent's history.
         if (!chunk.done && Date.now() - lastReport >= REPORT_EVERY_MS) {
           lastReport = Date.now();

@@ -53,6 +53,7 @@ export async function syncWorkflow(input: SyncInput): Promise<SyncJob> {
     rowsWritten: 0,
     tables: [],
   };
+  const replaceModes = new Set<string>();
   setHandler(jobQuery, () => job);
   setHandler(tableProgressSignal, (p) => {
     const i = job.tables.findIndex((t) => t.table === p.table);
@@ -67,6 +68,7 @@ export async function syncWorkflow(input: SyncInput): Promise<SyncJob> {
 
   try {
     const plan = await planSync(input);
+    for (const t of plan.tables) if (t.mode === 'replace') replaceModes.add(tableLabel(t.source));
     job.tablesTotal = plan.tables.length;
     if (plan.skipped?.length) job.skipped = [...plan.skipped];
     job.tables = plan.tables.map((t) => ({
@@ -124,7 +126,14 @@ export async function syncWorkflow(input: SyncInput): Promise<SyncJob> {
     return job;
   } catch (err) {
     if (isCancellation(err)) {
-      finish(job, 'CANCELED', `Canceled; ${job.rowsWritten} row(s) committed in whole batches`);
+      // A replace loads a staging table: cancelled, it is dropped and the destination table is as it was.
+      const replaced = job.tables.some((t) => replaceModes.has(t.table));
+      finish(
+        job,
+        'CANCELED',
+        `Canceled; ${job.rowsWritten} row(s) committed in whole batches` +
+          (replaced ? ' (tables in replace mode keep their previous rows: the staging tables were dropped)' : ''),
+      );
     } else {
       finish(job, 'ERROR', failureMessage(job, err));
     }
@@ -170,13 +179,16 @@ function summarize(job: SyncJob): void {
   job.rowsWritten = job.tables.reduce((n, t) => n + t.rowsWritten, 0);
   job.tablesDone = job.tables.filter((t) => t.state === 'COMPLETED').length;
   if (job.tablesTotal > 0) {
-    // Each table weighs the same; a running one counts by rows written against its estimate.
-    const share = job.tables.reduce((sum, t) => {
-      if (t.state === 'COMPLETED') return sum + 1;
+    // Tables weigh by their estimated rows (a table without an estimate as one row): 89,000 of
+    // 1,001,000 rows written is 8 %, not the 54 % of one small table done out of two.
+    const weight = (t: TableProgress) => Math.max(1, t.rowEstimate ?? 0);
+    const total = job.tables.reduce((sum, t) => sum + weight(t), 0);
+    const done = job.tables.reduce((sum, t) => {
+      if (t.state === 'COMPLETED') return sum + weight(t);
       if (!t.rowEstimate || t.rowEstimate <= 0) return sum;
-      return sum + Math.min(0.99, t.rowsWritten / t.rowEstimate);
+      return sum + weight(t) * Math.min(0.99, t.rowsWritten / t.rowEstimate);
     }, 0);
-    job.progressPercentage = Math.min(job.state === 'COMPLETED' ? 100 : 99, Math.floor((share / job.tablesTotal) * 100));
+    job.progressPercentage = Math.min(job.state === 'COMPLETED' ? 100 : 99, Math.floor((done / total) * 100));
   }
   setCurrentDetails(
     `**${job.state}** ${job.progressPercentage}% — ${job.tablesDone}/${job.tablesTotal} tables, ` +
