@@ -219,3 +219,17 @@ test('--verify checksum: a same-engine copy is checksummed on both servers; a va
   const id = await world.env.client.startSync({ source: { url: pgUrlFor(sample) }, destination: { url: mariaUrlFor(maria) }, schema: sample, createTables: true, verify: 'checksum' });
   await expect(world.env.client.waitForPlan(id)).rejects.toMatchObject({ code: 'UNSUPPORTED_CAPABILITY', message: expect.stringContaining('--verify checksum compares servers of the same engine') });
 });
+
+test('the CLI summary shows each lossy mapping, what was created after the tables and what was not carried', async () => {
+  const maria = uniqueName('first_cli');
+  extra.maria.push(maria);
+  await createMariaDb(maria);
+  const env = { ...envWithout('TEMPORAL_ADDRESS'), TEMPORAL_ADDRESS: world.env.server.address, SLUICE_TASK_QUEUE: world.env.taskQueue };
+  const result = await runSluice(['sync', pgUrlFor(sample), mariaUrlFor(maria), '--schema', sample, '--create-tables'], env, 120_000);
+  expect(result.code).toBe(0);
+  expect(result.stdout).toMatch(new RegExp(`^  ${sample}\\.film: COMPLETED, 500 read, 500 written, verified by count$`, 'm'));
+  expect(result.stdout).toMatch(/^    warning: column special_features: text\[\] → LONGTEXT, carried as its text form/m);
+  expect(result.stdout).toMatch(/^  created: foreign key \S+ on \S+\.film$/m);
+  expect(result.stdout).toMatch(new RegExp(`^  not carried: view ${sample}\\.film_list — views are recreated between servers of the same engine only`, 'm'));
+  expect(result.stdout).toMatch(new RegExp(`^  not carried: table ${sample}\\.audit_log — no primary key`, 'm'));
+});

@@ -47,6 +47,12 @@ export async function waitAndReport(client: SluiceClient, id: string, options: {
 
 function summary(job: SyncJob): string {
   const lines = [`${job.id}: ${job.state}${job.message ? ` — ${job.message}` : ''}`];
-  for (const t of job.tables ?? []) lines.push(`  ${t.table}: ${t.state}, ${t.rowsRead} read, ${t.rowsWritten} written${t.message ? ` (${t.message})` : ''}`);
+  for (const t of job.tables ?? []) {
+    const verified = t.verification ? `, verified by ${t.verification.method}` : '';
+    lines.push(`  ${t.table}: ${t.state}, ${t.rowsRead} read, ${t.rowsWritten} written${verified}${t.message ? ` (${t.message})` : ''}`);
+    for (const w of t.warnings ?? []) lines.push(`    warning: ${w}`);
+  }
+  for (const o of job.schemaObjects ?? []) lines.push(`  created: ${o}`);
+  for (const x of job.skipped ?? []) lines.push(`  not carried: ${x.object} — ${x.reason}`);
   return lines.join('\n');
 }

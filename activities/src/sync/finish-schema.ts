@@ -93,6 +93,9 @@ async function finishViews(
           for (const object of new Set(objects)) {
             skipped.push({ object: `${object.replace(/ on \S+$/, '')} on ${schema}.${t.name}`, table: `${schema}.${t.name}`, reason: 'triggers and CHECK constraints are carried between servers of the same engine only' });
           }
+          if (t.create.some((c) => /\bPARTITION\s+BY\b/i.test(c.sql))) {
+            skipped.push({ object: `partitioning of ${schema}.${t.name}`, table: `${schema}.${t.name}`, reason: 'carried between servers of the same engine only: its rows are in one table' });
+          }
         }
       }
       if (!input.schema) continue;
