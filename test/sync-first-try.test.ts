@@ -154,31 +154,40 @@ test('an unreachable destination says which side and which host', async () => {
   expect((refused as Error).message).toMatch(/^destination postgresql at 127\.0\.0\.1:1: /);
 }, 120_000);
 
-test('a created table that ends up short fails VERIFY_FAILED, never COMPLETED', async () => {
-  // Something in the destination silently deletes a row after it is written (an AFTER INSERT trigger that an
-  // event trigger attaches to the table the job creates): every batch is taken whole, the table is short.
-  const target = uniqueName('first_lossy');
+/**
+ * A fresh destination schema where the `language` table the job creates gets an AFTER INSERT trigger
+ * running `body` per row (attached by an event trigger, removed after `run`): a destination that
+ * changes rows behind the writer's back, each batch still taken whole.
+ */
+async function withTamperingDestination(prefix: string, body: string, run: (target: string) => Promise<void>): Promise<void> {
+  const target = uniqueName(prefix);
   extra.pg.push(target);
-  const event = uniqueName('lossy_evt');
+  const event = uniqueName(`${prefix}_evt`);
   await pgQuery(`CREATE SCHEMA "${target}"`);
-  await pgQuery(`CREATE FUNCTION "${target}".drop_two() RETURNS trigger LANGUAGE plpgsql AS $$
-    BEGIN DELETE FROM "${target}".language WHERE language_id = 2 AND NEW.language_id = 2; RETURN NULL; END $$`);
+  await pgQuery(`CREATE FUNCTION "${target}".tamper() RETURNS trigger LANGUAGE plpgsql AS $$ BEGIN ${body.split('$T').join(`"${target}"`)}; RETURN NULL; END $$`);
   await pgQuery(`CREATE FUNCTION "${target}".attach() RETURNS event_trigger LANGUAGE plpgsql AS $$
     DECLARE r record;
     BEGIN
       FOR r IN SELECT * FROM pg_event_trigger_ddl_commands() WHERE object_identity = '${target}.language' AND command_tag = 'CREATE TABLE' LOOP
-        EXECUTE 'CREATE TRIGGER lossy AFTER INSERT ON ${target}.language FOR EACH ROW EXECUTE FUNCTION ${target}.drop_two()';
+        EXECUTE 'CREATE TRIGGER tamper AFTER INSERT ON ${target}.language FOR EACH ROW EXECUTE FUNCTION ${target}.tamper()';
       END LOOP;
     END $$`);
   await pgQuery(`CREATE EVENT TRIGGER ${event} ON ddl_command_end WHEN TAG IN ('CREATE TABLE') EXECUTE FUNCTION "${target}".attach()`);
   try {
+    await run(target);
+  } finally {
+    await pgQuery(`DROP EVENT TRIGGER IF EXISTS ${event}`);
+  }
+}
+
+test('a created table that ends up short fails VERIFY_FAILED, never COMPLETED', async () => {
+  // Row 2 is deleted as soon as it is written: every batch is taken whole, the table is short.
+  await withTamperingDestination('first_lossy', 'DELETE FROM $T.language WHERE language_id = 2 AND NEW.language_id = 2', async (target) => {
     const job = await runSync({ source: { url: pgUrlFor(sample) }, destination: { url: pgUrlFor(target) }, tables: [{ schema: sample, name: 'language' }], createTables: true });
     expect(job.state).toBe('ERROR');
     expect(job.message).toBe(`Table ${sample}.language: destination ${target}.language holds 2 row(s) after the copy, but 3 were written: ` +
       'the destination dropped, merged or renumbered rows (a trigger, a key it rewrites, a duplicate key)');
-  } finally {
-    await pgQuery(`DROP EVENT TRIGGER IF EXISTS ${event}`);
-  }
+  });
 });
 
 test('--verify checksum: a same-engine copy is checksummed on both servers; a value changed on the way fails it', async () => {
@@ -190,28 +199,12 @@ test('--verify checksum: a same-engine copy is checksummed on both servers; a va
   expect(film.verification).toMatchObject({ method: 'checksum', expected: 500, actual: 500, ok: true, checksumSource: expect.stringMatching(/^\d+$/) });
   expect(film.verification!.checksumDestination).toBe(film.verification!.checksumSource);
 
-  // A destination that changes a value as it is written (an AFTER INSERT trigger attached by an event trigger).
-  const changed = uniqueName('first_changed');
-  extra.pg.push(changed);
-  const event = uniqueName('change_evt');
-  await pgQuery(`CREATE SCHEMA "${changed}"`);
-  await pgQuery(`CREATE FUNCTION "${changed}".rename() RETURNS trigger LANGUAGE plpgsql AS $$
-    BEGIN UPDATE "${changed}".language SET name = 'Changed' WHERE language_id = NEW.language_id AND NEW.language_id = 1; RETURN NULL; END $$`);
-  await pgQuery(`CREATE FUNCTION "${changed}".attach() RETURNS event_trigger LANGUAGE plpgsql AS $$
-    DECLARE r record;
-    BEGIN
-      FOR r IN SELECT * FROM pg_event_trigger_ddl_commands() WHERE object_identity = '${changed}.language' AND command_tag = 'CREATE TABLE' LOOP
-        EXECUTE 'CREATE TRIGGER rename AFTER INSERT ON ${changed}.language FOR EACH ROW EXECUTE FUNCTION ${changed}.rename()';
-      END LOOP;
-    END $$`);
-  await pgQuery(`CREATE EVENT TRIGGER ${event} ON ddl_command_end WHEN TAG IN ('CREATE TABLE') EXECUTE FUNCTION "${changed}".attach()`);
-  try {
+  // A destination that changes a value as it is written: the count agrees, the checksum does not.
+  await withTamperingDestination('first_changed', "UPDATE $T.language SET name = 'Changed' WHERE language_id = NEW.language_id AND NEW.language_id = 1", async (changed) => {
     const bad = await runSync({ source: { url: pgUrlFor(sample) }, destination: { url: pgUrlFor(changed) }, tables: [{ schema: sample, name: 'language' }], createTables: true, verify: 'checksum' });
     expect(bad.state).toBe('ERROR');
     expect(bad.message).toMatch(new RegExp(`^Table ${sample}\\.language: destination ${changed}\\.language differs from the source: checksum \\d+ over 3 row\\(s\\), source \\d+ over 3`));
-  } finally {
-    await pgQuery(`DROP EVENT TRIGGER IF EXISTS ${event}`);
-  }
+  });
   // Across engines the checksums would not compare: refused before the job starts.
   const maria = uniqueName('first_summaria');
   extra.maria.push(maria);
