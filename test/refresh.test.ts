@@ -95,18 +95,25 @@ test('REFRESH_SCHEMAS: the schemas of a database connection, with the same stabl
 
 test('REFRESH_SCHEMA fills the cache with tables, columns, keys, indexes and foreign keys; status goes fresh', async () => {
   const conn = await client().catalog.createConnection({ configName: 'refresh-src', url: pgUrlFor(world.src) });
-  await pgQuery(`CREATE TABLE "${world.src}".orders (id bigint PRIMARY KEY, item_id bigint NOT NULL REFERENCES "${world.src}".items (id), note text)`);
+  await pgQuery(`CREATE TYPE "${world.src}".order_state AS ENUM ('open', 'paid', 'shipped')`);
+  await pgQuery(`CREATE TABLE "${world.src}".orders (id bigint PRIMARY KEY, item_id bigint NOT NULL REFERENCES "${world.src}".items (id), note text,
+    state "${world.src}".order_state NOT NULL DEFAULT 'open', CONSTRAINT orders_note_check CHECK (note <> ''))`);
   await pgQuery(`CREATE INDEX orders_item_idx ON "${world.src}".orders (item_id)`);
   expect((await client().catalog.schemaStatus(conn.id)).cache_status).toBe('empty');
   const job = await run(client().catalog.startRefresh({ kind: 'schema', connection: conn.id }));
-  expect(job).toMatchObject({ type: 'REFRESH_SCHEMA', state: 'COMPLETED', counts: { schemas: 1, tables: 2, columns: 11 } });
+  expect(job).toMatchObject({ type: 'REFRESH_SCHEMA', state: 'COMPLETED', counts: { schemas: 1, tables: 2, columns: 12 } });
   const status = await client().catalog.schemaStatus('refresh-src');
-  expect(status).toMatchObject({ cache_status: 'fresh', tables: 2, columns: 11, last_error: null });
+  expect(status).toMatchObject({ cache_status: 'fresh', tables: 2, columns: 12, last_error: null });
   expect(Date.parse(status.last_refresh_finished!)).toBeGreaterThanOrEqual(Date.parse(status.last_refresh_started!));
   const tables = await client().catalog.cachedSchema(conn.id);
   const orders = tables.find((t) => t.name === 'orders')!;
   expect(orders.primaryKey).toEqual(['id']);
-  expect(orders.columns.map((c) => [c.name, c.type.kind ?? c.type])).toHaveLength(3);
+  expect(orders.columns.map((c) => [c.name, c.type.kind ?? c.type])).toHaveLength(4);
+  // What a same-engine sync would create: the enum with its values, the CHECK, the index, the foreign key.
+  expect(orders.native!.prerequisites.map((p) => p.sql)).toEqual([expect.stringMatching(/CREATE TYPE "?order_state"? AS ENUM \('open', 'paid', 'shipped'\)/)]);
+  expect(orders.native!.table!.create.map((c) => c.sql).join('\n')).toMatch(/CHECK \(\(?note <> ''::text\)?\)/);
+  expect(orders.native!.table!.indexes.map((i) => i.object)).toEqual([expect.stringContaining('orders_item_idx')]);
+  expect(orders.native!.table!.foreignKeys.map((f) => f.object)).toEqual([`foreign key orders_item_id_fkey`, `foreign key orders_item_id_fkey (validate)`]);
   expect(orders.foreignKeys).toEqual([expect.objectContaining({ columns: ['item_id'], referencedTable: 'items', referencedColumns: ['id'] })]);
   expect(orders.indexes.map((i) => i.name)).toContain('orders_item_idx');
   expect(tables.find((t) => t.name === 'items')!.columns.map((c) => c.name)).toEqual(['id', 'name', 'amount', 'flag', 'payload', 'data', 'created_at', 'updated_at']);
