@@ -142,3 +142,18 @@ test('PostgreSQL → MongoDB: the zoo, default flags, completes with every row',
   // MongoDB has no foreign keys: each is listed as skipped, with why.
   expect(job.skipped).toEqual(expect.arrayContaining([expect.objectContaining({ object: expect.stringMatching(/^foreign key order_customer_fk/), reason: expect.stringContaining('FOREIGN_KEY_MANAGEMENT') })]));
 });
+
+test('--flatten-partitions: the partitioned table arrives as one plain table with every row, and the job says so', async () => {
+  const flat = uniqueName('zoo_pflat');
+  made.pg.push(flat);
+  const id = await world.env.client.startSync({
+    source: { url: pgUrlFor(zoo) }, destination: { url: pgUrlFor(world.dst) }, tables: [{ schema: zoo, name: 'measurement' }],
+    destinationSchema: flat, createTables: true, flattenPartitions: true,
+  });
+  const job = await world.env.client.waitForJob<SyncJob>(id);
+  expect(job.state).toBe('COMPLETED');
+  expect(await pgQuery(`SELECT relkind::text AS k FROM pg_class WHERE oid = to_regclass($1)`, [`"${flat}".measurement`])).toEqual([{ k: 'r' }]);
+  expect(await pgQuery(`SELECT count(*)::int AS n FROM pg_inherits WHERE inhparent = to_regclass($1)`, [`"${flat}".measurement`])).toEqual([{ n: 0 }]);
+  expect(await checksumOf(pgUrlFor(flat), flat, 'measurement')).toEqual(await checksumOf(pgUrlFor(zoo), zoo, 'measurement'));
+  expect(job.tables[0]!.warnings).toEqual([expect.stringMatching(/^partitioning of \S+\.measurement not carried: flattened \(--flatten-partitions\)/)]);
+});

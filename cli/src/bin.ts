@@ -48,6 +48,7 @@ function withSyncOptions(command: Command): Command {
     .option('--destination-schema <schema>', 'where the tables go (default: the destination connection’s schema)')
     .addOption(new Option('--mode <mode>', 'how rows are written').choices(['append', 'upsert', 'replace']).default('append'))
     .option('--create-tables', 'create missing destination tables from the source schema')
+    .option('--flatten-partitions', 'same engine: create partitioned tables as plain tables (default: partitioned, with their partitions)')
     .option('--cursor-column <column>', 'incremental: copy only rows whose column grew since the last run')
     .option('--full-refresh', 'ignore the committed cursor: copy everything')
     .option('--high-performance', 'require the bulk path (default: used wherever the destination has it)')

@@ -29,6 +29,8 @@ export interface SyncInput {
   fullRefresh?: boolean;
   /** Create missing destination tables from the source schema (SCHEMA_MANAGEMENT). */
   createTables?: boolean;
+  /** Same engine: create partitioned source tables as plain tables (default: partitioned, with their partitions). */
+  flattenPartitions?: boolean;
   /** Bulk path; default: wherever the destination declares HIGH_PERFORMANCE_WRITING. */
   highPerformance?: boolean;
   disableTriggers?: boolean;
@@ -107,6 +109,7 @@ export interface SyncTableOptions {
    * exact types, constraints, indexes, triggers, partitions; else from canonical types.
    */
   nativeDdl?: boolean;
+  flattenPartitions?: boolean;
   /** Unset: as `identityInsert`. True where the table is created by the job (its writer copies key values). */
   identityInsertCreated?: boolean;
   verify?: 'count' | 'checksum' | 'none';

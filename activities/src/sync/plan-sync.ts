@@ -125,6 +125,7 @@ export async function planSync(connections: ConnectionResolver, input: SyncInput
       identityInsertCreated: input.identityInsert !== false,
       nativeDdl: !!input.createTables && (await nativeDdlBetween(src, dst)),
       verify: input.verify ?? 'count',
+      ...(input.flattenPartitions ? { flattenPartitions: true } : {}),
       fullRefresh: !!input.fullRefresh,
       batchSize: input.batchSize ?? 10_000,
       batchBytes: input.batchSize === undefined ? 4 << 20 : undefined,

@@ -41,7 +41,7 @@ export async function prepareTable(connections: ConnectionResolver, input: SyncT
       const deferrable = table.mode === 'append' && options.highPerformance;
       const native = options.nativeDdl && table.source.name === table.destination.name && d.applyDdl && src.session.exportDdl;
       if (native) {
-        const ddl = await src.session.exportDdl!(table.source.schema, { tables: [table.source.name] });
+        const ddl = await src.session.exportDdl!(table.source.schema, { tables: [table.source.name], flattenPartitions: options.flattenPartitions });
         const own = ddl.tables.find((t) => t.name === table.source.name);
         if (!own) throw unsupported('TABLE_NOT_FOUND', `Source table ${tableName(table.source)} does not exist`);
         const defer = deferrable && own.keys.length > 0;

@@ -10,6 +10,7 @@ export interface SyncCommandOptions {
   destinationSchema?: string;
   mode?: string;
   createTables?: boolean;
+  flattenPartitions?: boolean;
   cursorColumn?: string;
   fullRefresh?: boolean;
   highPerformance?: boolean;
@@ -84,6 +85,7 @@ export function syncInput(source: string, destination: string, o: SyncCommandOpt
     cursorColumn: o.cursorColumn,
     fullRefresh: o.fullRefresh,
     createTables: o.createTables,
+    flattenPartitions: o.flattenPartitions,
     highPerformance: o.highPerformance,
     disableTriggers: o.disableTriggers,
     disableForeignKeys: o.disableForeignKeys,

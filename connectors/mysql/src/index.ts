@@ -9,7 +9,7 @@ export { keysetCondition } from './mysql-read';
 export { insertSql, insertSelectUpsertSql, loadDataSql, autoIncrementSql, usesRowAlias, dedupeByKey, parseLoadInfo, KeyCheck } from './mysql-write';
 export { createTableSql, addForeignKeySql, tableCollation } from './mysql-ddl';
 export { quoteIdent, SESSION_INIT_SQL, sessionSqlMode } from './mysql-session';
-export { DDL_ENGINE, splitCreateTable, portableView, unqualify, twoPartNames, splitTopLevel, orderViews, alreadyExists, withoutAutoIncrement, parseForeignKeySql, withSqlMode, withCollation, requalify } from './mysql-schema-ddl';
+export { DDL_ENGINE, splitCreateTable, portableView, unqualify, twoPartNames, splitTopLevel, orderViews, alreadyExists, withoutAutoIncrement, withoutPartitioning, parseForeignKeySql, withSqlMode, withCollation, requalify } from './mysql-schema-ddl';
 export { checksumSql, checksumTerm } from './mysql-checksum';
 export { STATE_TABLE, STAGING_PREFIX, isSluiceTable, stateTableSql, upsertStateSql } from './mysql-checkpoint';
 export default mysqlConnector;

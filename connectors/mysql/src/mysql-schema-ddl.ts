@@ -6,8 +6,7 @@ import {
   type NativeTableDdl,
   type NativeViewDdl,
   type SkippedObject,
-  type TableRef,
-} from '@sluice/connector-sdk';
+  type TableRef, type ExportDdlOptions } from '@sluice/connector-sdk';
 import { keysetCondition } from './mysql-read';
 import { tableColumns } from './mysql-introspect';
 import { encodeParam } from './mysql-types';
@@ -227,6 +226,22 @@ export function withoutAutoIncrement(tail: string): string {
   return tail.replace(/^(\s*(?:ENGINE=\S+\s+)?)AUTO_INCREMENT=\d+\s*/i, '$1');
 }
 
+/** The table options without their partitioning (`--flatten-partitions`): MySQL's versioned-comment form or MariaDB's plain clause. */
+export function withoutPartitioning(tail: string): string {
+  let plain = '';
+  for (let i = 0; i < tail.length; ) {
+    if (isQuote(tail[i])) {
+      const end = skipQuoted(tail, i);
+      plain += ' '.repeat(end - i);
+      i = end;
+      continue;
+    }
+    plain += tail[i++];
+  }
+  const at = /(\/\*!\d+\s*)?\bPARTITION\s+BY\b/i.exec(plain);
+  return at ? tail.slice(0, at.index).trimEnd() : tail;
+}
+
 /** Partitioned: every unique key must hold the partition columns, so keys stay in the CREATE. */
 function isPartitioned(tail: string): boolean {
   let plain = '';
@@ -250,8 +265,10 @@ export function splitCreateTable(
   schema: string,
   autoIncrementColumn: string | null,
   quote: (s: string) => string,
+  flattenPartitions = false,
 ): NativeTableDdl {
   const parts = parseCreateTable(showCreate);
+  if (flattenPartitions) parts.tail = withoutPartitioning(parts.tail);
   const table = quote(name);
   const partitioned = isPartitioned(parts.tail);
   const kinds = parts.items.map(itemKind);
@@ -385,7 +402,7 @@ export async function countRows(ctx: MysqlContext, table: TableRef, range?: { ke
  * `external` outside it; a stored function (`s`.`f`(…)) is external too
  * (routines are not carried).
  */
-export async function exportDdl(ctx: MysqlContext, schema: string, options: { tables: string[]; includeViews?: boolean }): Promise<NativeSchemaDdl> {
+export async function exportDdl(ctx: MysqlContext, schema: string, options: ExportDdlOptions): Promise<NativeSchemaDdl> {
   const [objects, autoColumns, triggers, viewRows, routines] = await Promise.all([
     ctx.query(`SELECT TABLE_NAME AS name, TABLE_TYPE AS type FROM information_schema.TABLES WHERE TABLE_SCHEMA = ?`, [schema]),
     ctx.query(
@@ -423,7 +440,10 @@ export async function exportDdl(ctx: MysqlContext, schema: string, options: { ta
     if (!shows[i]) return [];
     const sql = shows[i]![0]?.['Create Table'] as string | undefined;
     if (!sql) throw fail(`SHOW CREATE TABLE ${schema}.${t} returned no definition`);
-    return [splitCreateTable(t, sql, schema, autoOf.get(t) ?? null, q)];
+    if (options.flattenPartitions && isPartitioned(parseCreateTable(sql).tail)) {
+      skipped.push({ object: `partitioning of ${schema}.${t}`, reason: 'flattened (--flatten-partitions): its rows are in one table' });
+    }
+    return [splitCreateTable(t, sql, schema, autoOf.get(t) ?? null, q, options.flattenPartitions)];
   });
   const byName = new Map(tables.map((t) => [t.name, t]));
   for (const tr of triggers) {

@@ -19,8 +19,7 @@ import {
   type TableSchema,
   type TableWriter,
   type UniqueConstraint,
-  type WriterOptions,
-} from '@sluice/connector-sdk';
+  type WriterOptions, type ExportDdlOptions } from '@sluice/connector-sdk';
 import { toPoolOptions, type MysqlConfig } from './mysql-config';
 import { classifyMysqlError } from './mysql-errors';
 import { parseFlavour, type MysqlFlavour } from './mysql-types';
@@ -254,7 +253,7 @@ export class MysqlSession implements ConnectorSession {
   createSchema(schema: string, options?: { charset?: string; collation?: string }): Promise<void> {
     return schemaDdl.createSchema(this.ctx, schema, options);
   }
-  exportDdl(schema: string, options: { tables: string[]; includeViews?: boolean }): Promise<NativeSchemaDdl> {
+  exportDdl(schema: string, options: ExportDdlOptions): Promise<NativeSchemaDdl> {
     return schemaDdl.exportDdl(this.ctx, schema, options);
   }
   applyDdl(schema: string, statements: DdlStatement[]): Promise<void> {

@@ -1,7 +1,7 @@
 import { randomBytes } from 'node:crypto';
 import { createConnection, type Connection } from 'mysql2/promise';
 import { ConnectorRegistry, type ConnectorPlugin, type ConnectorSession, type DdlStatement, type NativeSchemaDdl } from '@sluice/connector-sdk';
-import mysql, { alreadyExists, parseForeignKeySql, withSqlMode, orderViews, portableView, quoteIdent, splitCreateTable, splitTopLevel, twoPartNames, unqualify, type MysqlConfig } from '@sluice/connector-mysql';
+import mysql, { alreadyExists, parseForeignKeySql, withSqlMode, withoutPartitioning, orderViews, portableView, quoteIdent, splitCreateTable, splitTopLevel, twoPartNames, unqualify, type MysqlConfig } from '@sluice/connector-mysql';
 import { LONG_NAME, ZOO_TABLES, ZOO_VIEWS, zooDdl, zooRows } from './zoo';
 
 // Same-engine schema copies: export the zoo from database A, apply it phase by phase to a fresh database B,
@@ -96,6 +96,13 @@ describe('MySQL DDL text handling (no server)', () => {
     ]);
     const ordered = orderViews([{ name: 'a', dependsOn: ['c'] }, { name: 'b', dependsOn: [] }, { name: 'c', dependsOn: ['b', 'table'] }]);
     expect(ordered.map((v) => v.name)).toEqual(['b', 'c', 'a']);
+  });
+
+  test('--flatten-partitions: the partitioning leaves the table options, MySQL and MariaDB spellings alike', () => {
+    expect(withoutPartitioning(" ENGINE=InnoDB DEFAULT CHARSET=latin1\n PARTITION BY RANGE (year(`created`))\n(PARTITION `p2020` VALUES LESS THAN (2021) COMMENT = 'the ''21 rows' ENGINE = InnoDB)"))
+      .toBe(' ENGINE=InnoDB DEFAULT CHARSET=latin1');
+    expect(withoutPartitioning(' ENGINE=InnoDB\n/*!50100 PARTITION BY HASH (`id`)\nPARTITIONS 4 */')).toBe(' ENGINE=InnoDB');
+    expect(withoutPartitioning(" ENGINE=InnoDB COMMENT='PARTITION BY nothing'")).toBe(" ENGINE=InnoDB COMMENT='PARTITION BY nothing'");
   });
 
   test('foreign key statements read back', () => {

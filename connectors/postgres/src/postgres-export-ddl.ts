@@ -1,4 +1,4 @@
-import type { DdlStatement, NativeSchemaDdl, NativeTableDdl, NativeViewDdl, SkippedObject } from '@sluice/connector-sdk';
+import type { DdlStatement, NativeSchemaDdl, NativeTableDdl, NativeViewDdl, SkippedObject, ExportDdlOptions } from '@sluice/connector-sdk';
 import type { PgContext } from './postgres-session';
 import * as catalog from './postgres-export-catalog';
 
@@ -23,7 +23,7 @@ const ENABLED: Record<string, string> = { D: 'DISABLE TRIGGER', R: 'ENABLE REPLI
 export async function exportSchemaDdl(
   ctx: PgContext,
   schema: string,
-  options: { tables: string[]; includeViews?: boolean },
+  options: ExportDdlOptions,
 ): Promise<NativeSchemaDdl> {
   const q = (n: string) => ctx.quoteIdent(n);
   return ctx.transaction(async (client) => {
@@ -66,6 +66,7 @@ export async function exportSchemaDdl(
     const tables: NativeTableDdl[] = [];
     const tableOf = new Map<string, NativeTableDdl>();
     for (const r of rels) {
+      if (r.parent_oid && options.flattenPartitions) continue; // its rows go into the plain top-level table
       if (r.parent_oid && (dropped.has(r.parent_oid) || !r.local)) {
         dropped.add(r.oid);
         if (!r.local) skipped.push({ object: `partition ${r.schema}.${r.name}`, reason: `a partition of ${schema}.${r.parent} in another schema is not carried: rows of its range have no partition at the destination` });
@@ -86,7 +87,11 @@ export async function exportSchemaDdl(
         indexes: indexesOf.get(r.oid) ?? [],
         triggers: triggersOf.get(r.oid) ?? [],
         carriedFunctions,
+        flatten: !!options.flattenPartitions,
       });
+      if (options.flattenPartitions && r.kind === 'p') {
+        skipped.push({ object: `partitioning of ${schema}.${r.name}`, reason: 'flattened (--flatten-partitions): its rows are in one table' });
+      }
     }
     return {
       engine: 'postgresql',
@@ -109,6 +114,8 @@ interface RelationParts {
   triggers: Row[];
   ownSequences: Row[];
   carriedFunctions: Map<string, DdlStatement>;
+  /** A partitioned table is created as a plain one. */
+  flatten: boolean;
 }
 
 /** A table's or a partition's statements, added to its top-level table's phases. */
@@ -119,7 +126,7 @@ function addRelation(table: NativeTableDdl, r: Row, p: RelationParts): void {
   const checks = p.constraints.filter((c) => c.type === 'c');
   const unlogged = r.persistence === 'u' ? 'UNLOGGED ' : '';
   const withOptions = r.options ? ` WITH (${r.options})` : ''; // reloptions, e.g. fillfactor=70
-  const partitionBy = partitioned ? ` PARTITION BY ${r.partkey}` : '';
+  const partitionBy = partitioned && !p.flatten ? ` PARTITION BY ${r.partkey}` : '';
   if (r.parent_oid) {
     table.create.push(stmt(`partition ${r.name}`, `CREATE ${unlogged}TABLE ${name} PARTITION OF ${q(r.parent)} ${r.bound}${partitionBy}${withOptions}`));
     for (const c of checks) table.create.push(stmt(`check ${c.name}`, `ALTER TABLE ${name} ADD CONSTRAINT ${q(c.name)} ${c.def}`));

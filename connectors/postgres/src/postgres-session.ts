@@ -22,8 +22,7 @@ import {
   type TableWriter,
   type UniqueConstraint,
   type WriterOptions,
-  sslMode,
-} from '@sluice/connector-sdk';
+  sslMode, type ExportDdlOptions } from '@sluice/connector-sdk';
 import { toClientConfig, type PostgresConfig } from './postgres-config';
 import { classifyPostgresError } from './postgres-errors';
 import { canonicalTypeParsers } from './postgres-types';
@@ -260,7 +259,7 @@ export class PostgresSession implements ConnectorSession, PgContext {
 
   // Capability operations are own properties (plain data on the object, like the declaration).
   readonly createSchema = (schema: string): Promise<void> => createSchema(this, schema);
-  readonly exportDdl = (schema: string, options: { tables: string[]; includeViews?: boolean }): Promise<NativeSchemaDdl> =>
+  readonly exportDdl = (schema: string, options: ExportDdlOptions): Promise<NativeSchemaDdl> =>
     exportSchemaDdl(this, schema, options);
   readonly applyDdl = (schema: string, statements: DdlStatement[]): Promise<void> => applyDdl(this, schema, statements);
   readonly countRows = (table: TableRef, range?: { key: string[]; after: unknown[] | null; until: unknown[] | null }): Promise<number> =>

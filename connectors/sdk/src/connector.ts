@@ -68,6 +68,15 @@ export interface IntrospectOptions {
   tables?: string[];
 }
 
+export interface ExportDdlOptions {
+  /** Tables of the schema to export (missing ones are left out). */
+  tables: string[];
+  /** The schema's views as well. */
+  includeViews?: boolean;
+  /** Partitioned tables as plain tables (their partitions not created): `--flatten-partitions`. */
+  flattenPartitions?: boolean;
+}
+
 export interface ReadOptions {
   /** Columns to read, in this order (default: all, in table order). */
   columns?: string[];
@@ -309,7 +318,7 @@ export interface ConnectorSession {
    * as this engine's own DDL, for `applyDdl` on a session of the same connector type. Tables
    * that do not exist are left out.
    */
-  exportDdl?(schema: string, options: { tables: string[]; includeViews?: boolean }): Promise<NativeSchemaDdl>;
+  exportDdl?(schema: string, options: ExportDdlOptions): Promise<NativeSchemaDdl>;
   /**
    * SCHEMA_MANAGEMENT, same engine: runs statements of an `exportDdl` (of a session of the same
    * connector type) in `schema`, in order. Idempotent, so a retried step can run it again: a
