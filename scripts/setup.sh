@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # One entry point for the Sluice test environment. Installs what's missing,
-# starts PostgreSQL, MariaDB, an OpenSSH server for the SSHTunnel hook tests
-# and FerretDB (unless SLUICE_SKIP_FERRETDB=1), locates/installs the Temporal
+# starts PostgreSQL, MariaDB, an OpenSSH server for the SSHTunnel hook tests,
+# Toxiproxy for the fault tests and FerretDB (unless SLUICE_SKIP_FERRETDB=1),
+# locates/installs the Temporal
 # CLI, then writes $SLUICE_STATE_DIR/env.sh and
 # prints the same lines on stdout:
 #   eval "$(bash scripts/setup.sh)"
@@ -32,7 +33,7 @@ run_step() {
   fi
 }
 
-steps=(temporal postgres mariadb sshd compose)
+steps=(temporal postgres mariadb sshd compose toxiproxy)
 pids=()
 
 # FerretDB's first build takes minutes, so it runs alongside everything else.
@@ -42,6 +43,8 @@ if [[ "${SLUICE_SKIP_FERRETDB:-0}" != 1 ]]; then
   pids+=($!)
 fi
 run_step temporal install-temporal.sh &
+pids+=($!)
+run_step toxiproxy start-toxiproxy.sh &
 pids+=($!)
 # Postgres, MariaDB and sshd may all need apt; run them one after the other
 # so they don't fight over the dpkg lock.
@@ -84,6 +87,7 @@ value() { tail -n 1 "$work/$1.out"; }
   ssh_url=$(value sshd)
   printf 'export SLUICE_SSH_URL=%s\n' "${ssh_url@Q}"
   printf 'export DOCKER_COMPOSE=%q\n' "$(value compose)"
+  printf 'export SLUICE_TOXIPROXY_URL=%q\n' "$(value toxiproxy)"
   if [[ " ${steps[*]} " == *" ferretdb "* ]]; then
     printf 'export SLUICE_MONGODB_URL=%q\n' "$(value ferretdb)"
   fi

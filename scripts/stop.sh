@@ -33,6 +33,9 @@ stop_pidfile() {
 # sshd of start-sshd.sh (its own pid file; the system sshd is not ours).
 stop_pidfile sshd "$SLUICE_STATE_DIR/sshd/sshd.pid" sshd 15 || rc=1
 
+# Toxiproxy (plain pid file written by start-toxiproxy.sh; comm is cut at 15).
+stop_pidfile toxiproxy "$SLUICE_STATE_DIR/toxiproxy.pid" toxiproxy-serve 15 || rc=1
+
 # FerretDB (plain pid file written by start-ferretdb.sh).
 stop_pidfile ferretdb "$SLUICE_STATE_DIR/ferretdb.pid" ferretdb 15 || rc=1
 

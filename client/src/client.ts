@@ -18,6 +18,7 @@ import {
 } from '@sluice/workflows';
 import { connectionKey, describeConnection, engineOf, jobId } from './job-ids';
 import { jobFromDescription, jobStateOf } from './job-state';
+import { waitingMessage } from './waiting';
 import type { Catalog } from '@sluice/catalog';
 import { CatalogApi } from './catalog-api';
 import { createSyncSchedule, listSchedules, type ScheduleSpec, type ScheduleSummary } from './schedules';
@@ -256,7 +257,12 @@ export class SluiceClient {
     try {
       // A live worker answers in milliseconds; a dead one would hold the query ~30 s.
       const job = await this.temporal.withDeadline(Date.now() + QUERY_DEADLINE_MS, () => handle.query<J>(JOB_QUERY));
-      if (!closed) return { job, live: true };
+      if (!closed) {
+        // Activities retrying a failed step (a database down, say) leave the workflow with nothing to
+        // say: the server's record of their attempts tells the operator what the job waits for.
+        if (job.state === 'RUNNING' && job.message == null) job.message = await waitingMessage(this.temporal, description);
+        return { job, live: true };
+      }
       const state = jobStateOf(description.status.name);
       return { job: { ...job, state, endDate: job.endDate ?? description.closeTime?.toISOString() ?? null }, live: true };
     } catch (err) {

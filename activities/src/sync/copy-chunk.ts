@@ -15,6 +15,17 @@ import { claimTable } from './table-lease';
 export const CHUNK_MS = 3_000;
 /** Heartbeats run on their own timer, so a slow batch still reports and still learns of a cancel. */
 const HEARTBEAT_MS = 1_000;
+/**
+ * After this long without a batch committed, the heartbeat says which side the chunk waits for
+ * (`stalled`): a database that went silent (no reset, no close) holds a query for as long as the
+ * network lets it, and the Job's message tells the operator why the copy stands still.
+ */
+export const STALL_REPORT_MS = 10_000;
+
+/** What copyChunk heartbeats: its counts, and, once it waits long for one side, which and since when. */
+export interface ChunkHeartbeat extends ChunkResult {
+  stalled?: { on: 'source' | 'destination'; seconds: number };
+}
 
 /**
  * Copies from the checkpoint the destination holds: each batch is written
@@ -33,9 +44,17 @@ export async function copyChunk(
   const stream = streamOf(input, input.range);
   const started = Date.now();
   const result: ChunkResult = { rowsRead: 0, rowsWritten: 0, done: false };
-  const beat = setInterval(() => ctx.heartbeat({ ...result }), HEARTBEAT_MS);
+  // Which side the chunk awaits now, and since when nothing moved.
+  const waiting = { on: null as 'source' | 'destination' | null, since: Date.now() };
+  const beat = setInterval(() => {
+    const details: ChunkHeartbeat = { ...result };
+    const stalledMs = Date.now() - waiting.since;
+    if (waiting.on && stalledMs >= STALL_REPORT_MS) details.stalled = { on: waiting.on, seconds: Math.round(stalledMs / 1000) };
+    ctx.heartbeat(details);
+  }, HEARTBEAT_MS);
   try {
     return await withSessions(connections, [input.source, input.destination], async (src, dst) => {
+      waiting.on = 'destination';
       // The stored state as text: each batch commits only if it is still the stored one (fencing).
       // Still this job's table (another job may have taken over a lease this one let lapse).
       await claimTable(dst.session, table.destination, input.runKey);
@@ -76,6 +95,7 @@ export async function copyChunk(
           timeLeft,
         );
         let stoppedEarly = false;
+        waiting.on = 'source';
         for await (const batch of batches) {
           if (ctx.cancellationSignal.aborted) {
             batch.release?.();
@@ -86,8 +106,11 @@ export async function copyChunk(
           const next: SyncState = { ...state, after: batch.last, max, rows: state.rows + batch.count };
           const written = JSON.stringify(next);
           const writeStarted = Date.now();
+          waiting.on = 'destination';
           await batch.write({ stream, state: written, expected: stored });
           lastWriteMs = Date.now() - writeStarted;
+          waiting.on = 'source'; // the next batch, read ahead meanwhile
+          waiting.since = Date.now();
           batch.release?.();
           stored = written;
           state = next;
@@ -99,6 +122,7 @@ export async function copyChunk(
         }
         if (ctx.cancellationSignal.aborted) throw cancelled();
         if (!stoppedEarly) {
+          waiting.on = 'destination';
           // The read ended on its own: the table is done for this run.
           await dst.session.writeCheckpoint(input.target, stream, JSON.stringify({ ...state, done: true }));
           result.done = true;

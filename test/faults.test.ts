@@ -1,0 +1,327 @@
+import { spawn, type ChildProcess } from 'node:child_process';
+import { join } from 'node:path';
+import { SluiceClient, type SyncJob } from '@sluice/client';
+import { mariaQuery, mariaUrl, pgQuery, pgUrl } from './helpers/databases';
+import { checksumOf, createMariaDb, dropMariaDb, dropPgSchema, mariaUrlFor, pgUrlFor, uniqueName } from './helpers/sync-fixtures';
+import { retryCauses } from './helpers/history';
+import { startTestTemporal, type TestTemporal } from './helpers/temporal';
+import { createProxy, hostPortOf, type Proxy } from './helpers/toxiproxy';
+
+// Network and server faults in the middle of a sync, through Toxiproxy, with the worker as a
+// separate process: the job must end COMPLETED with exactly the source's rows, and no worker die.
+const ROWS = Number(process.env.FAULT_ROWS ?? 100_000);
+const BATCH = 500;
+
+const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
+
+async function until<T>(what: string, probe: () => Promise<T | undefined>, timeoutMs = 60_000): Promise<T> {
+  const deadline = Date.now() + timeoutMs;
+  for (;;) {
+    const value = await probe();
+    if (value !== undefined) return value;
+    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
+    await sleep(100);
+  }
+}
+
+let env: TestTemporal;
+const src = uniqueName('fault_src');
+const dst = uniqueName('fault_dst');
+const maria = uniqueName('fault_maria');
+
+beforeAll(async () => {
+  env = await startTestTemporal();
+  await pgQuery(`CREATE SCHEMA "${src}"`);
+  await pgQuery(`CREATE TABLE "${src}".narrow (id bigint PRIMARY KEY, n integer NOT NULL, s varchar(20))`);
+  await pgQuery(`INSERT INTO "${src}".narrow SELECT g, g * 7 % 1000, 'r' || g FROM generate_series(1, ${ROWS}) g`);
+  await pgQuery(`ANALYZE "${src}".narrow`);
+  await pgQuery(`CREATE SCHEMA "${dst}"`);
+  await createMariaDb(maria);
+}, 120_000);
+
+afterAll(async () => {
+  await env?.stop();
+  await dropPgSchema(src);
+  await dropPgSchema(dst);
+  await dropMariaDb(maria);
+});
+
+/** A worker process of its own (worker/dist/main.js) on a task queue of its own, watched for its end. */
+class WorkerProcess {
+  readonly child: ChildProcess;
+  stderr = '';
+  exit: { code: number | null; signal: NodeJS.Signals | null } | undefined;
+  constructor(readonly taskQueue: string) {
+    this.child = spawn(process.execPath, [join(__dirname, '..', 'worker', 'dist', 'main.js')], {
+      env: { ...process.env, TEMPORAL_ADDRESS: env.server.address, SLUICE_TASK_QUEUE: taskQueue },
+      stdio: ['ignore', 'ignore', 'pipe'],
+    });
+    this.child.stderr!.on('data', (d: Buffer) => (this.stderr += d.toString()));
+    this.child.on('exit', (code, signal) => (this.exit = { code, signal }));
+  }
+  get pid(): number {
+    return this.child.pid!;
+  }
+  /** Alive: never exited, and the OS still knows the pid. */
+  expectAlive(): void {
+    expect(this.exit).toBeUndefined();
+    expect(this.child.exitCode).toBeNull();
+    expect(() => process.kill(this.pid, 0)).not.toThrow();
+    expect(this.stderr).not.toMatch(/Unhandled 'error' event|uncaught exception|unhandled rejection/i);
+  }
+}
+
+interface Run {
+  client: SluiceClient;
+  worker: WorkerProcess;
+  srcProxy: Proxy;
+  dstProxy: Proxy;
+  table: string;
+  engine: 'postgresql' | 'mariadb';
+  id: string;
+  started: number;
+  /** Rows committed in the destination so far (read directly, not through the proxy). */
+  count(): Promise<number>;
+}
+
+const cleanups: (() => Promise<void>)[] = [];
+afterEach(async () => {
+  for (const c of cleanups.splice(0).reverse()) await c().catch(() => undefined);
+});
+
+/** Starts a worker process and a sync of `narrow` through two fresh proxies; returns once rows arrive. */
+async function startRun(name: string, engine: 'postgresql' | 'mariadb'): Promise<Run> {
+  const taskQueue = `fault-${name}-${Date.now()}`;
+  const worker = new WorkerProcess(taskQueue);
+  cleanups.push(async () => {
+    worker.child.kill('SIGKILL');
+  });
+  const client = await SluiceClient.connect({ address: env.server.address, taskQueue });
+  cleanups.push(() => client.close());
+  const srcProxy = await createProxy(`src_${name}`, hostPortOf(pgUrl()));
+  const dstProxy = await createProxy(`dst_${name}`, hostPortOf(engine === 'postgresql' ? pgUrl() : mariaUrl()));
+  cleanups.push(() => srcProxy.delete(), () => dstProxy.delete());
+  const table = `t_${name}`;
+  const started = Date.now();
+  const id = await client.startSync({
+    source: { url: srcProxy.via(pgUrlFor(src)) },
+    destination: { url: engine === 'postgresql' ? dstProxy.via(pgUrlFor(dst)) : dstProxy.via(mariaUrlFor(maria)) },
+    tables: [{ schema: src, name: 'narrow', destinationName: table }],
+    createTables: true,
+    batchSize: BATCH,
+  });
+  const count = async () => {
+    const rows =
+      engine === 'postgresql'
+        ? await pgQuery<{ n: string }>(`SELECT count(*) AS n FROM "${dst}"."${table}"`).catch(() => [{ n: '0' }])
+        : await mariaQuery<{ n: number }>(`SELECT COUNT(*) AS n FROM \`${maria}\`.\`${table}\``).catch(() => [{ n: 0 }]);
+    return Number(rows[0]!.n);
+  };
+  const run: Run = { client, worker, srcProxy, dstProxy, table, engine, id, started, count };
+  await until('rows in the destination', async () => ((await count()) > 0 ? true : undefined));
+  return run;
+}
+
+/**
+ * The job ends COMPLETED with exactly the source's rows, and the worker process lived through it
+ * all. `retried`: the fault must have failed at least one attempt (else it missed the copy).
+ */
+async function expectExactAndAlive(run: Run, retried = true): Promise<SyncJob> {
+  const job = await run.client.waitForJob<SyncJob>(run.id, undefined, 250);
+  if (job.state !== 'COMPLETED') throw new Error(`job ${job.state}: ${job.message}\nworker stderr:\n${run.worker.stderr}`);
+  expect(job.state).toBe('COMPLETED');
+  expect(job.rowsWritten).toBe(ROWS);
+  const expected = await checksumOf(pgUrlFor(src), src, 'narrow');
+  const actual = run.engine === 'postgresql' ? await checksumOf(pgUrlFor(dst), dst, run.table) : await checksumOf(mariaUrlFor(maria), maria, run.table);
+  expect(actual).toEqual(expected);
+  run.worker.expectAlive();
+  const causes = await retryCauses(run.client, run.id);
+  if (retried) expect(causes.length).toBeGreaterThan(0);
+  console.log(`${run.table}: ${Date.now() - run.started} ms, retried after: ${causes.join(', ') || 'nothing'}`);
+  if (process.env.FAULT_DEBUG) console.log(run.worker.stderr + '\n' + (await timeline(run)));
+  return job;
+}
+
+/** Debugging aid (FAULT_DEBUG=1): when each activity of the table workflows was scheduled, started and ended. */
+async function timeline(run: Run): Promise<string> {
+  const parent = await run.client.temporal.workflow.getHandle(run.id).fetchHistory();
+  const lines: string[] = [];
+  for (const e of parent.events ?? []) {
+    const child = e.childWorkflowExecutionStartedEventAttributes?.workflowExecution;
+    if (!child) continue;
+    const { events } = await run.client.temporal.workflow.getHandle(child.workflowId!, child.runId ?? undefined).fetchHistory();
+    for (const c of events ?? []) {
+      const at = new Date(Number(c.eventTime?.seconds ?? 0) * 1000 + Math.round((c.eventTime?.nanos ?? 0) / 1e6)).toISOString().slice(11, 23);
+      const kind = Object.keys(c).find((k) => k.endsWith('EventAttributes')) ?? '?';
+      const attempt = c.activityTaskStartedEventAttributes?.attempt;
+      lines.push(`${at} ${kind.replace('EventAttributes', '')}${attempt ? ` attempt ${attempt}` : ''}`);
+    }
+  }
+  return lines.join('\n');
+}
+
+/** Waits until the copy is `fraction` of the way (a fault then lands mid-copy, not before or after it). */
+async function atFraction(run: Run, fraction: number): Promise<number> {
+  return until(`${fraction * 100}% of the rows`, async () => {
+    const n = await run.count();
+    return n >= ROWS * fraction ? n : undefined;
+  });
+}
+
+async function expectUnfinished(run: Run): Promise<void> {
+  expect(await run.count()).toBeLessThan(ROWS);
+}
+
+test('PostgreSQL destination reset mid-batch (reset_peer), then cut 1 s', async () => {
+  const run = await startRun('pg_reset', 'postgresql');
+  await atFraction(run, 0.2);
+  await run.dstProxy.withToxic({ type: 'reset_peer', attributes: { timeout: 0 } }, 500);
+  await expectUnfinished(run);
+  await atFraction(run, 0.5);
+  await run.dstProxy.cut(1_000);
+  await expectExactAndAlive(run);
+}, 120_000);
+
+test('MariaDB destination reset mid-batch (reset_peer), then cut 1 s', async () => {
+  const run = await startRun('maria_reset', 'mariadb');
+  await atFraction(run, 0.2);
+  await run.dstProxy.withToxic({ type: 'reset_peer', attributes: { timeout: 0 } }, 500);
+  await expectUnfinished(run);
+  await atFraction(run, 0.5);
+  await run.dstProxy.cut(1_000);
+  await expectExactAndAlive(run);
+}, 120_000);
+
+test('source reset mid-read (reset_peer), then cut 1 s', async () => {
+  const run = await startRun('src_reset', 'postgresql');
+  await atFraction(run, 0.2);
+  await run.srcProxy.withToxic({ type: 'reset_peer', attributes: { timeout: 0 } }, 500);
+  await expectUnfinished(run);
+  await atFraction(run, 0.5);
+  await run.srcProxy.cut(1_000);
+  await expectExactAndAlive(run);
+}, 120_000);
+
+test('2 s of latency on the destination for 6 s: slower, not broken', async () => {
+  const run = await startRun('pg_latency', 'postgresql');
+  await atFraction(run, 0.2);
+  const before = await run.count();
+  await run.dstProxy.withToxic({ type: 'latency', attributes: { latency: 2_000 } }, 6_000);
+  await expectUnfinished(run);
+  expect(await run.count()).toBeGreaterThanOrEqual(before);
+  await expectExactAndAlive(run, false);
+}, 120_000);
+
+test('source bandwidth capped to 64 KB/s for 5 s: slower, not broken', async () => {
+  const run = await startRun('src_bandwidth', 'postgresql');
+  await atFraction(run, 0.2);
+  const before = await run.count();
+  await run.srcProxy.withToxic({ type: 'bandwidth', attributes: { rate: 64 } }, 5_000);
+  const during = (await run.count()) - before;
+  await expectUnfinished(run);
+  expect(during).toBeGreaterThan(0); // a trickle still moves
+  await expectExactAndAlive(run, false);
+}, 120_000);
+
+test('destination down for 30 s: the job waits, RUNNING with a message that says why, and completes', async () => {
+  const run = await startRun('pg_down', 'postgresql');
+  await atFraction(run, 0.2);
+  await run.dstProxy.disable();
+  const downAt = Date.now();
+  try {
+    const waiting = await until(
+      'a Job message naming the retried step',
+      async () => {
+        const job = await run.client.getJob<SyncJob>(run.id);
+        return job.message?.startsWith('waiting:') && /failed [2-9]/.test(job.message) ? job : undefined;
+      },
+      25_000,
+    );
+    expect(waiting.state).toBe('RUNNING');
+    expect(waiting.message).toMatch(
+      new RegExp(`^waiting: copyChunk of ${src}\\.narrow failed \\d+ times, retrying \\(destination postgresql at 127\\.0\\.0\\.1:${run.dstProxy.port}: .+\\)$`),
+    );
+    console.log(`while down: ${waiting.message}`);
+    await expectUnfinished(run);
+    run.worker.expectAlive();
+    await sleep(30_000 - (Date.now() - downAt));
+  } finally {
+    await run.dstProxy.enable();
+  }
+  const job = await expectExactAndAlive(run);
+  expect(job.message).not.toMatch(/^waiting:/);
+}, 150_000);
+
+/** Every session the worker process holds in this PostgreSQL database, ended by the server (as a restart does). */
+async function terminatePgBackends(workerPid: number): Promise<number> {
+  const rows = await pgQuery<{ ok: boolean }>(
+    `SELECT pg_terminate_backend(pid) AS ok FROM pg_stat_activity
+      WHERE application_name = $1 AND datname = current_database() AND pid <> pg_backend_pid()`,
+    [`sluice:${workerPid}`],
+  );
+  return rows.filter((r) => r.ok).length;
+}
+
+/** Every MariaDB connection of the worker process (by its connect attributes), killed. */
+async function killMariaConnections(workerPid: number): Promise<number> {
+  const ids = await mariaQuery<{ id: number }>(
+    `SELECT a.PROCESSLIST_ID AS id FROM performance_schema.session_connect_attrs a
+       JOIN performance_schema.session_connect_attrs p ON p.PROCESSLIST_ID = a.PROCESSLIST_ID
+     WHERE a.ATTR_NAME = 'program_name' AND a.ATTR_VALUE = 'sluice' AND p.ATTR_NAME = '_pid' AND p.ATTR_VALUE = ?
+       AND a.PROCESSLIST_ID <> CONNECTION_ID()`,
+    [String(workerPid)],
+  );
+  let killed = 0;
+  for (const { id } of ids) {
+    await mariaQuery(`KILL CONNECTION ${Number(id)}`).then(
+      () => killed++,
+      () => undefined, // ended by itself meanwhile
+    );
+  }
+  return killed;
+}
+
+test('PostgreSQL backends terminated twice mid-copy (pg_terminate_backend)', async () => {
+  const run = await startRun('pg_terminate', 'postgresql');
+  await atFraction(run, 0.25);
+  expect(await terminatePgBackends(run.worker.pid)).toBeGreaterThan(0);
+  await atFraction(run, 0.6);
+  expect(await terminatePgBackends(run.worker.pid)).toBeGreaterThan(0);
+  await expectUnfinished(run);
+  await expectExactAndAlive(run);
+}, 120_000);
+
+test('MariaDB destination connections killed twice mid-copy (KILL CONNECTION)', async () => {
+  const run = await startRun('maria_kill', 'mariadb');
+  await atFraction(run, 0.25);
+  expect(await killMariaConnections(run.worker.pid)).toBeGreaterThan(0);
+  await atFraction(run, 0.6);
+  expect(await killMariaConnections(run.worker.pid)).toBeGreaterThan(0);
+  await expectUnfinished(run);
+  await expectExactAndAlive(run);
+}, 120_000);
+
+test('destination silent (timeout toxic: nothing passes, nothing closes): the Job says so; then back', async () => {
+  const run = await startRun('pg_silent', 'postgresql');
+  await atFraction(run, 0.2);
+  const name = await run.dstProxy.addToxic({ type: 'timeout', attributes: { timeout: 0 } });
+  try {
+    // A silent server fails nothing: the chunk's heartbeat says what it waits for (after 10 s).
+    const waiting = await until(
+      'a Job message naming the silent side',
+      async () => {
+        const job = await run.client.getJob<SyncJob>(run.id);
+        return job.message?.startsWith('waiting:') ? job : undefined;
+      },
+      30_000,
+    );
+    console.log(`while silent: ${waiting.message}`);
+    expect(waiting.state).toBe('RUNNING');
+    expect(waiting.message).toMatch(new RegExp(`^waiting: copyChunk of ${src}\\.narrow has had no answer from the destination for \\d+ s$`));
+    await expectUnfinished(run);
+    run.worker.expectAlive();
+  } finally {
+    await run.dstProxy.removeToxic(name);
+  }
+  await expectExactAndAlive(run, false);
+}, 150_000);
