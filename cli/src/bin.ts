@@ -1,4 +1,5 @@
 #!/usr/bin/env node
+import './hide-secrets'; // first: no password stays in the process title while the rest loads
 import { Command, CommanderError, Option } from 'commander';
 import {
   connectionAddCommand,
@@ -59,6 +60,8 @@ function withSyncOptions(command: Command): Command {
     .option('--verify <check>', 'after each table the job creates or replaces: count (default), checksum (same engine: engine-side checksums of both sides) or none')
     .option('--batch-size <rows>', 'rows per destination transaction (default 10000)')
     .option('--parallel <tables>', 'tables copied at once (default 4)')
+    .option('--source-password-file <file>', 'the source password (first line of the file) for a URL given without one; or set SLUICE_SOURCE_PASSWORD')
+    .option('--destination-password-file <file>', 'the destination password for a URL given without one; or set SLUICE_DESTINATION_PASSWORD')
     .option('--json', 'print the final Job object as JSON')
     .option('--detach', 'print the job id and return at once');
 }

@@ -1,6 +1,7 @@
 import { randomBytes } from 'node:crypto';
 import { opaqueId, opaqueIds } from '@sluice/catalog';
 import type { CodecKeys } from '@sluice/codec';
+import { redactUrl } from '@sluice/connector-sdk';
 import { connectionIdentity } from './connection-identity';
 
 /** Readable, unique workflow ids: `test-connection-postgres-20261125-101502-3f9a`. */
@@ -15,7 +16,7 @@ type Spec = { url: string } | { config: Record<string, unknown> } | { connection
 
 export function describeConnection(spec: Spec): string {
   if ('connectionId' in spec) return `connection ${spec.connectionId}`;
-  if ('url' in spec) return spec.url.replace(/^([a-z][a-z0-9+.-]*:\/\/[^:/?#@\s]*):[^@/\s]*@/i, '$1@');
+  if ('url' in spec) return redactUrl(spec.url, '');
   const c = spec.config;
   return `${String(c.connector_type)} ${String(c.username ?? '')}@${String(c.host ?? '')}:${String(c.port ?? '')}/${String(c.database ?? '')}`;
 }
