@@ -52,3 +52,13 @@ test('usage errors and warnings name no password; the passwords from a file or t
   expect(clean.code).toBe(2);
   expect(clean.stderr).not.toContain('password on the command line');
 });
+
+test('`sluice codec-server` refuses to start without a token, and on 0.0.0.0 even with --insecure-no-auth', async () => {
+  const env = envWithout('SLUICE_CODEC_SERVER_TOKEN');
+  const none = await runSluice(['codec-server', '--host', '0.0.0.0', '--port', '0'], env, 30_000);
+  expect(none.code).toBe(2);
+  expect(none.stderr).toMatch(/needs a token: set SLUICE_CODEC_SERVER_TOKEN or --token-file/);
+  const insecure = await runSluice(['codec-server', '--host', '0.0.0.0', '--port', '0', '--insecure-no-auth'], env, 30_000);
+  expect(insecure.code).toBe(2);
+  expect(insecure.stderr).toMatch(/refused on 0\.0\.0\.0/);
+});

@@ -205,10 +205,14 @@ program
 
 program
   .command('codec-server')
-  .description('serve /encode and /decode so the Temporal UI shows decrypted job payloads (needs the codec keys)')
+  .description('serve /decode so the Temporal UI shows decrypted job payloads (needs the codec keys and a token)')
   .option('--port <port>', 'port (default 8888)')
   .option('--host <host>', 'address to bind (default 127.0.0.1)')
   .option('--cors-origin <origin>', 'Temporal UI origin allowed to call it (repeatable)', collect)
+  .option('--token-file <file>', 'the token requests must present (default: SLUICE_CODEC_SERVER_TOKEN); required unless --insecure-no-auth')
+  .option('--insecure-no-auth', 'serve without a token (refused unless bound to a loopback address)')
+  .option('--allowed-host <host>', 'a Host header to accept besides the bind address and localhost (repeatable)', collect)
+  .option('--enable-encode', 'also serve /encode (off by default)')
   .action(async (opts) => exit(await codecServerCommand(opts)));
 
 program
