@@ -75,6 +75,15 @@ test('`sluice dev --port N` serves Temporal with its UI and a worker until Ctrl-
     expect(stdout).toContain(`Temporal UI:         http://127.0.0.1:${uiPort}`);
     expect(stdout).toMatch(/Codec server:        http:\/\/127.0.0.1:\d+/);
     expect(await isListening('127.0.0.1', uiPort)).toBe(true);
+    // The codec server wants a per-run token; the UI is configured with it as a path prefix.
+    const codecUrl = /Codec server:\s+(http:\/\/127\.0\.0\.1:\d+)/.exec(stdout)![1]!;
+    const settings = (await (await fetch(`http://127.0.0.1:${uiPort}/api/v1/settings`)).json()) as { Codec?: { Endpoint?: string } };
+    const endpoint = settings.Codec?.Endpoint ?? '';
+    expect(endpoint).toMatch(new RegExp(`^${codecUrl.replace(/\./g, '\\.')}/[\\w-]{40,}$`));
+    const decode = (url: string) => fetch(`${url}/decode`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: '{"payloads":[]}' });
+    expect((await decode(codecUrl)).status).toBe(401);
+    expect((await decode(endpoint)).status).toBe(200);
+    expect(stdout).not.toContain(endpoint.slice(codecUrl.length + 1)); // the token is not printed
     // Its worker runs jobs: a client on the default task queue gets an answer.
     const client = await SluiceClient.connect({ address: `127.0.0.1:${port}`, taskQueue: 'sluice' });
     try {

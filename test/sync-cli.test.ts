@@ -51,7 +51,9 @@ test('--detach prints only the job id; `job show --wait` and `job list` find it'
   const attrs = (await world.env.client.temporal.workflow.getHandle(id).describe()).typedSearchAttributes;
   const { SearchAttributes } = await import('@sluice/workflows');
   const keys = attrs.get(SearchAttributes.connectionIds) ?? [];
-  expect(keys).toEqual([expect.stringMatching(/^postgresql:\/\/sluice@127\.0\.0\.1:\d+\/sluice_test$/), expect.stringMatching(/^mariadb:\/\/sluice@127\.0\.0\.1:\d+\//)]);
+  // … nor user, host or database: opaque keyed hashes of where each connection points.
+  expect(keys).toEqual([expect.stringMatching(/^url:[0-9a-f]{32}$/), expect.stringMatching(/^url:[0-9a-f]{32}$/)]);
+  expect(JSON.stringify(keys)).not.toMatch(/sluice|127\.0\.0\.1|postgres|maria/);
   expect(JSON.stringify(keys)).not.toContain(decodeURIComponent(new URL(mariaUrlFor(world.maria)).password));
 });
 

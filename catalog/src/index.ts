@@ -7,6 +7,7 @@ export type { DatabaseConnection, Page, ReconcileCounts, SchemaConnection } from
 export { MAX_LIMIT } from './discovery';
 export * from './errors';
 export { MIGRATIONS, migrate } from './migrations';
-export { SECRET_PATHS } from './secrets';
+export { SECRET_PATHS, catalogKeyFile, loadSecretKeys } from './secrets';
+export * from './opaque-ids';
 export type { SchemaCacheStatus } from './schema-cache';
 export { FRESH_FOR_MS } from './schema-cache';

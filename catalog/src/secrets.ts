@@ -1,4 +1,6 @@
-import { decrypt, encrypt, loadCodecKeys, parseCodecKeys, type CodecKeys } from '@sluice/codec';
+import { existsSync } from 'node:fs';
+import { dirname, join } from 'node:path';
+import { decrypt, defaultKeyFile, encrypt, loadCodecKeys, loadKeyFile, parseCodecKeys, withOpeningKeys, type CodecKeys } from '@sluice/codec';
 import { CatalogCode, CatalogError } from './errors';
 
 /** Where a Syntho config keeps secrets: sealed at rest, never stored in the clear config. */
@@ -34,12 +36,21 @@ export function joinSecrets(clear: Json, secrets: Record<string, string>): Json 
 }
 
 /**
- * The keys that seal secrets at rest: `SLUICE_CATALOG_KEYS` (`id:base64,…`;
- * the first seals, all open: rotation), else the same local key file the
- * payload codec uses.
+ * The keys that seal secrets (the catalog's at rest, and a job's inline ones in its workflow
+ * input): `SLUICE_CATALOG_KEYS` (`id:base64,…`; the first seals, all open: rotation), else a
+ * local key file of their own (`SLUICE_CATALOG_KEY_FILE`, default `catalog-keys` beside the
+ * codec key file), created on first use. Never the codec's keys: a codec server holds those,
+ * and what it decodes must not open sealed secrets. Secrets a catalog sealed with the codec key
+ * file before the catalog had its own still open with it.
  */
 export function loadSecretKeys(env: NodeJS.ProcessEnv = process.env): CodecKeys {
-  return env.SLUICE_CATALOG_KEYS ? parseCodecKeys(env.SLUICE_CATALOG_KEYS, 'SLUICE_CATALOG_KEYS') : loadCodecKeys(env);
+  if (env.SLUICE_CATALOG_KEYS) return parseCodecKeys(env.SLUICE_CATALOG_KEYS, 'SLUICE_CATALOG_KEYS');
+  const own = loadKeyFile(catalogKeyFile(env), 'catalog');
+  return env.SLUICE_CODEC_KEYS || existsSync(defaultKeyFile()) ? withOpeningKeys(own, loadCodecKeys(env)) : own;
+}
+
+export function catalogKeyFile(env: NodeJS.ProcessEnv = process.env): string {
+  return env.SLUICE_CATALOG_KEY_FILE ?? join(dirname(defaultKeyFile()), 'catalog-keys');
 }
 
 export function sealSecrets(secrets: Record<string, string>, keys: CodecKeys): { sealed: Buffer; keyId: string } {

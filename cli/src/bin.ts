@@ -1,4 +1,5 @@
 #!/usr/bin/env node
+import './hide-secrets'; // first: no password stays in the process title while the rest loads
 import { Command, CommanderError, Option } from 'commander';
 import {
   connectionAddCommand,
@@ -60,6 +61,8 @@ function withSyncOptions(command: Command): Command {
     .option('--verify <check>', 'after each table the job creates or replaces: count (default), checksum (same engine: engine-side checksums of both sides) or none')
     .option('--batch-size <rows>', 'rows per destination transaction (default 10000)')
     .option('--parallel <tables>', 'tables copied at once (default 4)')
+    .option('--source-password-file <file>', 'the source password (first line of the file) for a URL given without one; or set SLUICE_SOURCE_PASSWORD')
+    .option('--destination-password-file <file>', 'the destination password for a URL given without one; or set SLUICE_DESTINATION_PASSWORD')
     .option('--json', 'print the final Job object as JSON')
     .option('--detach', 'print the job id and return at once');
 }
@@ -203,10 +206,14 @@ program
 
 program
   .command('codec-server')
-  .description('serve /encode and /decode so the Temporal UI shows decrypted job payloads (needs the codec keys)')
+  .description('serve /decode so the Temporal UI shows decrypted job payloads (needs the codec keys and a token)')
   .option('--port <port>', 'port (default 8888)')
   .option('--host <host>', 'address to bind (default 127.0.0.1)')
   .option('--cors-origin <origin>', 'Temporal UI origin allowed to call it (repeatable)', collect)
+  .option('--token-file <file>', 'the token requests must present (default: SLUICE_CODEC_SERVER_TOKEN); required unless --insecure-no-auth')
+  .option('--insecure-no-auth', 'serve without a token (refused unless bound to a loopback address)')
+  .option('--allowed-host <host>', 'a Host header to accept besides the bind address and localhost (repeatable)', collect)
+  .option('--enable-encode', 'also serve /encode (off by default)')
   .action(async (opts) => exit(await codecServerCommand(opts)));
 
 program

@@ -16,10 +16,11 @@ import {
   type syncWorkflow,
   type testConnectionWorkflow,
 } from '@sluice/workflows';
-import { connectionKey, describeConnection, engineOf, jobId } from './job-ids';
+import { connectionKey, connectionKeys, describeConnection, engineOf, jobId } from './job-ids';
 import { jobFromDescription, jobStateOf } from './job-state';
 import { waitingMessage } from './waiting';
-import type { Catalog } from '@sluice/catalog';
+import { loadSecretKeys, type Catalog } from '@sluice/catalog';
+import type { CodecKeys } from '@sluice/codec';
 import { CatalogApi } from './catalog-api';
 import { createSyncSchedule, listSchedules, type ScheduleSpec, type ScheduleSummary } from './schedules';
 
@@ -69,6 +70,8 @@ export interface SluiceClientOptions {
   dataConverter?: DataConverter;
   /** Opens the catalog (default: SLUICE_CATALOG_URL or the embedded one), on first use. */
   openCatalog?: () => Promise<Catalog>;
+  /** The catalog's sealing keys (default: SLUICE_CATALOG_KEYS or the local catalog key file): they key opaque connection ids. */
+  catalogKeys?: CodecKeys;
 }
 
 /** Thin typed API over @temporalio/client: start, await and query Sluice jobs. */
@@ -91,8 +94,9 @@ export class SluiceClient {
   private constructor(
     readonly temporal: Client,
     private readonly taskQueue: string,
-    private readonly ownedConnection?: Connection,
-    openCatalog?: () => Promise<Catalog>,
+    private readonly ownedConnection: Connection | undefined,
+    openCatalog: (() => Promise<Catalog>) | undefined,
+    private readonly catalogKeys: CodecKeys,
   ) {
     this.catalog = new CatalogApi(temporal, taskQueue, openCatalog);
   }
@@ -110,7 +114,7 @@ export class SluiceClient {
       namespace: options.namespace ?? process.env.TEMPORAL_NAMESPACE ?? 'default',
       dataConverter: options.dataConverter ?? sluiceDataConverter(),
     });
-    return new SluiceClient(temporal, options.taskQueue ?? process.env.SLUICE_TASK_QUEUE ?? DEFAULT_TASK_QUEUE, owned, options.openCatalog);
+    return new SluiceClient(temporal, options.taskQueue ?? process.env.SLUICE_TASK_QUEUE ?? DEFAULT_TASK_QUEUE, owned, options.openCatalog, options.catalogKeys ?? loadSecretKeys());
   }
 
   /** Starts a TEST_CONNECTION job and returns its id. */
@@ -122,7 +126,7 @@ export class SluiceClient {
       args: [{ connection }],
       typedSearchAttributes: [
         { key: SearchAttributes.jobType, value: JobType.TEST_CONNECTION },
-        { key: SearchAttributes.connectionIds, value: [connectionKey(connection)] },
+        { key: SearchAttributes.connectionIds, value: [connectionKey(connection, this.catalogKeys)] },
       ],
       staticSummary: `Test connection ${describeConnection(connection)}`,
     });
@@ -154,7 +158,7 @@ export class SluiceClient {
       args: [input],
       typedSearchAttributes: [
         { key: SearchAttributes.jobType, value: JobType.SYNC },
-        { key: SearchAttributes.connectionIds, value: [connectionKey(input.source), connectionKey(input.destination)] },
+        { key: SearchAttributes.connectionIds, value: [connectionKey(input.source, this.catalogKeys), connectionKey(input.destination, this.catalogKeys)] },
       ],
       staticSummary: `Sync ${describeConnection(input.source)} → ${describeConnection(input.destination)}`,
       staticDetails: describeSync(input),
@@ -294,7 +298,7 @@ export class SluiceClient {
     if (filter.type) clauses.push(`SluiceJobType = ${quote(filter.type)}`);
     if (filter.running !== undefined) clauses.push(filter.running ? 'ExecutionStatus = "Running"' : 'ExecutionStatus != "Running"');
     if (filter.state) clauses.push(`(${STATUSES[filter.state].map((s) => `ExecutionStatus = "${s}"`).join(' OR ')})`);
-    if (filter.connection) clauses.push(`SluiceConnectionIds = ${quote(connectionKey(filter.connection))}`);
+    if (filter.connection) clauses.push(`SluiceConnectionIds IN (${connectionKeys(filter.connection, this.catalogKeys).map(quote).join(', ')})`);
     const out: JobSummary[] = [];
     for await (const wf of this.temporal.workflow.list({ query: clauses.join(' AND ') })) {
       out.push({
@@ -311,7 +315,8 @@ export class SluiceClient {
 
   /** A cron-scheduled SYNC (Temporal Schedule, overlap SKIP). */
   async createSchedule(id: string, input: SyncInput, spec: ScheduleSpec): Promise<void> {
-    await createSyncSchedule(this.temporal, this.taskQueue, id, { ...input, source: await this.canonicalSpec(input.source), destination: await this.canonicalSpec(input.destination) }, spec);
+    const canonical = { ...input, source: await this.canonicalSpec(input.source), destination: await this.canonicalSpec(input.destination) };
+    await createSyncSchedule(this.temporal, this.taskQueue, id, canonical, [connectionKey(canonical.source, this.catalogKeys), connectionKey(canonical.destination, this.catalogKeys)], spec);
   }
 
   async listSchedules(): Promise<ScheduleSummary[]> {

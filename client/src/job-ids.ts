@@ -1,4 +1,8 @@
 import { randomBytes } from 'node:crypto';
+import { opaqueId, opaqueIds } from '@sluice/catalog';
+import type { CodecKeys } from '@sluice/codec';
+import { redactUrl } from '@sluice/connector-sdk';
+import { connectionIdentity } from './connection-identity';
 
 /** Readable, unique workflow ids: `test-connection-postgres-20261125-101502-3f9a`. */
 export function jobId(kind: string, detail?: string): string {
@@ -12,7 +16,7 @@ type Spec = { url: string } | { config: Record<string, unknown> } | { connection
 
 export function describeConnection(spec: Spec): string {
   if ('connectionId' in spec) return `connection ${spec.connectionId}`;
-  if ('url' in spec) return spec.url.replace(/^([a-z][a-z0-9+.-]*:\/\/[^:/?#@\s]*):[^@/\s]*@/i, '$1@');
+  if ('url' in spec) return redactUrl(spec.url, '');
   const c = spec.config;
   return `${String(c.connector_type)} ${String(c.username ?? '')}@${String(c.host ?? '')}:${String(c.port ?? '')}/${String(c.database ?? '')}`;
 }
@@ -24,14 +28,19 @@ export function engineOf(spec: Spec): string {
 }
 
 /**
- * A connection's key for the `SluiceConnectionIds` search attribute (never
- * encrypted, so never a secret): `engine://user@host:port/database`. Inline
- * connections are keyed by where they point; catalog connections by their id
- * (the key the catalog's "job in progress" check looks for).
+ * A connection's key for the `SluiceConnectionIds` search attribute. Search attributes are
+ * never encrypted (Temporal admins and UI users read them), so they hold no user, host or
+ * database: catalog connections by their id (the key the catalog's "job in progress" check
+ * looks for), inline ones by `url:` and a keyed hash of where they point (connection-identity),
+ * keyed from the sealing keys so that only key holders can tell which database a job used.
  */
-export function connectionKey(spec: Spec): string {
+export function connectionKey(spec: Spec, keys: CodecKeys): string {
   if ('connectionId' in spec) return spec.connectionId;
-  if ('url' in spec) return describeConnection(spec).replace(/[?#].*$/, '');
-  const c = spec.config;
-  return `${engineOf(spec).toLowerCase()}://${String(c.username ?? '')}@${String(c.host ?? '')}:${String(c.port ?? '')}/${String(c.database ?? '')}`;
+  return opaqueId('url', connectionIdentity(spec), keys);
+}
+
+/** Every key a job on this connection may carry (one per loaded sealing key): for lookups across a key rotation. */
+export function connectionKeys(spec: Spec, keys: CodecKeys): string[] {
+  if ('connectionId' in spec) return [spec.connectionId];
+  return opaqueIds('url', connectionIdentity(spec), keys);
 }

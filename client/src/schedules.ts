@@ -1,6 +1,5 @@
 import { ScheduleOverlapPolicy, type Client } from '@temporalio/client';
 import { JobType, SearchAttributes, type SyncInput, type syncWorkflow } from '@sluice/workflows';
-import { connectionKey } from './job-ids';
 
 export interface ScheduleSpec {
   /** Standard cron, e.g. `0 2 * * *` (every night at 02:00). */
@@ -83,7 +82,7 @@ export async function createJobSchedule(client: Client, taskQueue: string, id: s
 }
 
 /** Cron-scheduled syncs (overlap SKIP: two syncs of the same tables never run at once). */
-export async function createSyncSchedule(client: Client, taskQueue: string, id: string, input: SyncInput, spec: ScheduleSpec): Promise<void> {
+export async function createSyncSchedule(client: Client, taskQueue: string, id: string, input: SyncInput, connectionIds: string[], spec: ScheduleSpec): Promise<void> {
   await createJobSchedule(
     client,
     taskQueue,
@@ -93,7 +92,7 @@ export async function createSyncSchedule(client: Client, taskQueue: string, id: 
       workflowId: `sync-scheduled-${id}`,
       args: [input],
       jobType: JobType.SYNC,
-      connectionIds: [connectionKey(input.source), connectionKey(input.destination)],
+      connectionIds,
       note: 'sluice sync',
     },
     spec,

@@ -44,11 +44,18 @@ export function defaultKeyFile(): string {
  */
 export function loadCodecKeys(env: NodeJS.ProcessEnv = process.env): CodecKeys {
   if (env.SLUICE_CODEC_KEYS) return parseCodecKeys(env.SLUICE_CODEC_KEYS);
-  const file = defaultKeyFile();
+  return loadKeyFile(defaultKeyFile(), 'local');
+}
+
+/**
+ * The keys in `file` (`id:base64,…`), created with one fresh key `<prefix>-<hex>` (mode 0600,
+ * its directory 0700) when missing. Two processes creating it at once agree on the first one.
+ */
+export function loadKeyFile(file: string, prefix: string): CodecKeys {
   if (!existsSync(file)) {
     mkdirSync(dirname(file), { recursive: true, mode: 0o700 });
     try {
-      writeFileSync(file, `local-${randomBytes(4).toString('hex')}:${randomBytes(32).toString('base64')}\n`, { flag: 'wx', mode: 0o600 });
+      writeFileSync(file, `${prefix}-${randomBytes(4).toString('hex')}:${randomBytes(32).toString('base64')}\n`, { flag: 'wx', mode: 0o600 });
     } catch (err) {
       // Another process created it first: use theirs.
       if ((err as NodeJS.ErrnoException).code !== 'EEXIST') throw err;
@@ -56,4 +63,9 @@ export function loadCodecKeys(env: NodeJS.ProcessEnv = process.env): CodecKeys {
   }
   chmodSync(file, 0o600);
   return parseCodecKeys(readFileSync(file, 'utf8'), file);
+}
+
+/** `primary`'s current key seals; every key of both opens (primary's win on an id clash). */
+export function withOpeningKeys(primary: CodecKeys, extra: CodecKeys): CodecKeys {
+  return { current: primary.current, byId: new Map([...extra.byId, ...primary.byId]) };
 }

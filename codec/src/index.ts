@@ -4,9 +4,14 @@ import { loadCodecKeys, type CodecKeys } from './codec-keys';
 
 export * from './codec-keys';
 export * from './codec-server';
+export { isLoopback, tokensEqual } from './codec-server-guard';
 export * from './encryption-codec';
+export { failureConverter } from './failure-converter';
 
-/** The data converter every Sluice client and worker uses. */
+/** The module whose `failureConverter` encodes failure messages and stacks (the workflow bundle includes it too). */
+export const FAILURE_CONVERTER_PATH = require.resolve('./failure-converter');
+
+/** The data converter every Sluice client, worker and codec server uses: payloads and failure texts encrypted. */
 export function sluiceDataConverter(keys: CodecKeys = loadCodecKeys()): DataConverter {
-  return { payloadCodecs: [new EncryptionCodec(keys)] };
+  return { payloadCodecs: [new EncryptionCodec(keys)], failureConverterPath: FAILURE_CONVERTER_PATH };
 }

@@ -11,7 +11,21 @@ export async function historyText(client: SluiceClient, workflowId: string): Pro
 }
 
 export function serialize(value: unknown): string {
-  return JSON.stringify(value, (_key, v) => (v instanceof Uint8Array ? Buffer.from(v).toString('utf8') : v));
+  return JSON.stringify(plain(value));
+}
+
+/**
+ * The value with bytes as UTF-8 text, walked by hand: proto messages' own toJSON would turn
+ * payload bytes into base64 first, where a secret inside a larger value is not found.
+ */
+function plain(v: unknown): unknown {
+  if (v instanceof Uint8Array) return Buffer.from(v).toString('utf8');
+  if (Array.isArray(v)) return v.map(plain);
+  if (v && typeof v === 'object') {
+    if (typeof (v as { toNumber?: unknown }).toNumber === 'function') return String(v); // Long
+    return Object.fromEntries(Object.entries(v).map(([k, child]) => [k, plain(child)]));
+  }
+  return v;
 }
 
 /** Whether `secret` appears in clear, URL-encoded or base64-encoded in `text`. */
@@ -91,4 +105,48 @@ export async function activityOutcomes(client: SluiceClient, syncJobId: string, 
     }
   }
   return [...ours.values()];
+}
+
+/** A Temporal Payload as fetchHistory returns it (bytes in `metadata` values and `data`). */
+function isPayload(v: unknown): v is { metadata: Record<string, Uint8Array>; data?: Uint8Array } {
+  return !!v && typeof v === 'object' && (v as { metadata?: unknown }).metadata instanceof Object && Object.values((v as { metadata: object }).metadata).some((m) => m instanceof Uint8Array);
+}
+
+/**
+ * The whole history as text with every payload (inputs, results, memos, summaries, failures'
+ * encoded message and stack) decoded through `codec` first: what an operator holding the
+ * codec key sees in the UI.
+ */
+export async function decodedHistoryText(client: SluiceClient, workflowId: string, codec: { decode(p: any[]): Promise<any[]> }): Promise<string> {
+  const history = await client.temporal.workflow.getHandle(workflowId).fetchHistory();
+  const walk = async (v: unknown): Promise<unknown> => {
+    if (isPayload(v)) {
+      const [p] = await codec.decode([v]);
+      const text = (b: Uint8Array | null | undefined) => Buffer.from(b ?? []).toString('utf8');
+      return { metadata: Object.fromEntries(Object.entries(p.metadata ?? {}).map(([k, m]) => [k, text(m as Uint8Array)])), data: text(p.data) };
+    }
+    if (Array.isArray(v)) return Promise.all(v.map(walk));
+    if (v && typeof v === 'object' && !(v instanceof Uint8Array)) {
+      const out: Record<string, unknown> = {};
+      for (const [k, child] of Object.entries(v)) out[k] = await walk(child);
+      return out;
+    }
+    return v;
+  };
+  return serialize(await walk(history));
+}
+
+/** Every `failure` (with its causes) anywhere in a workflow's history, as text with bytes in UTF-8. */
+export async function failuresText(client: SluiceClient, workflowId: string): Promise<string> {
+  const history = await client.temporal.workflow.getHandle(workflowId).fetchHistory();
+  const found: unknown[] = [];
+  const walk = (v: unknown) => {
+    if (!v || typeof v !== 'object' || v instanceof Uint8Array) return;
+    for (const [k, child] of Object.entries(v)) {
+      if ((k === 'failure' || k === 'lastFailure') && child) found.push(child);
+      else walk(child);
+    }
+  };
+  walk(history);
+  return serialize(found);
 }

@@ -1,4 +1,6 @@
+import { randomBytes } from 'node:crypto';
 import { EncryptionCodec, loadCodecKeys, startCodecServer } from '@sluice/codec';
+import { codecServerToken } from './codec-server';
 import { startServerAndWorker } from '../embedded';
 import { freePort } from '../ports';
 
@@ -13,16 +15,19 @@ export async function devCommand(options: DevCommandOptions): Promise<number> {
   const port = options.port ? Number(options.port) : 7233;
   const uiPort = options.uiPort ? Number(options.uiPort) : port + 1000;
   // The UI decodes payloads through this codec server, so the operator reads job inputs there.
+  // Authenticated like any codec server: a per-run token (or SLUICE_CODEC_SERVER_TOKEN) the UI sends as a path prefix.
+  const token = codecServerToken({}) ?? randomBytes(32).toString('base64url');
   const codec = await startCodecServer({
     codec: new EncryptionCodec(loadCodecKeys()),
     port: await freePort(),
     corsOrigins: [`http://127.0.0.1:${uiPort}`, `http://localhost:${uiPort}`],
+    token,
   });
-  const { server, close } = await startServerAndWorker({ port, uiPort, dbFilename: options.dbFilename, uiCodecEndpoint: codec.url });
+  const { server, close } = await startServerAndWorker({ port, uiPort, dbFilename: options.dbFilename, uiCodecEndpoint: `${codec.url}/${encodeURIComponent(token)}` });
   process.stdout.write(
     `Temporal dev server: ${server.address} (namespace ${server.namespace})\n` +
       `Temporal UI:         ${server.uiUrl}\n` +
-      `Codec server:        ${codec.url} (the UI decodes job payloads through it)\n` +
+      `Codec server:        ${codec.url} (token-protected; the UI decodes job payloads through it)\n` +
       `Sluice worker:       polling; Ctrl-C to stop\n` +
       `Point other commands at it with TEMPORAL_ADDRESS=${server.address}\n`,
   );

@@ -1,10 +1,11 @@
 import { SluiceClient, SyncPlanError, type SyncInput, type SyncMode } from '@sluice/client';
 import { connectionArg, UsageError } from '../connection-arg';
+import { withPassword, type PasswordOptions } from '../passwords';
 import { resolveTemporalTarget } from '../embedded';
 import { printJson } from '../output';
 import { waitAndReport } from '../wait-job';
 
-export interface SyncCommandOptions {
+export interface SyncCommandOptions extends PasswordOptions {
   table?: string[];
   schema?: string;
   destinationSchema?: string;
@@ -76,8 +77,8 @@ export function syncInput(source: string, destination: string, o: SyncCommandOpt
     return n;
   };
   return {
-    source: connectionArg(source),
-    destination: connectionArg(destination),
+    source: withPassword(connectionArg(source), 'source', o),
+    destination: withPassword(connectionArg(destination), 'destination', o),
     tables: tables.length ? tables : undefined,
     schema: o.schema,
     destinationSchema: o.destinationSchema,

@@ -1,4 +1,5 @@
 import type { ConnectorPlugin } from './connector';
+import { urlPassword } from './redact';
 import { ConfigError } from './errors';
 import { parseConfig, secretsOf, type RelationalConfig } from './config';
 import { parseConnectionUrl, urlScheme } from './url';
@@ -66,15 +67,15 @@ export class ConnectorRegistry {
 export function secretsOfSpec(spec: ConnectionSpec): string[] {
   if ('connectionId' in spec) return [];
   if ('url' in spec) {
-    const m = /^[a-z][a-z0-9+.-]*:\/\/[^:/?#@\s]*:([^@/\s]*)@/i.exec(spec.url ?? '');
-    if (!m?.[1]) return [];
-    let decoded = m[1];
+    const raw = urlPassword(spec.url ?? '');
+    if (!raw) return [];
+    let decoded = raw;
     try {
-      decoded = decodeURIComponent(m[1]);
+      decoded = decodeURIComponent(raw);
     } catch {
       // keep the raw form
     }
-    return [...new Set([m[1], decoded])];
+    return [...new Set([raw, decoded])];
   }
   return secretsOf(spec.config);
 }
