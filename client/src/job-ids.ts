@@ -11,13 +11,13 @@ export function jobId(kind: string, detail?: string): string {
   return parts.join('-').toLowerCase().replace(/[^a-z0-9-]+/g, '-');
 }
 
-/** A connection URL with its password masked, for summaries the UI shows. */
+/** Where a connection points, without password or query, for summaries the UI shows. */
 type Spec = { url: string } | { config: Record<string, unknown> } | { connectionId: string } | SealedConnectionSpec;
 
 export function describeConnection(spec: Spec): string {
   if ('connectionId' in spec) return `connection ${spec.connectionId}`;
   if ('sealed' in spec) return spec.summary;
-  if ('url' in spec) return redactUrl(spec.url, '');
+  if ('url' in spec) return redactUrl(spec.url, '').replace(/[?#].*$/, ''); // a query may hold ?password= or a key path
   const c = spec.config;
   return `${String(c.connector_type)} ${String(c.username ?? '')}@${String(c.host ?? '')}:${String(c.port ?? '')}/${String(c.database ?? '')}`;
 }
