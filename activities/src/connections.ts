@@ -1,6 +1,9 @@
 import { secretsOf, secretsOfSpec, type ConnectionSpec, type ConnectorRegistry, type ResolvedConnection } from '@sluice/connector-sdk';
-import { Catalog } from '@sluice/catalog';
+import { Catalog, loadSecretKeys, openSpec } from '@sluice/catalog';
 import { SessionCache } from './session-cache';
+
+/** The catalog's sealing keys (as @sluice/codec loads them). */
+type CodecKeys = Parameters<typeof openSpec>[1];
 
 /**
  * Turns a job's connection spec into a connector and its config: inline
@@ -15,7 +18,11 @@ export class ConnectionResolver {
   constructor(
     readonly registry: ConnectorRegistry,
     private readonly openCatalog: () => Promise<Catalog> = () => Catalog.open(),
+    /** The catalog keys that open sealed inline specs (default: SLUICE_CATALOG_KEYS or the local catalog key file). */
+    private readonly loadKeys: () => CodecKeys = () => loadSecretKeys(),
   ) {}
+
+  private keys?: CodecKeys;
 
   catalog(): Promise<Catalog> {
     this.catalogOpening ??= this.openCatalog().catch((err) => {
@@ -27,6 +34,7 @@ export class ConnectionResolver {
 
   /** The connector, its config, and every secret of it (for scrubbing messages). */
   async resolve(spec: ConnectionSpec): Promise<ResolvedConnection & { secrets: string[] }> {
+    if ('sealed' in spec) return this.resolve(openSpec(spec, (this.keys ??= this.loadKeys())));
     if ('connectionId' in spec) {
       const { config } = await (await this.catalog()).connectionConfig(spec.connectionId);
       return { ...this.registry.resolve({ config: config as { connector_type: string } }), secrets: secretsOf(config) };

@@ -11,3 +11,4 @@ export { SECRET_PATHS, catalogKeyFile, loadSecretKeys } from './secrets';
 export * from './opaque-ids';
 export type { SchemaCacheStatus } from './schema-cache';
 export { FRESH_FOR_MS } from './schema-cache';
+export * from './sealed-spec';

@@ -36,7 +36,7 @@ export function passwordFor(side: Side, o: PasswordOptions, env: NodeJS.ProcessE
  */
 export function withPassword(spec: ConnectionSpec, side: Side, o: PasswordOptions, env: NodeJS.ProcessEnv = process.env): ConnectionSpec {
   const given = passwordFor(side, o, env);
-  if (!given || 'connectionId' in spec) return spec;
+  if (!given || 'connectionId' in spec || 'sealed' in spec) return spec;
   if ('config' in spec) return spec.config.password ? spec : { config: { ...spec.config, password: given.password } };
   if (urlPassword(spec.url) !== null) return spec;
   const scheme = /^[a-z][a-z0-9+.-]*:\/*/i.exec(spec.url)!;

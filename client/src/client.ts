@@ -19,7 +19,7 @@ import {
 import { connectionKey, connectionKeys, describeConnection, engineOf, jobId } from './job-ids';
 import { jobFromDescription, jobStateOf } from './job-state';
 import { waitingMessage } from './waiting';
-import { loadSecretKeys, type Catalog } from '@sluice/catalog';
+import { loadSecretKeys, sealSpec, type Catalog } from '@sluice/catalog';
 import type { CodecKeys } from '@sluice/codec';
 import { CatalogApi } from './catalog-api';
 import { createSyncSchedule, listSchedules, type ScheduleSpec, type ScheduleSummary } from './schedules';
@@ -123,7 +123,7 @@ export class SluiceClient {
     const handle = await this.temporal.workflow.start<typeof testConnectionWorkflow>('testConnectionWorkflow', {
       taskQueue: this.taskQueue,
       workflowId: options.jobId ?? jobId('test-connection', engineOf(connection)),
-      args: [{ connection }],
+      args: [{ connection: this.sealed(connection) }],
       typedSearchAttributes: [
         { key: SearchAttributes.jobType, value: JobType.TEST_CONNECTION },
         { key: SearchAttributes.connectionIds, value: [connectionKey(connection, this.catalogKeys)] },
@@ -155,7 +155,7 @@ export class SluiceClient {
     const handle = await this.temporal.workflow.start<typeof syncWorkflow>('syncWorkflow', {
       taskQueue: this.taskQueue,
       workflowId: options.jobId ?? jobId('sync', `${engineOf(input.source)}-to-${engineOf(input.destination)}`),
-      args: [input],
+      args: [{ ...input, source: this.sealed(input.source), destination: this.sealed(input.destination) }],
       typedSearchAttributes: [
         { key: SearchAttributes.jobType, value: JobType.SYNC },
         { key: SearchAttributes.connectionIds, value: [connectionKey(input.source, this.catalogKeys), connectionKey(input.destination, this.catalogKeys)] },
@@ -316,7 +316,8 @@ export class SluiceClient {
   /** A cron-scheduled SYNC (Temporal Schedule, overlap SKIP). */
   async createSchedule(id: string, input: SyncInput, spec: ScheduleSpec): Promise<void> {
     const canonical = { ...input, source: await this.canonicalSpec(input.source), destination: await this.canonicalSpec(input.destination) };
-    await createSyncSchedule(this.temporal, this.taskQueue, id, canonical, [connectionKey(canonical.source, this.catalogKeys), connectionKey(canonical.destination, this.catalogKeys)], spec);
+    const sealed = { ...canonical, source: this.sealed(canonical.source), destination: this.sealed(canonical.destination) };
+    await createSyncSchedule(this.temporal, this.taskQueue, id, sealed, [connectionKey(canonical.source, this.catalogKeys), connectionKey(canonical.destination, this.catalogKeys)], spec);
   }
 
   async listSchedules(): Promise<ScheduleSummary[]> {
@@ -346,6 +347,16 @@ export class SluiceClient {
   private async canonicalSpec(spec: ConnectionSpec): Promise<ConnectionSpec> {
     if (!('connectionId' in spec)) return spec;
     return { connectionId: (await this.catalog.getConnection(spec.connectionId)).id };
+  }
+
+  /**
+   * What a workflow carries for a connection: catalog ids as they are, inline URLs and configs
+   * sealed with the catalog keys (only workers' activities open them; histories, the codec
+   * server and the UI see a summary without the password and ciphertext).
+   */
+  private sealed(spec: ConnectionSpec): ConnectionSpec {
+    if ('connectionId' in spec || 'sealed' in spec) return spec;
+    return sealSpec(spec, this.catalogKeys, { key: connectionKey(spec, this.catalogKeys), summary: describeConnection(spec) });
   }
 
   async close(): Promise<void> {

@@ -27,3 +27,8 @@ test('keys are opaque, keyed, stable, and found across a key rotation', () => {
   expect(connectionKeys(spec, rotated)).toContain(k);
   expect(connectionKey({ connectionId: 'c-1' }, old)).toBe('c-1');
 });
+
+test('summaries name where a connection points, without password or query', () => {
+  const { describeConnection } = jest.requireActual('../src/job-ids') as typeof import('../src/job-ids');
+  expect(describeConnection({ url: 'postgresql://app:p@ss/w#rd@db:5432/shop?sslpassword=Qz9-secret&sslmode=require' })).toBe('postgresql://app@db:5432/shop');
+});

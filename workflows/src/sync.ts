@@ -146,6 +146,8 @@ function tableWorkflowId(destination: SyncInput['destination'], table: { schema:
   const where =
     'connectionId' in destination
       ? `catalog:${destination.connectionId}`
+      : 'sealed' in destination
+      ? destination.key // the opaque id of where it points: sealed specs of one destination share it
       : 'url' in destination
       ? destination.url.replace(/^([a-z][a-z0-9+.-]*:\/\/[^:/?#@]*):[^@/]*@/i, '$1@').replace(/\?.*$/, '')
       : ['connector_type', 'host', 'port', 'database'].map((k) => String(destination.config[k])).join('|');

@@ -8,9 +8,21 @@ import { parseConnectionUrl, urlScheme } from './url';
  * A connection as jobs carry it: a URL, a Syntho-shaped config, or the id of
  * a catalog connection (the worker loads and decrypts it; nothing secret travels).
  */
-export type ConnectionSpec = { url: string } | { config: { connector_type: string } & Record<string, unknown> } | { connectionId: string };
-/** The specs a registry resolves by itself (a catalog id needs the catalog first). */
-export type InlineConnectionSpec = Exclude<ConnectionSpec, { connectionId: string }>;
+export type ConnectionSpec = { url: string } | { config: { connector_type: string } & Record<string, unknown> } | { connectionId: string } | SealedConnectionSpec;
+/** The specs a registry resolves by itself (a catalog id needs the catalog first, a sealed spec its keys). */
+export type InlineConnectionSpec = Exclude<ConnectionSpec, { connectionId: string } | SealedConnectionSpec>;
+
+/**
+ * An inline spec (URL or config) sealed by the client with the catalog's keys, as workflows carry
+ * it: `sealed` is `<key id>:<AES-256-GCM ciphertext, base64>`, opened only by activities (the
+ * ConnectionResolver); `key` is the connection's opaque id, `summary` where it points without
+ * its password (what a codec-holding UI user may read).
+ */
+export interface SealedConnectionSpec {
+  sealed: string;
+  key: string;
+  summary: string;
+}
 
 export interface ResolvedConnection {
   plugin: ConnectorPlugin;
@@ -42,6 +54,9 @@ export class ConnectorRegistry {
     if ('connectionId' in spec) {
       throw new ConfigError([{ field: 'connectionId', problem: 'a catalog connection: resolve it through the catalog first' }]);
     }
+    if ('sealed' in spec) {
+      throw new ConfigError([{ field: 'sealed', problem: 'a sealed connection: open it with the catalog keys first' }]);
+    }
     if ('url' in spec) {
       const scheme = urlScheme(spec.url);
       const plugin = this.list().find((p) => p.urlSchemes.includes(scheme));
@@ -65,7 +80,7 @@ export class ConnectorRegistry {
 
 /** Every secret a spec may hold (URL password or config secrets), for redaction. */
 export function secretsOfSpec(spec: ConnectionSpec): string[] {
-  if ('connectionId' in spec) return [];
+  if ('connectionId' in spec || 'sealed' in spec) return [];
   if ('url' in spec) {
     const raw = urlPassword(spec.url ?? '');
     if (!raw) return [];
