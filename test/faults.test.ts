@@ -9,6 +9,7 @@ import { createProxy, hostPortOf, type Proxy } from './helpers/toxiproxy';
 
 // Network and server faults in the middle of a sync, through Toxiproxy, with the worker as a
 // separate process: the job must end COMPLETED with exactly the source's rows, and no worker die.
+// One worker process serves every test in turn: it must live through all the faults.
 const ROWS = Number(process.env.FAULT_ROWS ?? 100_000);
 const BATCH = 500;
 
@@ -25,6 +26,10 @@ async function until<T>(what: string, probe: () => Promise<T | undefined>, timeo
 }
 
 let env: TestTemporal;
+let worker: WorkerProcess;
+let client: SluiceClient;
+/** Row count and checksum of the source table (read once, directly). */
+let expected: Awaited<ReturnType<typeof checksumOf>>;
 const src = uniqueName('fault_src');
 const dst = uniqueName('fault_dst');
 const maria = uniqueName('fault_maria');
@@ -37,16 +42,22 @@ beforeAll(async () => {
   await pgQuery(`ANALYZE "${src}".narrow`);
   await pgQuery(`CREATE SCHEMA "${dst}"`);
   await createMariaDb(maria);
+  expected = await checksumOf(pgUrlFor(src), src, 'narrow');
+  const taskQueue = `fault-${process.pid}-${Date.now()}`;
+  worker = new WorkerProcess(taskQueue);
+  client = await SluiceClient.connect({ address: env.server.address, taskQueue });
 }, 120_000);
 
 afterAll(async () => {
+  worker?.child.kill('SIGKILL');
+  await client?.close();
   await env?.stop();
   await dropPgSchema(src);
   await dropPgSchema(dst);
   await dropMariaDb(maria);
 });
 
-/** A worker process of its own (worker/dist/main.js) on a task queue of its own, watched for its end. */
+/** A worker process (worker/dist/main.js) on a task queue of its own, watched for its end. */
 class WorkerProcess {
   readonly child: ChildProcess;
   stderr = '';
@@ -89,15 +100,8 @@ afterEach(async () => {
   for (const c of cleanups.splice(0).reverse()) await c().catch(() => undefined);
 });
 
-/** Starts a worker process and a sync of `narrow` through two fresh proxies; returns once rows arrive. */
+/** Starts a sync of `narrow` through two fresh proxies; returns once rows arrive. */
 async function startRun(name: string, engine: 'postgresql' | 'mariadb'): Promise<Run> {
-  const taskQueue = `fault-${name}-${Date.now()}`;
-  const worker = new WorkerProcess(taskQueue);
-  cleanups.push(async () => {
-    worker.child.kill('SIGKILL');
-  });
-  const client = await SluiceClient.connect({ address: env.server.address, taskQueue });
-  cleanups.push(() => client.close());
   const srcProxy = await createProxy(`src_${name}`, hostPortOf(pgUrl()));
   const dstProxy = await createProxy(`dst_${name}`, hostPortOf(engine === 'postgresql' ? pgUrl() : mariaUrl()));
   cleanups.push(() => srcProxy.delete(), () => dstProxy.delete());
@@ -131,7 +135,6 @@ async function expectExactAndAlive(run: Run, retried = true): Promise<SyncJob> {
   if (job.state !== 'COMPLETED') throw new Error(`job ${job.state}: ${job.message}\nworker stderr:\n${run.worker.stderr}`);
   expect(job.state).toBe('COMPLETED');
   expect(job.rowsWritten).toBe(ROWS);
-  const expected = await checksumOf(pgUrlFor(src), src, 'narrow');
   const actual = run.engine === 'postgresql' ? await checksumOf(pgUrlFor(dst), dst, run.table) : await checksumOf(mariaUrlFor(maria), maria, run.table);
   expect(actual).toEqual(expected);
   run.worker.expectAlive();
