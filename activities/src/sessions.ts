@@ -28,32 +28,48 @@ export async function withSessions<T>(
   connections: ConnectionResolver,
   specs: ConnectionSpec[],
   fn: (...opened: OpenedConnection[]) => Promise<T>,
-  options: { last?: boolean; alsoIdle?: ConnectionSpec[]; sides?: ('source' | 'destination')[] } = {},
+  options: {
+    last?: boolean;
+    alsoIdle?: ConnectionSpec[];
+    sides?: ('source' | 'destination')[];
+    /** The side `fn` was waiting on when it failed: a connection lost mid-way is named like a failed open. */
+    blame?: () => 'source' | 'destination' | null;
+  } = {},
 ): Promise<T> {
   const opened: (OpenedConnection & { key: string })[] = [];
   const secrets = specs.flatMap(secretsOfSpec);
   const cache = connections.sessions;
   let ok = false;
+  const named: { side: string; engine: string; config: { host?: unknown; port?: unknown } }[] = [];
   try {
     // Side by side (each open is a connect and a handshake); every session that opened is closed below.
     const opening = await Promise.allSettled(
       specs.map(async (spec, i) => {
         const { plugin, config, secrets: stored } = await connections.resolve(spec);
         secrets.push(...stored);
+        const side = options.sides?.[i] ?? (specs.length === 2 ? (['source', 'destination'] as const)[i]! : 'connection');
+        named[i] = { side, engine: plugin.type, config };
         const key = SessionCache.keyOf(plugin.type, config);
         const cached = cache.take(key);
         if (cached) return { key, ...cached };
         try {
           return { key, plugin, session: await plugin.open(config) };
         } catch (err) {
-          throw onSide(err, options.sides?.[i] ?? (specs.length === 2 ? (['source', 'destination'] as const)[i]! : 'connection'), plugin.type, config);
+          throw onSide(err, side, plugin.type, config);
         }
       }),
     );
     for (const o of opening) if (o.status === 'fulfilled') opened.push(o.value);
     const failed = opening.find((o): o is PromiseRejectedResult => o.status === 'rejected');
     if (failed) throw failed.reason;
-    const result = await fn(...opened);
+    let result: T;
+    try {
+      result = await fn(...opened);
+    } catch (err) {
+      const side = options.blame?.();
+      const n = side ? named.find((x) => x?.side === side) : undefined;
+      throw n ? lostOnSide(err, n.side, n.engine, n.config) : err;
+    }
     ok = true;
     return result;
   } catch (err) {
@@ -80,6 +96,26 @@ function onSide(err: unknown, side: string, engine: string, config: { host?: unk
   if (!(err instanceof ConnectorError)) return err;
   const where = config.host ? ` at ${String(config.host)}${config.port ? `:${String(config.port)}` : ''}` : '';
   return new ConnectorError(err.code, `${side} ${engine}${where}: ${err.message}`, err.retryable, err.details);
+}
+
+/** What a driver says when its connection went away under a query (reset, cut, server restart, killed session). */
+const CONNECTION_LOST =
+  /Connection terminated|connection lost|Connection was killed|server closed the connection|terminating connection due to administrator command|socket hang up|ECONNRESET|EPIPE|ETIMEDOUT/i;
+
+/**
+ * A connection lost in the middle of an activity, named like one that could not be opened (which
+ * side, which engine, which host), so that the retried attempt's failure tells the operator where
+ * the fault is. Other errors pass unchanged.
+ */
+function lostOnSide(err: unknown, side: string, engine: string, config: { host?: unknown; port?: unknown }): unknown {
+  if (!(err instanceof Error) || err instanceof ApplicationFailure || err.message.startsWith(`${side} `)) return err;
+  const code = (err as { code?: unknown }).code;
+  if (!CONNECTION_LOST.test(err.message) && !(typeof code === 'string' && CONNECTION_LOST.test(code))) return err;
+  if (err instanceof ConnectorError) return onSide(err, side, engine, config);
+  const where = config.host ? ` at ${String(config.host)}${config.port ? `:${String(config.port)}` : ''}` : '';
+  const named = new Error(`${side} ${engine}${where}: ${err.message}`, { cause: err });
+  named.name = err.name;
+  return named;
 }
 
 /** A Temporal failure for an error from a connector or a plan check, secrets removed. */

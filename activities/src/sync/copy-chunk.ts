@@ -135,7 +135,7 @@ export async function copyChunk(
       } finally {
         await writer.close();
       }
-    });
+    }, { blame: () => waiting.on });
   } finally {
     clearInterval(beat);
   }
