@@ -284,6 +284,21 @@ test('one writer per destination table whatever the URL spelling: the second job
   expect(await runSync({ ...input(second.toString()), mode: 'upsert' })).toMatchObject({ state: 'COMPLETED', rowsWritten: ROWS });
 });
 
+test('a job cancelled while it claims its table gives the claim back: the next job is not refused', async () => {
+  const input: SyncInput = {
+    source: { url: pgUrlFor(world.src) }, destination: { url: pgUrlFor(world.dst) }, tables: [{ schema: world.src, name: 'items', destinationName: 'claimed' }],
+    createTables: true, batchSize: 25,
+  };
+  const first = await world.env.client.startSync(input);
+  jobIds.push(first);
+  const claimed = async () => (await pgQuery(`SELECT 1 FROM "${world.dst}"._sluice_state WHERE table_name = 'claimed' AND stream = '#lease'`).catch(() => [])).length > 0;
+  while (!(await claimed())) await new Promise((resolve) => setTimeout(resolve, 10));
+  await world.env.client.cancelJob(first);
+  expect((await world.env.client.waitForJob<SyncJob>(first)).state).toBe('CANCELED');
+  expect(await claimed()).toBe(false);
+  expect(await runSync({ ...input, mode: 'upsert' })).toMatchObject({ state: 'COMPLETED', rowsWritten: ROWS });
+});
+
 test('no workflow history of the suite holds a connection password', async () => {
   const passwords = [new URL(pgUrlFor(world.src)).password, new URL(mariaUrlFor(world.maria)).password].map(decodeURIComponent);
   const ids = new Set(jobIds);

@@ -5,6 +5,7 @@ import { copyChunk } from './sync/copy-chunk';
 import { finalizeTable } from './sync/finalize-table';
 import { finishSchema } from './sync/finish-schema';
 import { prepareSchema } from './sync/prepare-schema';
+import { releaseTableActivity } from './sync/table-lease';
 import { planSync } from './sync/plan-sync';
 import { prepareTable } from './sync/prepare-table';
 import { testConnection } from './test-connection';
@@ -22,6 +23,7 @@ export function createActivities(connections: ConnectionResolver): SluiceActivit
     finalizeTable: (input) => finalizeTable(connections, input),
     prepareSchema: (input) => prepareSchema(connections, input),
     finishSchema: (input) => finishSchema(connections, input),
+    releaseTable: (input) => releaseTableActivity(connections, input),
     refreshDatabases: (input) => refreshDatabases(connections, input),
     refreshSchemas: (input) => refreshSchemas(connections, input),
     refreshSchema: (input) => refreshSchema(connections, input),

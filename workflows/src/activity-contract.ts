@@ -35,6 +35,8 @@ export interface SluiceActivities {
    * source's views over the job's tables; what cannot be carried is reported, not dropped silently.
    */
   finishSchema(input: { source: SyncInput['source']; destination: SyncInput['destination']; plan: SyncPlan; runKey: string; schema?: string }): Promise<FinishSchemaResult>;
+  /** Gives the destination table's claim (lease) back, if this run holds it: a run that ends before its prepare returned. */
+  releaseTable(input: { destination: SyncInput['destination']; table: { schema: string; name: string }; runKey: string }): Promise<void>;
   /** Health-checks the connection, lists its databases, reconciles the database connections (stable ids). */
   refreshDatabases(input: RefreshDatabasesInput): Promise<DiscoveryCounts>;
   /** Health-checks the database connection, lists its schemas, reconciles the schema connections. */

@@ -19,6 +19,19 @@ const { prepareTable } = proxyActivities<SluiceActivities>({
   startToCloseTimeout: '30 minutes',
   retry: { maximumAttempts: 5 },
 });
+// The same, but a cancel waits for the prepare to end: it claims the destination table, and the claim is
+// given back after it (a claim made after an early give-back would hold the table for a minute).
+const { prepareTable: prepareTableAwaited } = proxyActivities<SluiceActivities>({
+  startToCloseTimeout: '30 minutes',
+  retry: { maximumAttempts: 5 },
+  cancellationType: ActivityCancellationType.WAIT_CANCELLATION_COMPLETED,
+});
+const { releaseTable } = proxyActivities<SluiceActivities>({
+  startToCloseTimeout: '2 minutes',
+  retry: { maximumAttempts: 5 },
+});
+/** Patch id: histories from before it left a table claimed by a prepare whose run was cancelled or failed before it returned. */
+const RELEASE_UNPREPARED = 'release-claim-unprepared';
 // Building a large table's primary key and indexes can run for hours: the finalize heartbeats
 // (every 10 s) while it runs, so a live build is never timed out and a dead worker's is retried soon.
 const { finalizeTable } = proxyActivities<SluiceActivities>({
@@ -65,8 +78,10 @@ export async function syncTableWorkflow(input: SyncTableInput): Promise<TablePro
     rowsRead: Math.max(counters.rowsRead, counters.rowsWritten),
   });
   let lastReport = 0;
+  let releasesClaim = false;
   try {
-    prepared ??= await prepareTable(input);
+    releasesClaim = !prepared && patched(RELEASE_UNPREPARED);
+    prepared ??= await (releasesClaim ? prepareTableAwaited : prepareTable)(input);
     const target = prepared.target;
     const ranges: (RangeInput | null)[] = input.table.ranges?.map((r, index) => ({ ...r, index })) ?? [null];
     const writtenByRange = new Map<number, number>();
@@ -112,6 +127,7 @@ export async function syncTableWorkflow(input: SyncTableInput): Promise<TablePro
     await CancellationScope.nonCancellable(async () => {
       // The rows committed before the failure or cancel, as the destination's checkpoint counts them.
       if (prepared) counters.rowsWritten = (await finalizeTable({ ...input, prepared, outcome: 'abandoned' })).rowsWritten;
+      else if (releasesClaim) await releaseTable({ destination: input.destination, table: input.table.destination, runKey: input.runKey });
       await report(progress(isCancellation(err) ? 'CANCELED' : 'ERROR', errorMessage(err)));
     });
     throw err;

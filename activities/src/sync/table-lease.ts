@@ -1,5 +1,7 @@
 import { ApplicationFailure } from '@temporalio/activity';
-import { ConnectorError, TestCode, type ConnectorSession, type TableRef } from '@sluice/connector-sdk';
+import { ConnectorError, TestCode, type ConnectionSpec, type ConnectorSession, type TableRef } from '@sluice/connector-sdk';
+import type { ConnectionResolver } from '../connections';
+import { withSessions } from '../sessions';
 
 /**
  * One writer per destination table, whatever the URL it was reached by: a lease kept in the
@@ -55,4 +57,9 @@ export async function claimTable(d: ConnectorSession, table: TableRef, runKey: s
 export async function releaseTable(d: ConnectorSession, table: TableRef, runKey: string): Promise<void> {
   if (parse(await d.readCheckpoint(table, LEASE_STREAM))?.runKey !== runKey) return;
   await d.writeCheckpoint(table, LEASE_STREAM, null);
+}
+
+/** The activity: gives the claim back on the destination, if this run holds it. */
+export async function releaseTableActivity(connections: ConnectionResolver, input: { destination: ConnectionSpec; table: TableRef; runKey: string }): Promise<void> {
+  await withSessions(connections, [input.destination], (dst) => releaseTable(dst.session, input.table, input.runKey), { last: true, sides: ['destination'] });
 }
