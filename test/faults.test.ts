@@ -1,3 +1,4 @@
+import { EncryptionCodec, loadCodecKeys } from '@sluice/codec';
 import { spawn, type ChildProcess } from 'node:child_process';
 import { join } from 'node:path';
 import { SluiceClient, type SyncJob } from '@sluice/client';
@@ -148,6 +149,13 @@ async function expectExactAndAlive(run: Run, retried = true): Promise<SyncJob> {
   return job;
 }
 
+/** A failure's message: failures are encrypted at rest (encodeCommonAttributes), so decoded through the codec. */
+async function failureMessage(failure: { message?: string | null; encodedAttributes?: unknown }): Promise<string> {
+  if (!failure.encodedAttributes) return failure.message ?? '';
+  const [decoded] = await new EncryptionCodec(loadCodecKeys()).decode([failure.encodedAttributes as never]);
+  return (JSON.parse(Buffer.from(decoded!.data ?? []).toString('utf8')) as { message?: string }).message ?? '';
+}
+
 /** The messages of the application failures that attempts of the table workflows were retried after. */
 async function retriedAfter(run: Run): Promise<string[]> {
   const parent = await run.client.temporal.workflow.getHandle(run.id).fetchHistory();
@@ -158,7 +166,7 @@ async function retriedAfter(run: Run): Promise<string[]> {
     const { events } = await run.client.temporal.workflow.getHandle(child.workflowId!, child.runId ?? undefined).fetchHistory();
     for (const c of events ?? []) {
       const failure = c.activityTaskStartedEventAttributes?.lastFailure;
-      if (failure?.applicationFailureInfo && (c.activityTaskStartedEventAttributes!.attempt ?? 1) > 1) out.push(failure.message ?? '');
+      if (failure?.applicationFailureInfo && (c.activityTaskStartedEventAttributes!.attempt ?? 1) > 1) out.push(await failureMessage(failure));
     }
   }
   return out;

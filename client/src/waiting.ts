@@ -1,5 +1,5 @@
 import type { Client, WorkflowExecutionDescription } from '@temporalio/client';
-import { decodeArrayFromPayloads } from '@temporalio/common/lib/internal-non-workflow';
+import { decodeArrayFromPayloads, decodeOptionalFailureToOptionalError } from '@temporalio/common/lib/internal-non-workflow';
 
 /** At most this many pending child workflows (tables) are described per look. */
 const MAX_CHILDREN = 8;
@@ -21,12 +21,15 @@ interface Stalled {
 
 type PendingActivity = NonNullable<WorkflowExecutionDescription['raw']['pendingActivities']>[number];
 
-function retryingOf(activities: PendingActivity[] | null | undefined, table?: string): Retrying[] {
+async function retryingOf(temporal: Client, activities: PendingActivity[] | null | undefined, table?: string): Promise<Retrying[]> {
   const out: Retrying[] = [];
   for (const a of activities ?? []) {
     const attempt = Number(a.attempt ?? 0);
-    const failure = a.lastFailure?.message;
-    if (attempt > 1 && failure) out.push({ activity: a.activityType?.name ?? 'activity', attempt, failure, table });
+    if (attempt <= 1 || !a.lastFailure) continue;
+    // Failures are encrypted at rest (encodeCommonAttributes): decoded with the client's own converter.
+    const decoded = await decodeOptionalFailureToOptionalError(temporal.options.loadedDataConverter, a.lastFailure).catch(() => undefined);
+    const failure = decoded?.message ?? a.lastFailure.message;
+    if (failure) out.push({ activity: a.activityType?.name ?? 'activity', attempt, failure, table });
   }
   return out;
 }
@@ -62,7 +65,7 @@ async function tableOf(d: WorkflowExecutionDescription): Promise<string> {
  * `waiting: copyChunk of s.items has had no answer from the destination for 20 s`.
  */
 export async function waitingMessage(temporal: Client, description: WorkflowExecutionDescription): Promise<string | null> {
-  const retrying = retryingOf(description.raw.pendingActivities);
+  const retrying = await retryingOf(temporal, description.raw.pendingActivities);
   const stalled = await stalledOf(temporal, description.raw.pendingActivities);
   const children = (description.raw.pendingChildren ?? []).slice(0, MAX_CHILDREN);
   const described = await Promise.all(
@@ -73,7 +76,7 @@ export async function waitingMessage(temporal: Client, description: WorkflowExec
         .then(async (d) => {
           if (!d.raw.pendingActivities?.length) return { retrying: [], stalled: [] };
           const table = await tableOf(d);
-          return { retrying: retryingOf(d.raw.pendingActivities, table), stalled: await stalledOf(temporal, d.raw.pendingActivities, table) };
+          return { retrying: await retryingOf(temporal, d.raw.pendingActivities, table), stalled: await stalledOf(temporal, d.raw.pendingActivities, table) };
         })
         .catch(() => ({ retrying: [] as Retrying[], stalled: [] as Stalled[] })), // closed or gone since the parent's describe
     ),
