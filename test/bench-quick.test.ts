@@ -31,7 +31,7 @@ test('quick bench (Sluice contenders only) writes a well-formed results JSON', a
     execFile(
       process.execPath,
       [join(ROOT, 'bench', 'run.js'), '--size', 'quick', '--only', 'sluice', '--cancel-runs', '2', '--intro-tables', '100', '--out', out, '--no-readme'],
-      { cwd: ROOT, env: process.env, maxBuffer: 16 << 20, timeout: 170_000 },
+      { cwd: ROOT, env: process.env, maxBuffer: 16 << 20, timeout: 290_000 },
       (err, so, se) => (err ? reject(new Error(`bench/run.js failed: ${err.message}\n${se.slice(-4000)}`)) : resolve(so)),
     );
   });
@@ -72,4 +72,4 @@ test('quick bench (Sluice contenders only) writes a well-formed results JSON', a
   for (const k of ['startLatency', 'cancel', 'resume', 'introspection', 'workerPeakRss']) expect(result.extras[k]).toBeDefined();
   expect(result.targets.length).toBeGreaterThan(5);
   for (const t of result.targets) expect(['PASS', 'MISS', 'NOT MEASURED']).toContain(t.status);
-}, 180_000);
+}, 300_000);
