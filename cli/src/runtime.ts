@@ -10,5 +10,7 @@ export function installQuietRuntime(level: LogLevel = 'ERROR'): void {
     logger: new DefaultLogger(level, ({ level: l, message, meta }) => {
       process.stderr.write(`[${l}] ${message}${meta && Object.keys(meta).length ? ' ' + JSON.stringify(meta) : ''}\n`);
     }),
+    // The native core prints its own logs to stdout unless forwarded: a WARN there broke `--json`.
+    telemetryOptions: { logging: { filter: { core: level, other: level }, forward: {} } },
   });
 }
