@@ -101,11 +101,16 @@ afterEach(async () => {
   for (const c of cleanups.splice(0).reverse()) await c().catch(() => undefined);
 });
 
-/** Starts a sync of `narrow` through two fresh proxies; returns once rows arrive. */
-async function startRun(name: string, engine: 'postgresql' | 'mariadb'): Promise<Run> {
+/**
+ * Starts a sync of `narrow` through two fresh proxies; returns once rows arrive. `latencyMs` slows
+ * every destination answer, for faults injected beside the proxy (a server-side kill): on a fast
+ * machine the whole copy can otherwise end between two polls of the row count.
+ */
+async function startRun(name: string, engine: 'postgresql' | 'mariadb', latencyMs = 0): Promise<Run> {
   const srcProxy = await createProxy(`src_${name}`, hostPortOf(pgUrl()));
   const dstProxy = await createProxy(`dst_${name}`, hostPortOf(engine === 'postgresql' ? pgUrl() : mariaUrl()));
   cleanups.push(() => srcProxy.delete(), () => dstProxy.delete());
+  if (latencyMs > 0) await dstProxy.addToxic({ type: 'latency', attributes: { latency: latencyMs } });
   const table = `t_${name}`;
   const started = Date.now();
   const id = await client.startSync({
@@ -312,7 +317,7 @@ async function killMariaConnections(workerPid: number): Promise<number> {
 }
 
 test('PostgreSQL backends terminated twice mid-copy (pg_terminate_backend)', async () => {
-  const run = await startRun('pg_terminate', 'postgresql');
+  const run = await startRun('pg_terminate', 'postgresql', 5);
   await atFraction(run, 0.2);
   expect(await terminatePgBackends(run.worker.pid)).toBeGreaterThan(0);
   await atFraction(run, 0.5);
@@ -322,7 +327,7 @@ test('PostgreSQL backends terminated twice mid-copy (pg_terminate_backend)', asy
 }, 120_000);
 
 test('MariaDB destination connections killed twice mid-copy (KILL CONNECTION)', async () => {
-  const run = await startRun('maria_kill', 'mariadb');
+  const run = await startRun('maria_kill', 'mariadb', 5);
   await atFraction(run, 0.2);
   expect(await killMariaConnections(run.worker.pid)).toBeGreaterThan(0);
   await atFraction(run, 0.5);
