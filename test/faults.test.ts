@@ -13,6 +13,8 @@ import { createProxy, hostPortOf, type Proxy } from './helpers/toxiproxy';
 // One worker process serves every test in turn: it must live through all the faults.
 const ROWS = Number(process.env.FAULT_ROWS ?? 100_000);
 const BATCH = 500;
+/** How long a job may take to end once its faults are over (the tests' own limits are above it). */
+const WAIT_MS = 75_000;
 
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
@@ -137,7 +139,13 @@ async function startRun(name: string, engine: 'postgresql' | 'mariadb', latencyM
  * all. `retried`: the fault must have failed at least one attempt (else it missed the copy).
  */
 async function expectExactAndAlive(run: Run, retried = true): Promise<SyncJob> {
-  const job = await run.client.waitForJob<SyncJob>(run.id, undefined, 250);
+  const job = await Promise.race([
+    run.client.waitForJob<SyncJob>(run.id, undefined, 250),
+    sleep(WAIT_MS).then(async () => {
+      const stuck = await run.client.getJob<SyncJob>(run.id);
+      throw new Error(`job still ${stuck.state} after ${WAIT_MS / 1000} s (${await run.count()} rows): ${stuck.message}\n${await timeline(run)}\nworker stderr:\n${run.worker.stderr}`);
+    }),
+  ]);
   if (job.state !== 'COMPLETED') throw new Error(`job ${job.state}: ${job.message}\nworker stderr:\n${run.worker.stderr}`);
   expect(job.state).toBe('COMPLETED');
   expect(job.rowsWritten).toBe(ROWS);
@@ -197,10 +205,15 @@ async function timeline(run: Run): Promise<string> {
 
 /** Waits until the copy is `fraction` of the way (a fault then lands mid-copy, not before or after it). */
 async function atFraction(run: Run, fraction: number): Promise<number> {
-  return until(`${fraction * 100}% of the rows`, async () => {
-    const n = await run.count();
-    return n >= ROWS * fraction ? n : undefined;
-  });
+  try {
+    return await until(`${fraction * 100}% of the rows`, async () => {
+      const n = await run.count();
+      return n >= ROWS * fraction ? n : undefined;
+    });
+  } catch (err) {
+    const job = await run.client.getJob<SyncJob>(run.id);
+    throw new Error(`${(err as Error).message}: ${await run.count()} rows; job ${job.state}: ${job.message}\n${await timeline(run)}\nworker stderr:\n${run.worker.stderr}`);
+  }
 }
 
 async function expectUnfinished(run: Run): Promise<void> {
