@@ -21,6 +21,7 @@ import { scheduleCreateCommand, scheduleDeleteCommand, scheduleListCommand, sche
 import { syncCommand } from './commands/sync';
 import { testCommand } from './commands/test';
 import { UsageError } from './connection-arg';
+import { TemporalConfigError } from '@sluice/client';
 
 const program = new Command()
   .name('sluice')
@@ -231,5 +232,6 @@ function exit(code: number): never {
 program.parseAsync().catch((err: unknown) => {
   if (err instanceof CommanderError) process.exit(err.exitCode === 0 ? 0 : 2); // commander printed it already
   process.stderr.write(`sluice: ${err instanceof Error ? err.message : String(err)}\n`);
-  process.exit(err instanceof UsageError ? 2 : 1);
+  // A TEMPORAL_* variable that cannot be used is a usage error too; a refused connection is not.
+  process.exit(err instanceof UsageError || err instanceof TemporalConfigError ? 2 : 1);
 });

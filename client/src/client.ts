@@ -22,6 +22,7 @@ import { waitingMessage } from './waiting';
 import { loadSecretKeys, sealSpec, type Catalog } from '@sluice/catalog';
 import type { CodecKeys } from '@sluice/codec';
 import { CatalogApi } from './catalog-api';
+import { explainTemporalConnectError, temporalConnectionOptions, type TemporalConnectionSettings } from './temporal-config';
 import { createSyncSchedule, listSchedules, type ScheduleSpec, type ScheduleSummary } from './schedules';
 
 /** How long the `job` query may wait for a worker's answer before the server's record stands in. */
@@ -59,12 +60,19 @@ function describeSync(input: SyncInput): string {
 }
 
 export interface SluiceClientOptions {
-  /** Defaults to TEMPORAL_ADDRESS or localhost:7233. */
+  /**
+   * Where Temporal is and how to reach it (address, namespace, TLS, API key).
+   * Default: `temporalConnectionOptions()`, the TEMPORAL_* variables every Sluice process reads.
+   */
+  temporal?: TemporalConnectionSettings;
+  /** Overrides the address of `temporal` (TEMPORAL_ADDRESS, else localhost:7233). */
   address?: string;
+  /** Overrides the namespace of `temporal` (TEMPORAL_NAMESPACE, else default). */
   namespace?: string;
   taskQueue?: string;
   /** An existing connection (the caller closes it). */
   connection?: Connection;
+  /** Passed to `Connection.connect` over what `temporal` gives. */
   connectionOptions?: ConnectionOptions;
   /** Defaults to Sluice's encrypting data converter. */
   dataConverter?: DataConverter;
@@ -101,17 +109,26 @@ export class SluiceClient {
     this.catalog = new CatalogApi(temporal, taskQueue, openCatalog);
   }
 
+  /**
+   * Connects to Temporal. A connection that fails says why in words (the
+   * server's certificate, its name, the CA, the address) and names the
+   * TEMPORAL_* variable to set: a {@link TemporalConnectError}.
+   */
   static async connect(options: SluiceClientOptions = {}): Promise<SluiceClient> {
-    const owned = options.connection
-      ? undefined
-      : await Connection.connect({
-          address: options.address ?? process.env.TEMPORAL_ADDRESS ?? 'localhost:7233',
-          ...options.connectionOptions,
-        });
+    const given = options.connection ? undefined : (options.temporal ?? temporalConnectionOptions());
+    const settings = given && { ...given, address: options.address ?? given.address };
+    let owned: Connection | undefined;
+    if (settings) {
+      try {
+        owned = await Connection.connect({ address: settings.address, tls: settings.tls, apiKey: settings.apiKey, ...options.connectionOptions });
+      } catch (err) {
+        throw await explainTemporalConnectError(err, settings);
+      }
+    }
     const connection = options.connection ?? owned!;
     const temporal = new Client({
       connection,
-      namespace: options.namespace ?? process.env.TEMPORAL_NAMESPACE ?? 'default',
+      namespace: options.namespace ?? given?.namespace ?? process.env.TEMPORAL_NAMESPACE ?? 'default',
       dataConverter: options.dataConverter ?? sluiceDataConverter(),
     });
     return new SluiceClient(temporal, options.taskQueue ?? process.env.SLUICE_TASK_QUEUE ?? DEFAULT_TASK_QUEUE, owned, options.openCatalog, options.catalogKeys ?? loadSecretKeys());

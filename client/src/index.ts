@@ -5,3 +5,12 @@ export type { ApplicationMessage, ConnectionSpec, Job, JobState, JobType, SyncIn
 export { CatalogApi, type RefreshTarget } from './catalog-api';
 export { Catalog, CatalogError, CatalogCode, type Connection, type CreateConnectionInput, type UpdateConnectionInput, type DatabaseConnection, type SchemaConnection, type SchemaCacheStatus, type Page } from '@sluice/catalog';
 export type { RefreshJob, DiscoveryCounts, SchemaRefreshCounts } from '@sluice/workflows';
+export {
+  temporalConnectionOptions,
+  plainTemporalSettings,
+  explainTemporalConnectError,
+  TemporalConfigError,
+  TemporalConnectError,
+  type TemporalConnectionSettings,
+  type ConnectFailureReason,
+} from './temporal-config';

@@ -1,5 +1,5 @@
 import { readFileSync } from 'node:fs';
-import { Catalog, CatalogError, cronProblem, type Connection, type CreateConnectionInput, type RefreshTarget, SluiceClient, type RefreshJob } from '@sluice/client';
+import { Catalog, CatalogError, cronProblem, type Connection, type CreateConnectionInput, type RefreshTarget, SluiceClient, temporalConnectionOptions, type RefreshJob } from '@sluice/client';
 import { loadConnectors } from '@sluice/worker';
 import { UsageError } from '../connection-arg';
 import { resolveTemporalTarget } from '../embedded';
@@ -42,9 +42,10 @@ async function withCatalog<T>(fn: (catalog: Catalog) => Promise<T>): Promise<T> 
  * server configured or running, no job can be using it: the catalog alone answers.
  */
 async function withGuardedCatalog<T>(fn: (api: { update: Catalog['updateConnection']; remove: Catalog['deleteConnection'] }) => Promise<T>): Promise<T> {
-  const address = process.env.TEMPORAL_ADDRESS ?? ((await isListening('127.0.0.1', 7233)) ? 'localhost:7233' : undefined);
-  if (!address) return withCatalog((c) => fn({ update: (id, patch) => c.updateConnection(id, patch), remove: (id) => c.deleteConnection(id) }));
-  const client = await SluiceClient.connect({ address, openCatalog });
+  const settings = temporalConnectionOptions();
+  const configured = Boolean(process.env.TEMPORAL_ADDRESS?.trim()) || (await isListening('127.0.0.1', 7233));
+  if (!configured) return withCatalog((c) => fn({ update: (id, patch) => c.updateConnection(id, patch), remove: (id) => c.deleteConnection(id) }));
+  const client = await SluiceClient.connect({ temporal: settings, openCatalog });
   try {
     return await fn({ update: (id, patch) => client.catalog.updateConnection(id, patch), remove: (id) => client.catalog.deleteConnection(id) });
   } finally {
@@ -156,7 +157,7 @@ export async function refreshCommand(target: RefreshTarget, o: { json?: boolean;
   if (problem) throw new UsageError(`--cron: ${problem}`);
   const temporal = await resolveTemporalTarget();
   try {
-    const client = await SluiceClient.connect({ address: temporal.address, openCatalog });
+    const client = await SluiceClient.connect({ temporal: temporal.settings, openCatalog });
     try {
       if (o.schedule) {
         // A schedule needs a server that outlives this command.

@@ -8,7 +8,7 @@ import { exitCodeOf, waitAndReport } from '../wait-job';
 async function withClient<T>(fn: (client: SluiceClient) => Promise<T>): Promise<T> {
   const target = await resolveTemporalTarget();
   try {
-    const client = await SluiceClient.connect({ address: target.address });
+    const client = await SluiceClient.connect({ temporal: target.settings });
     try {
       return await fn(client);
     } finally {

@@ -11,7 +11,7 @@ async function withServerClient<T>(fn: (client: SluiceClient) => Promise<T>): Pr
     await target.close();
     throw new UsageError('schedules need a Temporal server that stays up: start `sluice dev` or set TEMPORAL_ADDRESS');
   }
-  const client = await SluiceClient.connect({ address: target.address });
+  const client = await SluiceClient.connect({ temporal: target.settings });
   try {
     return await fn(client);
   } finally {

@@ -35,7 +35,7 @@ export async function syncCommand(source: string, destination: string, o: SyncCo
     throw new UsageError('--detach needs a Temporal server that outlives this command: start `sluice dev` or set TEMPORAL_ADDRESS');
   }
   try {
-    const client = await SluiceClient.connect({ address: target.address });
+    const client = await SluiceClient.connect({ temporal: target.settings });
     try {
       const id = await client.startSync(input);
       // The selection is resolved before the job counts as started: a wrong request is a usage error.

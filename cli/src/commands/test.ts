@@ -15,7 +15,7 @@ export async function testCommand(url: string | undefined, options: TestCommandO
   const spec = connectionSpec(url, options);
   const target = await resolveTemporalTarget();
   try {
-    const client = await SluiceClient.connect({ address: target.address });
+    const client = await SluiceClient.connect({ temporal: target.settings });
     try {
       if (!target.embedded && !(await client.hasWorkers())) {
         process.stderr.write(`sluice: no worker polls ${target.address} yet; the job waits until one does (start one with \`sluice dev\` or \`sluice-worker\`)\n`);
