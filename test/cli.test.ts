@@ -88,6 +88,18 @@ test('`sluice dev --port N` serves Temporal with its UI and a worker until Ctrl-
     const client = await SluiceClient.connect({ address: `127.0.0.1:${port}`, taskQueue: 'sluice' });
     try {
       expect((await client.testConnection({ url: pgUrl() })).code).toBe('CONNECTION_OK');
+      // What the UI shows: the job's input, posted to the codec endpoint the UI was given, decodes
+      // to the connection's summary, never its password.
+      let workflowId = '';
+      for await (const wf of client.temporal.workflow.list({ query: 'WorkflowType = "testConnectionWorkflow"' })) workflowId = wf.workflowId;
+      const history = await client.temporal.workflow.getHandle(workflowId).fetchHistory();
+      const input = history.events![0]!.workflowExecutionStartedEventAttributes!.input!.payloads!;
+      const wire = input.map((p) => ({ metadata: Object.fromEntries(Object.entries(p.metadata ?? {}).map(([k, v]) => [k, Buffer.from(v).toString('base64')])), data: Buffer.from(p.data ?? []).toString('base64') }));
+      expect(Buffer.from(wire[0]!.metadata.encoding!, 'base64').toString()).toBe('binary/encrypted');
+      const decoded = (await (await fetch(`${endpoint}/decode`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ payloads: wire }) })).json()) as { payloads: { data: string }[] };
+      const shown = Buffer.from(decoded.payloads[0]!.data, 'base64').toString();
+      expect(shown).toContain(`postgresql://${new URL(pgUrl()).username}@127.0.0.1`);
+      expect(shown).not.toContain(new URL(pgUrl()).password);
     } finally {
       await client.close();
     }
