@@ -20,7 +20,12 @@ test('`sluice sync --json` exits 0 with the final Job object; the rows match', a
   expect(result.code).toBe(0);
   const job = JSON.parse(result.stdout) as SyncJob;
   expect(job).toMatchObject({ type: 'SYNC', state: 'COMPLETED', rowsWritten: ROWS, tablesDone: 1, tablesTotal: 1, progressPercentage: 100 });
-  expect(result.stderr).toMatch(/COMPLETED 100%/); // progress lines when not on a terminal
+  expect(result.stderr).toMatch(/COMPLETED 100% tables 1\/1 rows 60000 [\d,]+ rows\/s ETA -/); // progress lines when not on a terminal
+  // The client adds the rate: rows committed per second from the start to the end; no ETA once ended.
+  expect(job.rowsPerSecond).toBeGreaterThan(0);
+  expect(job.elapsedSeconds).toBeGreaterThanOrEqual(0);
+  expect(job.rowsPerSecond).toBeCloseTo(ROWS / Math.max(1e-3, (Date.parse(job.endDate!) - Date.parse(job.startDate!)) / 1000), -1);
+  expect(job.etaSeconds).toBeNull();
   expect(await checksumOf(pgUrlFor(world.dst), world.dst, 'items')).toEqual(await checksumOf(pgUrlFor(world.src), world.src, 'items'));
 });
 

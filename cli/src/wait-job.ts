@@ -1,5 +1,5 @@
-import { Presets, SingleBar } from 'cli-progress';
-import type { Job, SluiceClient, SyncJob } from '@sluice/client';
+import { Format, Presets, SingleBar } from 'cli-progress';
+import { RateWindow, type Job, type SluiceClient, type SyncJob } from '@sluice/client';
 import { printJson } from './output';
 
 /** Exit codes of a waited job: 0 COMPLETED, 1 ERROR, 130 CANCELED (as after Ctrl-C). */
@@ -13,8 +13,14 @@ export function exitCodeOf(job: Job): number {
  * and keeps waiting until it is CANCELED.
  */
 export async function waitAndReport(client: SluiceClient, id: string, options: { json?: boolean }): Promise<number> {
-  const bar = process.stderr.isTTY ? new SingleBar({ format: ' {bar} {percentage}% | {state} | {tables} tables | {rows} rows', stream: process.stderr, hideCursor: true }, Presets.shades_classic) : null;
-  bar?.start(100, 0, { state: 'WAITING', tables: '0/0', rows: 0 });
+  const bar = process.stderr.isTTY
+    ? new SingleBar(
+        { format: ' {bar} {percentage}% | {state} | {tables} tables | {rows} rows | {rate} | ETA {eta} | {elapsed}', stream: process.stderr, hideCursor: true },
+        Presets.shades_classic,
+      )
+    : null;
+  bar?.start(100, 0, { state: 'WAITING', tables: '0/0', rows: 0, rate: '- rows/s', eta: '-', elapsed: '0s' });
+  const window = new RateWindow();
   let lastLine = '';
   let cancelling = false;
   const onSigint = () => {
@@ -28,9 +34,13 @@ export async function waitAndReport(client: SluiceClient, id: string, options: {
     const job = await client.waitForJob<SyncJob>(id, (j) => {
       const tables = j.tablesTotal !== undefined ? `${j.tablesDone}/${j.tablesTotal}` : '-';
       const rows = j.rowsWritten ?? 0;
-      if (bar) bar.update(j.progressPercentage, { state: j.state, tables, rows });
+      const speed = window.add(j);
+      const rate = `${speed.rowsPerSecond === null ? '-' : speed.rowsPerSecond.toLocaleString('en-US')} rows/s`;
+      const eta = speed.etaSeconds === null ? '-' : duration(speed.etaSeconds);
+      const elapsed = speed.elapsedSeconds === null ? '-' : duration(speed.elapsedSeconds);
+      if (bar) bar.update(j.progressPercentage, { state: j.state, tables, rows: rows.toLocaleString('en-US'), rate, eta, elapsed });
       else {
-        const line = `${j.state} ${j.progressPercentage}% tables ${tables} rows ${rows}`;
+        const line = `${j.state} ${j.progressPercentage}% tables ${tables} rows ${rows} ${rate} ETA ${eta}`;
         if (line !== lastLine) process.stderr.write(`${new Date().toISOString()} ${id} ${line}\n`);
         lastLine = line;
       }
@@ -45,6 +55,11 @@ export async function waitAndReport(client: SluiceClient, id: string, options: {
   }
 }
 
+/** 75 → "01m15s", as cli-progress writes its own times. */
+function duration(seconds: number): string {
+  return Format.TimeFormat(seconds, { autopaddingChar: '0' }, 1);
+}
+
 function summary(job: SyncJob): string {
   const lines = [`${job.id}: ${job.state}${job.message ? ` — ${job.message}` : ''}`];
   for (const t of job.tables ?? []) {
@@ -54,5 +69,9 @@ function summary(job: SyncJob): string {
   }
   for (const o of job.schemaObjects ?? []) lines.push(`  created: ${o}`);
   for (const x of job.skipped ?? []) lines.push(`  not carried: ${x.object} — ${x.reason}`);
+  if (job.elapsedSeconds != null && job.rowsWritten !== undefined) {
+    const rate = job.rowsPerSecond ? `, ${job.rowsPerSecond.toLocaleString('en-US')} rows/s` : '';
+    lines.push(`  ${job.rowsWritten.toLocaleString('en-US')} rows written in ${duration(job.elapsedSeconds)}${rate}`);
+  }
   return lines.join('\n');
 }

@@ -18,6 +18,7 @@ import {
 } from '@sluice/workflows';
 import { connectionKey, connectionKeys, describeConnection, engineOf, jobId } from './job-ids';
 import { jobFromDescription, jobStateOf } from './job-state';
+import { syncRate } from './job-rate';
 import { waitingMessage } from './waiting';
 import { loadSecretKeys, sealSpec, type Catalog } from '@sluice/catalog';
 import type { CodecKeys } from '@sluice/codec';
@@ -269,8 +270,15 @@ export class SluiceClient {
     }
   }
 
-  /** The job, and whether its counters came from a live answer of the workflow. */
+  /** The job, and whether its counters came from a live answer of the workflow; a sync's with its rate and ETA. */
   private async fetchJob<J extends Job>(id: string): Promise<{ job: J; live: boolean }> {
+    const read = await this.readJob<J>(id);
+    const job = read.job as Job as SyncJob;
+    if (job.type === JobType.SYNC && Array.isArray(job.tables)) Object.assign(job, syncRate(job));
+    return read;
+  }
+
+  private async readJob<J extends Job>(id: string): Promise<{ job: J; live: boolean }> {
     const handle = this.temporal.workflow.getHandle(id);
     const description = await handle.describe();
     const closed = description.status.name !== 'RUNNING';

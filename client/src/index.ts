@@ -1,5 +1,6 @@
 export { SluiceClient, SyncPlanError, type JobSummary, type SluiceClientOptions } from './client';
 export { jobStateOf } from './job-state';
+export { RateWindow, rowsRemaining, syncRate, type SyncRate } from './job-rate';
 export { cronProblem, ScheduleSpecError, type ScheduleSpec, type ScheduleSummary } from './schedules';
 export type { ApplicationMessage, ConnectionSpec, Job, JobState, JobType, SyncInput, SyncJob, SyncMode, SyncTableSelection, TableProgress } from '@sluice/workflows';
 export { CatalogApi, type RefreshTarget } from './catalog-api';
