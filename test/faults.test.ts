@@ -1,12 +1,11 @@
 import { EncryptionCodec, loadCodecKeys } from '@sluice/codec';
-import { spawn, type ChildProcess } from 'node:child_process';
-import { join } from 'node:path';
 import { SluiceClient, type SyncJob } from '@sluice/client';
 import { mariaQuery, mariaUrl, pgQuery, pgUrl } from './helpers/databases';
 import { checksumOf, createMariaDb, dropMariaDb, dropPgSchema, mariaUrlFor, pgUrlFor, uniqueName } from './helpers/sync-fixtures';
 import { retryCauses } from './helpers/history';
 import { startTestTemporal, type TestTemporal } from './helpers/temporal';
 import { createProxy, hostPortOf, type Proxy } from './helpers/toxiproxy';
+import { WorkerProcess } from './helpers/worker-process';
 
 // Network and server faults in the middle of a sync, through Toxiproxy, with the worker as a
 // separate process: the job must end COMPLETED with exactly the source's rows, and no worker die.
@@ -47,7 +46,7 @@ beforeAll(async () => {
   await createMariaDb(maria);
   expected = await checksumOf(pgUrlFor(src), src, 'narrow');
   const taskQueue = `fault-${process.pid}-${Date.now()}`;
-  worker = new WorkerProcess(taskQueue);
+  worker = new WorkerProcess(env.server.address, taskQueue);
   client = await SluiceClient.connect({ address: env.server.address, taskQueue });
 }, 120_000);
 
@@ -59,31 +58,6 @@ afterAll(async () => {
   await dropPgSchema(dst);
   await dropMariaDb(maria);
 });
-
-/** A worker process (worker/dist/main.js) on a task queue of its own, watched for its end. */
-class WorkerProcess {
-  readonly child: ChildProcess;
-  stderr = '';
-  exit: { code: number | null; signal: NodeJS.Signals | null } | undefined;
-  constructor(readonly taskQueue: string) {
-    this.child = spawn(process.execPath, [join(__dirname, '..', 'worker', 'dist', 'main.js')], {
-      env: { ...process.env, TEMPORAL_ADDRESS: env.server.address, SLUICE_TASK_QUEUE: taskQueue },
-      stdio: ['ignore', 'ignore', 'pipe'],
-    });
-    this.child.stderr!.on('data', (d: Buffer) => (this.stderr += d.toString()));
-    this.child.on('exit', (code, signal) => (this.exit = { code, signal }));
-  }
-  get pid(): number {
-    return this.child.pid!;
-  }
-  /** Alive: never exited, and the OS still knows the pid. */
-  expectAlive(): void {
-    expect(this.exit).toBeUndefined();
-    expect(this.child.exitCode).toBeNull();
-    expect(() => process.kill(this.pid, 0)).not.toThrow();
-    expect(this.stderr).not.toMatch(/Unhandled 'error' event|uncaught exception|unhandled rejection/i);
-  }
-}
 
 interface Run {
   client: SluiceClient;
