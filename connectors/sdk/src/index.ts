@@ -15,3 +15,4 @@ export * from './url';
 export * from './batch-size';
 export * from './row-parts';
 export * from './buffer-pool';
+export * from './installed';
