@@ -20,6 +20,7 @@ import { jobCancelCommand, jobListCommand, jobShowCommand } from './commands/job
 import { scheduleCreateCommand, scheduleDeleteCommand, scheduleListCommand, scheduleTriggerCommand } from './commands/schedule';
 import { syncCommand } from './commands/sync';
 import { testCommand } from './commands/test';
+import { InvalidInputError } from '@sluice/client';
 import { UsageError } from './connection-arg';
 
 const program = new Command()
@@ -231,5 +232,6 @@ function exit(code: number): never {
 program.parseAsync().catch((err: unknown) => {
   if (err instanceof CommanderError) process.exit(err.exitCode === 0 ? 0 : 2); // commander printed it already
   process.stderr.write(`sluice: ${err instanceof Error ? err.message : String(err)}\n`);
-  process.exit(err instanceof UsageError ? 2 : 1);
+  // Input refused before anything started (by the CLI or, for what it did not check, the client): a usage error.
+  process.exit(err instanceof UsageError || err instanceof InvalidInputError ? 2 : 1);
 });
