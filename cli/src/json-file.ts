@@ -116,9 +116,18 @@ export function readJsonFile(path: string, option?: string): unknown {
     throw new UsageError(`${named}: ${why}`);
   }
   if (text.charCodeAt(0) === 0xfeff) text = text.slice(1); // a byte-order mark
-  const bad = jsonSyntaxError(text);
+  let bad: ReturnType<typeof jsonSyntaxError> = null;
+  try {
+    bad = jsonSyntaxError(text);
+  } catch {
+    // nested deeper than this stack: JSON.parse decides
+  }
   if (bad) throw new UsageError(`${named}: not valid JSON at line ${bad.line}, column ${bad.column} (position ${bad.position}): expected ${bad.expected}`);
-  return JSON.parse(text);
+  try {
+    return JSON.parse(text);
+  } catch {
+    throw new UsageError(`${named}: not valid JSON`); // V8's message would quote the content
+  }
 }
 
 /** A JSON file that must hold one object. */

@@ -71,7 +71,7 @@ function checkChoice(field: string, value: unknown, choices: readonly string[]):
  */
 export function checkConnectionSpec(field: string, spec: unknown, connectors?: ConnectorRegistry): void {
   if (spec === null || typeof spec !== 'object' || Array.isArray(spec)) {
-    return fail(field, `expected { url } , { config } or { connectionId }, got ${spec === null ? 'null' : Array.isArray(spec) ? 'an array' : typeof spec}`);
+    return fail(field, `expected { url }, { config } or { connectionId }, got ${spec === null ? 'null' : Array.isArray(spec) ? 'an array' : typeof spec}`);
   }
   const s = spec as Record<string, unknown>;
   const kinds = ['url', 'config', 'connectionId', 'sealed'].filter((k) => k in s);
