@@ -96,8 +96,8 @@ const rows: Row[] = [
   { what: 'a config with an unknown field', args: ['sync', files.typo, PG, ...T], stderr: /<source>: Invalid connection config: \(config\): unknown field\(s\) hots: remove them/ },
   { what: 'a config with a bad ssl_mode', args: ['sync', files.sslMode, PG, ...T], stderr: /hooks_params\.SSL\.ssl_mode: must be one of disable/ },
   // schedule create
-  { what: 'a 6-field cron (every second)', args: create('--cron', '* * * * * *'), stderr: /--cron: cron "\* \* \* \* \* \*": 6 fields read as seconds first.*at most once a minute/ },
-  { what: 'a 7-field cron', args: create('--cron', '0 2 * * * * *'), stderr: /--cron: .*7 fields read as seconds first and years last/ },
+  { what: 'a 6-field cron (every second)', args: create('--cron', '* * * * * *'), stderr: /--cron: cron "\* \* \* \* \* \*": expected 5 fields .*got 6, read as seconds first: .*at most once a minute/ },
+  { what: 'a 7-field cron', args: create('--cron', '0 2 * * * * *'), stderr: /--cron: .*expected 5 fields .*got 7, read as seconds first and years last/ },
   { what: 'an @every cron', args: create('--cron', '@every 30s'), stderr: /--cron: cron "@every 30s": not a macro Sluice takes .*at most once a minute/ },
   { what: 'a 4-field cron', args: create('--cron', '0 2 * *'), stderr: /--cron: cron "0 2 \* \*": expected 5 fields .*got 4/ },
   { what: 'minute 61', args: create('--cron', '61 * * * *'), stderr: /--cron: .*minute "61" is out of range: 0–59/ },

@@ -87,7 +87,7 @@ export function cronProblem(cron: string): string | null {
     return `cron "${cron}": not a macro Sluice takes (@yearly, @monthly, @weekly, @daily, @hourly); schedules fire at most once a minute, give 5 fields for anything else`;
   }
   if (fields.length === 6 || fields.length === 7) {
-    return `cron "${cron}": ${fields.length} fields read as seconds first${fields.length === 7 ? ' and years last' : ''}, firing up to every second; schedules fire at most once a minute: give 5 fields (minute hour day-of-month month day-of-week), e.g. "0 2 * * *"`;
+    return `cron "${cron}": expected 5 fields (minute hour day-of-month month day-of-week), e.g. "0 2 * * *"; got ${fields.length}, read as seconds first${fields.length === 7 ? ' and years last' : ''}: that fires up to every second, and schedules fire at most once a minute`;
   }
   if (fields.length !== 5) {
     return `cron "${cron}": expected 5 fields (minute hour day-of-month month day-of-week), e.g. "0 2 * * *" for 02:00 every night; got ${fields.length}`;
