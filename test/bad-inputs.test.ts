@@ -147,7 +147,9 @@ const rows: Row[] = [
   { what: 'connection list --limit 501', args: ['connection', 'list', '--limit', '501'], stderr: /--limit must be a whole number from 1 to 500/ },
   { what: 'database-connections --offset -1', args: ['database-connections', '--offset', '-1'], stderr: /--offset must be a whole number from 0/ },
   { what: 'dev --port 70000', args: ['dev', '--port', '70000'], stderr: /--port must be a whole number from 1 to 65,535; got '70000'/ },
-  { what: 'codec-server --port not a number', args: ['codec-server', '--port', 'http'], stderr: /--port must be a whole number from 1 to 65,535; got 'http'/ },
+  { what: 'codec-server --port not a number', args: ['codec-server', '--port', 'http'], stderr: /--port must be a whole number from 0 to 65,535; got 'http'/ },
+  { what: 'codec-server --port too large', args: ['codec-server', '--port', '65536'], stderr: /--port must be a whole number from 0 to 65,535; got '65536'/ },
+  { what: 'dev --ui-port 0', args: ['dev', '--ui-port', '0'], stderr: /--ui-port must be a whole number from 1 to 65,535; got '0'/ },
 ];
 
 let temporal: TestTemporal;

@@ -11,8 +11,8 @@ export function wholeNumber(value: string | undefined, option: string, min: numb
   return n;
 }
 
-/** A TCP port option. */
-export const portOption = (value: string | undefined, option: string) => wholeNumber(value, option, 1, 65_535);
+/** A TCP port option (`min` 0 where the system may pick a free port). */
+export const portOption = (value: string | undefined, option: string, min = 1) => wholeNumber(value, option, min, 65_535);
 
 /** Runs a client-side check; its refusal becomes a usage error naming the CLI option (`options` maps API fields to options). */
 export function asUsage<T>(options: Record<string, string>, check: () => T): T {

@@ -27,7 +27,7 @@ export function codecServerToken(o: { tokenFile?: string }, env: NodeJS.ProcessE
 
 /** `sluice codec-server`: decrypts Sluice payloads for the Temporal UI of an operator who holds the key and the token. */
 export async function codecServerCommand(o: CodecServerCommandOptions): Promise<number> {
-  const port = portOption(o.port, '--port') ?? 8888;
+  const port = portOption(o.port, '--port', 0) ?? 8888; // 0: any free port
   if (o.host !== undefined && (o.host.trim() === '' || o.host.length > 253)) throw new UsageError('--host must be an address or host name of 1 to 253 characters');
   const token = codecServerToken(o);
   let server;
