@@ -34,6 +34,7 @@ const files = {
   typo: file('typo.json', config({ hots: 'x' })),
   sslMode: file('ssl-mode.json', config({ hooks_params: { SSL: { ssl_mode: 'always' } } })),
   missing: join(dir, 'missing.json'),
+  password: file('password.txt', 'Fil3-Pa55\n'),
 };
 const T = ['--table', 'public.orders'];
 const sync = (...args: string[]) => ['sync', PG, PG, ...args];
@@ -81,6 +82,8 @@ const rows: Row[] = [
   { what: 'a bad sslmode', args: ['sync', `${PG}?sslmode=always`, PG, ...T], stderr: /<source>: Invalid connection config: hooks_params\.SSL\.ssl_mode: must be one of disable, allow/ },
   { what: 'a URL without a database', args: ['sync', 'postgresql://app@127.0.0.1:5432/', PG, ...T], stderr: /<source>: Invalid connection config: database: must not be empty/ },
   { what: 'neither URL, file nor catalog name', args: ['sync', 'db', PG, ...T], stderr: /<source>: 'db' is neither a connection URL .* nor a catalog connection name/ },
+  { what: 'a password file that does not exist', args: sync(...T, '--source-password-file', join(dir, 'nope.txt')), stderr: /--source-password-file .*nope\.txt: cannot read it \(ENOENT\)/ },
+  { what: 'a password file for a URL without a user', args: ['sync', PG, 'postgresql://127.0.0.1/shop', ...T, '--destination-password-file', files.password], stderr: /the destination URL names no user: write it as engine:\/\/USER@host\/database/ },
   // sync: config files
   { what: 'a config file holding null', args: ['sync', files.nul, PG, ...T], stderr: new RegExp(`<source>: ${files.nul}: holds null, not a connector config object`) },
   { what: 'a config file holding an array', args: ['sync', PG, files.array, ...T], stderr: new RegExp(`<destination>: ${files.array}: holds an array`) },
@@ -143,7 +146,12 @@ const rows: Row[] = [
   { what: 'test --config with a syntax error', args: ['test', '--config', files.broken], stderr: /--config .*broken\.json: not valid JSON at line 3, column 11/ },
   { what: 'test --config of a missing file', args: ['test', '--config', files.missing], stderr: /--config .*missing\.json: no such file/ },
   { what: 'test --config with port 0', args: ['test', '--config', files.port0], stderr: /--config .*port0\.json: Invalid connection config: port: must be at least 1/ },
-  // catalog listings, servers
+  // catalog connections, listings, servers
+  { what: 'connection add with a config file that is no JSON', args: ['connection', 'add', 'orders-db', '--config', files.broken], stderr: /--config .*broken\.json: not valid JSON at line 3, column 11/ },
+  { what: 'connection add with a config file holding an array', args: ['connection', 'add', 'orders-db', '--config', files.array], stderr: /--config .*array\.json: holds an array, not a connection object/ },
+  { what: 'connection add with --metadata without =', args: ['connection', 'add', 'orders-db', PG, '--metadata', 'team'], stderr: /--metadata 'team' must be key=value/ },
+  { what: 'connection add without URL or --config', args: ['connection', 'add', 'orders-db'], stderr: /give a connection URL or --config <file\.json>/ },
+  { what: 'connection update with nothing to update', args: ['connection', 'update', 'orders-db'], stderr: /nothing to update: give --url, --config, --name, --metadata or --password-env/ },
   { what: 'connection list --limit 501', args: ['connection', 'list', '--limit', '501'], stderr: /--limit must be a whole number from 1 to 500/ },
   { what: 'database-connections --offset -1', args: ['database-connections', '--offset', '-1'], stderr: /--offset must be a whole number from 0/ },
   { what: 'dev --port 70000', args: ['dev', '--port', '70000'], stderr: /--port must be a whole number from 1 to 65,535; got '70000'/ },
