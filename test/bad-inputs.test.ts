@@ -1,7 +1,7 @@
 import { mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { InvalidInputError, ScheduleSpecError, type ConnectionSpec, type SyncInput } from '@sluice/client';
+import { InvalidConnectionError, InvalidInputError, ScheduleSpecError, type ConnectionSpec, type SyncInput } from '@sluice/client';
 import { envWithout, runSluice, type CliResult } from './helpers/cli';
 import { pgUrl } from './helpers/databases';
 import { startTestTemporal, type TestTemporal } from './helpers/temporal';
@@ -276,6 +276,14 @@ describe('the client refuses at the door: InvalidInputError naming the field, no
     const refresh = await temporal.client.catalog.createRefreshSchedule(row.id, { kind: 'databases', connection: 'orders-db' }, { cron: row.cron, timezone: row.timezone }).catch((err: unknown) => err);
     expect(refresh).toMatchObject({ name: 'ScheduleSpecError', field: row.field });
     expect(await scheduleCount()).toBe(0);
+  });
+
+  test('a connection its connector refuses names each bad field in details, without a value', async () => {
+    const refused = await temporal.client.startSync({ ...base, source: { config: JSON.parse(config({ host: '', port: 0, hooks_params: { SSL: { ssl_mode: 'on' } } })) } }).catch((err: unknown) => err);
+    expect(refused).toBeInstanceOf(InvalidConnectionError);
+    expect(Object.keys((refused as InvalidConnectionError).details).sort()).toEqual(['source.hooks_params.SSL.ssl_mode', 'source.host', 'source.port']);
+    expect(JSON.stringify({ ...(refused as object), message: (refused as Error).message })).not.toContain('Fil3-Pa55');
+    expect(await workflowCount()).toBe(0);
   });
 
   test('a schedule with a bad sync input is refused too', async () => {

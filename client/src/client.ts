@@ -23,8 +23,8 @@ import { loadSecretKeys, sealSpec, type Catalog } from '@sluice/catalog';
 import type { CodecKeys } from '@sluice/codec';
 import { CatalogApi } from './catalog-api';
 import { checkSchedule, createSyncSchedule, listSchedules, type ScheduleSpec, type ScheduleSummary } from './schedules';
-import { applicationMessage, ConfigError, loadConnectors, TestCode, type ConnectorRegistry } from '@sluice/connector-sdk';
-import { checkConnectionSpec, checkJobFilter, checkJobId, checkSyncInput, InvalidInputError } from './input';
+import { applicationMessage, loadConnectors, TestCode, type ConnectorRegistry } from '@sluice/connector-sdk';
+import { checkConnectionSpec, checkJobFilter, checkJobId, checkSyncInput, InvalidConnectionError, InvalidInputError } from './input';
 
 /** How long the `job` query may wait for a worker's answer before the server's record stands in. */
 const QUERY_DEADLINE_MS = 5_000;
@@ -161,9 +161,9 @@ export class SluiceClient {
       id = await this.startTestConnection(connection, options);
     } catch (err) {
       // An invalid config gets its answer at the door, as the worker would give it; no job starts.
-      if (err instanceof InvalidInputError && err.details && err.message.includes('Invalid connection config')) {
+      if (err instanceof InvalidConnectionError) {
         const fields = Object.fromEntries(Object.entries(err.details).map(([k, v]) => [k.replace(/^connection\./, ''), v]));
-        return applicationMessage(TestCode.INVALID_CONFIG, err.message.replace(/^connection: /, ''), fields);
+        return applicationMessage(TestCode.INVALID_CONFIG, err.problem, fields);
       }
       throw err;
     }

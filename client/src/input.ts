@@ -17,6 +17,11 @@ export class InvalidInputError extends Error {
   }
 }
 
+/** A connection whose config the connector's own schema refuses (`details`: each bad field, e.g. `source.host`). */
+export class InvalidConnectionError extends InvalidInputError {
+  override readonly name = 'InvalidConnectionError';
+}
+
 /** Bounds of the numbers a SYNC takes (the CLI's options share them). */
 export const SYNC_LIMITS = {
   batchSize: { min: 1, max: 1_000_000 },
@@ -90,7 +95,7 @@ export function checkConnectionSpec(field: string, spec: unknown, connectors?: C
   } catch (err) {
     if (!(err instanceof ConfigError)) throw err;
     // The connector's schema names each bad field (host, port, …) and never echoes a value.
-    throw new InvalidInputError(field, err.message, Object.fromEntries(Object.entries(err.details).map(([k, v]) => [`${field}.${k}`, v])));
+    throw new InvalidConnectionError(field, err.message, Object.fromEntries(Object.entries(err.details).map(([k, v]) => [`${field}.${k}`, v])));
   }
 }
 
