@@ -20,8 +20,9 @@ import { jobCancelCommand, jobListCommand, jobShowCommand } from './commands/job
 import { scheduleCreateCommand, scheduleDeleteCommand, scheduleListCommand, scheduleTriggerCommand } from './commands/schedule';
 import { syncCommand } from './commands/sync';
 import { testCommand } from './commands/test';
+
 import { UsageError } from './connection-arg';
-import { TemporalConfigError } from '@sluice/client';
+import { InvalidInputError, TemporalConfigError } from '@sluice/client';
 
 const program = new Command()
   .name('sluice')
@@ -232,6 +233,7 @@ function exit(code: number): never {
 program.parseAsync().catch((err: unknown) => {
   if (err instanceof CommanderError) process.exit(err.exitCode === 0 ? 0 : 2); // commander printed it already
   process.stderr.write(`sluice: ${err instanceof Error ? err.message : String(err)}\n`);
-  // A TEMPORAL_* variable that cannot be used is a usage error too; a refused connection is not.
-  process.exit(err instanceof UsageError || err instanceof TemporalConfigError ? 2 : 1);
+  // Input refused before anything started (by the CLI, the client, or a TEMPORAL_* variable that
+  // cannot be used): a usage error; a refused connection is not.
+  process.exit(err instanceof UsageError || err instanceof InvalidInputError || err instanceof TemporalConfigError ? 2 : 1);
 });

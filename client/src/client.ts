@@ -24,7 +24,9 @@ import { loadSecretKeys, sealSpec, type Catalog } from '@sluice/catalog';
 import type { CodecKeys } from '@sluice/codec';
 import { CatalogApi } from './catalog-api';
 import { explainTemporalConnectError, temporalConnectionOptions, type TemporalConnectionSettings } from './temporal-config';
-import { createSyncSchedule, listSchedules, type ScheduleSpec, type ScheduleSummary } from './schedules';
+import { checkSchedule, createSyncSchedule, listSchedules, type ScheduleSpec, type ScheduleSummary } from './schedules';
+import { applicationMessage, loadConnectors, TestCode, type ConnectorRegistry } from '@sluice/connector-sdk';
+import { checkConnectionSpec, checkJobFilter, checkJobId, checkSyncInput, InvalidConnectionError, InvalidInputError } from './input';
 
 /** How long the `job` query may wait for a worker's answer before the server's record stands in. */
 const QUERY_DEADLINE_MS = 5_000;
@@ -81,6 +83,12 @@ export interface SluiceClientOptions {
   openCatalog?: () => Promise<Catalog>;
   /** The catalog's sealing keys (default: SLUICE_CATALOG_KEYS or the local catalog key file): they key opaque connection ids. */
   catalogKeys?: CodecKeys;
+  /**
+   * Connectors whose config schemas check inline connections before a job starts (default: the
+   * installed connector packages; with none installed, or `null`, only the URL's form is checked
+   * here and the worker checks the rest).
+   */
+  connectors?: ConnectorRegistry | null;
 }
 
 /** Thin typed API over @temporalio/client: start, await and query Sluice jobs. */
@@ -106,6 +114,7 @@ export class SluiceClient {
     private readonly ownedConnection: Connection | undefined,
     openCatalog: (() => Promise<Catalog>) | undefined,
     private readonly catalogKeys: CodecKeys,
+    private connectors: ConnectorRegistry | null | undefined,
   ) {
     this.catalog = new CatalogApi(temporal, taskQueue, openCatalog);
   }
@@ -132,11 +141,12 @@ export class SluiceClient {
       namespace: options.namespace ?? given?.namespace ?? process.env.TEMPORAL_NAMESPACE ?? 'default',
       dataConverter: options.dataConverter ?? sluiceDataConverter(),
     });
-    return new SluiceClient(temporal, options.taskQueue ?? process.env.SLUICE_TASK_QUEUE ?? DEFAULT_TASK_QUEUE, owned, options.openCatalog, options.catalogKeys ?? loadSecretKeys());
+    return new SluiceClient(temporal, options.taskQueue ?? process.env.SLUICE_TASK_QUEUE ?? DEFAULT_TASK_QUEUE, owned, options.openCatalog, options.catalogKeys ?? loadSecretKeys(), options.connectors);
   }
 
   /** Starts a TEST_CONNECTION job and returns its id. */
   async startTestConnection(given: ConnectionSpec, options: { jobId?: string } = {}): Promise<string> {
+    checkConnectionSpec('connection', given, this.registry());
     const connection = await this.canonicalSpec(given);
     const handle = await this.temporal.workflow.start<typeof testConnectionWorkflow>('testConnectionWorkflow', {
       taskQueue: this.taskQueue,
@@ -164,11 +174,24 @@ export class SluiceClient {
 
   /** Starts a TEST_CONNECTION job and awaits its application message. */
   async testConnection(connection: ConnectionSpec, options: { jobId?: string } = {}): Promise<ApplicationMessage> {
-    return this.testConnectionResult(await this.startTestConnection(connection, options));
+    let id: string;
+    try {
+      id = await this.startTestConnection(connection, options);
+    } catch (err) {
+      // An invalid config gets its answer at the door, as the worker would give it; no job starts.
+      if (err instanceof InvalidConnectionError) {
+        const fields = Object.fromEntries(Object.entries(err.details).map(([k, v]) => [k.replace(/^connection\./, ''), v]));
+        return applicationMessage(TestCode.INVALID_CONFIG, err.problem, fields);
+      }
+      throw err;
+    }
+    return this.testConnectionResult(id);
   }
 
   /** Starts a SYNC job and returns its id. */
   async startSync(given: SyncInput, options: { jobId?: string } = {}): Promise<string> {
+    checkSyncInput(given, this.registry());
+    if (options.jobId !== undefined) checkJobId(options.jobId);
     const input = { ...given, source: await this.canonicalSpec(given.source), destination: await this.canonicalSpec(given.destination) };
     const handle = await this.temporal.workflow.start<typeof syncWorkflow>('syncWorkflow', {
       taskQueue: this.taskQueue,
@@ -226,6 +249,7 @@ export class SluiceClient {
    * the server's record, with a message saying its counters are unavailable.
    */
   async getJob<J extends Job = Job>(id: string): Promise<J> {
+    checkJobId(id);
     return (await this.fetchJob<J>(id)).job;
   }
 
@@ -314,11 +338,14 @@ export class SluiceClient {
 
   /** Requests cancellation; the job shows CANCELING while its clean-up runs, then CANCELED. */
   async cancelJob(id: string): Promise<void> {
+    checkJobId(id);
     await this.temporal.workflow.getHandle(id).cancel();
   }
 
   /** Jobs by type, state and connection, newest first (Temporal visibility). */
   async listJobs(filter: { type?: JobType; state?: JobState; running?: boolean; connection?: ConnectionSpec; limit?: number } = {}): Promise<JobSummary[]> {
+    checkJobFilter(filter);
+    if (filter.state !== undefined && !(filter.state in STATUSES)) throw new InvalidInputError('state', `must be one of ${Object.keys(STATUSES).join(', ')}`);
     const clauses = ['SluiceJobType IS NOT NULL'];
     if (filter.type) clauses.push(`SluiceJobType = ${quote(filter.type)}`);
     if (filter.running !== undefined) clauses.push(filter.running ? 'ExecutionStatus = "Running"' : 'ExecutionStatus != "Running"');
@@ -340,6 +367,8 @@ export class SluiceClient {
 
   /** A cron-scheduled SYNC (Temporal Schedule, overlap SKIP). */
   async createSchedule(id: string, input: SyncInput, spec: ScheduleSpec): Promise<void> {
+    checkSchedule(id, spec);
+    checkSyncInput(input, this.registry());
     const canonical = { ...input, source: await this.canonicalSpec(input.source), destination: await this.canonicalSpec(input.destination) };
     const sealed = { ...canonical, source: this.sealed(canonical.source), destination: this.sealed(canonical.destination) };
     await createSyncSchedule(this.temporal, this.taskQueue, id, sealed, [connectionKey(canonical.source, this.catalogKeys), connectionKey(canonical.destination, this.catalogKeys)], spec);
@@ -382,6 +411,15 @@ export class SluiceClient {
   private sealed(spec: ConnectionSpec): ConnectionSpec {
     if ('connectionId' in spec || 'sealed' in spec) return spec;
     return sealSpec(spec, this.catalogKeys, { key: connectionKey(spec, this.catalogKeys), summary: describeConnection(spec) });
+  }
+
+  /** The connectors that check inline connections (loaded once, on first use). */
+  private registry(): ConnectorRegistry | undefined {
+    if (this.connectors === undefined) {
+      const { registry } = loadConnectors();
+      this.connectors = registry.list().length ? registry : null;
+    }
+    return this.connectors ?? undefined;
   }
 
   async close(): Promise<void> {

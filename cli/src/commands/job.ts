@@ -1,4 +1,5 @@
-import { SluiceClient, type JobState, type JobType } from '@sluice/client';
+import { checkJobFilter, checkJobId, SluiceClient, type JobState, type JobType } from '@sluice/client';
+import { asUsage, wholeNumber } from '../options';
 import { connectionArg } from '../connection-arg';
 import { resolveTemporalTarget } from '../embedded';
 import { printJson } from '../output';
@@ -19,7 +20,10 @@ async function withClient<T>(fn: (client: SluiceClient) => Promise<T>): Promise<
   }
 }
 
+const jobId = (id: string) => asUsage({ jobId: '<job-id>' }, () => checkJobId(id));
+
 export async function jobShowCommand(id: string, o: { json?: boolean; wait?: boolean }): Promise<number> {
+  jobId(id);
   return withClient(async (client) => {
     if (o.wait) return waitAndReport(client, id, o);
     const job = await client.getJob(id);
@@ -30,6 +34,7 @@ export async function jobShowCommand(id: string, o: { json?: boolean; wait?: boo
 }
 
 export async function jobCancelCommand(id: string, o: { json?: boolean; wait?: boolean }): Promise<number> {
+  jobId(id);
   return withClient(async (client) => {
     await client.cancelJob(id);
     if (!o.wait) {
@@ -44,14 +49,16 @@ export async function jobCancelCommand(id: string, o: { json?: boolean; wait?: b
 }
 
 export async function jobListCommand(o: { json?: boolean; type?: string; state?: string; connection?: string; running?: boolean; limit?: string }): Promise<number> {
+  const filter = {
+    type: o.type as JobType | undefined,
+    state: o.state as JobState | undefined,
+    connection: o.connection ? connectionArg(o.connection, '--connection') : undefined,
+    running: o.running,
+    limit: wholeNumber(o.limit, '--limit', 1, 10_000),
+  };
+  asUsage({ type: '--type', limit: '--limit' }, () => checkJobFilter(filter));
   return withClient(async (client) => {
-    const jobs = await client.listJobs({
-      type: o.type as JobType | undefined,
-      state: o.state as JobState | undefined,
-      connection: o.connection ? connectionArg(o.connection) : undefined,
-      running: o.running,
-      limit: o.limit ? Number(o.limit) : undefined,
-    });
+    const jobs = await client.listJobs(filter);
     if (o.json) printJson(jobs);
     else for (const j of jobs) process.stdout.write(`${j.id}  ${j.type}  ${j.state}  ${j.startDate}${j.endDate ? ` → ${j.endDate}` : ''}\n`);
     return 0;

@@ -1,4 +1,5 @@
-import { cronProblem, SluiceClient } from '@sluice/client';
+import { checkSchedule, scheduleIdProblem, SluiceClient } from '@sluice/client';
+import { asUsage } from '../options';
 import { UsageError } from '../connection-arg';
 import { resolveTemporalTarget } from '../embedded';
 import { printJson } from '../output';
@@ -19,15 +20,24 @@ async function withServerClient<T>(fn: (client: SluiceClient) => Promise<T>): Pr
   }
 }
 
+/** The CLI's names for a schedule's fields. */
+export const SCHEDULE_OPTIONS: Record<string, string> = { id: '<name>', cron: '--cron', timezone: '--timezone' };
+
+/** A schedule name argument (delete, trigger), refused before anything connects. */
+function scheduleName(id: string): string {
+  const problem = scheduleIdProblem(id);
+  if (problem) throw new UsageError(`<name>: ${problem}`);
+  return id;
+}
+
 export async function scheduleCreateCommand(
   id: string,
   source: string,
   destination: string,
   o: SyncCommandOptions & { cron: string; timezone?: string },
 ): Promise<number> {
+  asUsage(SCHEDULE_OPTIONS, () => checkSchedule(id, { cron: o.cron, timezone: o.timezone }));
   const input = syncInput(source, destination, o);
-  const problem = cronProblem(o.cron);
-  if (problem) throw new UsageError(`--cron: ${problem}`);
   return withServerClient(async (client) => {
     await client.createSchedule(id, input, { cron: o.cron, timezone: o.timezone });
     process.stdout.write(`${id}\n`);
@@ -45,6 +55,7 @@ export async function scheduleListCommand(o: { json?: boolean }): Promise<number
 }
 
 export async function scheduleDeleteCommand(id: string): Promise<number> {
+  scheduleName(id);
   return withServerClient(async (client) => {
     await client.deleteSchedule(id);
     process.stderr.write(`sluice: schedule ${id} deleted\n`);
@@ -53,6 +64,7 @@ export async function scheduleDeleteCommand(id: string): Promise<number> {
 }
 
 export async function scheduleTriggerCommand(id: string): Promise<number> {
+  scheduleName(id);
   return withServerClient(async (client) => {
     await client.triggerSchedule(id);
     process.stderr.write(`sluice: schedule ${id} triggered\n`);

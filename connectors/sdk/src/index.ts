@@ -16,3 +16,4 @@ export * from './batch-size';
 export * from './row-parts';
 export * from './buffer-pool';
 export * from './driver-faults';
+export * from './installed';
