@@ -22,6 +22,24 @@ test('--json prints exactly the application message on stdout and exits 0 on suc
   expect(Object.keys(message).sort()).toEqual(['body', 'code', 'details', 'kind', 'title']);
 });
 
+test('`npx sluice` works from the repository root after install and build, as the README says; --version prints the version', async () => {
+  const { execFile } = await import('node:child_process');
+  const { join } = await import('node:path');
+  const root = join(__dirname, '..');
+  // --no: never fetch a package of that name from the registry; only the workspace's own bin counts.
+  const run = (args: string[]) =>
+    new Promise<{ code: number; stdout: string; stderr: string }>((resolve) =>
+      execFile('npx', ['--no', '--', ...args], { cwd: root, env: envWithout('TEMPORAL_ADDRESS') }, (err, stdout, stderr) =>
+        resolve({ code: err ? Number((err as { code?: number }).code ?? 1) : 0, stdout, stderr }),
+      ),
+    );
+  const version = JSON.parse(require('node:fs').readFileSync(join(root, 'cli', 'package.json'), 'utf8')).version as string;
+  expect(await run(['sluice', '--version'])).toMatchObject({ code: 0, stdout: `${version}\n` });
+  const help = await run(['sluice', '--help']);
+  expect(help.code).toBe(0);
+  expect(help.stdout).toMatch(/Usage: sluice/);
+});
+
 test('a wrong password exits 1 with AUTHENTICATION_FAILED, and the password is in no output', async () => {
   const password = 'Cli-Wr0ng-Pa55';
   const result = await runSluice(['test', withUrl(pgUrl(), { password }), '--json'], cliEnv);

@@ -20,13 +20,15 @@ import { jobCancelCommand, jobListCommand, jobShowCommand } from './commands/job
 import { scheduleCreateCommand, scheduleDeleteCommand, scheduleListCommand, scheduleTriggerCommand } from './commands/schedule';
 import { syncCommand } from './commands/sync';
 import { testCommand } from './commands/test';
-
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
 import { UsageError } from './connection-arg';
 import { InvalidInputError, TemporalConfigError } from '@sluice/client';
 
 const program = new Command()
   .name('sluice')
   .description('Durable database refresh and sync jobs on Temporal')
+  .version((JSON.parse(readFileSync(join(__dirname, '..', 'package.json'), 'utf8')) as { version: string }).version, '-V, --version')
   .showHelpAfterError()
   // Usage errors (unknown option, missing argument, bad choice) exit 2, as the README says; help exits 0.
   .exitOverride((err) => {
