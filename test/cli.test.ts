@@ -75,6 +75,18 @@ test('with no TEMPORAL_ADDRESS and nothing on localhost:7233, it runs an embedde
   expect(JSON.parse(result.stdout).code).toBe('CONNECTION_OK');
 });
 
+test('job and schedule commands without a running Temporal say so, exit 1, and start no embedded server', async () => {
+  if (await isListening('127.0.0.1', 7233)) return; // a server there answers them instead
+  for (const args of [['job', 'list'], ['job', 'show', 'sync-x'], ['schedule', 'list']]) {
+    const started = Date.now();
+    const result = await runSluice(args, envWithout('TEMPORAL_ADDRESS', 'SLUICE_TASK_QUEUE'));
+    expect({ args, code: result.code, stdout: result.stdout }).toEqual({ args, code: 1, stdout: '' });
+    expect(result.stderr).toMatch(/no Temporal server to ask for (jobs|schedules).*Start `sluice dev`.*TEMPORAL_ADDRESS/);
+    expect(result.stderr).not.toMatch(/embedded Temporal dev server/);
+    expect(Date.now() - started).toBeLessThan(10_000); // no dev server started and stopped on the way
+  }
+});
+
 test('`sluice dev --port N` serves Temporal with its UI and a worker until Ctrl-C', async () => {
   const { spawn } = await import('node:child_process');
   const { freePort } = await import('@sluice/cli');

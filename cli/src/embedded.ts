@@ -41,6 +41,27 @@ export async function startServerAndWorker(options: DevServerOptions): Promise<{
 }
 
 /**
+ * TEMPORAL_ADDRESS when set, else a server already on localhost:7233, else null: for commands
+ * about jobs and schedules that must already exist on a server (an embedded one would be empty).
+ */
+export async function runningTemporalTarget(env: NodeJS.ProcessEnv = process.env): Promise<TemporalTarget | null> {
+  const settings = temporalConnectionOptions(env);
+  if (env.TEMPORAL_ADDRESS?.trim() || (await isListening('127.0.0.1', 7233))) return { address: settings.address, settings, close: async () => undefined };
+  return null;
+}
+
+/** What commands that need a running server say without one. */
+export class NoTemporalServerError extends Error {
+  constructor(what: string) {
+    super(
+      `no Temporal server to ask for ${what}: TEMPORAL_ADDRESS is not set and nothing answers on localhost:7233. ` +
+        'Start `sluice dev` (it keeps a server up), or set TEMPORAL_ADDRESS to your server. Jobs that ran on a ' +
+        "command's own embedded server ended with that command.",
+    );
+  }
+}
+
+/**
  * TEMPORAL_ADDRESS when set; else a server already on localhost:7233; else an
  * embedded dev server and worker that live as long as the command (said on stderr).
  * The first two connect with the TEMPORAL_* settings (`temporalConnectionOptions`),

@@ -47,7 +47,7 @@ export async function waitAndReport(client: SluiceClient, id: string, options: {
     });
     bar?.stop();
     if (options.json) printJson(job);
-    else process.stdout.write(summary(job) + '\n');
+    else process.stdout.write(jobSummary(job) + '\n');
     return exitCodeOf(job);
   } finally {
     bar?.stop();
@@ -60,8 +60,17 @@ function duration(seconds: number): string {
   return Format.TimeFormat(seconds, { autopaddingChar: '0' }, 1);
 }
 
-function summary(job: SyncJob): string {
+/** A job for people: its state and message; a sync's tables, what it created and skipped, its rate. */
+export function jobSummary(job: Job): string {
   const lines = [`${job.id}: ${job.state}${job.message ? ` — ${job.message}` : ''}`];
+  if (job.type !== 'SYNC') {
+    lines.push(`  ${job.type}, started ${job.startDate ?? '-'}${job.endDate ? `, ended ${job.endDate}` : ''}`);
+    return lines.join('\n');
+  }
+  return syncSummary(job as SyncJob, lines);
+}
+
+function syncSummary(job: SyncJob, lines: string[]): string {
   for (const t of job.tables ?? []) {
     const verified = t.verification ? `, verified by ${t.verification.method}` : '';
     lines.push(`  ${t.table}: ${t.state}, ${t.rowsRead} read, ${t.rowsWritten} written${verified}${t.message ? ` (${t.message})` : ''}`);

@@ -1,13 +1,14 @@
 import { checkJobFilter, checkJobId, SluiceClient, type JobState, type JobType } from '@sluice/client';
 import { asUsage, wholeNumber } from '../options';
 import { connectionArg } from '../connection-arg';
-import { resolveTemporalTarget } from '../embedded';
+import { NoTemporalServerError, runningTemporalTarget } from '../embedded';
 import { printJson } from '../output';
-import { exitCodeOf, waitAndReport } from '../wait-job';
+import { exitCodeOf, jobSummary, waitAndReport } from '../wait-job';
 
 /** Runs `fn` with a client on the configured Temporal (jobs need a server that outlives a command). */
 async function withClient<T>(fn: (client: SluiceClient) => Promise<T>): Promise<T> {
-  const target = await resolveTemporalTarget();
+  const target = await runningTemporalTarget();
+  if (!target) throw new NoTemporalServerError('jobs');
   try {
     const client = await SluiceClient.connect({ temporal: target.settings });
     try {
@@ -28,7 +29,7 @@ export async function jobShowCommand(id: string, o: { json?: boolean; wait?: boo
     if (o.wait) return waitAndReport(client, id, o);
     const job = await client.getJob(id);
     if (o.json) printJson(job);
-    else process.stdout.write(JSON.stringify(job, null, 2) + '\n');
+    else process.stdout.write(jobSummary(job) + '\n');
     return 0;
   });
 }
@@ -60,6 +61,7 @@ export async function jobListCommand(o: { json?: boolean; type?: string; state?:
   return withClient(async (client) => {
     const jobs = await client.listJobs(filter);
     if (o.json) printJson(jobs);
+    else if (!jobs.length) process.stdout.write('no jobs\n');
     else for (const j of jobs) process.stdout.write(`${j.id}  ${j.type}  ${j.state}  ${j.startDate}${j.endDate ? ` → ${j.endDate}` : ''}\n`);
     return 0;
   });

@@ -1,17 +1,14 @@
 import { checkSchedule, scheduleIdProblem, SluiceClient } from '@sluice/client';
 import { asUsage } from '../options';
 import { UsageError } from '../connection-arg';
-import { resolveTemporalTarget } from '../embedded';
+import { NoTemporalServerError, runningTemporalTarget } from '../embedded';
 import { printJson } from '../output';
 import { syncInput, type SyncCommandOptions } from './sync';
 
 /** Schedules must live on a server that outlives the command. */
 async function withServerClient<T>(fn: (client: SluiceClient) => Promise<T>): Promise<T> {
-  const target = await resolveTemporalTarget();
-  if (target.embedded) {
-    await target.close();
-    throw new UsageError('schedules need a Temporal server that stays up: start `sluice dev` or set TEMPORAL_ADDRESS');
-  }
+  const target = await runningTemporalTarget();
+  if (!target) throw new NoTemporalServerError('schedules (they live on a server that stays up)');
   const client = await SluiceClient.connect({ temporal: target.settings });
   try {
     return await fn(client);
@@ -49,6 +46,7 @@ export async function scheduleListCommand(o: { json?: boolean }): Promise<number
   return withServerClient(async (client) => {
     const schedules = await client.listSchedules();
     if (o.json) printJson(schedules);
+    else if (!schedules.length) process.stdout.write('no schedules\n');
     else for (const s of schedules) process.stdout.write(`${s.id}  cron "${s.cron}" ${s.timezone ?? ''}  next ${s.nextRuns[0] ?? '-'}${s.paused ? '  (paused)' : ''}\n`);
     return 0;
   });
