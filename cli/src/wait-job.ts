@@ -26,6 +26,8 @@ export async function waitAndReport(client: SluiceClient, id: string, options: {
   const onSigint = () => {
     if (cancelling) return;
     cancelling = true;
+    // The bar redraws its line: stopped first, so that this message stays on screen above the summary.
+    bar?.stop();
     process.stderr.write(`\nsluice: cancelling job ${id}; waiting for it to stop cleanly (Ctrl-C again does nothing)\n`);
     client.cancelJob(id).catch((err) => process.stderr.write(`sluice: cancel failed: ${String(err)}\n`));
   };
@@ -38,6 +40,7 @@ export async function waitAndReport(client: SluiceClient, id: string, options: {
       const rate = `${speed.rowsPerSecond === null ? '-' : speed.rowsPerSecond.toLocaleString('en-US')} rows/s`;
       const eta = speed.etaSeconds === null ? '-' : duration(speed.etaSeconds);
       const elapsed = speed.elapsedSeconds === null ? '-' : duration(speed.elapsedSeconds);
+      if (bar && cancelling) return;
       if (bar) bar.update(j.progressPercentage, { state: j.state, tables, rows: rows.toLocaleString('en-US'), rate, eta, elapsed });
       else {
         const line = `${j.state} ${j.progressPercentage}% tables ${tables} rows ${rows} ${rate} ETA ${eta}`;
