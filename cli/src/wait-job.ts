@@ -15,11 +15,12 @@ export function exitCodeOf(job: Job): number {
 export async function waitAndReport(client: SluiceClient, id: string, options: { json?: boolean }): Promise<number> {
   const bar = process.stderr.isTTY
     ? new SingleBar(
-        { format: ' {bar} {percentage}% | {state} | {tables} tables | {rows} rows | {rate} | ETA {eta} | {elapsed}', stream: process.stderr, hideCursor: true },
+        // (etaText, elapsedText: cli-progress's own {eta} and {duration} would time the percentage, not the rows.)
+        { format: ' {bar} {percentage}% | {state} | {tables} tables | {rows} rows | {rate} | ETA {etaText} | {elapsedText}', barsize: 24, stream: process.stderr, hideCursor: true },
         Presets.shades_classic,
       )
     : null;
-  bar?.start(100, 0, { state: 'WAITING', tables: '0/0', rows: 0, rate: '- rows/s', eta: '-', elapsed: '0s' });
+  bar?.start(100, 0, { state: 'WAITING', tables: '0/0', rows: 0, rate: '- rows/s', etaText: '-', elapsedText: '0s' });
   const window = new RateWindow();
   let lastLine = '';
   let cancelling = false;
@@ -41,7 +42,7 @@ export async function waitAndReport(client: SluiceClient, id: string, options: {
       const eta = speed.etaSeconds === null ? '-' : duration(speed.etaSeconds);
       const elapsed = speed.elapsedSeconds === null ? '-' : duration(speed.elapsedSeconds);
       if (bar && cancelling) return;
-      if (bar) bar.update(j.progressPercentage, { state: j.state, tables, rows: rows.toLocaleString('en-US'), rate, eta, elapsed });
+      if (bar) bar.update(j.progressPercentage, { state: j.state, tables, rows: rows.toLocaleString('en-US'), rate, etaText: eta, elapsedText: elapsed });
       else {
         const line = `${j.state} ${j.progressPercentage}% tables ${tables} rows ${rows} ${rate} ETA ${eta}`;
         if (line !== lastLine) process.stderr.write(`${new Date().toISOString()} ${id} ${line}\n`);
