@@ -69,18 +69,22 @@ export type UpdateConnectionInput = z.input<typeof updateConnectionSchema>;
 export function parseInput<S extends z.ZodType>(schema: S, input: unknown): z.output<S> {
   const result = schema.safeParse(input);
   if (result.success) return result.data;
-  const issue = result.error.issues[0]!;
-  const field = issue.path.join('.') || (issue.code === 'unrecognized_keys' ? issue.keys.join(', ') : 'body');
-  if (issue.code === 'invalid_type' && issue.input === undefined) {
-    throw new CatalogError(CatalogCode.MISSING_FIELD, `'${field}' is required. Add it and try again.`, field);
-  }
-  throw new CatalogError(CatalogCode.INVALID_FIELD, `'${field}' ${describe(issue)}. Fix it and try again.`, field);
+  throw issueError(result.error.issues[0]!, 'shape' in schema ? Object.keys((schema as unknown as z.ZodObject).shape) : undefined);
 }
 
-function describe(issue: z.core.$ZodIssue): string {
+/** A zod issue as the Lerian error that names its field (the REST API maps its validation errors here too). */
+export function issueError(issue: z.core.$ZodIssue, knownFields?: string[]): CatalogError {
+  const field = issue.path.join('.') || (issue.code === 'unrecognized_keys' ? issue.keys.join(', ') : 'body');
+  if (issue.code === 'invalid_type' && issue.input === undefined) {
+    return new CatalogError(CatalogCode.MISSING_FIELD, `'${field}' is required. Add it and try again.`, field);
+  }
+  return new CatalogError(CatalogCode.INVALID_FIELD, `'${field}' ${describe(issue, knownFields)}. Fix it and try again.`, field);
+}
+
+function describe(issue: z.core.$ZodIssue, knownFields?: string[]): string {
   switch (issue.code) {
     case 'unrecognized_keys':
-      return 'is not a connection field (known: ' + Object.keys(fields).join(', ') + ')';
+      return 'is not a known field' + (knownFields ? ` (known: ${knownFields.join(', ')})` : '');
     case 'invalid_value':
       return `must be one of ${issue.values.map(String).join(', ')}`;
     case 'too_small':
@@ -89,6 +93,8 @@ function describe(issue: z.core.$ZodIssue): string {
       return issue.origin === 'string' ? `must be at most ${String(issue.maximum)} characters` : `must be at most ${String(issue.maximum)}`;
     case 'invalid_type':
       return `must be ${issue.expected}`;
+    case 'invalid_format':
+      return `must be a ${issue.format}`;
     default:
       return issue.message;
   }

@@ -119,6 +119,11 @@ export class CatalogApi {
    * target at a time: asking again while it runs answers the running job.
    */
   async startRefresh(target: RefreshTarget): Promise<string> {
+    return (await this.startRefreshRun(target)).jobId;
+  }
+
+  /** As `startRefresh`, with the run's id too (a UUID: the REST API's Collibra job id); the running job's when one runs. */
+  async startRefreshRun(target: RefreshTarget): Promise<{ jobId: string; runId: string }> {
     const { args, connectionId, key } = await this.resolveTarget(target);
     const handle = await this.temporal.workflow.start(WORKFLOWS[target.kind] as unknown as typeof refreshSchemaWorkflow, {
       taskQueue: this.taskQueue,
@@ -131,7 +136,7 @@ export class CatalogApi {
       ],
       staticSummary: `Refresh ${target.kind} of ${key}`,
     });
-    return handle.workflowId;
+    return { jobId: handle.workflowId, runId: handle.firstExecutionRunId };
   }
 
   /** A cron-scheduled refresh (Temporal Schedule, overlap SKIP), like scheduled syncs. */

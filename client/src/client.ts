@@ -207,8 +207,8 @@ export class SluiceClient {
    * answer (all of them restarting, say), a running job is still returned from
    * the server's record, with a message saying its counters are unavailable.
    */
-  async getJob<J extends Job = Job>(id: string): Promise<J> {
-    return (await this.fetchJob<J>(id)).job;
+  async getJob<J extends Job = Job>(id: string, runId?: string): Promise<J> {
+    return (await this.fetchJob<J>(id, runId)).job;
   }
 
   /**
@@ -253,8 +253,8 @@ export class SluiceClient {
   }
 
   /** The job, and whether its counters came from a live answer of the workflow. */
-  private async fetchJob<J extends Job>(id: string): Promise<{ job: J; live: boolean }> {
-    const handle = this.temporal.workflow.getHandle(id);
+  private async fetchJob<J extends Job>(id: string, runId?: string): Promise<{ job: J; live: boolean }> {
+    const handle = this.temporal.workflow.getHandle(id, runId);
     const description = await handle.describe();
     const closed = description.status.name !== 'RUNNING';
     const type = (description.typedSearchAttributes.get(SearchAttributes.jobType) ?? JobType.TEST_CONNECTION) as JobType;
@@ -287,9 +287,9 @@ export class SluiceClient {
     return { job: jobFromDescription(description, type, message) as J, live: false };
   }
 
-  /** Requests cancellation; the job shows CANCELING while its clean-up runs, then CANCELED. */
-  async cancelJob(id: string): Promise<void> {
-    await this.temporal.workflow.getHandle(id).cancel();
+  /** Requests cancellation; the job shows CANCELING while its clean-up runs, then CANCELED. `runId`: that run only. */
+  async cancelJob(id: string, runId?: string): Promise<void> {
+    await this.temporal.workflow.getHandle(id, runId).cancel();
   }
 
   /** Jobs by type, state and connection, newest first (Temporal visibility). */
