@@ -44,7 +44,7 @@ const toApiToken = (r: Row): ApiToken => ({
 
 /** Creates a token; the clear token is returned here only. */
 export async function createApiToken(db: Queryable, input: z.input<typeof createApiTokenSchema>): Promise<{ token: string; apiToken: ApiToken }> {
-  const { name, scope } = parseInput(createApiTokenSchema, input);
+  const { name, scope } = parseInput(createApiTokenSchema, input, 'API token');
   if ((await db.query('SELECT 1 FROM api_tokens WHERE name = $1', [name])).length) {
     throw new CatalogError(CatalogCode.CONFLICT, `An API token named '${name}' already exists. Choose another name.`, 'name');
   }

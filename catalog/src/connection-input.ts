@@ -66,25 +66,25 @@ export const updateConnectionSchema = createConnectionSchema.partial();
 export type UpdateConnectionInput = z.input<typeof updateConnectionSchema>;
 
 /** Parses input or throws the Lerian error naming the first bad field (input values are never echoed). */
-export function parseInput<S extends z.ZodType>(schema: S, input: unknown): z.output<S> {
+export function parseInput<S extends z.ZodType>(schema: S, input: unknown, entity = 'connection'): z.output<S> {
   const result = schema.safeParse(input);
   if (result.success) return result.data;
-  throw issueError(result.error.issues[0]!, 'shape' in schema ? Object.keys((schema as unknown as z.ZodObject).shape) : undefined);
+  throw issueError(result.error.issues[0]!, 'shape' in schema ? Object.keys((schema as unknown as z.ZodObject).shape) : undefined, entity);
 }
 
 /** A zod issue as the Lerian error that names its field (the REST API maps its validation errors here too). */
-export function issueError(issue: z.core.$ZodIssue, knownFields?: string[]): CatalogError {
+export function issueError(issue: z.core.$ZodIssue, knownFields?: string[], entity = 'known'): CatalogError {
   const field = issue.path.join('.') || (issue.code === 'unrecognized_keys' ? issue.keys.join(', ') : 'body');
-  if (issue.code === 'invalid_type' && issue.input === undefined) {
+  if ((issue.code === 'invalid_type' || issue.code === 'invalid_union') && issue.input === undefined) {
     return new CatalogError(CatalogCode.MISSING_FIELD, `'${field}' is required. Add it and try again.`, field);
   }
-  return new CatalogError(CatalogCode.INVALID_FIELD, `'${field}' ${describe(issue, knownFields)}. Fix it and try again.`, field);
+  return new CatalogError(CatalogCode.INVALID_FIELD, `'${field}' ${describe(issue, knownFields, entity)}. Fix it and try again.`, field);
 }
 
-function describe(issue: z.core.$ZodIssue, knownFields?: string[]): string {
+function describe(issue: z.core.$ZodIssue, knownFields: string[] | undefined, entity: string): string {
   switch (issue.code) {
     case 'unrecognized_keys':
-      return 'is not a known field' + (knownFields ? ` (known: ${knownFields.join(', ')})` : '');
+      return `is not a ${entity} field` + (knownFields ? ` (known: ${knownFields.join(', ')})` : '');
     case 'invalid_value':
       return `must be one of ${issue.values.map(String).join(', ')}`;
     case 'too_small':
