@@ -1,0 +1,82 @@
+import { createHash } from 'node:crypto';
+import { WorkflowExecutionAlreadyStartedError, WorkflowNotFoundError } from '@temporalio/client';
+import type { FastifyPluginAsyncZod } from 'fastify-type-provider-zod';
+import { z } from 'zod';
+import type { Job, SluiceClient } from '@sluice/client';
+import type { ApiDeps } from '../server';
+import { ApiError } from '../errors';
+import { apiTokenSchema, createApiTokenSchema, errorSchema, jobListQuery, jobSchema, jobSummarySchema, syncRequestSchema } from '../schemas';
+
+/** An idempotent start is answered with the same job for this long. */
+const IDEMPOTENCY_WINDOW_MS = 24 * 3600_000;
+
+const idempotencyHeaders = z.looseObject({ 'idempotency-key': z.string().min(1).max(255).optional() });
+const jobParams = z.object({ id: z.string().min(1).max(400) });
+const errors = { 400: errorSchema, 401: errorSchema, 403: errorSchema, 404: errorSchema, 409: errorSchema };
+
+/**
+ * `Idempotency-Key`: the workflow id is derived from the token and the key, so the same key
+ * (within 24 h) finds the job it started instead of starting another.
+ */
+async function startSyncOnce(client: SluiceClient, input: z.output<typeof syncRequestSchema>, key: string | undefined, tokenId: string): Promise<string> {
+  if (!key) return client.startSync(input);
+  const jobId = `sync-idem-${createHash('sha256').update(`${tokenId}\n${key}`).digest('hex').slice(0, 32)}`;
+  try {
+    const existing = await client.temporal.workflow.getHandle(jobId).describe();
+    if (Date.now() - existing.startTime.getTime() < IDEMPOTENCY_WINDOW_MS) return jobId;
+  } catch (err) {
+    if (!(err instanceof WorkflowNotFoundError)) throw err;
+  }
+  try {
+    return await client.startSync(input, { jobId });
+  } catch (err) {
+    if (err instanceof WorkflowExecutionAlreadyStartedError) return jobId; // the same key, twice at once
+    throw err;
+  }
+}
+
+/** A Job as a plain object (its type-specific counters included). */
+const jobBody = (job: Job): z.output<typeof jobSchema> => ({ ...job });
+
+/** Sluice's own /v1: syncs, jobs and API tokens. */
+export const sluiceRoutes =
+  ({ client, verifier }: ApiDeps): FastifyPluginAsyncZod =>
+  async (app) => {
+    app.post('/v1/syncs', { schema: { tags: ['Sluice'], summary: 'Start a sync', headers: idempotencyHeaders, body: syncRequestSchema, response: { 202: jobSchema, ...errors } } }, async (request, reply) => {
+      const id = await startSyncOnce(client, request.body, request.headers['idempotency-key'], request.apiToken!.id);
+      return reply.code(202).header('location', `/v1/jobs/${encodeURIComponent(id)}`).send(jobBody(await client.getJob(id)));
+    });
+
+    app.get('/v1/jobs/:id', { schema: { tags: ['Sluice'], summary: 'A job', params: jobParams, response: { 200: jobSchema, ...errors } } }, async (request) => jobBody(await client.getJob(request.params.id)));
+
+    app.get('/v1/jobs', { schema: { tags: ['Sluice'], summary: 'Jobs, newest first', querystring: jobListQuery, response: { 200: z.object({ results: z.array(jobSummarySchema) }), ...errors } } }, async (request) => {
+      const { connection, ...filter } = request.query;
+      const connectionId = connection ? (await client.catalog.getConnection(connection)).id : undefined;
+      return { results: await client.listJobs({ ...filter, ...(connectionId ? { connection: { connectionId } } : {}) }) };
+    });
+
+    app.post('/v1/jobs/:id/cancel', { schema: { tags: ['Sluice'], summary: 'Cancel a job', params: jobParams, response: { 202: jobSchema, ...errors } } }, async (request, reply) => {
+      const job = await client.getJob(request.params.id);
+      if (['COMPLETED', 'CANCELED', 'ERROR'].includes(job.state)) {
+        throw new ApiError(409, 'SLC-1022', 'Job Ended', `Job '${job.id}' already ended (${job.state}): there is nothing to cancel.`, 'id');
+      }
+      await client.cancelJob(job.id);
+      return reply.code(202).header('location', `/v1/jobs/${encodeURIComponent(job.id)}`).send(jobBody(await client.getJob(job.id)));
+    });
+
+    const admin = { scope: 'admin' as const };
+    app.get('/v1/api-tokens', { config: admin, schema: { tags: ['API tokens'], summary: 'API tokens (never their secret)', response: { 200: z.object({ results: z.array(apiTokenSchema) }), ...errors } } }, async () => ({
+      results: await (await client.catalog.store()).listApiTokens(),
+    }));
+
+    app.post('/v1/api-tokens', { config: admin, schema: { tags: ['API tokens'], summary: 'Create a token (shown once)', body: createApiTokenSchema, response: { 201: z.object({ token: z.string(), apiToken: apiTokenSchema }), ...errors } } }, async (request, reply) =>
+      reply.code(201).send(await (await client.catalog.store()).createApiToken(request.body)),
+    );
+
+    app.post('/v1/api-tokens/:id/revoke', { config: admin, schema: { tags: ['API tokens'], summary: 'Revoke a token', params: z.object({ id: z.string().min(1) }), response: { 200: apiTokenSchema, ...errors } } }, async (request) => {
+      const revoked = await (await client.catalog.store()).revokeApiToken(request.params.id);
+      verifier.forget(revoked.id);
+      return revoked;
+    });
+  };
+

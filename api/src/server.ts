@@ -1,0 +1,95 @@
+import Fastify, { type FastifyInstance, type FastifyServerOptions } from 'fastify';
+import swagger from '@fastify/swagger';
+import swaggerUi from '@fastify/swagger-ui';
+import { jsonSchemaTransform, jsonSchemaTransformObject, serializerCompiler, validatorCompiler, type ZodTypeProvider } from 'fastify-type-provider-zod';
+import { Catalog } from '@sluice/catalog';
+import type { SluiceClient } from '@sluice/client';
+import type { ConnectorRegistry } from '@sluice/connector-sdk';
+import { checkScope, PUBLIC_PATHS, requiredScope, TokenVerifier } from './auth';
+import { sendError } from './errors';
+import { collibraRoutes } from './routes/collibra';
+import { lerianRoutes } from './routes/lerian';
+import { sluiceRoutes } from './routes/sluice';
+
+declare module 'fastify' {
+  interface FastifyInstance {
+    /** `METHOD /path/{param}` of every API route (not the docs'): what the OpenAPI document must list. */
+    apiRoutes: string[];
+  }
+}
+
+export interface ApiDeps {
+  client: SluiceClient;
+  verifier: TokenVerifier;
+  registry?: ConnectorRegistry;
+}
+
+export interface ApiOptions {
+  client: SluiceClient;
+  /** The installed connectors (validates configs; the Syntho endpoints list them). */
+  registry?: ConnectorRegistry;
+  /** Fastify's logger option: structured access logs (the Authorization header is never logged). */
+  logger?: FastifyServerOptions['logger'];
+  /** Largest request body (default 1 MiB). */
+  bodyLimit?: number;
+  /** How long a verified token is trusted before the catalog is asked again (default 5 s). */
+  tokenCacheMs?: number;
+}
+
+/** The catalog a REST server opens: engine configs checked by the installed connectors' schemas. */
+export function openValidatingCatalog(registry: ConnectorRegistry): () => Promise<Catalog> {
+  return () => Catalog.open({ validateConfig: (config) => void registry.resolve({ config: config as { connector_type: string } }) });
+}
+
+/**
+ * The seeds' REST surface over one SluiceClient and its catalog: every route
+ * needs a bearer token of the right scope, but the OpenAPI document and its
+ * docs page. No CORS headers are sent (browsers on other origins are refused).
+ */
+export async function buildServer(options: ApiOptions): Promise<FastifyInstance> {
+  const app = Fastify({
+    logger: options.logger ?? false,
+    bodyLimit: options.bodyLimit ?? 1024 * 1024,
+    requestTimeout: 120_000,
+    connectionTimeout: 10_000,
+    return503OnClosing: true,
+    forceCloseConnections: 'idle',
+  }).withTypeProvider<ZodTypeProvider>();
+  app.decorate('apiRoutes', [] as string[]);
+  app.addHook('onRoute', (route) => {
+    if (route.url.startsWith('/docs') || route.url === '/openapi.json') return;
+    for (const method of [route.method].flat()) if (method !== 'HEAD') app.apiRoutes.push(`${method} ${route.url.replace(/:(\w+)/g, '{$1}')}`);
+  });
+  app.setValidatorCompiler(validatorCompiler);
+  app.setSerializerCompiler(serializerCompiler);
+  app.setErrorHandler((err, request, reply) => sendError(err, request, reply));
+  app.setNotFoundHandler((request, reply) => sendError({ statusCode: 404, code: 'Not Found', message: `No route ${request.method} ${request.url.split('?')[0]}` }, request, reply));
+
+  const verifier = new TokenVerifier(() => options.client.catalog.store(), options.tokenCacheMs);
+  app.addHook('onRequest', async (request) => {
+    const path = request.url.split('?')[0]!;
+    if (PUBLIC_PATHS.some((p) => p.test(path))) return;
+    request.apiToken = await verifier.verify(request);
+    // Unknown routes answer 404 to any valid token.
+    if (request.routeOptions.url) checkScope(request.apiToken, requiredScope(request));
+  });
+
+  await app.register(swagger, {
+    openapi: {
+      openapi: '3.1.0',
+      info: { title: 'Sluice REST API', version: '0.1.0', description: 'Connections, refresh and sync jobs: the seeds’ endpoints (Collibra, Lerian) and Sluice’s own /v1.' },
+      components: { securitySchemes: { bearerAuth: { type: 'http', scheme: 'bearer', description: 'A token from `sluice api-token create`' } } },
+      security: [{ bearerAuth: [] }],
+    },
+    transform: jsonSchemaTransform,
+    transformObject: jsonSchemaTransformObject,
+  });
+  await app.register(swaggerUi, { routePrefix: '/docs', uiConfig: { url: '/openapi.json' } });
+  app.get('/openapi.json', { schema: { hide: true } }, async () => app.swagger());
+
+  const deps: ApiDeps = { client: options.client, verifier, registry: options.registry };
+  await app.register(sluiceRoutes(deps));
+  await app.register(collibraRoutes(deps));
+  await app.register(lerianRoutes(deps));
+  return app;
+}
