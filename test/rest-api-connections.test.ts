@@ -1,0 +1,213 @@
+import { execFile } from 'node:child_process';
+import { freshCatalogDatabase } from './helpers/catalog-db';
+import { runSluice } from './helpers/cli';
+import { passwordOf, pgUrl } from './helpers/databases';
+import { seedSchemas, startRestApi, type RestApi } from './helpers/rest-api';
+import { startTestTemporal, type TestTemporal } from './helpers/temporal';
+
+// The REST API over a real socket: bearer tokens and scopes, Lerian's connections, the OpenAPI document.
+// Real Temporal (TEST_CONNECTION jobs) and a real PostgreSQL catalog.
+
+let catalogDb: Awaited<ReturnType<typeof freshCatalogDatabase>>;
+let env: TestTemporal;
+let api: RestApi;
+const lerian = seedSchemas('lerian');
+
+beforeAll(async () => {
+  catalogDb = await freshCatalogDatabase();
+  process.env.SLUICE_CATALOG_URL = catalogDb.url;
+  env = await startTestTemporal();
+  api = await startRestApi(env);
+});
+afterAll(async () => {
+  await api?.close();
+  await env?.stop();
+  await catalogDb?.drop();
+});
+
+const pg = new URL(pgUrl());
+const fields = () => ({
+  type: 'POSTGRESQL',
+  host: pg.hostname,
+  port: Number(pg.port || 5432),
+  databaseName: pg.pathname.slice(1),
+  userName: decodeURIComponent(pg.username),
+  password: passwordOf(pgUrl()),
+  schema: 'public',
+  ssl: { mode: 'disable' },
+  metadata: { environment: 'test', team: 'data-platform' },
+});
+
+test('every route but /openapi.json and /docs needs a bearer token: 401 without or with a bad one, 403 for a narrower scope', async () => {
+  const none = await api.call('GET', '/v1/management/connections', { token: null });
+  expect(none.status).toBe(401);
+  expect(none.headers.get('www-authenticate')).toMatch(/^Bearer/);
+  lerian('Error', none.body);
+  expect(none.body.code).toBe('SLC-0401');
+  const bad = await api.call('GET', '/v1/management/connections', { token: 'sluice_not-a-token' });
+  expect(bad.status).toBe(401);
+  const malformed = await api.call('GET', '/v1/jobs', { headers: { authorization: 'Basic dXNlcjpwdw==' }, token: null });
+  expect(malformed.status).toBe(401);
+  // Collibra's group answers its own error shape.
+  const collibra = await api.call('GET', '/rest/catalogDatabase/v1/databaseConnections', { token: null });
+  expect(collibra.status).toBe(401);
+  seedSchemas('collibra')('StandardErrorResponse', collibra.body);
+  expect(collibra.body).toMatchObject({ statusCode: 401, errorCode: 'SLC-0401' });
+
+  expect((await api.call('GET', '/v1/management/connections', { token: 'read' })).status).toBe(200);
+  const readPost = await api.call('POST', '/v1/management/connections', { token: 'read', body: { configName: 'nope' } });
+  expect(readPost.status).toBe(403);
+  expect(readPost.body).toMatchObject({ code: 'SLC-0403', message: expect.stringContaining("needs 'write'") });
+  expect((await api.call('GET', '/v1/api-tokens', { token: 'write' })).status).toBe(403);
+  expect((await api.call('GET', '/v1/api-tokens', { token: 'admin' })).status).toBe(200);
+  // An unknown route is a 404 for a valid token, a 401 without one (no route probing without a token).
+  expect((await api.call('GET', '/v1/nothing-here')).status).toBe(404);
+  expect((await api.call('GET', '/v1/nothing-here', { token: null })).status).toBe(401);
+
+  expect((await api.call('GET', '/openapi.json', { token: null })).status).toBe(200);
+  const docs = await api.call('GET', '/docs/', { token: null });
+  expect(docs.status).toBe(200);
+  expect(docs.body).toContain('swagger-ui');
+});
+
+test('sluice api-token: created once (stored hashed), listed without the secret, revoked → 401', async () => {
+  const cliEnv = { ...process.env, SLUICE_CATALOG_URL: catalogDb.url };
+  const created = await runSluice(['api-token', 'create', 'ci-robot', '--scope', 'write', '--json'], cliEnv);
+  expect(created.code).toBe(0);
+  const { token, id } = JSON.parse(created.stdout) as { token: string; id: string };
+  expect(token).toMatch(/^sluice_[A-Za-z0-9_-]{43}$/);
+  expect((await api.call('GET', '/v1/jobs', { token })).status).toBe(200);
+  expect((await api.call('GET', '/v1/api-tokens', { token })).status).toBe(403);
+  // Only the SHA-256 is in the catalog.
+  const stored = await catalogDbRows(`SELECT token_sha256 FROM sluice_catalog.api_tokens WHERE id = '${id}'`);
+  expect(stored[0]!.token_sha256).toMatch(/^[0-9a-f]{64}$/);
+  expect(JSON.stringify(stored)).not.toContain(token.slice(7));
+
+  const listed = await runSluice(['api-token', 'list', '--json'], cliEnv);
+  expect(listed.code).toBe(0);
+  expect(listed.stdout).not.toContain(token.slice(7));
+  expect(JSON.parse(listed.stdout)).toEqual(expect.arrayContaining([expect.objectContaining({ id, name: 'ci-robot', scope: 'write', revokedAt: null })]));
+  const viaRest = await api.call('GET', '/v1/api-tokens');
+  expect(JSON.stringify(viaRest.body)).not.toContain(token.slice(7));
+
+  expect((await runSluice(['api-token', 'revoke', 'ci-robot'], cliEnv)).code).toBe(0);
+  expect((await api.call('GET', '/v1/jobs', { token })).status).toBe(401);
+  expect((await runSluice(['api-token', 'create', 'x', '--scope', 'root'], cliEnv)).code).toBe(2);
+});
+
+async function catalogDbRows(sql: string): Promise<Record<string, string>[]> {
+  const { Client } = await import('pg');
+  const c = new Client({ connectionString: catalogDb.url });
+  await c.connect();
+  try {
+    return (await c.query(sql)).rows;
+  } finally {
+    await c.end();
+  }
+}
+
+test('Lerian connections: create, get, list, PATCH, test, delete; the password is write-only; responses match the seed', async () => {
+  const created = await api.call('POST', '/v1/management/connections', { body: { configName: 'production-db', ...fields() } });
+  expect(created.status).toBe(201);
+  lerian('ConnectionResponse', created.body);
+  expect(created.headers.get('location')).toBe(`/v1/management/connections/${created.body.id}`);
+  expect(created.body).toMatchObject({ configName: 'production-db', type: 'POSTGRESQL', host: pg.hostname, ssl: { mode: 'disable' }, metadata: { environment: 'test' } });
+  expect(JSON.stringify(created.body)).not.toContain(passwordOf(pgUrl()));
+  expect(created.body).not.toHaveProperty('password');
+  const id = created.body.id as string;
+
+  const got = await api.call('GET', `/v1/management/connections/${id}`, { token: 'read' });
+  expect(got.status).toBe(200);
+  lerian('ConnectionResponse', got.body);
+  expect(got.body).toEqual(created.body);
+
+  const list = await api.call('GET', '/v1/management/connections?limit=10', { token: 'read' });
+  expect(list.status).toBe(200);
+  expect(list.body).toMatchObject({ total: 1, offset: 0, limit: 10 });
+  list.body.results.forEach((c: unknown) => lerian('ConnectionResponse', c));
+
+  const patched = await api.call('PATCH', `/v1/management/connections/${id}`, { body: { configName: 'production-db-updated', schema: 'analytics', metadata: { team: 'platform' } } });
+  expect(patched.status).toBe(200);
+  lerian('ConnectionResponse', patched.body);
+  expect(patched.body).toMatchObject({ configName: 'production-db-updated', schema: 'analytics', host: pg.hostname, metadata: { team: 'platform' } });
+  expect(Date.parse(patched.body.updatedAt)).toBeGreaterThanOrEqual(Date.parse(created.body.updatedAt));
+
+  // The password stayed (PATCH without it keeps it): the test job logs in.
+  const tested = await api.call('POST', `/v1/management/connections/${id}/test`);
+  expect(tested.status).toBe(200);
+  expect(tested.body).toMatchObject({ code: 'CONNECTION_OK', kind: 'success' });
+  const wrong = await api.call('PATCH', `/v1/management/connections/${id}`, { body: { password: 'not-the-password' } });
+  expect(wrong.status).toBe(200);
+  expect((await api.call('POST', `/v1/management/connections/${id}/test`)).body).toMatchObject({ code: 'AUTHENTICATION_FAILED', kind: 'error' });
+
+  expect((await api.call('DELETE', `/v1/management/connections/${id}`, { token: 'read' })).status).toBe(403);
+  const deleted = await api.call('DELETE', `/v1/management/connections/${id}`);
+  expect(deleted.status).toBe(204);
+  const gone = await api.call('GET', `/v1/management/connections/${id}`);
+  expect(gone.status).toBe(404);
+  lerian('Error', gone.body);
+  expect(gone.body.code).toBe('SLC-1001');
+});
+
+test.each([
+  ['a short configName', { configName: 'ab' }, 'SLC-0002', 'configName', /at least 3 characters/],
+  ['a long configName', { configName: 'x'.repeat(101) }, 'SLC-0002', 'configName', /at most 100 characters/],
+  ['no configName', { configName: undefined }, 'SLC-0001', 'configName', /required/],
+  ['an unknown type', { type: 'SQLITE' }, 'SLC-0002', 'type', /must be one of/],
+  ['port 0', { port: 0 }, 'SLC-0002', 'port', /at least 1/],
+  ['port 65536', { port: 65536 }, 'SLC-0002', 'port', /at most 65535/],
+  ['an unknown ssl mode', { ssl: { mode: 'prefer-maybe' } }, 'SLC-0002', 'ssl.mode', /disable, require, verify-ca, verify-full/],
+  ['nested metadata', { metadata: { a: { b: 'c' } } }, 'SLC-0410', 'metadata.a', /nested/],
+  ['a metadata key over 100', { metadata: { ['k'.repeat(101)]: 'v' } }, 'SLC-0412', undefined, /100 characters/],
+  ['a metadata value over 2000', { metadata: { k: 'v'.repeat(2001) } }, 'SLC-0411', 'metadata.k', /2000 characters/],
+  ['an unknown field', { colour: 'blue' }, 'SLC-0002', 'colour', /not a known field/],
+])('Lerian create with %s: 400 with the seed error body naming the field', async (_, change, code, field, message) => {
+  const body: Record<string, unknown> = { configName: 'validation-db', ...fields(), ...change };
+  const res = await api.call('POST', '/v1/management/connections', { body });
+  expect(res.status).toBe(400);
+  lerian('Error', res.body);
+  expect(res.body.code).toBe(code);
+  expect(res.body.message).toMatch(message);
+  if (field) expect(res.body.field).toBe(field);
+  expect(JSON.stringify(res.body)).not.toContain(passwordOf(pgUrl()));
+});
+
+test('Lerian path and name rules: a malformed id is 400 Invalid Path Parameter, an unknown one 404, a taken name 409', async () => {
+  const malformed = await api.call('GET', '/v1/management/connections/not-a-uuid');
+  expect(malformed.status).toBe(400);
+  lerian('Error', malformed.body);
+  expect(malformed.body).toMatchObject({ code: 'SLC-0404', title: 'Invalid Path Parameter', field: 'id' });
+  const unknown = await api.call('PATCH', '/v1/management/connections/019996b8-f3d1-7d2b-a192-6e91464d82fc', { body: { port: 5433 } });
+  expect(unknown.status).toBe(404);
+  expect(unknown.body.code).toBe('SLC-1001');
+  expect((await api.call('POST', '/v1/management/connections', { body: { configName: 'twice-db', ...fields() } })).status).toBe(201);
+  const again = await api.call('POST', '/v1/management/connections', { body: { configName: 'twice-db', ...fields() } });
+  expect(again.status).toBe(409);
+  lerian('Error', again.body);
+  expect(again.body).toMatchObject({ code: 'SLC-1002', title: 'Conflict', field: 'configName' });
+  const badJson = await fetch(`${api.base}/v1/management/connections`, { method: 'POST', headers: { authorization: `Bearer ${api.tokens.write}`, 'content-type': 'application/json' }, body: '{"configName":' });
+  expect(badJson.status).toBe(400);
+  lerian('Error', await badJson.json());
+});
+
+test('GET /openapi.json is OpenAPI 3.1, generated from the route schemas, and lists every route', async () => {
+  const res = await api.call('GET', '/openapi.json', { token: null });
+  expect(res.body.openapi).toBe('3.1.0');
+  const paths = Object.entries(res.body.paths as Record<string, Record<string, unknown>>).flatMap(([p, ops]) => Object.keys(ops).map((m) => `${m.toUpperCase()} ${p}`));
+  expect(api.app.apiRoutes.length).toBeGreaterThanOrEqual(18);
+  expect(paths.sort()).toEqual([...api.app.apiRoutes].sort());
+  // A validator of OpenAPI documents from npm (ESM only: run by node itself, beside jest).
+  const script = `import { Validator } from '@seriousme/openapi-schema-validator';
+    let text = ''; for await (const chunk of process.stdin) text += chunk;
+    const v = new Validator(); const res = await v.validate(JSON.parse(text));
+    console.log(JSON.stringify({ valid: res.valid, version: v.version, errors: res.errors }));`;
+  const verdict = await new Promise<{ valid: boolean; version: string; errors?: unknown }>((resolve, reject) => {
+    const child = execFile(process.execPath, ['--input-type=module', '-e', script], { cwd: __dirname }, (err, stdout) => (err ? reject(err) : resolve(JSON.parse(stdout))));
+    child.stdin!.end(JSON.stringify(res.body));
+  });
+  expect(verdict).toEqual({ valid: true, version: '3.1' });
+  // The connection body is the catalog's zod schema: its rules are in the document.
+  const create = res.body.paths['/v1/management/connections'].post.requestBody.content['application/json'].schema;
+  expect(create.properties.configName).toMatchObject({ minLength: 3, maxLength: 100 });
+  expect(create.properties.port).toMatchObject({ minimum: 1, maximum: 65535 });
+});

@@ -1,0 +1,186 @@
+import { freshCatalogDatabase } from './helpers/catalog-db';
+import { pgUrl } from './helpers/databases';
+import { seedSchemas, startRestApi, type RestApi } from './helpers/rest-api';
+import { pgUrlFor, useSyncWorld } from './helpers/sync-fixtures';
+
+// Jobs over the REST API, on a real socket, real Temporal and worker, real PostgreSQL:
+// Collibra's refreshes (202 + Location → poll → COMPLETED), Sluice's syncs (idempotent start,
+// 409 on the connection while one runs, cancel → CANCELED).
+
+let catalogDb: Awaited<ReturnType<typeof freshCatalogDatabase>>;
+beforeAll(async () => {
+  catalogDb = await freshCatalogDatabase();
+  process.env.SLUICE_CATALOG_URL = catalogDb.url;
+});
+const world = useSyncWorld('restjobs', 100_000);
+let api: RestApi;
+beforeAll(async () => {
+  api = await startRestApi(world.env);
+});
+afterAll(async () => {
+  await api?.close();
+  await catalogDb?.drop();
+});
+
+const collibra = seedSchemas('collibra');
+const lerian = seedSchemas('lerian');
+const DB = '/rest/catalogDatabase/v1';
+
+/** Follows a Location until the job ends; every answer is checked against the schema. */
+async function pollUntilEnded(location: string, check: (body: unknown) => void, timeoutMs = 30_000): Promise<any> {
+  const deadline = Date.now() + timeoutMs;
+  for (;;) {
+    const res = await api.call('GET', location, { token: 'read' });
+    expect(res.status).toBe(200);
+    check(res.body);
+    if (['COMPLETED', 'CANCELED', 'ERROR'].includes(res.body.state)) return res.body;
+    if (Date.now() > deadline) throw new Error(`job at ${location} still ${res.body.state}`);
+    await new Promise((r) => setTimeout(r, 100));
+  }
+}
+
+async function connection(configName: string, url: string): Promise<string> {
+  const res = await api.call('POST', '/v1/management/connections', { body: { configName, url } });
+  expect(res.status).toBe(201);
+  return res.body.id;
+}
+
+test('Collibra: refresh database and schema connections → 202 + Location → poll → COMPLETED; lists, gets and errors match the seed', async () => {
+  const edge = await connection('rest-edge', pgUrl());
+  const started = await api.call('POST', `${DB}/databaseConnections/refresh?edgeConnectionId=${edge}`, { token: 'write' });
+  expect(started.status).toBe(202);
+  collibra('Job', started.body);
+  expect(started.headers.get('location')).toBe(`/rest/2.0/jobs/${started.body.id}`);
+  expect(started.body).toMatchObject({ resourceType: 'Job', type: 'REFRESH_DATABASES', state: expect.stringMatching(/WAITING|RUNNING|COMPLETED/) });
+  const done = await pollUntilEnded(started.headers.get('location')!, (b) => collibra('Job', b));
+  expect(done).toMatchObject({ id: started.body.id, state: 'COMPLETED', progressPercentage: 100, startDate: expect.any(Number), endDate: expect.any(Number) });
+  expect(done.endDate).toBeGreaterThanOrEqual(done.startDate);
+
+  const list = await api.call('GET', `${DB}/databaseConnections?edgeConnectionId=${edge}&limit=500`, { token: 'read' });
+  expect(list.status).toBe(200);
+  collibra('DatabaseConnectionPagedResponse', list.body);
+  const testDb = list.body.results.find((d: { name: string }) => d.name === new URL(pgUrl()).pathname.slice(1));
+  expect(testDb).toMatchObject({ edgeConnectionId: edge, databaseId: expect.any(String) });
+  const one = await api.call('GET', `${DB}/databaseConnections/${testDb.id}`, { token: 'read' });
+  expect(one.status).toBe(200);
+  collibra('DatabaseConnection', one.body);
+  expect(one.body).toEqual(testDb);
+  const page = await api.call('GET', `${DB}/databaseConnections?edgeConnectionId=${edge}&offset=1&limit=1`, { token: 'read' });
+  expect(page.body.results).toEqual([list.body.results[1]]);
+
+  const schemas = await api.call('POST', `${DB}/schemaConnections/refresh?databaseConnectionId=${testDb.id}`, { token: 'write' });
+  expect(schemas.status).toBe(202);
+  collibra('Job', schemas.body);
+  expect(await pollUntilEnded(schemas.headers.get('location')!, (b) => collibra('Job', b))).toMatchObject({ type: 'REFRESH_SCHEMAS', state: 'COMPLETED' });
+  const schemaList = await api.call('GET', `${DB}/schemaConnections?databaseConnectionId=${testDb.id}`, { token: 'read' });
+  collibra('SchemaConnectionPagedResponse', schemaList.body);
+  const src = schemaList.body.results.find((s: { name: string }) => s.name === world.src);
+  expect(src).toMatchObject({ databaseConnectionId: testDb.id, schemaId: expect.any(String) });
+  const bySchemaId = await api.call('GET', `${DB}/schemaConnections?schemaId=${src.schemaId}`, { token: 'read' });
+  expect(bySchemaId.body.results).toEqual([src]);
+  const schemaOne = await api.call('GET', `${DB}/schemaConnections/${src.id}`, { token: 'read' });
+  collibra('SchemaConnection', schemaOne.body);
+  expect((await api.call('GET', `${DB}/databaseConnections?schemaConnectionId=${src.id}`)).body.results).toEqual([testDb]);
+
+  // Errors in Collibra's StandardErrorResponse.
+  for (const [path, status, field] of [
+    [`${DB}/databaseConnections?limit=501`, 400, 'limit'],
+    [`${DB}/databaseConnections?edgeConnectionId=nope`, 400, 'edgeConnectionId'],
+    [`${DB}/databaseConnections/0b7e2c9a-1f0e-4c4e-9a57-3c1f0d1e2a3b`, 404, 'id'],
+    [`${DB}/schemaConnections/not-a-uuid`, 400, 'schemaConnectionId'],
+    ['/rest/2.0/jobs/0b7e2c9a-1f0e-4c4e-9a57-3c1f0d1e2a3b', 404, 'id'],
+  ] as const) {
+    const res = await api.call('GET', path, { token: 'read' });
+    expect([path, res.status]).toEqual([path, status]);
+    collibra('StandardErrorResponse', res.body);
+    expect(res.body.statusCode).toBe(status);
+    expect(res.body.helpMessage).toBe(`Field: ${field}`);
+  }
+  const missing = await api.call('POST', `${DB}/schemaConnections/refresh`, { token: 'write' });
+  expect(missing.status).toBe(400);
+  expect(missing.body).toMatchObject({ errorCode: 'SLC-0001', userMessage: expect.stringContaining('databaseConnectionId') });
+  expect((await api.call('POST', `${DB}/databaseConnections/refresh?edgeConnectionId=${edge}`, { token: 'read' })).status).toBe(403);
+  // A job that ended cannot be cancelled.
+  const late = await api.call('POST', `/rest/2.0/jobs/${started.body.id}/cancel`, { token: 'write' });
+  expect(late.status).toBe(409);
+  collibra('StandardErrorResponse', late.body);
+});
+
+test('Sluice /v1: a sync started with an Idempotency-Key; 409 on its connections while it runs; cancel via REST → CANCELED', async () => {
+  const source = await connection('rest-src', pgUrlFor(world.src));
+  const destination = await connection('rest-dst', pgUrlFor(world.dst));
+  const body = { source: { connectionId: source }, destination: { connectionId: destination }, tables: [{ schema: world.src, name: 'items' }], createTables: true, batchSize: 100 };
+  const first = await api.call('POST', '/v1/syncs', { token: 'write', body, headers: { 'idempotency-key': 'order-42' } });
+  expect(first.status).toBe(202);
+  const id = first.body.id as string;
+  expect(first.headers.get('location')).toBe(`/v1/jobs/${id}`);
+  expect(first.body).toMatchObject({ type: 'SYNC', state: expect.stringMatching(/WAITING|RUNNING/) });
+  const again = await api.call('POST', '/v1/syncs', { token: 'write', body, headers: { 'idempotency-key': 'order-42' } });
+  expect(again.status).toBe(202);
+  expect(again.body.id).toBe(id);
+  // Another token's key is its own.
+  const other = await api.call('POST', '/v1/syncs', { token: 'admin', body: { ...body, destination: { connectionId: source }, tables: [{ schema: world.src, name: 'no_such_table' }] }, headers: { 'idempotency-key': 'order-42' } });
+  expect(other.status).toBe(202);
+  expect(other.body.id).not.toBe(id);
+
+  // Once visibility lists the job as running on the connection, PATCH and DELETE are refused.
+  const deadline = Date.now() + 15_000;
+  for (;;) {
+    const running = await api.call('GET', `/v1/jobs?state=RUNNING&connection=${source}`, { token: 'read' });
+    expect(running.status).toBe(200);
+    if (running.body.results.some((j: { id: string }) => j.id === id)) break;
+    if (Date.now() > deadline) throw new Error('the sync never listed as running');
+    await new Promise((r) => setTimeout(r, 100));
+  }
+  const patch = await api.call('PATCH', `/v1/management/connections/${source}`, { body: { port: 5433 } });
+  expect(patch.status).toBe(409);
+  lerian('Error', patch.body);
+  expect(patch.body).toMatchObject({ code: 'SLC-1021', title: 'Job In Progress', message: expect.stringContaining(id) });
+  const del = await api.call('DELETE', `/v1/management/connections/${destination}`);
+  expect(del.status).toBe(409);
+  expect(del.body.code).toBe('SLC-1021');
+
+  const job = await api.call('GET', `/v1/jobs/${id}`, { token: 'read' });
+  expect(job.status).toBe(200);
+  expect(job.body).toMatchObject({ id, type: 'SYNC', state: 'RUNNING', tablesTotal: expect.any(Number) });
+  expect((await api.call('POST', `/v1/jobs/${id}/cancel`, { token: 'read' })).status).toBe(403);
+  const cancel = await api.call('POST', `/v1/jobs/${id}/cancel`, { token: 'write' });
+  expect(cancel.status).toBe(202);
+  expect(cancel.body.state).toMatch(/RUNNING|CANCELING|CANCELED/);
+  const ended = await pollUntilEnded(`/v1/jobs/${id}`, () => undefined, 60_000);
+  expect(ended).toMatchObject({ id, state: 'CANCELED' });
+  expect(ended.rowsWritten).toBeLessThan(100_000);
+  const late = await api.call('POST', `/v1/jobs/${id}/cancel`, { token: 'write' });
+  expect(late.status).toBe(409);
+  expect(late.body).toMatchObject({ code: 'SLC-1022', title: 'Job Ended' });
+
+  const listed = await api.call('GET', '/v1/jobs?type=SYNC&limit=10', { token: 'read' });
+  expect(listed.body.results.map((j: { id: string }) => j.id)).toEqual(expect.arrayContaining([id, other.body.id]));
+  // Once nothing runs on it, the connection can be changed again (visibility catches up within seconds).
+  const until = Date.now() + 15_000;
+  let status = 0;
+  while (status !== 200 && Date.now() < until) {
+    status = (await api.call('PATCH', `/v1/management/connections/${source}`, { body: { metadata: { after: 'cancel' } } })).status;
+    if (status !== 200) await new Promise((r) => setTimeout(r, 200));
+  }
+  expect(status).toBe(200);
+});
+
+test('Sluice /v1 errors: validation names the field, unknown jobs and connections are 404', async () => {
+  const neither = await api.call('POST', '/v1/syncs', { token: 'write', body: { source: { connectionId: 'a' }, destination: { connectionId: 'b' } } });
+  expect(neither.status).toBe(400);
+  expect(neither.body).toMatchObject({ code: 'SLC-0002', field: 'tables', message: expect.stringContaining("either 'tables' or 'schema'") });
+  const badMode = await api.call('POST', '/v1/syncs', { token: 'write', body: { source: { connectionId: 'a' }, destination: { connectionId: 'b' }, schema: 's', mode: 'merge' } });
+  expect(badMode.body).toMatchObject({ code: 'SLC-0002', field: 'mode' });
+  const noSource = await api.call('POST', '/v1/syncs', { token: 'write', body: { destination: { connectionId: 'b' }, schema: 's' } });
+  expect(noSource.body).toMatchObject({ code: 'SLC-0001', field: 'source' });
+  const unknownConnection = await api.call('POST', '/v1/syncs', { token: 'write', body: { source: { connectionId: 'no-such-connection' }, destination: { connectionId: 'b' }, schema: 's' } });
+  expect(unknownConnection.status).toBe(404);
+  lerian('Error', unknownConnection.body);
+  const unknownJob = await api.call('GET', '/v1/jobs/sync-that-never-was', { token: 'read' });
+  expect(unknownJob.status).toBe(404);
+  lerian('Error', unknownJob.body);
+  expect((await api.call('POST', '/v1/jobs/sync-that-never-was/cancel', { token: 'write' })).status).toBe(404);
+  const badFilter = await api.call('GET', '/v1/jobs?state=SLEEPING', { token: 'read' });
+  expect(badFilter.body).toMatchObject({ code: 'SLC-0002', field: 'state' });
+});
