@@ -5,11 +5,14 @@ import { jsonSchemaTransform, jsonSchemaTransformObject, serializerCompiler, val
 import { Catalog } from '@sluice/catalog';
 import type { SluiceClient } from '@sluice/client';
 import type { ConnectorRegistry } from '@sluice/connector-sdk';
+import { loadConnectors } from '@sluice/worker';
 import { checkScope, PUBLIC_PATHS, requiredScope, TokenVerifier } from './auth';
 import { sendError } from './errors';
 import { collibraRoutes } from './routes/collibra';
 import { lerianRoutes } from './routes/lerian';
+import { polytomicRoutes } from './routes/polytomic';
 import { sluiceRoutes } from './routes/sluice';
+import { synthoRoutes } from './routes/syntho';
 
 declare module 'fastify' {
   interface FastifyInstance {
@@ -21,12 +24,12 @@ declare module 'fastify' {
 export interface ApiDeps {
   client: SluiceClient;
   verifier: TokenVerifier;
-  registry?: ConnectorRegistry;
+  registry: ConnectorRegistry;
 }
 
 export interface ApiOptions {
   client: SluiceClient;
-  /** The installed connectors (validates configs; the Syntho endpoints list them). */
+  /** The installed connectors (the Syntho endpoints list them and check configs); default: loadConnectors(). */
   registry?: ConnectorRegistry;
   /** Fastify's logger option: structured access logs (the Authorization header is never logged). */
   logger?: FastifyServerOptions['logger'];
@@ -77,7 +80,7 @@ export async function buildServer(options: ApiOptions): Promise<FastifyInstance>
   await app.register(swagger, {
     openapi: {
       openapi: '3.1.0',
-      info: { title: 'Sluice REST API', version: '0.1.0', description: 'Connections, refresh and sync jobs: the seeds’ endpoints (Collibra, Lerian) and Sluice’s own /v1.' },
+      info: { title: 'Sluice REST API', version: '0.1.0', description: 'Connections, refresh and sync jobs: the seeds’ endpoints (Collibra, Lerian, Polytomic, Syntho) and Sluice’s own /v1.' },
       components: { securitySchemes: { bearerAuth: { type: 'http', scheme: 'bearer', description: 'A token from `sluice api-token create`' } } },
       security: [{ bearerAuth: [] }],
     },
@@ -87,9 +90,11 @@ export async function buildServer(options: ApiOptions): Promise<FastifyInstance>
   await app.register(swaggerUi, { routePrefix: '/docs', uiConfig: { url: '/openapi.json' } });
   app.get('/openapi.json', { schema: { hide: true } }, async () => app.swagger());
 
-  const deps: ApiDeps = { client: options.client, verifier, registry: options.registry };
+  const deps: ApiDeps = { client: options.client, verifier, registry: options.registry ?? loadConnectors().registry };
   await app.register(sluiceRoutes(deps));
   await app.register(collibraRoutes(deps));
   await app.register(lerianRoutes(deps));
+  await app.register(polytomicRoutes(deps));
+  await app.register(synthoRoutes(deps));
   return app;
 }

@@ -9,7 +9,7 @@ import type { ApiScope } from '@sluice/catalog';
 import { loadConnectors } from '@sluice/worker';
 import type { TestTemporal } from './temporal';
 
-export type Seed = 'collibra' | 'lerian' | 'syntho';
+export type Seed = 'collibra' | 'lerian' | 'polytomic' | 'syntho';
 
 /**
  * Checks a live response against the seed's own schema (test/seed-schemas: the
