@@ -211,3 +211,18 @@ test('GET /openapi.json is OpenAPI 3.1, generated from the route schemas, and li
   expect(create.properties.configName).toMatchObject({ minLength: 3, maxLength: 100 });
   expect(create.properties.port).toMatchObject({ minimum: 1, maximum: 65535 });
 });
+
+test('a per-token rate limit: past the budget 429 with the error body and Retry-After; other tokens unaffected', async () => {
+  const limited = await startRestApi(env, { rateLimit: { max: 3, timeWindowMs: 60_000 } });
+  try {
+    for (let i = 0; i < 3; i++) expect((await limited.call('GET', '/v1/jobs', { token: 'read' })).status).toBe(200);
+    const over = await limited.call('GET', '/v1/jobs', { token: 'read' });
+    expect(over.status).toBe(429);
+    lerian('Error', over.body);
+    expect(over.body).toMatchObject({ code: 'SLC-0429', title: 'Too Many Requests' });
+    expect(Number(over.headers.get('retry-after'))).toBeGreaterThan(0);
+    expect((await limited.call('GET', '/v1/jobs', { token: 'write' })).status).toBe(200);
+  } finally {
+    await limited.close();
+  }
+});

@@ -1,13 +1,14 @@
 import Fastify, { type FastifyInstance, type FastifyServerOptions } from 'fastify';
 import swagger from '@fastify/swagger';
 import swaggerUi from '@fastify/swagger-ui';
+import rateLimit from '@fastify/rate-limit';
 import { jsonSchemaTransform, jsonSchemaTransformObject, serializerCompiler, validatorCompiler, type ZodTypeProvider } from 'fastify-type-provider-zod';
 import { Catalog } from '@sluice/catalog';
 import type { SluiceClient } from '@sluice/client';
 import type { ConnectorRegistry } from '@sluice/connector-sdk';
 import { loadConnectors } from '@sluice/worker';
 import { checkScope, PUBLIC_PATHS, requiredScope, TokenVerifier } from './auth';
-import { sendError } from './errors';
+import { ApiError, sendError } from './errors';
 import { collibraRoutes } from './routes/collibra';
 import { lerianRoutes } from './routes/lerian';
 import { polytomicRoutes } from './routes/polytomic';
@@ -37,6 +38,13 @@ export interface ApiOptions {
   bodyLimit?: number;
   /** How long a verified token is trusted before the catalog is asked again (default 5 s). */
   tokenCacheMs?: number;
+  /** Requests per token per window (default 60,000 a minute; SLUICE_API_RATE_LIMIT sets the per-minute figure); false: none. */
+  rateLimit?: { max: number; timeWindowMs: number } | false;
+}
+
+function defaultRateLimit(): { max: number; timeWindowMs: number } {
+  const perMinute = Number(process.env.SLUICE_API_RATE_LIMIT ?? 60_000);
+  return { max: perMinute > 0 ? perMinute : 60_000, timeWindowMs: 60_000 };
 }
 
 /** The catalog a REST server opens: engine configs checked by the installed connectors' schemas. */
@@ -76,6 +84,20 @@ export async function buildServer(options: ApiOptions): Promise<FastifyInstance>
     // Unknown routes answer 404 to any valid token.
     if (request.routeOptions.url) checkScope(request.apiToken, requiredScope(request));
   });
+
+  const limit = options.rateLimit ?? defaultRateLimit();
+  if (limit) {
+    // After authentication: the budget is the token's, whatever address it comes from.
+    await app.register(rateLimit, {
+      hook: 'preHandler',
+      max: limit.max,
+      timeWindow: limit.timeWindowMs,
+      keyGenerator: (request) => request.apiToken?.id ?? request.ip,
+      allowList: (request) => !request.apiToken,
+      errorResponseBuilder: (_request, context) =>
+        new ApiError(429, 'SLC-0429', 'Too Many Requests', `This token made more than ${context.max} requests in ${limit.timeWindowMs / 1000} s; retry in ${context.after}.`),
+    });
+  }
 
   await app.register(swagger, {
     openapi: {

@@ -3,7 +3,7 @@ import { join } from 'node:path';
 import Ajv from 'ajv';
 import addFormats from 'ajv-formats';
 import type { FastifyInstance } from 'fastify';
-import { buildServer, openValidatingCatalog } from '@sluice/api';
+import { buildServer, openValidatingCatalog, type ApiOptions } from '@sluice/api';
 import { SluiceClient, type Catalog } from '@sluice/client';
 import type { ApiScope } from '@sluice/catalog';
 import { loadConnectors } from '@sluice/worker';
@@ -39,10 +39,10 @@ export interface RestApi {
 }
 
 /** The REST API on a loopback port, over a client of the test file's Temporal and the catalog SLUICE_CATALOG_URL names. */
-export async function startRestApi(env: TestTemporal): Promise<RestApi> {
+export async function startRestApi(env: TestTemporal, options: Partial<ApiOptions> = {}): Promise<RestApi> {
   const { registry } = loadConnectors();
   const client = await SluiceClient.connect({ address: env.server.address, taskQueue: env.taskQueue, openCatalog: openValidatingCatalog(registry) });
-  const app = await buildServer({ client, registry, tokenCacheMs: 0 });
+  const app = await buildServer({ client, registry, tokenCacheMs: 0, ...options });
   await app.listen({ port: 0, host: '127.0.0.1' });
   const { port } = app.server.address() as { port: number };
   const base = `http://127.0.0.1:${port}`;
