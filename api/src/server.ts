@@ -9,6 +9,7 @@ import type { ConnectorRegistry } from '@sluice/connector-sdk';
 import { loadConnectors } from '@sluice/worker';
 import { checkScope, PUBLIC_PATHS, requiredScope, TokenVerifier } from './auth';
 import { ApiError, sendError } from './errors';
+import { JobCache } from './job-cache';
 import { collibraRoutes } from './routes/collibra';
 import { lerianRoutes } from './routes/lerian';
 import { polytomicRoutes } from './routes/polytomic';
@@ -24,6 +25,7 @@ declare module 'fastify' {
 
 export interface ApiDeps {
   client: SluiceClient;
+  jobs: JobCache;
   verifier: TokenVerifier;
   registry: ConnectorRegistry;
 }
@@ -38,6 +40,8 @@ export interface ApiOptions {
   bodyLimit?: number;
   /** How long a verified token is trusted before the catalog is asked again (default 5 s). */
   tokenCacheMs?: number;
+  /** GETs of one job within this time share one fetch from Temporal (default 500 ms). */
+  jobCacheMs?: number;
   /** Requests per token per window (default 60,000 a minute; SLUICE_API_RATE_LIMIT sets the per-minute figure); false: none. */
   rateLimit?: { max: number; timeWindowMs: number } | false;
 }
@@ -112,7 +116,7 @@ export async function buildServer(options: ApiOptions): Promise<FastifyInstance>
   await app.register(swaggerUi, { routePrefix: '/docs', uiConfig: { url: '/openapi.json' } });
   app.get('/openapi.json', { schema: { hide: true } }, async () => app.swagger());
 
-  const deps: ApiDeps = { client: options.client, verifier, registry: options.registry ?? loadConnectors().registry };
+  const deps: ApiDeps = { client: options.client, jobs: new JobCache(options.client, options.jobCacheMs), verifier, registry: options.registry ?? loadConnectors().registry };
   await app.register(sluiceRoutes(deps));
   await app.register(collibraRoutes(deps));
   await app.register(lerianRoutes(deps));

@@ -119,6 +119,11 @@ export class Catalog {
     return this.tx((q) => cache.cacheStatus(q, connectionId));
   }
 
+  /** The schema cache status of a connection named by id or configName (unknown: not found), in one transaction. */
+  schemaStatusOf(idOrName: string): Promise<cache.SchemaCacheStatus> {
+    return this.tx(async (q) => cache.cacheStatus(q, (await connections.findConnectionRow(q, idOrName)).id));
+  }
+
   beginRefresh(connectionId: string, jobId: string): Promise<number> {
     return this.tx((q) => cache.beginRefresh(q, connectionId, jobId));
   }

@@ -105,8 +105,7 @@ export class CatalogApi {
 
   /** Polytomic's schema status: cache_status refreshing / fresh / cached (or empty), last refresh started / finished. */
   async schemaStatus(connection: string): Promise<SchemaCacheStatus> {
-    const catalog = await this.store();
-    return catalog.schemaStatus((await catalog.getConnection(connection)).id);
+    return (await this.store()).schemaStatusOf(connection);
   }
 
   async cachedSchema(connection: string, filter: { schema?: string; offset?: number; limit?: number } = {}): Promise<TableSchema[]> {

@@ -3,6 +3,7 @@ import { z } from 'zod';
 import type { SluiceClient, RefreshTarget, Job, DatabaseConnection, SchemaConnection } from '@sluice/client';
 import type { JobRef } from '@sluice/catalog';
 import type { ApiDeps } from '../server';
+import type { JobCache } from '../job-cache';
 import { ApiError, jobNotFound } from '../errors';
 import { collibraErrorSchema, collibraJobSchema, collibraPaging, databaseConnectionPageSchema, databaseConnectionSchema, schemaConnectionPageSchema, schemaConnectionSchema } from '../schemas';
 
@@ -41,10 +42,16 @@ export function collibraJob(ref: JobRef, job: Job): z.output<typeof collibraJobS
 const toDatabaseConnection = (d: DatabaseConnection) => ({ id: d.id, name: d.name, edgeConnectionId: d.connectionId, ...(d.databaseId ? { databaseId: d.databaseId } : {}) });
 const toSchemaConnection = (s: SchemaConnection) => ({ id: s.id, name: s.name, databaseConnectionId: s.databaseConnectionId, ...(s.schemaId ? { schemaId: s.schemaId } : {}) });
 
-async function refJob(client: SluiceClient, id: string): Promise<{ ref: JobRef; job: Job }> {
-  const ref = await (await client.catalog.store()).findJobRef(id);
-  if (!ref) throw jobNotFound(id);
-  return { ref, job: await client.getJob(ref.workflowId, ref.id) };
+/** A job by its UUID; `knownRefs` keeps refs after their first lookup (a ref never changes once recorded). */
+async function refJob(client: SluiceClient, id: string, knownRefs = new Map<string, JobRef>(), jobs?: JobCache): Promise<{ ref: JobRef; job: Job }> {
+  let ref = knownRefs.get(id) ?? null;
+  if (!ref) {
+    ref = await (await client.catalog.store()).findJobRef(id);
+    if (!ref) throw jobNotFound(id);
+    if (knownRefs.size >= 10_000) knownRefs.clear();
+    knownRefs.set(id, ref);
+  }
+  return { ref, job: await (jobs ? jobs.get(ref.workflowId, ref.id) : client.getJob(ref.workflowId, ref.id)) };
 }
 
 /** Starts (or joins: one refresh per target runs at a time) a refresh and records its UUID. */
@@ -56,9 +63,10 @@ async function startRefresh(client: SluiceClient, target: RefreshTarget, created
 
 /** Collibra's database registration API (database and schema connections, their refresh) and the Core API's jobs. */
 export const collibraRoutes =
-  ({ client }: ApiDeps): FastifyPluginAsyncZod =>
+  ({ client, jobs }: ApiDeps): FastifyPluginAsyncZod =>
   async (app) => {
     const tags = ['Collibra database registration'];
+    const knownRefs = new Map<string, JobRef>();
     app.get(`${BASE}/databaseConnections`, {
       schema: { tags, summary: 'List database connections', querystring: z.strictObject({ edgeConnectionId: uuid.optional(), schemaConnectionId: uuid.optional(), ...collibraPaging }), response: { 200: databaseConnectionPageSchema, ...errors } },
     }, async (request) => {
@@ -99,7 +107,7 @@ export const collibraRoutes =
 
     const jobTags = ['Collibra jobs'];
     app.get('/rest/2.0/jobs/:jobId', { schema: { tags: jobTags, summary: 'A job started through the REST API', params: z.object({ jobId: uuid }), response: { 200: collibraJobSchema, ...errors } } }, async (request) => {
-      const { ref, job } = await refJob(client, request.params.jobId);
+      const { ref, job } = await refJob(client, request.params.jobId, knownRefs, jobs);
       return collibraJob(ref, job);
     });
 
@@ -111,6 +119,7 @@ export const collibraRoutes =
         throw new ApiError(409, 'SLC-1022', 'Job Ended', `Job '${ref.id}' already ended (${job.state}): there is nothing to cancel.`, 'jobId');
       }
       await client.cancelJob(ref.workflowId, ref.id);
+      jobs.forget(ref.workflowId);
       return reply.code(202).header('location', `/rest/2.0/jobs/${ref.id}`).send(collibraJob(ref, await client.getJob(ref.workflowId, ref.id)));
     });
   };

@@ -40,14 +40,14 @@ const jobBody = (job: Job): z.output<typeof jobSchema> => ({ ...job });
 
 /** Sluice's own /v1: syncs, jobs and API tokens. */
 export const sluiceRoutes =
-  ({ client, verifier }: ApiDeps): FastifyPluginAsyncZod =>
+  ({ client, jobs, verifier }: ApiDeps): FastifyPluginAsyncZod =>
   async (app) => {
     app.post('/v1/syncs', { schema: { tags: ['Sluice'], summary: 'Start a sync', headers: idempotencyHeaders, body: syncRequestSchema, response: { 202: jobSchema, ...errors } } }, async (request, reply) => {
       const id = await startSyncOnce(client, request.body, request.headers['idempotency-key'], request.apiToken!.id);
       return reply.code(202).header('location', `/v1/jobs/${encodeURIComponent(id)}`).send(jobBody(await client.getJob(id)));
     });
 
-    app.get('/v1/jobs/:id', { schema: { tags: ['Sluice'], summary: 'A job', params: jobParams, response: { 200: jobSchema, ...errors } } }, async (request) => jobBody(await client.getJob(request.params.id)));
+    app.get('/v1/jobs/:id', { schema: { tags: ['Sluice'], summary: 'A job', params: jobParams, response: { 200: jobSchema, ...errors } } }, async (request) => jobBody(await jobs.get(request.params.id)));
 
     app.get('/v1/jobs', { schema: { tags: ['Sluice'], summary: 'Jobs, newest first', querystring: jobListQuery, response: { 200: z.object({ results: z.array(jobSummarySchema) }), ...errors } } }, async (request) => {
       const { connection, ...filter } = request.query;
@@ -61,6 +61,7 @@ export const sluiceRoutes =
         throw new ApiError(409, 'SLC-1022', 'Job Ended', `Job '${job.id}' already ended (${job.state}): there is nothing to cancel.`, 'id');
       }
       await client.cancelJob(job.id);
+      jobs.forget(job.id);
       return reply.code(202).header('location', `/v1/jobs/${encodeURIComponent(job.id)}`).send(jobBody(await client.getJob(job.id)));
     });
 
