@@ -184,3 +184,64 @@ test('Sluice /v1 errors: validation names the field, unknown jobs and connection
   const badFilter = await api.call('GET', '/v1/jobs?state=SLEEPING', { token: 'read' });
   expect(badFilter.body).toMatchObject({ code: 'SLC-0002', field: 'state' });
 });
+
+test('Sluice /v1 schedules: create (sync and refresh), get, list, pause, unpause, trigger → a job, delete; errors name the field', async () => {
+  const source = await connection('sched-src', pgUrlFor(world.src));
+  const destination = await connection('sched-dst', pgUrlFor(world.dst));
+  const sync = { source: { connectionId: source }, destination: { connectionId: destination }, schema: world.src, mode: 'upsert', createTables: true };
+  const created = await api.call('POST', '/v1/schedules', { token: 'write', body: { id: 'nightly-items', cron: '0 3 * * *', timezone: 'Europe/Amsterdam', sync } });
+  expect(created.status).toBe(201);
+  expect(created.headers.get('location')).toBe('/v1/schedules/nightly-items');
+  expect(created.body).toMatchObject({ id: 'nightly-items', cron: '0 3 * * *', timezone: 'Europe/Amsterdam', paused: false, recentJobs: [] });
+  expect(created.body.nextRuns.length).toBeGreaterThan(0);
+  expect(new Date(created.body.nextRuns[0]).getUTCMinutes()).toBe(0);
+
+  const paused = await api.call('POST', '/v1/schedules/nightly-items/pause', { token: 'write', body: { note: 'maintenance' } });
+  expect(paused.body).toMatchObject({ paused: true, note: 'maintenance' });
+  expect((await api.call('GET', '/v1/schedules/nightly-items', { token: 'read' })).body.paused).toBe(true);
+  const unpaused = await api.call('POST', '/v1/schedules/nightly-items/unpause', { token: 'write' });
+  expect([unpaused.status, unpaused.body]).toEqual([200, expect.objectContaining({ paused: false })]);
+
+  const refresh = await api.call('POST', '/v1/schedules', { token: 'write', body: { id: 'hourly-databases', cron: '@hourly', refresh: { kind: 'databases', connection: source } } });
+  expect(refresh.status).toBe(201);
+  const triggered = await api.call('POST', '/v1/schedules/hourly-databases/trigger', { token: 'write' });
+  expect(triggered.status).toBe(202);
+  const deadline = Date.now() + 15_000;
+  let jobId: string | undefined;
+  while (!jobId) {
+    jobId = (await api.call('GET', '/v1/schedules/hourly-databases', { token: 'read' })).body.recentJobs[0];
+    if (!jobId && Date.now() > deadline) throw new Error('the triggered schedule started no job');
+    if (!jobId) await new Promise((r) => setTimeout(r, 100));
+  }
+  let job: any;
+  for (;;) {
+    const res = await api.call('GET', `/v1/jobs/${encodeURIComponent(jobId)}`, { token: 'read' });
+    expect(res.status).toBe(200);
+    job = res.body;
+    if (job.state === 'COMPLETED' || Date.now() > deadline + 15_000) break;
+    await new Promise((r) => setTimeout(r, 100));
+  }
+  expect(job).toMatchObject({ type: 'REFRESH_DATABASES', state: 'COMPLETED' });
+
+  const problems: [unknown, number, string, string][] = [
+    [{ id: 'bad-cron', cron: '* * * * * * *', sync }, 400, 'SLC-0002', 'cron'],
+    [{ id: 'bad-zone', cron: '@daily', timezone: 'Mars/Olympus', sync }, 400, 'SLC-0002', 'timezone'],
+    [{ id: 'both', cron: '@daily', sync, refresh: { kind: 'databases', connection: source } }, 400, 'SLC-0002', 'sync'],
+    [{ id: 'no-cron', sync }, 400, 'SLC-0001', 'cron'],
+    [{ id: 'nightly-items', cron: '@daily', sync }, 409, 'SLC-1002', 'id'],
+    [{ id: 'unknown-connection', cron: '@daily', refresh: { kind: 'databases', connection: 'no-such-connection' } }, 404, 'SLC-1001', 'id'],
+  ];
+  for (const [body, status, code, field] of problems) {
+    const res = await api.call('POST', '/v1/schedules', { token: 'write', body });
+    expect([(body as { id: string }).id, res.status, res.body.code, res.body.field]).toEqual([(body as { id: string }).id, status, code, field]);
+    lerian('Error', res.body);
+  }
+  expect((await api.call('POST', '/v1/schedules', { token: 'read', body: { id: 'x', cron: '@daily', sync } })).status).toBe(403);
+
+  expect((await api.call('DELETE', '/v1/schedules/nightly-items', { token: 'write' })).status).toBe(204);
+  expect((await api.call('DELETE', '/v1/schedules/hourly-databases', { token: 'write' })).status).toBe(204);
+  const gone = await api.call('GET', '/v1/schedules/nightly-items', { token: 'read' });
+  expect(gone.status).toBe(404);
+  expect(gone.body).toMatchObject({ code: 'SLC-1001', field: 'id' });
+  expect((await api.call('POST', '/v1/schedules/nightly-items/trigger', { token: 'write' })).status).toBe(404);
+});

@@ -13,6 +13,7 @@ import { JobCache } from './job-cache';
 import { collibraRoutes } from './routes/collibra';
 import { lerianRoutes } from './routes/lerian';
 import { polytomicRoutes } from './routes/polytomic';
+import { scheduleRoutes } from './routes/schedules';
 import { sluiceRoutes } from './routes/sluice';
 import { synthoRoutes } from './routes/syntho';
 
@@ -69,6 +70,8 @@ export async function buildServer(options: ApiOptions): Promise<FastifyInstance>
     connectionTimeout: 10_000,
     return503OnClosing: true,
     forceCloseConnections: 'idle',
+    // Workflow ids of scheduled jobs are long (schedule id, target id, timestamp).
+    routerOptions: { maxParamLength: 1000 },
   }).withTypeProvider<ZodTypeProvider>();
   app.decorate('apiRoutes', [] as string[]);
   app.addHook('onRoute', (route) => {
@@ -118,6 +121,7 @@ export async function buildServer(options: ApiOptions): Promise<FastifyInstance>
 
   const deps: ApiDeps = { client: options.client, jobs: new JobCache(options.client, options.jobCacheMs), verifier, registry: options.registry ?? loadConnectors().registry };
   await app.register(sluiceRoutes(deps));
+  await app.register(scheduleRoutes(deps));
   await app.register(collibraRoutes(deps));
   await app.register(lerianRoutes(deps));
   await app.register(polytomicRoutes(deps));

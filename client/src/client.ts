@@ -22,7 +22,7 @@ import { waitingMessage } from './waiting';
 import { loadSecretKeys, sealSpec, type Catalog } from '@sluice/catalog';
 import type { CodecKeys } from '@sluice/codec';
 import { CatalogApi } from './catalog-api';
-import { createSyncSchedule, listSchedules, type ScheduleSpec, type ScheduleSummary } from './schedules';
+import { createSyncSchedule, describeSchedule, listSchedules, type ScheduleSpec, type ScheduleSummary } from './schedules';
 
 /** How long the `job` query may wait for a worker's answer before the server's record stands in. */
 const QUERY_DEADLINE_MS = 5_000;
@@ -322,6 +322,19 @@ export class SluiceClient {
 
   async listSchedules(): Promise<ScheduleSummary[]> {
     return listSchedules(this.temporal);
+  }
+
+  async getSchedule(id: string): Promise<ScheduleSummary> {
+    return describeSchedule(this.temporal, id);
+  }
+
+  /** Pauses a schedule (no run starts until it is unpaused); `note` says why, in the UI too. */
+  async pauseSchedule(id: string, note?: string): Promise<void> {
+    await this.temporal.schedule.getHandle(id).pause(note);
+  }
+
+  async unpauseSchedule(id: string, note?: string): Promise<void> {
+    await this.temporal.schedule.getHandle(id).unpause(note);
   }
 
   /** Runs a schedule's action now (as cron would). */
