@@ -181,6 +181,35 @@ test('Sluice /v1 errors: validation names the field, unknown jobs and connection
   expect(unknownJob.status).toBe(404);
   lerian('Error', unknownJob.body);
   expect((await api.call('POST', '/v1/jobs/sync-that-never-was/cancel', { token: 'write' })).status).toBe(404);
+  // Cursor pagination: pages of 2 follow nextCursor to the end, the same jobs in the same order as one page.
+  const tested = await connection('page-db', pgUrl());
+  for (let i = 0; i < 5; i++) expect((await api.call('POST', `/v1/management/connections/${tested}/test`, { token: 'write' })).status).toBe(200);
+  let all: any;
+  const deadline = Date.now() + 15_000;
+  do {
+    all = await api.call('GET', '/v1/jobs?type=TEST_CONNECTION&limit=500', { token: 'read' });
+    if (all.body.results.length < 5) await new Promise((r) => setTimeout(r, 100));
+  } while (all.body.results.length < 5 && Date.now() < deadline);
+  expect(all.body.results).toHaveLength(5);
+  expect(all.body.nextCursor).toBeNull();
+  const paged: string[] = [];
+  let cursor: string | null = null;
+  do {
+    const page: any = await api.call('GET', `/v1/jobs?type=TEST_CONNECTION&limit=2${cursor ? `&cursor=${cursor}` : ''}`, { token: 'read' });
+    expect(page.status).toBe(200);
+    expect(page.body.results.length).toBeLessThanOrEqual(2);
+    paged.push(...page.body.results.map((j: { id: string }) => j.id));
+    cursor = page.body.nextCursor;
+  } while (cursor);
+  expect(paged).toEqual(all.body.results.map((j: { id: string }) => j.id));
+  const second = (await api.call('GET', '/v1/jobs?type=TEST_CONNECTION&limit=2', { token: 'read' })).body.nextCursor as string;
+  for (const bad of ['bm90LWEtY3Vyc29y', `x${second}`, second.replace(/\.(.)/, (_, c: string) => `.${c === 'a' ? 'b' : 'a'}`)]) {
+    const res = await api.call('GET', `/v1/jobs?type=TEST_CONNECTION&cursor=${bad}`, { token: 'read' });
+    expect(res.status).toBe(400);
+    expect(res.body).toMatchObject({ code: 'SLC-0002', field: 'cursor' });
+  }
+  // A cursor of another filter is refused too.
+  expect((await api.call('GET', `/v1/jobs?type=SYNC&cursor=${second}`, { token: 'read' })).status).toBe(400);
   const badFilter = await api.call('GET', '/v1/jobs?state=SLEEPING', { token: 'read' });
   expect(badFilter.body).toMatchObject({ code: 'SLC-0002', field: 'state' });
 });

@@ -50,6 +50,7 @@ export const jobListQuery = z.strictObject({
   state: z.enum(JOB_STATES).optional(),
   connection: z.string().min(1).optional().describe('a catalog connection id or configName'),
   limit: z.coerce.number().int().min(1).max(MAX_LIMIT).default(100),
+  cursor: z.string().min(1).max(4000).optional().describe('nextCursor of the previous page'),
 });
 
 /** A connection in a sync request: a catalog connection (preferred: no secret in the request), a URL or a Syntho config. */

@@ -67,7 +67,6 @@ export async function buildServer(options: ApiOptions): Promise<FastifyInstance>
     logger: options.logger ?? false,
     bodyLimit: options.bodyLimit ?? 1024 * 1024,
     requestTimeout: 120_000,
-    connectionTimeout: 10_000,
     return503OnClosing: true,
     forceCloseConnections: 'idle',
     // Workflow ids of scheduled jobs are long (schedule id, target id, timestamp).

@@ -1,4 +1,4 @@
-export { SluiceClient, SyncPlanError, type JobSummary, type SluiceClientOptions } from './client';
+export { SluiceClient, SyncPlanError, JobCursorError, type JobFilter, type JobSummary, type SluiceClientOptions } from './client';
 export { jobStateOf } from './job-state';
 export { cronProblem, ScheduleSpecError, type ScheduleSpec, type ScheduleSummary } from './schedules';
 export type { ApplicationMessage, ConnectionSpec, Job, JobState, JobType, SyncInput, SyncJob, SyncMode, SyncTableSelection, TableProgress } from '@sluice/workflows';

@@ -2,7 +2,7 @@ import { createHash } from 'node:crypto';
 import { WorkflowExecutionAlreadyStartedError, WorkflowNotFoundError } from '@temporalio/client';
 import type { FastifyPluginAsyncZod } from 'fastify-type-provider-zod';
 import { z } from 'zod';
-import type { Job, SluiceClient } from '@sluice/client';
+import { JobCursorError, type Job, type SluiceClient } from '@sluice/client';
 import type { ApiDeps } from '../server';
 import { ApiError } from '../errors';
 import { apiTokenSchema, createApiTokenSchema, errorSchema, jobListQuery, jobSchema, jobSummarySchema, syncRequestSchema } from '../schemas';
@@ -49,10 +49,18 @@ export const sluiceRoutes =
 
     app.get('/v1/jobs/:id', { schema: { tags: ['Sluice'], summary: 'A job', params: jobParams, response: { 200: jobSchema, ...errors } } }, async (request) => jobBody(await jobs.get(request.params.id)));
 
-    app.get('/v1/jobs', { schema: { tags: ['Sluice'], summary: 'Jobs, newest first', querystring: jobListQuery, response: { 200: z.object({ results: z.array(jobSummarySchema) }), ...errors } } }, async (request) => {
-      const { connection, ...filter } = request.query;
+    app.get('/v1/jobs', {
+      schema: { tags: ['Sluice'], summary: 'Jobs, newest first; `nextCursor` fetches the next page', querystring: jobListQuery, response: { 200: z.object({ results: z.array(jobSummarySchema), nextCursor: z.string().nullable() }), ...errors } },
+    }, async (request) => {
+      const { connection, limit, cursor, ...filter } = request.query;
       const connectionId = connection ? (await client.catalog.getConnection(connection)).id : undefined;
-      return { results: await client.listJobs({ ...filter, ...(connectionId ? { connection: { connectionId } } : {}) }) };
+      try {
+        const page = await client.listJobsPage({ ...filter, ...(connectionId ? { connection: { connectionId } } : {}), pageSize: limit, cursor });
+        return { results: page.jobs, nextCursor: page.nextCursor };
+      } catch (err) {
+        if (err instanceof JobCursorError) throw new ApiError(400, 'SLC-0002', 'Invalid Field', err.message, 'cursor');
+        throw err;
+      }
     });
 
     app.post('/v1/jobs/:id/cancel', { schema: { tags: ['Sluice'], summary: 'Cancel a job', params: jobParams, response: { 202: jobSchema, ...errors } } }, async (request, reply) => {
