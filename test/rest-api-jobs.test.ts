@@ -56,6 +56,19 @@ test('Collibra: refresh database and schema connections → 202 + Location → p
   expect(done).toMatchObject({ id: started.body.id, state: 'COMPLETED', progressPercentage: 100, startDate: expect.any(Number), endDate: expect.any(Number) });
   expect(done.endDate).toBeGreaterThanOrEqual(done.startDate);
 
+  // Idempotency-Key: the same key answers the job it started, even once it ended; another key starts another run.
+  const keyed = await api.call('POST', `${DB}/databaseConnections/refresh?edgeConnectionId=${edge}`, { token: 'write', headers: { 'idempotency-key': 'refresh-1' } });
+  expect(keyed.status).toBe(202);
+  expect(keyed.body.id).not.toBe(started.body.id);
+  await pollUntilEnded(keyed.headers.get('location')!, (b) => collibra('Job', b));
+  const repeated = await api.call('POST', `${DB}/databaseConnections/refresh?edgeConnectionId=${edge}`, { token: 'write', headers: { 'idempotency-key': 'refresh-1' } });
+  expect(repeated.status).toBe(202);
+  expect(repeated.body).toMatchObject({ id: keyed.body.id, state: 'COMPLETED' });
+  expect(repeated.headers.get('location')).toBe(keyed.headers.get('location'));
+  const otherKey = await api.call('POST', `${DB}/databaseConnections/refresh?edgeConnectionId=${edge}`, { token: 'write', headers: { 'idempotency-key': 'refresh-2' } });
+  expect(otherKey.body.id).not.toBe(keyed.body.id);
+  await pollUntilEnded(otherKey.headers.get('location')!, (b) => collibra('Job', b));
+
   const list = await api.call('GET', `${DB}/databaseConnections?edgeConnectionId=${edge}&limit=500`, { token: 'read' });
   expect(list.status).toBe(200);
   collibra('DatabaseConnectionPagedResponse', list.body);

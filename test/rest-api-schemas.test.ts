@@ -38,8 +38,11 @@ test('Polytomic: refresh → 202 + Location to the status → poll until fresh; 
   expect(before.body.data).toEqual({ cache_status: 'empty', last_refresh_started: null, last_refresh_finished: null });
 
   expect((await api.call('POST', `/api/connections/${id}/schemas/refresh`, { token: 'read' })).status).toBe(403);
-  const started = await api.call('POST', `/api/connections/${id}/schemas/refresh`, { token: 'write' });
+  const started = await api.call('POST', `/api/connections/${id}/schemas/refresh`, { token: 'write', headers: { 'idempotency-key': 'cache-1' } });
   expect(started.status).toBe(202);
+  expect(started.body).toEqual({ job_id: expect.stringContaining('refresh-schema-'), run_id: expect.stringMatching(/^[0-9a-f-]{36}$/) });
+  const again = await api.call('POST', `/api/connections/${id}/schemas/refresh`, { token: 'write', headers: { 'idempotency-key': 'cache-1' } });
+  expect(again.body).toEqual(started.body);
   const location = started.headers.get('location')!;
   expect(location).toBe(`/api/connections/${id}/schemas/status`);
   const deadline = Date.now() + 30_000;

@@ -164,8 +164,12 @@ export class Catalog {
     return this.tx((q) => tokens.findApiToken(q, token));
   }
 
-  recordJobRef(ref: Parameters<typeof jobRefs.recordJobRef>[1]): Promise<void> {
-    return this.tx((q) => jobRefs.recordJobRef(q, ref));
+  recordJobRef(ref: Parameters<typeof jobRefs.recordJobRef>[1], keyWindowMs?: number): Promise<void> {
+    return this.tx((q) => jobRefs.recordJobRef(q, ref, keyWindowMs));
+  }
+
+  findJobRefByKey(idempotencyKey: string, withinMs: number): Promise<jobRefs.JobRef | null> {
+    return this.tx((q) => jobRefs.findJobRefByKey(q, idempotencyKey, withinMs));
   }
 
   findJobRef(id: string): Promise<jobRefs.JobRef | null> {

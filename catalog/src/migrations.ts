@@ -95,6 +95,12 @@ export const MIGRATIONS: { version: number; name: string; sql: string }[] = [
         workflow_id text NOT NULL,
         created_by uuid,
         created_at timestamptz NOT NULL DEFAULT now()
+      );
+      -- Idempotency-Key of a request that started (or joined) a job: SHA-256 of the token id and the key
+      CREATE TABLE job_idempotency_keys (
+        key_sha256 text PRIMARY KEY,
+        job_id uuid NOT NULL REFERENCES job_refs (id) ON DELETE CASCADE,
+        created_at timestamptz NOT NULL DEFAULT now()
       )`,
   },
 ];

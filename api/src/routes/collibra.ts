@@ -5,6 +5,7 @@ import type { JobRef } from '@sluice/catalog';
 import type { ApiDeps } from '../server';
 import type { JobCache } from '../job-cache';
 import { ApiError, jobNotFound } from '../errors';
+import { IDEMPOTENCY_WINDOW_MS, idempotencyHash, idempotencyHeaders } from '../idempotency';
 import { collibraErrorSchema, collibraJobSchema, collibraPaging, databaseConnectionPageSchema, databaseConnectionSchema, schemaConnectionPageSchema, schemaConnectionSchema } from '../schemas';
 
 const BASE = '/rest/catalogDatabase/v1';
@@ -54,11 +55,18 @@ async function refJob(client: SluiceClient, id: string, knownRefs = new Map<stri
   return { ref, job: await (jobs ? jobs.get(ref.workflowId, ref.id) : client.getJob(ref.workflowId, ref.id)) };
 }
 
-/** Starts (or joins: one refresh per target runs at a time) a refresh and records its UUID. */
-async function startRefresh(client: SluiceClient, target: RefreshTarget, createdBy: string): Promise<{ ref: JobRef; job: Job }> {
+/**
+ * Starts (or joins: one refresh per target runs at a time) a refresh and records its UUID; with an
+ * Idempotency-Key, the job that key started within 24 h instead.
+ */
+export async function startRefreshOnce(client: SluiceClient, target: RefreshTarget, createdBy: string, key?: string): Promise<JobRef> {
+  const store = await client.catalog.store();
+  const idempotencyKey = key ? idempotencyHash(createdBy, key) : null;
+  const earlier = idempotencyKey ? await store.findJobRefByKey(idempotencyKey, IDEMPOTENCY_WINDOW_MS) : null;
+  if (earlier) return earlier;
   const { jobId, runId } = await client.catalog.startRefreshRun(target);
-  await (await client.catalog.store()).recordJobRef({ id: runId, workflowId: jobId, createdBy });
-  return refJob(client, runId);
+  await store.recordJobRef({ id: runId, workflowId: jobId, createdBy, idempotencyKey }, IDEMPOTENCY_WINDOW_MS);
+  return (await store.findJobRef(runId))!;
 }
 
 /** Collibra's database registration API (database and schema connections, their refresh) and the Core API's jobs. */
@@ -80,9 +88,10 @@ export const collibraRoutes =
     }, async (request) => toDatabaseConnection(await client.catalog.getDatabaseConnection(request.params.databaseConnectionId)));
 
     app.post(`${BASE}/databaseConnections/refresh`, {
-      schema: { tags, summary: 'Refresh database connections from the data source', querystring: z.strictObject({ edgeConnectionId: uuid }), response: { 202: collibraJobSchema, ...errors } },
+      schema: { tags, summary: 'Refresh database connections from the data source', headers: idempotencyHeaders, querystring: z.strictObject({ edgeConnectionId: uuid }), response: { 202: collibraJobSchema, ...errors } },
     }, async (request, reply) => {
-      const { ref, job } = await startRefresh(client, { kind: 'databases', connection: request.query.edgeConnectionId }, request.apiToken!.id);
+      const ref = await startRefreshOnce(client, { kind: 'databases', connection: request.query.edgeConnectionId }, request.apiToken!.id, request.headers['idempotency-key']);
+      const { job } = await refJob(client, ref.id, knownRefs, jobs);
       return reply.code(202).header('location', `/rest/2.0/jobs/${ref.id}`).send(collibraJob(ref, job));
     });
 
@@ -99,9 +108,10 @@ export const collibraRoutes =
     }, async (request) => toSchemaConnection(await client.catalog.getSchemaConnection(request.params.schemaConnectionId)));
 
     app.post(`${BASE}/schemaConnections/refresh`, {
-      schema: { tags, summary: 'Refresh schema connections from the data source', querystring: z.strictObject({ databaseConnectionId: uuid }), response: { 202: collibraJobSchema, ...errors } },
+      schema: { tags, summary: 'Refresh schema connections from the data source', headers: idempotencyHeaders, querystring: z.strictObject({ databaseConnectionId: uuid }), response: { 202: collibraJobSchema, ...errors } },
     }, async (request, reply) => {
-      const { ref, job } = await startRefresh(client, { kind: 'schemas', databaseConnection: request.query.databaseConnectionId }, request.apiToken!.id);
+      const ref = await startRefreshOnce(client, { kind: 'schemas', databaseConnection: request.query.databaseConnectionId }, request.apiToken!.id, request.headers['idempotency-key']);
+      const { job } = await refJob(client, ref.id, knownRefs, jobs);
       return reply.code(202).header('location', `/rest/2.0/jobs/${ref.id}`).send(collibraJob(ref, job));
     });
 

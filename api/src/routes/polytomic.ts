@@ -4,6 +4,8 @@ import { CatalogCode, CatalogError } from '@sluice/catalog';
 import { formatCanonicalType, type TableSchema } from '@sluice/connector-sdk';
 import type { ApiDeps } from '../server';
 import { errorSchema, idParams } from '../schemas';
+import { idempotencyHeaders } from '../idempotency';
+import { startRefreshOnce } from './collibra';
 
 const tags = ['Polytomic schemas'];
 const errors = { 400: errorSchema, 401: errorSchema, 403: errorSchema, 404: errorSchema, 422: errorSchema };
@@ -37,7 +39,7 @@ export const polytomicRoutes =
   ({ client }: ApiDeps): FastifyPluginAsyncZod =>
   async (app) => {
     app.post('/api/connections/:id/schemas/refresh', {
-      schema: { tags, summary: 'Refresh the connection schema cache (asynchronous; healthy connections only)', params: idParams, response: { 202: z.object({ job_id: z.string() }), ...errors } },
+      schema: { tags, summary: 'Refresh the connection schema cache (asynchronous; healthy connections only)', params: idParams, headers: idempotencyHeaders, response: { 202: z.object({ job_id: z.string(), run_id: z.uuid() }), ...errors } },
     }, async (request, reply) => {
       const connection = await client.catalog.getConnection(request.params.id);
       // Refused up front, as the seed says, rather than as a failed job later: a TEST_CONNECTION job answers.
@@ -45,8 +47,8 @@ export const polytomicRoutes =
       if (health.kind !== 'success') {
         throw new CatalogError(CatalogCode.UNHEALTHY_CONNECTION, `Only healthy connections may be refreshed: '${connection.configName}' failed its health check (${health.code}: ${health.body}).`, 'id');
       }
-      const jobId = await client.catalog.startRefresh({ kind: 'schema', connection: connection.id });
-      return reply.code(202).header('location', `/api/connections/${connection.id}/schemas/status`).send({ job_id: jobId });
+      const ref = await startRefreshOnce(client, { kind: 'schema', connection: connection.id }, request.apiToken!.id, request.headers['idempotency-key']);
+      return reply.code(202).header('location', `/api/connections/${connection.id}/schemas/status`).send({ job_id: ref.workflowId, run_id: ref.id });
     });
 
     app.get('/api/connections/:id/schemas/status', { schema: { tags, summary: 'Schema cache status', params: idParams, response: { 200: statusSchema, ...errors } } }, async (request) => {

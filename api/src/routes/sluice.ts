@@ -1,16 +1,12 @@
-import { createHash } from 'node:crypto';
 import { WorkflowExecutionAlreadyStartedError, WorkflowNotFoundError } from '@temporalio/client';
 import type { FastifyPluginAsyncZod } from 'fastify-type-provider-zod';
 import { z } from 'zod';
 import { JobCursorError, type Job, type SluiceClient } from '@sluice/client';
 import type { ApiDeps } from '../server';
 import { ApiError } from '../errors';
+import { IDEMPOTENCY_WINDOW_MS, idempotencyHash, idempotencyHeaders } from '../idempotency';
 import { apiTokenSchema, createApiTokenSchema, errorSchema, jobListQuery, jobSchema, jobSummarySchema, syncRequestSchema } from '../schemas';
 
-/** An idempotent start is answered with the same job for this long. */
-const IDEMPOTENCY_WINDOW_MS = 24 * 3600_000;
-
-const idempotencyHeaders = z.looseObject({ 'idempotency-key': z.string().min(1).max(255).optional() });
 const jobParams = z.object({ id: z.string().min(1).max(400) });
 const errors = { 400: errorSchema, 401: errorSchema, 403: errorSchema, 404: errorSchema, 409: errorSchema };
 
@@ -20,7 +16,7 @@ const errors = { 400: errorSchema, 401: errorSchema, 403: errorSchema, 404: erro
  */
 async function startSyncOnce(client: SluiceClient, input: z.output<typeof syncRequestSchema>, key: string | undefined, tokenId: string): Promise<string> {
   if (!key) return client.startSync(input);
-  const jobId = `sync-idem-${createHash('sha256').update(`${tokenId}\n${key}`).digest('hex').slice(0, 32)}`;
+  const jobId = `sync-idem-${idempotencyHash(tokenId, key).slice(0, 32)}`;
   try {
     const existing = await client.temporal.workflow.getHandle(jobId).describe();
     if (Date.now() - existing.startTime.getTime() < IDEMPOTENCY_WINDOW_MS) return jobId;
