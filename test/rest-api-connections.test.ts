@@ -126,6 +126,14 @@ test('Lerian connections: create, get, list, PATCH, test, delete; the password i
   expect(list.body).toMatchObject({ total: 1, offset: 0, limit: 10 });
   list.body.results.forEach((c: unknown) => lerian('ConnectionResponse', c));
 
+  // PEM certificates are accepted and never returned (only the mode is).
+  const ca = '-----BEGIN CERTIFICATE-----\nMIIDdzCCAl+gAwIBAgIEbV\n-----END CERTIFICATE-----\n';
+  const withCa = await api.call('POST', '/v1/management/connections', { body: { configName: 'pem-db', ...fields(), ssl: { mode: 'verify-ca', ca } } });
+  expect(withCa.status).toBe(201);
+  lerian('ConnectionResponse', withCa.body);
+  expect(withCa.body.ssl).toEqual({ mode: 'verify-ca' });
+  expect((await api.call('DELETE', `/v1/management/connections/${withCa.body.id}`)).status).toBe(204);
+
   const patched = await api.call('PATCH', `/v1/management/connections/${id}`, { body: { configName: 'production-db-updated', schema: 'analytics', metadata: { team: 'platform' } } });
   expect(patched.status).toBe(200);
   lerian('ConnectionResponse', patched.body);
@@ -157,6 +165,8 @@ test.each([
   ['port 0', { port: 0 }, 'SLC-0002', 'port', /at least 1/],
   ['port 65536', { port: 65536 }, 'SLC-0002', 'port', /at most 65535/],
   ['an unknown ssl mode', { ssl: { mode: 'prefer-maybe' } }, 'SLC-0002', 'ssl.mode', /disable, require, verify-ca, verify-full/],
+  ['an ssl ca that is not PEM', { ssl: { mode: 'verify-ca', ca: '/etc/ssl/ca.pem' } }, 'SLC-0002', 'ssl.ca', /must be PEM text/],
+  ['an ssl key that is not PEM', { ssl: { mode: 'verify-full', key: 'secret-key-text' } }, 'SLC-0002', 'ssl.key', /must be PEM text/],
   ['nested metadata', { metadata: { a: { b: 'c' } } }, 'SLC-0410', 'metadata.a', /nested/],
   ['a metadata key over 100', { metadata: { ['k'.repeat(101)]: 'v' } }, 'SLC-0412', undefined, /100 characters/],
   ['a metadata value over 2000', { metadata: { k: 'v'.repeat(2001) } }, 'SLC-0411', 'metadata.k', /2000 characters/],

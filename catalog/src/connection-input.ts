@@ -28,7 +28,9 @@ const SCHEME_TYPES: Record<string, ConnectionType> = {
 };
 
 export const SSL_MODES = ['disable', 'require', 'verify-ca', 'verify-full'] as const;
-const ssl = z.strictObject({ mode: z.enum(SSL_MODES), ca: z.string().optional(), cert: z.string().optional(), key: z.string().optional() });
+/** Lerian's ssl certificates and key are PEM text (not file paths). */
+const pem = z.string().regex(/^\s*-----BEGIN [A-Z0-9 ]+-----[\s\S]+-----END [A-Z0-9 ]+-----\s*$/, 'must be PEM text (-----BEGIN …----- … -----END …-----)');
+const ssl = z.strictObject({ mode: z.enum(SSL_MODES), ca: pem.optional(), cert: pem.optional(), key: pem.optional() });
 
 /** Lerian's fields; a URL or a Syntho config may stand in for the engine fields. */
 const fields = {
@@ -94,7 +96,7 @@ function describe(issue: z.core.$ZodIssue, knownFields: string[] | undefined, en
     case 'invalid_type':
       return `must be ${issue.expected}`;
     case 'invalid_format':
-      return `must be a ${issue.format}`;
+      return issue.format === 'regex' ? issue.message : `must be a ${issue.format}`;
     default:
       return issue.message;
   }
