@@ -236,3 +236,44 @@ test('a per-token rate limit: past the budget 429 with the error body and Retry-
     await limited.close();
   }
 });
+
+test('OIDC JWTs verified against a JWKS: scopes from the scope claim; wrong audience, issuer, key or an expired token → 401', async () => {
+  const { generateKeyPair, exportJWK, SignJWT } = await import('jose');
+  const { createServer } = await import('node:http');
+  const { publicKey, privateKey } = await generateKeyPair('RS256');
+  const other = await generateKeyPair('RS256');
+  const jwk = { ...(await exportJWK(publicKey)), kid: 'k1', alg: 'RS256', use: 'sig' };
+  const jwks = createServer((_, res) => res.writeHead(200, { 'content-type': 'application/json' }).end(JSON.stringify({ keys: [jwk] })));
+  await new Promise<void>((resolve) => jwks.listen(0, '127.0.0.1', resolve));
+  const jwksUrl = `http://127.0.0.1:${(jwks.address() as { port: number }).port}/jwks.json`;
+  const oidc = await startRestApi(env, { jwt: { jwksUrl, audience: 'sluice-api', issuer: 'https://idp.example' } });
+  const sign = (claims: Record<string, unknown>, o: { key?: typeof privateKey; aud?: string; iss?: string; exp?: string } = {}) =>
+    new SignJWT(claims)
+      .setProtectedHeader({ alg: 'RS256', kid: 'k1' })
+      .setSubject('service-42')
+      .setIssuer(o.iss ?? 'https://idp.example')
+      .setAudience(o.aud ?? 'sluice-api')
+      .setIssuedAt()
+      .setExpirationTime(o.exp ?? '5m')
+      .sign(o.key ?? privateKey);
+  try {
+    const writer = await sign({ scope: 'openid sluice:write' });
+    expect((await oidc.call('GET', '/v1/management/connections', { token: writer })).status).toBe(200);
+    const created = await oidc.call('POST', '/v1/management/connections', { token: writer, body: { configName: 'jwt-db', url: pgUrl() } });
+    expect(created.status).toBe(201);
+    expect((await oidc.call('GET', '/v1/api-tokens', { token: writer })).status).toBe(403);
+    const reader = await sign({ scope: 'sluice:read' });
+    expect((await oidc.call('DELETE', `/v1/management/connections/${created.body.id}`, { token: reader })).status).toBe(403);
+    expect((await oidc.call('GET', '/v1/management/connections', { token: await sign({ scope: 'openid profile' }) })).status).toBe(403);
+    for (const bad of [await sign({ scope: 'sluice:admin' }, { aud: 'another-api' }), await sign({ scope: 'sluice:admin' }, { iss: 'https://evil.example' }), await sign({ scope: 'sluice:admin' }, { key: other.privateKey }), await sign({ scope: 'sluice:admin' }, { exp: '-1m' })]) {
+      const res = await oidc.call('GET', '/v1/management/connections', { token: bad });
+      expect(res.status).toBe(401);
+      lerian('Error', res.body);
+    }
+    // Catalog tokens keep working beside JWTs.
+    expect((await oidc.call('DELETE', `/v1/management/connections/${created.body.id}`, { token: 'write' })).status).toBe(204);
+  } finally {
+    await oidc.close();
+    jwks.close();
+  }
+});

@@ -7,7 +7,7 @@ import { Catalog } from '@sluice/catalog';
 import type { SluiceClient } from '@sluice/client';
 import type { ConnectorRegistry } from '@sluice/connector-sdk';
 import { loadConnectors } from '@sluice/worker';
-import { checkScope, PUBLIC_PATHS, requiredScope, TokenVerifier } from './auth';
+import { checkScope, jwtOptionsFromEnv, PUBLIC_PATHS, requiredScope, TokenVerifier, type JwtOptions } from './auth';
 import { ApiError, sendError } from './errors';
 import { JobCache } from './job-cache';
 import { collibraRoutes } from './routes/collibra';
@@ -41,6 +41,8 @@ export interface ApiOptions {
   bodyLimit?: number;
   /** How long a verified token is trusted before the catalog is asked again (default 5 s). */
   tokenCacheMs?: number;
+  /** Also accept OIDC JWTs verified against this JWKS (default: SLUICE_API_JWKS_URL and friends); false: tokens only. */
+  jwt?: JwtOptions | false;
   /** GETs of one job within this time share one fetch from Temporal (default 500 ms). */
   jobCacheMs?: number;
   /** Requests per token per window (default 60,000 a minute; SLUICE_API_RATE_LIMIT sets the per-minute figure); false: none. */
@@ -82,7 +84,8 @@ export async function buildServer(options: ApiOptions): Promise<FastifyInstance>
   app.setErrorHandler((err, request, reply) => sendError(err, request, reply));
   app.setNotFoundHandler((request, reply) => sendError({ statusCode: 404, code: 'Not Found', message: `No route ${request.method} ${request.url.split('?')[0]}` }, request, reply));
 
-  const verifier = new TokenVerifier(() => options.client.catalog.store(), options.tokenCacheMs);
+  const jwt = options.jwt === false ? undefined : (options.jwt ?? jwtOptionsFromEnv());
+  const verifier = new TokenVerifier(() => options.client.catalog.store(), options.tokenCacheMs, jwt);
   app.addHook('onRequest', async (request) => {
     const path = request.url.split('?')[0]!;
     if (PUBLIC_PATHS.some((p) => p.test(path))) return;
@@ -109,7 +112,7 @@ export async function buildServer(options: ApiOptions): Promise<FastifyInstance>
     openapi: {
       openapi: '3.1.0',
       info: { title: 'Sluice REST API', version: '0.1.0', description: 'Connections, refresh and sync jobs: the seeds’ endpoints (Collibra, Lerian, Polytomic, Syntho) and Sluice’s own /v1.' },
-      components: { securitySchemes: { bearerAuth: { type: 'http', scheme: 'bearer', description: 'A token from `sluice api-token create`' } } },
+      components: { securitySchemes: { bearerAuth: { type: 'http', scheme: 'bearer', description: 'A token from `sluice api-token create`, or an OIDC JWT with sluice:read|write|admin in its scope claim when SLUICE_API_JWKS_URL is set' } } },
       security: [{ bearerAuth: [] }],
     },
     transform: jsonSchemaTransform,
