@@ -197,7 +197,9 @@ test('Lerian path and name rules: a malformed id is 400 Invalid Path Parameter, 
   expect(again.body).toMatchObject({ code: 'SLC-1002', title: 'Conflict', field: 'configName' });
   const badJson = await fetch(`${api.base}/v1/management/connections`, { method: 'POST', headers: { authorization: `Bearer ${api.tokens.write}`, 'content-type': 'application/json' }, body: '{"configName":' });
   expect(badJson.status).toBe(400);
-  lerian('Error', await badJson.json());
+  const badJsonBody = await badJson.json();
+  lerian('Error', badJsonBody);
+  expect(badJsonBody).toMatchObject({ code: 'SLC-0400', title: 'Bad Request' });
 });
 
 test('GET /openapi.json is OpenAPI 3.1, generated from the route schemas, and lists every route', async () => {
@@ -276,4 +278,17 @@ test('OIDC JWTs verified against a JWKS: scopes from the scope claim; wrong audi
     await oidc.close();
     jwks.close();
   }
+});
+
+test('bodies over 1 MiB are refused (413, error body); no CORS headers are sent, preflights included', async () => {
+  const big = await api.call('POST', '/v1/management/connections', { body: { configName: 'big-db', ...fields(), metadata: { blob: 'x'.repeat(1024 * 1024) } } });
+  expect(big.status).toBe(413);
+  expect(big.body).toMatchObject({ code: 'SLC-0413', title: 'Payload Too Large' });
+  const origin = { origin: 'https://evil.example' };
+  const get = await api.call('GET', '/v1/management/connections', { token: 'read', headers: origin });
+  expect(get.status).toBe(200);
+  expect(get.headers.get('access-control-allow-origin')).toBeNull();
+  const preflight = await fetch(`${api.base}/v1/management/connections`, { method: 'OPTIONS', headers: { ...origin, 'access-control-request-method': 'POST' } });
+  expect(preflight.headers.get('access-control-allow-origin')).toBeNull();
+  expect([401, 404]).toContain(preflight.status);
 });

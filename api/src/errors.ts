@@ -1,3 +1,4 @@
+import { STATUS_CODES } from 'node:http';
 import type { FastifyError, FastifyReply, FastifyRequest } from 'fastify';
 import { hasZodFastifySchemaValidationErrors } from 'fastify-type-provider-zod';
 import { ScheduleAlreadyRunning, ScheduleNotFoundError, WorkflowNotFoundError } from '@temporalio/client';
@@ -56,7 +57,7 @@ function problemOf(err: unknown, request: FastifyRequest): Problem {
   }
   const fe = err as FastifyError;
   if (fe.statusCode && fe.statusCode >= 400 && fe.statusCode < 500) {
-    return { status: fe.statusCode, code: `SLC-${fe.statusCode}`, title: fe.code ?? 'Bad Request', message: fe.message };
+    return { status: fe.statusCode, code: `SLC-0${fe.statusCode}`, title: STATUS_CODES[fe.statusCode] ?? 'Bad Request', message: fe.message };
   }
   return { status: 500, code: 'SLC-0500', title: 'Internal Server Error', message: 'The server failed to answer this request; it is logged.' };
 }

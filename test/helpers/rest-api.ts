@@ -27,6 +27,44 @@ export function seedSchemas(seed: Seed): (name: string, value: unknown) => void 
   };
 }
 
+/** Which seed schema a response of this route and status must satisfy (null: the route is Sluice's own). */
+const CONTRACTS: [method: string, path: RegExp, status: number, seed: Seed, schema: string][] = [
+  ['GET', /^\/rest\/catalogDatabase\/v1\/databaseConnections$/, 200, 'collibra', 'DatabaseConnectionPagedResponse'],
+  ['GET', /^\/rest\/catalogDatabase\/v1\/databaseConnections\/[^/]+$/, 200, 'collibra', 'DatabaseConnection'],
+  ['POST', /^\/rest\/catalogDatabase\/v1\/(database|schema)Connections\/refresh$/, 202, 'collibra', 'Job'],
+  ['GET', /^\/rest\/catalogDatabase\/v1\/schemaConnections$/, 200, 'collibra', 'SchemaConnectionPagedResponse'],
+  ['GET', /^\/rest\/catalogDatabase\/v1\/schemaConnections\/[^/]+$/, 200, 'collibra', 'SchemaConnection'],
+  ['GET', /^\/rest\/2\.0\/jobs\/[^/]+$/, 200, 'collibra', 'Job'],
+  ['POST', /^\/rest\/2\.0\/jobs\/[^/]+\/cancel$/, 202, 'collibra', 'Job'],
+  ['POST', /^\/v1\/management\/connections$/, 201, 'lerian', 'ConnectionResponse'],
+  ['GET', /^\/v1\/management\/connections\/[^/]+$/, 200, 'lerian', 'ConnectionResponse'],
+  ['PATCH', /^\/v1\/management\/connections\/[^/]+$/, 200, 'lerian', 'ConnectionResponse'],
+  ['GET', /^\/api\/connections\/[^/]+\/schemas\/status$/, 200, 'polytomic', 'SchemaStatus'],
+  ['GET', /^\/api\/v1\/database_connections\/functionalities\/$/, 200, 'syntho', 'FunctionalityListSchema'],
+  ['GET', /^\/api\/v1\/database_connections\/supported_types\/$/, 200, 'syntho', 'SupportedConnectionTypes'],
+  ['POST', /^\/api\/v1\/database_connections\/test\/$/, 200, 'syntho', 'ApplicationMessage'],
+];
+
+const validators = {} as Record<Seed, (name: string, value: unknown) => void>;
+
+/**
+ * Every response the suite receives is checked against the seed's schema for its route: the
+ * success bodies above, Collibra's StandardErrorResponse for errors under /rest, and Lerian's Error
+ * for the other errors (Sluice's own routes answer errors in that shape too).
+ */
+export function checkContract(method: string, url: string, status: number, body: unknown): void {
+  const path = url.split('?')[0]!;
+  if (path === '/openapi.json' || path.startsWith('/docs')) return;
+  const check = (seed: Seed, schema: string) => (validators[seed] ??= seedSchemas(seed))(schema, body);
+  if (status >= 400) return check(path.startsWith('/rest/') ? 'collibra' : 'lerian', path.startsWith('/rest/') ? 'StandardErrorResponse' : 'Error');
+  if (method === 'GET' && path === '/v1/management/connections') {
+    for (const item of (body as { results: unknown[] }).results) (validators.lerian ??= seedSchemas('lerian'))('ConnectionResponse', item);
+    return;
+  }
+  const contract = CONTRACTS.find(([m, p, s]) => m === method && p.test(path) && s === status);
+  if (contract) check(contract[3], contract[4]);
+}
+
 export interface RestApi {
   base: string;
   app: FastifyInstance;
@@ -68,6 +106,7 @@ export async function startRestApi(env: TestTemporal, options: Partial<ApiOption
       } catch {
         // not JSON (the docs page)
       }
+      checkContract(method, path, res.status, body);
       return { status: res.status, headers: res.headers, body };
     },
     async close() {
