@@ -121,7 +121,10 @@ test('Lerian connections: create, get, list, PATCH, test, delete; the password i
   lerian('ConnectionResponse', got.body);
   expect(got.body).toEqual(created.body);
 
-  const list = await api.call('GET', '/v1/management/connections?limit=10', { token: 'read' });
+  expect((await api.call('GET', '/v1/management/connections?type=MONGODB', { token: 'read' })).body.total).toBe(0);
+  expect((await api.call('GET', '/v1/management/connections?type=SQLITE', { token: 'read' })).body).toMatchObject({ code: 'SLC-0002', field: 'type' });
+  expect((await api.call('GET', '/v1/management/connections?limit=501', { token: 'read' })).body).toMatchObject({ code: 'SLC-0002', field: 'limit' });
+  const list = await api.call('GET', '/v1/management/connections?type=POSTGRESQL&limit=10', { token: 'read' });
   expect(list.status).toBe(200);
   expect(list.body).toMatchObject({ total: 1, offset: 0, limit: 10 });
   list.body.results.forEach((c: unknown) => lerian('ConnectionResponse', c));

@@ -1,6 +1,6 @@
 import type { FastifyPluginAsyncZod } from 'fastify-type-provider-zod';
 import { z } from 'zod';
-import { createConnectionSchema, updateConnectionSchema, type Connection } from '@sluice/catalog';
+import { CONNECTION_TYPES, createConnectionSchema, updateConnectionSchema, type Connection, type ConnectionType } from '@sluice/catalog';
 import type { ApiDeps } from '../server';
 import { applicationMessageSchema, connectionPageSchema, connectionResponseSchema, errorSchema, idParams } from '../schemas';
 
@@ -35,7 +35,7 @@ export const lerianRoutes =
       schema: {
         tags,
         summary: 'List connections',
-        querystring: z.strictObject({ type: z.string().optional(), offset: z.coerce.number().int().min(0).default(0), limit: z.coerce.number().int().min(1).max(500).default(100) }),
+        querystring: z.strictObject({ type: z.enum(Object.keys(CONNECTION_TYPES) as [ConnectionType, ...ConnectionType[]]).optional(), offset: z.coerce.number().int().min(0).default(0), limit: z.coerce.number().int().min(1).max(500).default(100) }),
         response: { 200: connectionPageSchema, ...errors },
       },
     }, async (request) => {
