@@ -190,6 +190,8 @@ test('Lerian path and name rules: a malformed id is 400 Invalid Path Parameter, 
   expect(malformed.status).toBe(400);
   lerian('Error', malformed.body);
   expect(malformed.body).toMatchObject({ code: 'SLC-0404', title: 'Invalid Path Parameter', field: 'id' });
+  // Any hex id of the UUID shape is an id (not only RFC 4122 versions and variants): unknown, so 404.
+  expect((await api.call('GET', '/v1/management/connections/12345678-1234-1234-1234-123456789abc')).status).toBe(404);
   const unknown = await api.call('PATCH', '/v1/management/connections/019996b8-f3d1-7d2b-a192-6e91464d82fc', { body: { port: 5433 } });
   expect(unknown.status).toBe(404);
   expect(unknown.body.code).toBe('SLC-1001');

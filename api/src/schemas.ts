@@ -9,7 +9,8 @@ import type { SyncInput } from '@sluice/workflows';
  * envelopes) is defined here once, and the OpenAPI document comes from these.
  */
 
-const uuid = z.uuid();
+// Any 8-4-4-4-12 hex id, as the catalog reads ids (z.uuid() would also demand an RFC 4122 version and variant).
+const uuid = z.guid();
 
 /** Error body of Lerian's API (and Sluice's own /v1): a stable code, a title, a message naming the field. */
 export const errorSchema = z.object({ code: z.string(), title: z.string(), message: z.string(), field: z.string().optional() }).meta({ id: 'Error' });

@@ -11,7 +11,8 @@ import { collibraErrorSchema, collibraJobSchema, collibraPaging, databaseConnect
 const BASE = '/rest/catalogDatabase/v1';
 const DEFAULT_LIMIT = 100;
 const errors = { 400: collibraErrorSchema, 401: collibraErrorSchema, 403: collibraErrorSchema, 404: collibraErrorSchema };
-const uuid = z.uuid();
+// Any 8-4-4-4-12 hex id, as the catalog reads ids (z.uuid() would also demand an RFC 4122 version and variant).
+const uuid = z.guid();
 
 const NAMES: Record<string, string> = {
   REFRESH_DATABASES: 'Refresh database connections',

@@ -39,7 +39,7 @@ export const polytomicRoutes =
   ({ client }: ApiDeps): FastifyPluginAsyncZod =>
   async (app) => {
     app.post('/api/connections/:id/schemas/refresh', {
-      schema: { tags, summary: 'Refresh the connection schema cache (asynchronous; healthy connections only)', params: idParams, headers: idempotencyHeaders, response: { 202: z.object({ job_id: z.string(), run_id: z.uuid() }), ...errors } },
+      schema: { tags, summary: 'Refresh the connection schema cache (asynchronous; healthy connections only)', params: idParams, headers: idempotencyHeaders, response: { 202: z.object({ job_id: z.string(), run_id: z.guid() }), ...errors } },
     }, async (request, reply) => {
       const connection = await client.catalog.getConnection(request.params.id);
       // Refused up front, as the seed says, rather than as a failed job later: a TEST_CONNECTION job answers.
