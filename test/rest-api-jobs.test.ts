@@ -1,3 +1,4 @@
+import { createServer, type Socket } from 'node:net';
 import { freshCatalogDatabase } from './helpers/catalog-db';
 import { pgUrl } from './helpers/databases';
 import { seedSchemas, startRestApi, type RestApi } from './helpers/rest-api';
@@ -286,4 +287,31 @@ test('Sluice /v1 schedules: create (sync and refresh), get, list, pause, unpause
   expect(gone.status).toBe(404);
   expect(gone.body).toMatchObject({ code: 'SLC-1001', field: 'id' });
   expect((await api.call('POST', '/v1/schedules/nightly-items/trigger', { token: 'write' })).status).toBe(404);
+});
+
+test('Collibra cancel: a refresh stuck on a silent database → POST /rest/2.0/jobs/{id}/cancel → 202 → CANCELED', async () => {
+  // A server that accepts connections and never answers: the refresh's health check waits on it.
+  const sockets: Socket[] = [];
+  const silent = createServer((socket) => void sockets.push(socket));
+  await new Promise<void>((resolve) => silent.listen(0, '127.0.0.1', resolve));
+  try {
+    const port = (silent.address() as { port: number }).port;
+    const edge = await connection('silent-db', `postgresql://nobody:nothing@127.0.0.1:${port}/nowhere`);
+    const started = await api.call('POST', `${DB}/databaseConnections/refresh?edgeConnectionId=${edge}`, { token: 'write' });
+    expect(started.status).toBe(202);
+    const location = started.headers.get('location')!;
+    const deadline = Date.now() + 10_000;
+    while (sockets.length === 0 && Date.now() < deadline) await new Promise((r) => setTimeout(r, 50));
+    expect(sockets.length).toBeGreaterThan(0); // the job is waiting on the silent server now
+    expect((await api.call('GET', location, { token: 'read' })).body.state).toBe('RUNNING');
+    expect((await api.call('POST', `${location}/cancel`, { token: 'read' })).status).toBe(403);
+    const cancel = await api.call('POST', `${location}/cancel`, { token: 'write' });
+    expect(cancel.status).toBe(202);
+    expect(cancel.body.state).toMatch(/RUNNING|CANCELING|CANCELED/);
+    const ended = await pollUntilEnded(location, () => undefined, 20_000);
+    expect(ended).toMatchObject({ id: started.body.id, state: 'CANCELED', endDate: expect.any(Number) });
+  } finally {
+    for (const s of sockets) s.destroy();
+    silent.close();
+  }
 });
