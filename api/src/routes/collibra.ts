@@ -1,11 +1,11 @@
 import type { FastifyPluginAsyncZod } from 'fastify-type-provider-zod';
 import { z } from 'zod';
-import type { SluiceClient, RefreshTarget, Job, DatabaseConnection, SchemaConnection } from '@sluice/client';
+import type { Job, DatabaseConnection, SchemaConnection } from '@sluice/client';
 import type { JobRef } from '@sluice/catalog';
 import type { ApiDeps } from '../server';
-import type { JobCache } from '../job-cache';
-import { ApiError, jobNotFound } from '../errors';
-import { IDEMPOTENCY_WINDOW_MS, idempotencyHash, idempotencyHeaders } from '../idempotency';
+import { ApiError } from '../errors';
+import { idempotencyHeaders } from '../idempotency';
+import { refJob, startRefreshOnce } from '../refresh-jobs';
 import { collibraErrorSchema, collibraJobSchema, collibraPaging, databaseConnectionPageSchema, databaseConnectionSchema, schemaConnectionPageSchema, schemaConnectionSchema } from '../schemas';
 
 const BASE = '/rest/catalogDatabase/v1';
@@ -43,32 +43,6 @@ export function collibraJob(ref: JobRef, job: Job): z.output<typeof collibraJobS
 
 const toDatabaseConnection = (d: DatabaseConnection) => ({ id: d.id, name: d.name, edgeConnectionId: d.connectionId, ...(d.databaseId ? { databaseId: d.databaseId } : {}) });
 const toSchemaConnection = (s: SchemaConnection) => ({ id: s.id, name: s.name, databaseConnectionId: s.databaseConnectionId, ...(s.schemaId ? { schemaId: s.schemaId } : {}) });
-
-/** A job by its UUID; `knownRefs` keeps refs after their first lookup (a ref never changes once recorded). */
-async function refJob(client: SluiceClient, id: string, knownRefs = new Map<string, JobRef>(), jobs?: JobCache): Promise<{ ref: JobRef; job: Job }> {
-  let ref = knownRefs.get(id) ?? null;
-  if (!ref) {
-    ref = await (await client.catalog.store()).findJobRef(id);
-    if (!ref) throw jobNotFound(id);
-    if (knownRefs.size >= 10_000) knownRefs.clear();
-    knownRefs.set(id, ref);
-  }
-  return { ref, job: await (jobs ? jobs.get(ref.workflowId, ref.id) : client.getJob(ref.workflowId, ref.id)) };
-}
-
-/**
- * Starts (or joins: one refresh per target runs at a time) a refresh and records its UUID; with an
- * Idempotency-Key, the job that key started within 24 h instead.
- */
-export async function startRefreshOnce(client: SluiceClient, target: RefreshTarget, createdBy: string, key?: string): Promise<JobRef> {
-  const store = await client.catalog.store();
-  const idempotencyKey = key ? idempotencyHash(createdBy, key) : null;
-  const earlier = idempotencyKey ? await store.findJobRefByKey(idempotencyKey, IDEMPOTENCY_WINDOW_MS) : null;
-  if (earlier) return earlier;
-  const { jobId, runId } = await client.catalog.startRefreshRun(target);
-  await store.recordJobRef({ id: runId, workflowId: jobId, createdBy, idempotencyKey }, IDEMPOTENCY_WINDOW_MS);
-  return (await store.findJobRef(runId))!;
-}
 
 /** Collibra's database registration API (database and schema connections, their refresh) and the Core API's jobs. */
 export const collibraRoutes =

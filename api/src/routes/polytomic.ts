@@ -5,7 +5,7 @@ import { formatCanonicalType, type TableSchema } from '@sluice/connector-sdk';
 import type { ApiDeps } from '../server';
 import { errorSchema, idParams } from '../schemas';
 import { idempotencyHeaders } from '../idempotency';
-import { startRefreshOnce } from './collibra';
+import { startRefreshOnce } from '../refresh-jobs';
 
 const tags = ['Polytomic schemas'];
 const errors = { 400: errorSchema, 401: errorSchema, 403: errorSchema, 404: errorSchema, 422: errorSchema };
