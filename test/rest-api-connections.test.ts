@@ -297,3 +297,16 @@ test('bodies over 1 MiB are refused (413, error body); no CORS headers are sent,
   expect(preflight.headers.get('access-control-allow-origin')).toBeNull();
   expect([401, 404]).toContain(preflight.status);
 });
+
+test('an address that keeps failing authentication gets 429 for the rest of the minute, valid token or not', async () => {
+  const guarded = await startRestApi(env, { authFailuresPerMinute: 3 });
+  try {
+    for (let i = 0; i < 3; i++) expect((await guarded.call('GET', '/v1/jobs', { token: `sluice_guess-${i}` })).status).toBe(401);
+    const blocked = await guarded.call('GET', '/v1/jobs', { token: 'read' });
+    expect(blocked.status).toBe(429);
+    expect(blocked.body).toMatchObject({ code: 'SLC-0429', message: expect.stringContaining('failed authentications') });
+    expect((await guarded.call('GET', '/openapi.json', { token: null })).status).toBe(200);
+  } finally {
+    await guarded.close();
+  }
+});

@@ -4,6 +4,7 @@ import swaggerUi from '@fastify/swagger-ui';
 import rateLimit from '@fastify/rate-limit';
 import { jsonSchemaTransform, jsonSchemaTransformObject, serializerCompiler, validatorCompiler, type ZodTypeProvider } from 'fastify-type-provider-zod';
 import { Catalog } from '@sluice/catalog';
+import { FailureLimiter } from '@sluice/codec';
 import type { SluiceClient } from '@sluice/client';
 import type { ConnectorRegistry } from '@sluice/connector-sdk';
 import { loadConnectors } from '@sluice/worker';
@@ -41,6 +42,8 @@ export interface ApiOptions {
   bodyLimit?: number;
   /** How long a verified token is trusted before the catalog is asked again (default 5 s). */
   tokenCacheMs?: number;
+  /** Failed authentications an address may make per minute before it gets 429 for the rest of the minute (default 30). */
+  authFailuresPerMinute?: number;
   /** Also accept OIDC JWTs verified against this JWKS (default: SLUICE_API_JWKS_URL and friends); false: tokens only. */
   jwt?: JwtOptions | false;
   /** GETs of one job within this time share one fetch from Temporal (default 500 ms). */
@@ -86,10 +89,18 @@ export async function buildServer(options: ApiOptions): Promise<FastifyInstance>
 
   const jwt = options.jwt === false ? undefined : (options.jwt ?? jwtOptionsFromEnv());
   const verifier = new TokenVerifier(() => options.client.catalog.store(), options.tokenCacheMs, jwt);
+  // Guessing tokens costs a catalog lookup each: an address that keeps failing waits (as the codec server does).
+  const failures = new FailureLimiter(options.authFailuresPerMinute ?? 30, 60_000);
   app.addHook('onRequest', async (request) => {
     const path = request.url.split('?')[0]!;
     if (PUBLIC_PATHS.some((p) => p.test(path))) return;
-    request.apiToken = await verifier.verify(request);
+    if (failures.blocked(request.ip)) throw new ApiError(429, 'SLC-0429', 'Too Many Requests', 'Too many failed authentications from this address: try again in a minute.');
+    try {
+      request.apiToken = await verifier.verify(request);
+    } catch (err) {
+      if ((err as ApiError).status === 401) failures.fail(request.ip);
+      throw err;
+    }
     // Unknown routes answer 404 to any valid token.
     if (request.routeOptions.url) checkScope(request.apiToken, requiredScope(request));
   });
