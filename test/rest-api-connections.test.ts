@@ -93,6 +93,15 @@ test('sluice api-token: created once (stored hashed), listed without the secret,
   expect((await runSluice(['api-token', 'revoke', 'ci-robot'], cliEnv)).code).toBe(0);
   expect((await api.call('GET', '/v1/jobs', { token })).status).toBe(401);
   expect((await runSluice(['api-token', 'create', 'x', '--scope', 'root'], cliEnv)).code).toBe(2);
+  // Without --json: the token alone on stdout (for $(…)), what it is on stderr.
+  const plain = await runSluice(['api-token', 'create', 'plain-robot'], cliEnv);
+  expect(plain.code).toBe(0);
+  expect(plain.stdout).toMatch(/^sluice_[A-Za-z0-9_-]{43}\n$/);
+  expect(plain.stderr).toMatch(/'plain-robot' \(read, id [0-9a-f-]{36}\); shown only now/);
+  expect((await api.call('GET', '/v1/jobs', { token: plain.stdout.trim() })).status).toBe(200);
+  const taken = await runSluice(['api-token', 'create', 'plain-robot'], cliEnv);
+  expect(taken.code).toBe(1);
+  expect(taken.stderr).toContain('SLC-1002');
 });
 
 async function catalogDbRows(sql: string): Promise<Record<string, string>[]> {
@@ -142,6 +151,12 @@ test('Lerian connections: create, get, list, PATCH, test, delete; the password i
   lerian('ConnectionResponse', patched.body);
   expect(patched.body).toMatchObject({ configName: 'production-db-updated', schema: 'analytics', host: pg.hostname, metadata: { team: 'platform' } });
   expect(Date.parse(patched.body.updatedAt)).toBeGreaterThanOrEqual(Date.parse(created.body.updatedAt));
+
+  const badPatch = await api.call('PATCH', `/v1/management/connections/${id}`, { body: { port: 70000, type: 'POSTGRESQL' } });
+  expect(badPatch.status).toBe(400);
+  expect(badPatch.body).toMatchObject({ code: 'SLC-0002', field: 'port' });
+  const emptyName = await api.call('PATCH', `/v1/management/connections/${id}`, { body: { configName: 'x' } });
+  expect(emptyName.body).toMatchObject({ code: 'SLC-0002', field: 'configName' });
 
   // The password stayed (PATCH without it keeps it): the test job logs in.
   const tested = await api.call('POST', `/v1/management/connections/${id}/test`);

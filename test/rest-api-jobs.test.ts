@@ -79,6 +79,8 @@ test('Collibra: refresh database and schema connections → 202 + Location → p
   expect(one.status).toBe(200);
   collibra('DatabaseConnection', one.body);
   expect(one.body).toEqual(testDb);
+  // limit 0 (or none) is Collibra's default page.
+  expect((await api.call('GET', `${DB}/databaseConnections?edgeConnectionId=${edge}&limit=0`, { token: 'read' })).body).toMatchObject({ offset: 0, limit: 100, total: list.body.total });
   const page = await api.call('GET', `${DB}/databaseConnections?edgeConnectionId=${edge}&offset=1&limit=1`, { token: 'read' });
   expect(page.body.results).toEqual([list.body.results[1]]);
 
