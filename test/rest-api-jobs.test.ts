@@ -66,6 +66,9 @@ test('Collibra: refresh database and schema connections → 202 + Location → p
   expect(repeated.status).toBe(202);
   expect(repeated.body).toMatchObject({ id: keyed.body.id, state: 'COMPLETED' });
   expect(repeated.headers.get('location')).toBe(keyed.headers.get('location'));
+  const elsewhere = await api.call('POST', `${DB}/schemaConnections/refresh?databaseConnectionId=${edge}`, { token: 'write', headers: { 'idempotency-key': 'refresh-1' } });
+  expect(elsewhere.status).toBe(422);
+  expect(elsewhere.body).toMatchObject({ statusCode: 422, errorCode: 'SLC-1023' });
   const otherKey = await api.call('POST', `${DB}/databaseConnections/refresh?edgeConnectionId=${edge}`, { token: 'write', headers: { 'idempotency-key': 'refresh-2' } });
   expect(otherKey.body.id).not.toBe(keyed.body.id);
   await pollUntilEnded(otherKey.headers.get('location')!, (b) => collibra('Job', b));
@@ -134,6 +137,13 @@ test('Sluice /v1: a sync started with an Idempotency-Key; 409 on its connections
   const again = await api.call('POST', '/v1/syncs', { token: 'write', body, headers: { 'idempotency-key': 'order-42' } });
   expect(again.status).toBe(202);
   expect(again.body.id).toBe(id);
+  // The same key with another request is refused, not answered with a job it did not ask for.
+  const reused = await api.call('POST', '/v1/syncs', { token: 'write', body: { ...body, batchSize: 200 }, headers: { 'idempotency-key': 'order-42' } });
+  expect(reused.status).toBe(422);
+  expect(reused.body).toMatchObject({ code: 'SLC-1023', title: 'Idempotency Key Reused', field: 'Idempotency-Key', message: expect.stringContaining(id) });
+  // The same request with its fields in another order is the same request.
+  const reordered = Object.fromEntries(Object.entries(body).reverse());
+  expect((await api.call('POST', '/v1/syncs', { token: 'write', body: reordered, headers: { 'idempotency-key': 'order-42' } })).body.id).toBe(id);
   // Another token's key is its own.
   const other = await api.call('POST', '/v1/syncs', { token: 'admin', body: { ...body, destination: { connectionId: source }, tables: [{ schema: world.src, name: 'no_such_table' }] }, headers: { 'idempotency-key': 'order-42' } });
   expect(other.status).toBe(202);

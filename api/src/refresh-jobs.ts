@@ -1,7 +1,7 @@
 import type { Job, RefreshTarget, SluiceClient } from '@sluice/client';
 import type { JobRef } from '@sluice/catalog';
 import { jobNotFound } from './errors';
-import { IDEMPOTENCY_WINDOW_MS, idempotencyHash } from './idempotency';
+import { earlierJob, IDEMPOTENCY_WINDOW_MS, idempotentRequest } from './idempotency';
 import type { JobCache } from './job-cache';
 
 /**
@@ -10,11 +10,11 @@ import type { JobCache } from './job-cache';
  */
 export async function startRefreshOnce(client: SluiceClient, target: RefreshTarget, createdBy: string, key?: string): Promise<JobRef> {
   const store = await client.catalog.store();
-  const idempotencyKey = key ? idempotencyHash(createdBy, key) : null;
-  const earlier = idempotencyKey ? await store.findJobRefByKey(idempotencyKey, IDEMPOTENCY_WINDOW_MS) : null;
+  const idempotent = idempotentRequest(createdBy, key, 'refresh', target);
+  const earlier = await earlierJob(store, idempotent);
   if (earlier) return earlier;
   const { jobId, runId } = await client.catalog.startRefreshRun(target);
-  await store.recordJobRef({ id: runId, workflowId: jobId, createdBy, idempotencyKey }, IDEMPOTENCY_WINDOW_MS);
+  await store.recordJobRef({ id: runId, workflowId: jobId, createdBy, idempotencyKey: idempotent }, IDEMPOTENCY_WINDOW_MS);
   return (await store.findJobRef(runId))!;
 }
 

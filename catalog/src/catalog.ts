@@ -168,7 +168,7 @@ export class Catalog {
     return this.tx((q) => jobRefs.recordJobRef(q, ref, keyWindowMs));
   }
 
-  findJobRefByKey(idempotencyKey: string, withinMs: number): Promise<jobRefs.JobRef | null> {
+  findJobRefByKey(idempotencyKey: string, withinMs: number): Promise<(jobRefs.JobRef & { requestSha256: string }) | null> {
     return this.tx((q) => jobRefs.findJobRefByKey(q, idempotencyKey, withinMs));
   }
 

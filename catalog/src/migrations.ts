@@ -100,6 +100,8 @@ export const MIGRATIONS: { version: number; name: string; sql: string }[] = [
       CREATE TABLE job_idempotency_keys (
         key_sha256 text PRIMARY KEY,
         job_id uuid NOT NULL REFERENCES job_refs (id) ON DELETE CASCADE,
+        -- SHA-256 of the request it came with: the same key with another request is refused
+        request_sha256 text NOT NULL,
         created_at timestamptz NOT NULL DEFAULT now()
       )`,
   },

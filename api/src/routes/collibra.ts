@@ -10,7 +10,7 @@ import { collibraErrorSchema, collibraJobSchema, collibraPaging, databaseConnect
 
 const BASE = '/rest/catalogDatabase/v1';
 const DEFAULT_LIMIT = 100;
-const errors = { 400: collibraErrorSchema, 401: collibraErrorSchema, 403: collibraErrorSchema, 404: collibraErrorSchema };
+const errors = { 400: collibraErrorSchema, 401: collibraErrorSchema, 403: collibraErrorSchema, 404: collibraErrorSchema, 422: collibraErrorSchema };
 // Any 8-4-4-4-12 hex id, as the catalog reads ids (z.uuid() would also demand an RFC 4122 version and variant).
 const uuid = z.guid();
 

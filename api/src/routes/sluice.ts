@@ -1,34 +1,35 @@
-import { WorkflowExecutionAlreadyStartedError, WorkflowNotFoundError } from '@temporalio/client';
+import { WorkflowExecutionAlreadyStartedError } from '@temporalio/client';
 import type { FastifyPluginAsyncZod } from 'fastify-type-provider-zod';
 import { z } from 'zod';
 import { JobCursorError, type Job, type SluiceClient } from '@sluice/client';
 import type { ApiDeps } from '../server';
 import { ApiError } from '../errors';
-import { IDEMPOTENCY_WINDOW_MS, idempotencyHash, idempotencyHeaders } from '../idempotency';
+import { earlierJob, IDEMPOTENCY_WINDOW_MS, idempotencyHeaders, idempotentRequest } from '../idempotency';
 import { apiTokenSchema, createApiTokenSchema, errorSchema, jobListQuery, jobSchema, jobSummarySchema, syncRequestSchema } from '../schemas';
 
 const jobParams = z.object({ id: z.string().min(1).max(400) });
-const errors = { 400: errorSchema, 401: errorSchema, 403: errorSchema, 404: errorSchema, 409: errorSchema };
+const errors = { 400: errorSchema, 401: errorSchema, 403: errorSchema, 404: errorSchema, 409: errorSchema, 422: errorSchema };
 
 /**
- * `Idempotency-Key`: the workflow id is derived from the token and the key, so the same key
- * (within 24 h) finds the job it started instead of starting another.
+ * `Idempotency-Key`: the job the key started within 24 h (recorded in the catalog, with the
+ * request's fingerprint); the workflow id is also derived from the token and the key, so two
+ * requests with the same key at once start one job.
  */
 async function startSyncOnce(client: SluiceClient, input: z.output<typeof syncRequestSchema>, key: string | undefined, tokenId: string): Promise<string> {
   if (!key) return client.startSync(input);
-  const jobId = `sync-idem-${idempotencyHash(tokenId, key).slice(0, 32)}`;
+  const store = await client.catalog.store();
+  const idempotent = idempotentRequest(tokenId, key, 'sync', input);
+  const earlier = await earlierJob(store, idempotent);
+  if (earlier) return earlier.workflowId;
+  const jobId = `sync-idem-${idempotent!.key.slice(0, 32)}`;
   try {
-    const existing = await client.temporal.workflow.getHandle(jobId).describe();
-    if (Date.now() - existing.startTime.getTime() < IDEMPOTENCY_WINDOW_MS) return jobId;
+    await client.startSync(input, { jobId });
   } catch (err) {
-    if (!(err instanceof WorkflowNotFoundError)) throw err;
+    if (!(err instanceof WorkflowExecutionAlreadyStartedError)) throw err; // else: the same key, twice at once
   }
-  try {
-    return await client.startSync(input, { jobId });
-  } catch (err) {
-    if (err instanceof WorkflowExecutionAlreadyStartedError) return jobId; // the same key, twice at once
-    throw err;
-  }
+  const { runId } = await client.temporal.workflow.getHandle(jobId).describe();
+  await store.recordJobRef({ id: runId, workflowId: jobId, createdBy: tokenId, idempotencyKey: idempotent }, IDEMPOTENCY_WINDOW_MS);
+  return jobId;
 }
 
 /** A Job as a plain object (its type-specific counters included). */
