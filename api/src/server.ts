@@ -68,6 +68,19 @@ export function openValidatingCatalog(registry: ConnectorRegistry): () => Promis
  * docs page. No CORS headers are sent (browsers on other origins are refused).
  */
 export async function buildServer(options: ApiOptions): Promise<FastifyInstance> {
+  const app = createApp(options);
+  const verifier = authenticate(app, options);
+  await limitRates(app, options.rateLimit ?? defaultRateLimit());
+  await describeWithOpenApi(app);
+  const deps: ApiDeps = { client: options.client, jobs: new JobCache(options.client, options.jobCacheMs), verifier, registry: options.registry ?? loadConnectors().registry };
+  for (const routes of [sluiceRoutes, scheduleRoutes, collibraRoutes, lerianRoutes, polytomicRoutes, synthoRoutes]) await app.register(routes(deps));
+  return app;
+}
+
+type App = ReturnType<typeof createApp>;
+
+/** Fastify with zod validation and serialization, each group's error bodies, and the list of its routes. */
+function createApp(options: ApiOptions) {
   const app = Fastify({
     logger: options.logger ?? false,
     bodyLimit: options.bodyLimit ?? 1024 * 1024,
@@ -86,7 +99,11 @@ export async function buildServer(options: ApiOptions): Promise<FastifyInstance>
   app.setSerializerCompiler(serializerCompiler);
   app.setErrorHandler((err, request, reply) => sendError(err, request, reply));
   app.setNotFoundHandler((request, reply) => sendError({ statusCode: 404, code: 'Not Found', message: `No route ${request.method} ${request.url.split('?')[0]}` }, request, reply));
+  return app;
+}
 
+/** Bearer tokens (catalog or OIDC) on every route but the public ones, then the route's scope. */
+function authenticate(app: App, options: ApiOptions): TokenVerifier {
   const jwt = options.jwt === false ? undefined : (options.jwt ?? jwtOptionsFromEnv());
   const verifier = new TokenVerifier(() => options.client.catalog.store(), options.tokenCacheMs, jwt);
   // Guessing tokens costs a catalog lookup each: an address that keeps failing waits (as the codec server does).
@@ -104,21 +121,25 @@ export async function buildServer(options: ApiOptions): Promise<FastifyInstance>
     // Unknown routes answer 404 to any valid token.
     if (request.routeOptions.url) checkScope(request.apiToken, requiredScope(request));
   });
+  return verifier;
+}
 
-  const limit = options.rateLimit ?? defaultRateLimit();
-  if (limit) {
-    // After authentication: the budget is the token's, whatever address it comes from.
-    await app.register(rateLimit, {
-      hook: 'preHandler',
-      max: limit.max,
-      timeWindow: limit.timeWindowMs,
-      keyGenerator: (request) => request.apiToken?.id ?? request.ip,
-      allowList: (request) => !request.apiToken,
-      errorResponseBuilder: (_request, context) =>
-        new ApiError(429, 'SLC-0429', 'Too Many Requests', `This token made more than ${context.max} requests in ${limit.timeWindowMs / 1000} s; retry in ${context.after}.`),
-    });
-  }
+/** A request budget per token, counted after authentication: the token's, whatever address it comes from. */
+async function limitRates(app: App, limit: { max: number; timeWindowMs: number } | false): Promise<void> {
+  if (!limit) return;
+  await app.register(rateLimit, {
+    hook: 'preHandler',
+    max: limit.max,
+    timeWindow: limit.timeWindowMs,
+    keyGenerator: (request) => request.apiToken?.id ?? request.ip,
+    allowList: (request) => !request.apiToken,
+    errorResponseBuilder: (_request, context) =>
+      new ApiError(429, 'SLC-0429', 'Too Many Requests', `This token made more than ${context.max} requests in ${limit.timeWindowMs / 1000} s; retry in ${context.after}.`),
+  });
+}
 
+/** GET /openapi.json (OpenAPI 3.1 from the routes' zod schemas) and Swagger UI at /docs. */
+async function describeWithOpenApi(app: App): Promise<void> {
   await app.register(swagger, {
     openapi: {
       openapi: '3.1.0',
@@ -131,13 +152,4 @@ export async function buildServer(options: ApiOptions): Promise<FastifyInstance>
   });
   await app.register(swaggerUi, { routePrefix: '/docs', uiConfig: { url: '/openapi.json' } });
   app.get('/openapi.json', { schema: { hide: true } }, async () => app.swagger());
-
-  const deps: ApiDeps = { client: options.client, jobs: new JobCache(options.client, options.jobCacheMs), verifier, registry: options.registry ?? loadConnectors().registry };
-  await app.register(sluiceRoutes(deps));
-  await app.register(scheduleRoutes(deps));
-  await app.register(collibraRoutes(deps));
-  await app.register(lerianRoutes(deps));
-  await app.register(polytomicRoutes(deps));
-  await app.register(synthoRoutes(deps));
-  return app;
 }
