@@ -13,6 +13,12 @@ set -euo pipefail
 # shellcheck source=SCRIPTDIR/lib.sh
 source "$(dirname "${BASH_SOURCE[0]}")/lib.sh"
 
+# test/temporal-tls.test.ts makes its CA and server certificate with openssl
+# (the dev server is reached through a TLS terminator with them).
+if ! command -v openssl >/dev/null 2>&1; then
+  apt_install openssl
+fi
+
 TEMPORAL_PIP_VERSION=1.9.1
 # Newest v1.x release of github.com/temporalio/cli that `go install` can build
 # (see install_go below).

@@ -22,6 +22,24 @@ test('--json prints exactly the application message on stdout and exits 0 on suc
   expect(Object.keys(message).sort()).toEqual(['body', 'code', 'details', 'kind', 'title']);
 });
 
+test('`npx sluice` works from the repository root after install and build, as the README says; --version prints the version', async () => {
+  const { execFile } = await import('node:child_process');
+  const { join } = await import('node:path');
+  const root = join(__dirname, '..');
+  // --no: never fetch a package of that name from the registry; only the workspace's own bin counts.
+  const run = (args: string[]) =>
+    new Promise<{ code: number; stdout: string; stderr: string }>((resolve) =>
+      execFile('npx', ['--no', '--', ...args], { cwd: root, env: envWithout('TEMPORAL_ADDRESS') }, (err, stdout, stderr) =>
+        resolve({ code: err ? Number((err as { code?: number }).code ?? 1) : 0, stdout, stderr }),
+      ),
+    );
+  const version = JSON.parse(require('node:fs').readFileSync(join(root, 'cli', 'package.json'), 'utf8')).version as string;
+  expect(await run(['sluice', '--version'])).toMatchObject({ code: 0, stdout: `${version}\n` });
+  const help = await run(['sluice', '--help']);
+  expect(help.code).toBe(0);
+  expect(help.stdout).toMatch(/Usage: sluice/);
+});
+
 test('a wrong password exits 1 with AUTHENTICATION_FAILED, and the password is in no output', async () => {
   const password = 'Cli-Wr0ng-Pa55';
   const result = await runSluice(['test', withUrl(pgUrl(), { password }), '--json'], cliEnv);
@@ -57,6 +75,18 @@ test('with no TEMPORAL_ADDRESS and nothing on localhost:7233, it runs an embedde
   expect(JSON.parse(result.stdout).code).toBe('CONNECTION_OK');
 });
 
+test('job and schedule commands without a running Temporal say so, exit 1, and start no embedded server', async () => {
+  if (await isListening('127.0.0.1', 7233)) return; // a server there answers them instead
+  for (const args of [['job', 'list'], ['job', 'show', 'sync-x'], ['schedule', 'list']]) {
+    const started = Date.now();
+    const result = await runSluice(args, envWithout('TEMPORAL_ADDRESS', 'SLUICE_TASK_QUEUE'));
+    expect({ args, code: result.code, stdout: result.stdout }).toEqual({ args, code: 1, stdout: '' });
+    expect(result.stderr).toMatch(/no Temporal server to ask for (jobs|schedules).*Start `sluice dev`.*TEMPORAL_ADDRESS/);
+    expect(result.stderr).not.toMatch(/embedded Temporal dev server/);
+    expect(Date.now() - started).toBeLessThan(10_000); // no dev server started and stopped on the way
+  }
+});
+
 test('`sluice dev --port N` serves Temporal with its UI and a worker until Ctrl-C', async () => {
   const { spawn } = await import('node:child_process');
   const { freePort } = await import('@sluice/cli');
@@ -88,6 +118,18 @@ test('`sluice dev --port N` serves Temporal with its UI and a worker until Ctrl-
     const client = await SluiceClient.connect({ address: `127.0.0.1:${port}`, taskQueue: 'sluice' });
     try {
       expect((await client.testConnection({ url: pgUrl() })).code).toBe('CONNECTION_OK');
+      // What the UI shows: the job's input, posted to the codec endpoint the UI was given, decodes
+      // to the connection's summary, never its password.
+      let workflowId = '';
+      for await (const wf of client.temporal.workflow.list({ query: 'WorkflowType = "testConnectionWorkflow"' })) workflowId = wf.workflowId;
+      const history = await client.temporal.workflow.getHandle(workflowId).fetchHistory();
+      const input = history.events![0]!.workflowExecutionStartedEventAttributes!.input!.payloads!;
+      const wire = input.map((p) => ({ metadata: Object.fromEntries(Object.entries(p.metadata ?? {}).map(([k, v]) => [k, Buffer.from(v).toString('base64')])), data: Buffer.from(p.data ?? []).toString('base64') }));
+      expect(Buffer.from(wire[0]!.metadata.encoding!, 'base64').toString()).toBe('binary/encrypted');
+      const decoded = (await (await fetch(`${endpoint}/decode`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ payloads: wire }) })).json()) as { payloads: { data: string }[] };
+      const shown = Buffer.from(decoded.payloads[0]!.data, 'base64').toString();
+      expect(shown).toContain(`postgresql://${new URL(pgUrl()).username}@127.0.0.1`);
+      expect(shown).not.toContain(new URL(pgUrl()).password);
     } finally {
       await client.close();
     }

@@ -1,18 +1,19 @@
 import { EncryptionCodec, loadCodecKeys } from '@sluice/codec';
-import { spawn, type ChildProcess } from 'node:child_process';
-import { join } from 'node:path';
 import { SluiceClient, type SyncJob } from '@sluice/client';
 import { mariaQuery, mariaUrl, pgQuery, pgUrl } from './helpers/databases';
 import { checksumOf, createMariaDb, dropMariaDb, dropPgSchema, mariaUrlFor, pgUrlFor, uniqueName } from './helpers/sync-fixtures';
 import { retryCauses } from './helpers/history';
 import { startTestTemporal, type TestTemporal } from './helpers/temporal';
 import { createProxy, hostPortOf, type Proxy } from './helpers/toxiproxy';
+import { WorkerProcess } from './helpers/worker-process';
 
 // Network and server faults in the middle of a sync, through Toxiproxy, with the worker as a
 // separate process: the job must end COMPLETED with exactly the source's rows, and no worker die.
 // One worker process serves every test in turn: it must live through all the faults.
 const ROWS = Number(process.env.FAULT_ROWS ?? 100_000);
 const BATCH = 500;
+/** How long a job may take to end once its faults are over (the tests' own limits are above it). */
+const WAIT_MS = 75_000;
 
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
@@ -45,7 +46,7 @@ beforeAll(async () => {
   await createMariaDb(maria);
   expected = await checksumOf(pgUrlFor(src), src, 'narrow');
   const taskQueue = `fault-${process.pid}-${Date.now()}`;
-  worker = new WorkerProcess(taskQueue);
+  worker = new WorkerProcess(env.server.address, taskQueue);
   client = await SluiceClient.connect({ address: env.server.address, taskQueue });
 }, 120_000);
 
@@ -57,31 +58,6 @@ afterAll(async () => {
   await dropPgSchema(dst);
   await dropMariaDb(maria);
 });
-
-/** A worker process (worker/dist/main.js) on a task queue of its own, watched for its end. */
-class WorkerProcess {
-  readonly child: ChildProcess;
-  stderr = '';
-  exit: { code: number | null; signal: NodeJS.Signals | null } | undefined;
-  constructor(readonly taskQueue: string) {
-    this.child = spawn(process.execPath, [join(__dirname, '..', 'worker', 'dist', 'main.js')], {
-      env: { ...process.env, TEMPORAL_ADDRESS: env.server.address, SLUICE_TASK_QUEUE: taskQueue },
-      stdio: ['ignore', 'ignore', 'pipe'],
-    });
-    this.child.stderr!.on('data', (d: Buffer) => (this.stderr += d.toString()));
-    this.child.on('exit', (code, signal) => (this.exit = { code, signal }));
-  }
-  get pid(): number {
-    return this.child.pid!;
-  }
-  /** Alive: never exited, and the OS still knows the pid. */
-  expectAlive(): void {
-    expect(this.exit).toBeUndefined();
-    expect(this.child.exitCode).toBeNull();
-    expect(() => process.kill(this.pid, 0)).not.toThrow();
-    expect(this.stderr).not.toMatch(/Unhandled 'error' event|uncaught exception|unhandled rejection/i);
-  }
-}
 
 interface Run {
   client: SluiceClient;
@@ -101,11 +77,16 @@ afterEach(async () => {
   for (const c of cleanups.splice(0).reverse()) await c().catch(() => undefined);
 });
 
-/** Starts a sync of `narrow` through two fresh proxies; returns once rows arrive. */
-async function startRun(name: string, engine: 'postgresql' | 'mariadb'): Promise<Run> {
+/**
+ * Starts a sync of `narrow` through two fresh proxies; returns once rows arrive. `latencyMs` slows
+ * every destination answer, for faults injected beside the proxy (a server-side kill): on a fast
+ * machine the whole copy can otherwise end between two polls of the row count.
+ */
+async function startRun(name: string, engine: 'postgresql' | 'mariadb', latencyMs = 0): Promise<Run> {
   const srcProxy = await createProxy(`src_${name}`, hostPortOf(pgUrl()));
   const dstProxy = await createProxy(`dst_${name}`, hostPortOf(engine === 'postgresql' ? pgUrl() : mariaUrl()));
   cleanups.push(() => srcProxy.delete(), () => dstProxy.delete());
+  if (latencyMs > 0) await dstProxy.addToxic({ type: 'latency', attributes: { latency: latencyMs } });
   const table = `t_${name}`;
   const started = Date.now();
   const id = await client.startSync({
@@ -132,7 +113,13 @@ async function startRun(name: string, engine: 'postgresql' | 'mariadb'): Promise
  * all. `retried`: the fault must have failed at least one attempt (else it missed the copy).
  */
 async function expectExactAndAlive(run: Run, retried = true): Promise<SyncJob> {
-  const job = await run.client.waitForJob<SyncJob>(run.id, undefined, 250);
+  const job = await Promise.race([
+    run.client.waitForJob<SyncJob>(run.id, undefined, 250),
+    sleep(WAIT_MS).then(async () => {
+      const stuck = await run.client.getJob<SyncJob>(run.id);
+      throw new Error(`job still ${stuck.state} after ${WAIT_MS / 1000} s (${await run.count()} rows): ${stuck.message}\n${await timeline(run)}\nworker stderr:\n${run.worker.stderr}`);
+    }),
+  ]);
   if (job.state !== 'COMPLETED') throw new Error(`job ${job.state}: ${job.message}\nworker stderr:\n${run.worker.stderr}`);
   expect(job.state).toBe('COMPLETED');
   expect(job.rowsWritten).toBe(ROWS);
@@ -192,10 +179,15 @@ async function timeline(run: Run): Promise<string> {
 
 /** Waits until the copy is `fraction` of the way (a fault then lands mid-copy, not before or after it). */
 async function atFraction(run: Run, fraction: number): Promise<number> {
-  return until(`${fraction * 100}% of the rows`, async () => {
-    const n = await run.count();
-    return n >= ROWS * fraction ? n : undefined;
-  });
+  try {
+    return await until(`${fraction * 100}% of the rows`, async () => {
+      const n = await run.count();
+      return n >= ROWS * fraction ? n : undefined;
+    });
+  } catch (err) {
+    const job = await run.client.getJob<SyncJob>(run.id);
+    throw new Error(`${(err as Error).message}: ${await run.count()} rows; job ${job.state}: ${job.message}\n${await timeline(run)}\nworker stderr:\n${run.worker.stderr}`);
+  }
 }
 
 async function expectUnfinished(run: Run): Promise<void> {
@@ -312,7 +304,7 @@ async function killMariaConnections(workerPid: number): Promise<number> {
 }
 
 test('PostgreSQL backends terminated twice mid-copy (pg_terminate_backend)', async () => {
-  const run = await startRun('pg_terminate', 'postgresql');
+  const run = await startRun('pg_terminate', 'postgresql', 5);
   await atFraction(run, 0.2);
   expect(await terminatePgBackends(run.worker.pid)).toBeGreaterThan(0);
   await atFraction(run, 0.5);
@@ -322,7 +314,7 @@ test('PostgreSQL backends terminated twice mid-copy (pg_terminate_backend)', asy
 }, 120_000);
 
 test('MariaDB destination connections killed twice mid-copy (KILL CONNECTION)', async () => {
-  const run = await startRun('maria_kill', 'mariadb');
+  const run = await startRun('maria_kill', 'mariadb', 5);
   await atFraction(run, 0.2);
   expect(await killMariaConnections(run.worker.pid)).toBeGreaterThan(0);
   await atFraction(run, 0.5);

@@ -20,7 +20,12 @@ test('`sluice sync --json` exits 0 with the final Job object; the rows match', a
   expect(result.code).toBe(0);
   const job = JSON.parse(result.stdout) as SyncJob;
   expect(job).toMatchObject({ type: 'SYNC', state: 'COMPLETED', rowsWritten: ROWS, tablesDone: 1, tablesTotal: 1, progressPercentage: 100 });
-  expect(result.stderr).toMatch(/COMPLETED 100%/); // progress lines when not on a terminal
+  expect(result.stderr).toMatch(/COMPLETED 100% tables 1\/1 rows 60000 [\d,]+ rows\/s ETA -/); // progress lines when not on a terminal
+  // The client adds the rate: rows committed per second from the start to the end; no ETA once ended.
+  expect(job.rowsPerSecond).toBeGreaterThan(0);
+  expect(job.elapsedSeconds).toBeGreaterThanOrEqual(0);
+  expect(job.rowsPerSecond).toBeCloseTo(ROWS / Math.max(1e-3, (Date.parse(job.endDate!) - Date.parse(job.startDate!)) / 1000), -1);
+  expect(job.etaSeconds).toBeNull();
   expect(await checksumOf(pgUrlFor(world.dst), world.dst, 'items')).toEqual(await checksumOf(pgUrlFor(world.src), world.src, 'items'));
 });
 
@@ -41,6 +46,11 @@ test('--detach prints only the job id; `job show --wait` and `job list` find it'
   const shown = await runSluice(['job', 'show', id, '--wait', '--json'], cliEnv, 120_000);
   expect(shown.code).toBe(0);
   expect(JSON.parse(shown.stdout)).toMatchObject({ id, state: 'COMPLETED', rowsWritten: ROWS });
+  // For people, without --json: the state, each table, the rows and the rate.
+  const human = await runSluice(['job', 'show', id], cliEnv);
+  expect(human.code).toBe(0);
+  expect(human.stdout).toMatch(new RegExp(`^${id}: COMPLETED — Synced 1 table\\(s\\), ${ROWS} row\\(s\\) written\\n  ${world.src}\\.items: COMPLETED, ${ROWS} read, ${ROWS} written`));
+  expect(human.stdout).toMatch(/rows written in \d+s, [\d,]+ rows\/s\n$/);
   const listed = await runSluice(['job', 'list', '--type', 'SYNC', '--json'], cliEnv);
   expect(JSON.parse(listed.stdout).map((j: { id: string }) => j.id)).toContain(id);
   // By state and by connection (the SluiceConnectionIds search attribute holds no password).
@@ -110,4 +120,7 @@ test('`sluice schedule create|list|trigger|delete`: a cron sync with overlap SKI
   }
   const after = JSON.parse((await runSluice(['schedule', 'list', '--json'], cliEnv)).stdout);
   expect(after.map((s: { id: string }) => s.id)).not.toContain(name);
+  // The only schedule of this server is gone: people are told so rather than shown nothing.
+  expect(after).toEqual([]);
+  expect((await runSluice(['schedule', 'list'], cliEnv)).stdout).toBe('no schedules\n');
 });

@@ -21,11 +21,15 @@ import { jobCancelCommand, jobListCommand, jobShowCommand } from './commands/job
 import { scheduleCreateCommand, scheduleDeleteCommand, scheduleListCommand, scheduleTriggerCommand } from './commands/schedule';
 import { syncCommand } from './commands/sync';
 import { testCommand } from './commands/test';
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
 import { UsageError } from './connection-arg';
+import { InvalidInputError, TemporalConfigError } from '@sluice/client';
 
 const program = new Command()
   .name('sluice')
   .description('Durable database refresh and sync jobs on Temporal')
+  .version((JSON.parse(readFileSync(join(__dirname, '..', 'package.json'), 'utf8')) as { version: string }).version, '-V, --version')
   .showHelpAfterError()
   // Usage errors (unknown option, missing argument, bad choice) exit 2, as the README says; help exits 0.
   .exitOverride((err) => {
@@ -258,5 +262,7 @@ function exit(code: number): never {
 program.parseAsync().catch((err: unknown) => {
   if (err instanceof CommanderError) process.exit(err.exitCode === 0 ? 0 : 2); // commander printed it already
   process.stderr.write(`sluice: ${err instanceof Error ? err.message : String(err)}\n`);
-  process.exit(err instanceof UsageError ? 2 : 1);
+  // Input refused before anything started (by the CLI, the client, or a TEMPORAL_* variable that
+  // cannot be used): a usage error; a refused connection is not.
+  process.exit(err instanceof UsageError || err instanceof InvalidInputError || err instanceof TemporalConfigError ? 2 : 1);
 });

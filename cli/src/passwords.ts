@@ -1,7 +1,7 @@
 import { readFileSync } from 'node:fs';
 import type { ConnectionSpec } from '@sluice/client';
 import { urlPassword } from '@sluice/connector-sdk';
-import { UsageError } from './connection-arg';
+import { UsageError } from './usage-error';
 
 export type Side = 'source' | 'destination';
 

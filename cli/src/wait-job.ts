@@ -1,6 +1,6 @@
-import { Presets, SingleBar } from 'cli-progress';
 import type { Job, SluiceClient, SyncJob } from '@sluice/client';
 import { printJson } from './output';
+import { duration, ProgressDisplay } from './progress-display';
 
 /** Exit codes of a waited job: 0 COMPLETED, 1 ERROR, 130 CANCELED (as after Ctrl-C). */
 export function exitCodeOf(job: Job): number {
@@ -13,40 +13,40 @@ export function exitCodeOf(job: Job): number {
  * and keeps waiting until it is CANCELED.
  */
 export async function waitAndReport(client: SluiceClient, id: string, options: { json?: boolean }): Promise<number> {
-  const bar = process.stderr.isTTY ? new SingleBar({ format: ' {bar} {percentage}% | {state} | {tables} tables | {rows} rows', stream: process.stderr, hideCursor: true }, Presets.shades_classic) : null;
-  bar?.start(100, 0, { state: 'WAITING', tables: '0/0', rows: 0 });
-  let lastLine = '';
+  const display = new ProgressDisplay(id);
   let cancelling = false;
   const onSigint = () => {
     if (cancelling) return;
     cancelling = true;
+    // The bars redraw their lines: stopped first, so that this message stays on screen above the summary.
+    display.stop();
     process.stderr.write(`\nsluice: cancelling job ${id}; waiting for it to stop cleanly (Ctrl-C again does nothing)\n`);
     client.cancelJob(id).catch((err) => process.stderr.write(`sluice: cancel failed: ${String(err)}\n`));
   };
   process.on('SIGINT', onSigint);
   try {
-    const job = await client.waitForJob<SyncJob>(id, (j) => {
-      const tables = j.tablesTotal !== undefined ? `${j.tablesDone}/${j.tablesTotal}` : '-';
-      const rows = j.rowsWritten ?? 0;
-      if (bar) bar.update(j.progressPercentage, { state: j.state, tables, rows });
-      else {
-        const line = `${j.state} ${j.progressPercentage}% tables ${tables} rows ${rows}`;
-        if (line !== lastLine) process.stderr.write(`${new Date().toISOString()} ${id} ${line}\n`);
-        lastLine = line;
-      }
-    });
-    bar?.stop();
+    const job = await client.waitForJob<SyncJob>(id, (j) => display.show(j));
+    display.stop();
     if (options.json) printJson(job);
-    else process.stdout.write(summary(job) + '\n');
+    else process.stdout.write(jobSummary(job) + '\n');
     return exitCodeOf(job);
   } finally {
-    bar?.stop();
+    display.stop();
     process.removeListener('SIGINT', onSigint);
   }
 }
 
-function summary(job: SyncJob): string {
+/** A job for people: its state and message; a sync's tables, what it created and skipped, its rate. */
+export function jobSummary(job: Job): string {
   const lines = [`${job.id}: ${job.state}${job.message ? ` — ${job.message}` : ''}`];
+  if (job.type !== 'SYNC') {
+    lines.push(`  ${job.type}, started ${job.startDate ?? '-'}${job.endDate ? `, ended ${job.endDate}` : ''}`);
+    return lines.join('\n');
+  }
+  return syncSummary(job as SyncJob, lines);
+}
+
+function syncSummary(job: SyncJob, lines: string[]): string {
   for (const t of job.tables ?? []) {
     const verified = t.verification ? `, verified by ${t.verification.method}` : '';
     lines.push(`  ${t.table}: ${t.state}, ${t.rowsRead} read, ${t.rowsWritten} written${verified}${t.message ? ` (${t.message})` : ''}`);
@@ -54,5 +54,9 @@ function summary(job: SyncJob): string {
   }
   for (const o of job.schemaObjects ?? []) lines.push(`  created: ${o}`);
   for (const x of job.skipped ?? []) lines.push(`  not carried: ${x.object} — ${x.reason}`);
+  if (job.elapsedSeconds != null && job.rowsWritten !== undefined) {
+    const rate = job.rowsPerSecond ? `, ${job.rowsPerSecond.toLocaleString('en-US')} rows/s` : '';
+    lines.push(`  ${job.rowsWritten.toLocaleString('en-US')} rows written in ${duration(job.elapsedSeconds)}${rate}`);
+  }
   return lines.join('\n');
 }

@@ -15,13 +15,25 @@ import {
   SearchAttributes,
   type refreshSchemaWorkflow,
 } from '@sluice/workflows';
-import { createJobSchedule, type ScheduleSpec } from './schedules';
+import { checkName, InvalidInputError, MAX_IDENTIFIER, MAX_NAME } from './input';
+import { checkSchedule, createJobSchedule, type ScheduleSpec } from './schedules';
 
 /** Which refresh a job or schedule runs, and on what (a connection id or configName; a database connection id). */
 export type RefreshTarget =
   | { kind: 'databases'; connection: string }
   | { kind: 'schemas'; databaseConnection: string }
   | { kind: 'schema'; connection: string; schemas?: string[] };
+
+/** A refresh target, refused before any job starts when a name is empty, too long or unknown. */
+export function checkRefreshTarget(target: RefreshTarget): void {
+  if (target === null || typeof target !== 'object' || !(target.kind in WORKFLOWS)) throw new InvalidInputError('kind', 'must be databases, schemas or schema');
+  if (target.kind === 'schemas') checkName('databaseConnection', target.databaseConnection, MAX_NAME, false);
+  else checkName('connection', target.connection, MAX_NAME, false);
+  if (target.kind === 'schema' && target.schemas !== undefined) {
+    if (!Array.isArray(target.schemas)) throw new InvalidInputError('schemas', 'expected an array of schema names');
+    target.schemas.forEach((s, i) => checkName(`schemas[${i}]`, s, MAX_IDENTIFIER, false));
+  }
+}
 
 const WORKFLOWS = { databases: 'refreshDatabasesWorkflow', schemas: 'refreshSchemasWorkflow', schema: 'refreshSchemaWorkflow' } as const;
 const TYPES = { databases: JobType.REFRESH_DATABASES, schemas: JobType.REFRESH_SCHEMAS, schema: JobType.REFRESH_SCHEMA } as const;
@@ -123,6 +135,7 @@ export class CatalogApi {
 
   /** As `startRefresh`, with the run's id too (a UUID: the REST API's Collibra job id); the running job's when one runs. */
   async startRefreshRun(target: RefreshTarget): Promise<{ jobId: string; runId: string }> {
+    checkRefreshTarget(target);
     const { args, connectionId, key } = await this.resolveTarget(target);
     const handle = await this.temporal.workflow.start(WORKFLOWS[target.kind] as unknown as typeof refreshSchemaWorkflow, {
       taskQueue: this.taskQueue,
@@ -140,6 +153,8 @@ export class CatalogApi {
 
   /** A cron-scheduled refresh (Temporal Schedule, overlap SKIP), like scheduled syncs. */
   async createRefreshSchedule(id: string, target: RefreshTarget, spec: ScheduleSpec): Promise<void> {
+    checkSchedule(id, spec);
+    checkRefreshTarget(target);
     const { args, connectionId, key } = await this.resolveTarget(target);
     await createJobSchedule(
       this.temporal,

@@ -18,11 +18,15 @@ import {
 } from '@sluice/workflows';
 import { connectionKey, connectionKeys, describeConnection, engineOf, jobId } from './job-ids';
 import { jobFromDescription, jobStateOf } from './job-state';
+import { syncRate } from './job-rate';
 import { waitingMessage } from './waiting';
 import { loadSecretKeys, opaqueId, opaqueIds, sealSpec, type Catalog } from '@sluice/catalog';
 import type { CodecKeys } from '@sluice/codec';
 import { CatalogApi } from './catalog-api';
-import { createSyncSchedule, describeSchedule, listSchedules, type ScheduleSpec, type ScheduleSummary } from './schedules';
+import { explainTemporalConnectError, temporalConnectionOptions, type TemporalConnectionSettings } from './temporal-config';
+import { checkSchedule, createSyncSchedule, describeSchedule, listSchedules, type ScheduleSpec, type ScheduleSummary } from './schedules';
+import { applicationMessage, loadConnectors, TestCode, type ConnectorRegistry } from '@sluice/connector-sdk';
+import { checkConnectionSpec, checkJobFilter, checkJobId, checkSyncInput, InvalidConnectionError, InvalidInputError } from './input';
 
 /** How long the `job` query may wait for a worker's answer before the server's record stands in. */
 const QUERY_DEADLINE_MS = 5_000;
@@ -87,12 +91,19 @@ function describeSync(input: SyncInput): string {
 }
 
 export interface SluiceClientOptions {
-  /** Defaults to TEMPORAL_ADDRESS or localhost:7233. */
+  /**
+   * Where Temporal is and how to reach it (address, namespace, TLS, API key).
+   * Default: `temporalConnectionOptions()`, the TEMPORAL_* variables every Sluice process reads.
+   */
+  temporal?: TemporalConnectionSettings;
+  /** Overrides the address of `temporal` (TEMPORAL_ADDRESS, else localhost:7233). */
   address?: string;
+  /** Overrides the namespace of `temporal` (TEMPORAL_NAMESPACE, else default). */
   namespace?: string;
   taskQueue?: string;
   /** An existing connection (the caller closes it). */
   connection?: Connection;
+  /** Passed to `Connection.connect` over what `temporal` gives. */
   connectionOptions?: ConnectionOptions;
   /** Defaults to Sluice's encrypting data converter. */
   dataConverter?: DataConverter;
@@ -100,6 +111,12 @@ export interface SluiceClientOptions {
   openCatalog?: () => Promise<Catalog>;
   /** The catalog's sealing keys (default: SLUICE_CATALOG_KEYS or the local catalog key file): they key opaque connection ids. */
   catalogKeys?: CodecKeys;
+  /**
+   * Connectors whose config schemas check inline connections before a job starts (default: the
+   * installed connector packages; with none installed, or `null`, only the URL's form is checked
+   * here and the worker checks the rest).
+   */
+  connectors?: ConnectorRegistry | null;
 }
 
 /** Thin typed API over @temporalio/client: start, await and query Sluice jobs. */
@@ -125,28 +142,39 @@ export class SluiceClient {
     private readonly ownedConnection: Connection | undefined,
     openCatalog: (() => Promise<Catalog>) | undefined,
     private readonly catalogKeys: CodecKeys,
+    private connectors: ConnectorRegistry | null | undefined,
   ) {
     this.catalog = new CatalogApi(temporal, taskQueue, openCatalog);
   }
 
+  /**
+   * Connects to Temporal. A connection that fails says why in words (the
+   * server's certificate, its name, the CA, the address) and names the
+   * TEMPORAL_* variable to set: a {@link TemporalConnectError}.
+   */
   static async connect(options: SluiceClientOptions = {}): Promise<SluiceClient> {
-    const owned = options.connection
-      ? undefined
-      : await Connection.connect({
-          address: options.address ?? process.env.TEMPORAL_ADDRESS ?? 'localhost:7233',
-          ...options.connectionOptions,
-        });
+    const given = options.connection ? undefined : (options.temporal ?? temporalConnectionOptions());
+    const settings = given && { ...given, address: options.address ?? given.address };
+    let owned: Connection | undefined;
+    if (settings) {
+      try {
+        owned = await Connection.connect({ address: settings.address, tls: settings.tls, apiKey: settings.apiKey, ...options.connectionOptions });
+      } catch (err) {
+        throw await explainTemporalConnectError(err, settings);
+      }
+    }
     const connection = options.connection ?? owned!;
     const temporal = new Client({
       connection,
-      namespace: options.namespace ?? process.env.TEMPORAL_NAMESPACE ?? 'default',
+      namespace: options.namespace ?? given?.namespace ?? process.env.TEMPORAL_NAMESPACE ?? 'default',
       dataConverter: options.dataConverter ?? sluiceDataConverter(),
     });
-    return new SluiceClient(temporal, options.taskQueue ?? process.env.SLUICE_TASK_QUEUE ?? DEFAULT_TASK_QUEUE, owned, options.openCatalog, options.catalogKeys ?? loadSecretKeys());
+    return new SluiceClient(temporal, options.taskQueue ?? process.env.SLUICE_TASK_QUEUE ?? DEFAULT_TASK_QUEUE, owned, options.openCatalog, options.catalogKeys ?? loadSecretKeys(), options.connectors);
   }
 
   /** Starts a TEST_CONNECTION job and returns its id. */
   async startTestConnection(given: ConnectionSpec, options: { jobId?: string } = {}): Promise<string> {
+    checkConnectionSpec('connection', given, this.registry());
     const connection = await this.canonicalSpec(given);
     const handle = await this.temporal.workflow.start<typeof testConnectionWorkflow>('testConnectionWorkflow', {
       taskQueue: this.taskQueue,
@@ -174,11 +202,24 @@ export class SluiceClient {
 
   /** Starts a TEST_CONNECTION job and awaits its application message. */
   async testConnection(connection: ConnectionSpec, options: { jobId?: string } = {}): Promise<ApplicationMessage> {
-    return this.testConnectionResult(await this.startTestConnection(connection, options));
+    let id: string;
+    try {
+      id = await this.startTestConnection(connection, options);
+    } catch (err) {
+      // An invalid config gets its answer at the door, as the worker would give it; no job starts.
+      if (err instanceof InvalidConnectionError) {
+        const fields = Object.fromEntries(Object.entries(err.details).map(([k, v]) => [k.replace(/^connection\./, ''), v]));
+        return applicationMessage(TestCode.INVALID_CONFIG, err.problem, fields);
+      }
+      throw err;
+    }
+    return this.testConnectionResult(id);
   }
 
   /** Starts a SYNC job and returns its id. */
   async startSync(given: SyncInput, options: { jobId?: string } = {}): Promise<string> {
+    checkSyncInput(given, this.registry());
+    if (options.jobId !== undefined) checkJobId(options.jobId);
     const input = { ...given, source: await this.canonicalSpec(given.source), destination: await this.canonicalSpec(given.destination) };
     const handle = await this.temporal.workflow.start<typeof syncWorkflow>('syncWorkflow', {
       taskQueue: this.taskQueue,
@@ -236,6 +277,7 @@ export class SluiceClient {
    * the server's record, with a message saying its counters are unavailable.
    */
   async getJob<J extends Job = Job>(id: string, runId?: string): Promise<J> {
+    checkJobId(id);
     return (await this.fetchJob<J>(id, runId)).job;
   }
 
@@ -280,8 +322,15 @@ export class SluiceClient {
     }
   }
 
-  /** The job, and whether its counters came from a live answer of the workflow. */
+  /** The job, and whether its counters came from a live answer of the workflow; a sync's with its rate and ETA. */
   private async fetchJob<J extends Job>(id: string, runId?: string): Promise<{ job: J; live: boolean }> {
+    const read = await this.readJob<J>(id, runId);
+    const job = read.job as Job as SyncJob;
+    if (job.type === JobType.SYNC && Array.isArray(job.tables)) Object.assign(job, syncRate(job));
+    return read;
+  }
+
+  private async readJob<J extends Job>(id: string, runId?: string): Promise<{ job: J; live: boolean }> {
     const handle = this.temporal.workflow.getHandle(id, runId);
     const description = await handle.describe();
     const closed = description.status.name !== 'RUNNING';
@@ -317,6 +366,7 @@ export class SluiceClient {
 
   /** Requests cancellation; the job shows CANCELING while its clean-up runs, then CANCELED. `runId`: that run only. */
   async cancelJob(id: string, runId?: string): Promise<void> {
+    checkJobId(id);
     await this.temporal.workflow.getHandle(id, runId).cancel();
   }
 
@@ -379,7 +429,9 @@ export class SluiceClient {
     return Buffer.from(token, 'base64url');
   }
 
-  private jobQuery(filter: JobFilter): string {
+  private jobQuery(filter: JobFilter & { limit?: number }): string {
+    checkJobFilter(filter);
+    if (filter.state !== undefined && !(filter.state in STATUSES)) throw new InvalidInputError('state', `must be one of ${Object.keys(STATUSES).join(', ')}`);
     const clauses = ['SluiceJobType IS NOT NULL'];
     if (filter.type) clauses.push(`SluiceJobType = ${quote(filter.type)}`);
     if (filter.running !== undefined) clauses.push(filter.running ? 'ExecutionStatus = "Running"' : 'ExecutionStatus != "Running"');
@@ -390,6 +442,8 @@ export class SluiceClient {
 
   /** A cron-scheduled SYNC (Temporal Schedule, overlap SKIP). */
   async createSchedule(id: string, input: SyncInput, spec: ScheduleSpec): Promise<void> {
+    checkSchedule(id, spec);
+    checkSyncInput(input, this.registry());
     const canonical = { ...input, source: await this.canonicalSpec(input.source), destination: await this.canonicalSpec(input.destination) };
     const sealed = { ...canonical, source: this.sealed(canonical.source), destination: this.sealed(canonical.destination) };
     await createSyncSchedule(this.temporal, this.taskQueue, id, sealed, [connectionKey(canonical.source, this.catalogKeys), connectionKey(canonical.destination, this.catalogKeys)], spec);
@@ -445,6 +499,15 @@ export class SluiceClient {
   private sealed(spec: ConnectionSpec): ConnectionSpec {
     if ('connectionId' in spec || 'sealed' in spec) return spec;
     return sealSpec(spec, this.catalogKeys, { key: connectionKey(spec, this.catalogKeys), summary: describeConnection(spec) });
+  }
+
+  /** The connectors that check inline connections (loaded once, on first use). */
+  private registry(): ConnectorRegistry | undefined {
+    if (this.connectors === undefined) {
+      const { registry } = loadConnectors();
+      this.connectors = registry.list().length ? registry : null;
+    }
+    return this.connectors ?? undefined;
   }
 
   async close(): Promise<void> {

@@ -1,20 +1,30 @@
-import { readFileSync } from 'node:fs';
-import type { NativeConnectionOptions } from '@temporalio/worker';
+import { NativeConnection, type NativeConnectionOptions } from '@temporalio/worker';
+import { explainTemporalConnectError, temporalConnectionOptions, type TemporalConnectionSettings } from '@sluice/client';
 
 /**
- * Temporal connection settings from the environment: TEMPORAL_ADDRESS,
- * TEMPORAL_NAMESPACE, TEMPORAL_API_KEY (Temporal Cloud), TEMPORAL_TLS=true,
- * TEMPORAL_TLS_CERT / TEMPORAL_TLS_KEY (mTLS file paths).
+ * A native (worker) connection to Temporal with the settings every Sluice
+ * process reads (`temporalConnectionOptions`: TEMPORAL_ADDRESS,
+ * TEMPORAL_NAMESPACE, TEMPORAL_API_KEY, TEMPORAL_TLS, TEMPORAL_TLS_CA,
+ * TEMPORAL_TLS_CERT/KEY, TEMPORAL_TLS_SERVER_NAME). A failure says in words
+ * what failed and which variable to set.
  */
+export async function connectNativeTemporal(settings: TemporalConnectionSettings = temporalConnectionOptions()): Promise<NativeConnection> {
+  try {
+    return await NativeConnection.connect(nativeConnectionOptions(settings));
+  } catch (err) {
+    throw await explainTemporalConnectError(err, settings);
+  }
+}
+
+export function nativeConnectionOptions(settings: TemporalConnectionSettings): NativeConnectionOptions {
+  return { address: settings.address, tls: settings.tls, apiKey: settings.apiKey };
+}
+
+/** @deprecated `temporalConnectionOptions` from @sluice/client: the same settings for every process. */
 export function temporalConnectionFromEnv(env: NodeJS.ProcessEnv = process.env): {
   connection: NativeConnectionOptions;
   namespace: string;
 } {
-  const address = env.TEMPORAL_ADDRESS ?? 'localhost:7233';
-  const apiKey = env.TEMPORAL_API_KEY;
-  const mtls = env.TEMPORAL_TLS_CERT && env.TEMPORAL_TLS_KEY
-    ? { clientCertPair: { crt: readFileSync(env.TEMPORAL_TLS_CERT), key: readFileSync(env.TEMPORAL_TLS_KEY) } }
-    : undefined;
-  const tls = mtls ?? (apiKey || env.TEMPORAL_TLS === 'true' ? true : undefined);
-  return { connection: { address, apiKey, tls }, namespace: env.TEMPORAL_NAMESPACE ?? 'default' };
+  const settings = temporalConnectionOptions(env);
+  return { connection: nativeConnectionOptions(settings), namespace: settings.namespace };
 }

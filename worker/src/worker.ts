@@ -9,6 +9,7 @@ import { loadConnectors } from './connectors';
 import { withWorkflowThreadSemiSpace } from './heap';
 import { takeOverFromExitedWorkers, workerIdentity } from './orphans';
 import { workflowSource } from './workflow-bundle';
+import { SpreadingActivitySlots } from './spreading-slots';
 
 export interface SluiceWorkerOptions {
   connection: NativeConnection;
@@ -51,6 +52,14 @@ export async function createSluiceWorker(options: SluiceWorkerOptions): Promise<
     // they move to the shared queue, where another worker replays and goes on (default 10 s).
     stickyQueueScheduleToStartTimeout: '3 seconds',
     shutdownGraceTime: '10s',
+    // The SDK's defaults (40 workflow tasks, 100 local activities, 100 Nexus tasks) but activity
+    // slots that spread a table's lanes over every worker of the task queue.
+    tuner: {
+      workflowTaskSlotSupplier: { type: 'fixed-size', numSlots: 40 },
+      activityTaskSlotSupplier: new SpreadingActivitySlots(),
+      localActivityTaskSlotSupplier: { type: 'fixed-size', numSlots: 100 },
+      nexusTaskSlotSupplier: { type: 'fixed-size', numSlots: 100 },
+    },
     // Cancellation reaches an activity only through a heartbeat's answer: send them at least every second.
     maxHeartbeatThrottleInterval: '1 second',
     defaultHeartbeatThrottleInterval: '1 second',

@@ -223,4 +223,10 @@ export interface SyncJob extends Job {
   schemaObjects?: string[];
   /** Source objects the copy did not carry, with why (views over tables outside the job, …). */
   skipped?: SchemaObjectOutcome[];
+  /** Rows committed per second since the start (the client adds it; the workflow does not keep it). */
+  rowsPerSecond?: number | null;
+  /** Seconds left at that rate for the rows the tables' estimates still expect (client-side, RUNNING only). */
+  etaSeconds?: number | null;
+  /** Seconds from the start to now, or to the end (client-side). */
+  elapsedSeconds?: number | null;
 }

@@ -41,7 +41,11 @@ const { finalizeTable } = proxyActivities<SluiceActivities>({
 });
 
 // A chunk copies for ~3 s, then returns; the heartbeat (every second) carries progress and brings cancellation.
+// Never dispatched eagerly: the worker that ran this workflow's task would take every chunk it
+// schedules (all lanes of a table on one worker, its peers idle); through the task queue the
+// lanes spread over every worker that polls it.
 const chunkOptions = {
+  allowEagerDispatch: false,
   startToCloseTimeout: '10 minutes',
   cancellationType: ActivityCancellationType.WAIT_CANCELLATION_COMPLETED,
   retry: { initialInterval: '200 milliseconds', maximumInterval: '30 seconds', maximumAttempts: 20 },

@@ -1,7 +1,10 @@
-import { readFileSync } from 'node:fs';
-import { Catalog, CatalogError, cronProblem, type Connection, type CreateConnectionInput, type RefreshTarget, SluiceClient, type RefreshJob } from '@sluice/client';
+import { MAX_LIMIT } from '@sluice/catalog';
+import { Catalog, CatalogError, checkRefreshTarget, checkSchedule, type Connection, type CreateConnectionInput, type RefreshTarget, SluiceClient, temporalConnectionOptions, type RefreshJob } from '@sluice/client';
 import { loadConnectors } from '@sluice/worker';
 import { UsageError } from '../connection-arg';
+import { readJsonObject } from '../json-file';
+import { asUsage, wholeNumber } from '../options';
+import { SCHEDULE_OPTIONS } from './schedule';
 import { resolveTemporalTarget } from '../embedded';
 import { printJson } from '../output';
 import { isListening } from '../ports';
@@ -42,9 +45,10 @@ export async function withCatalog<T>(fn: (catalog: Catalog) => Promise<T>): Prom
  * server configured or running, no job can be using it: the catalog alone answers.
  */
 async function withGuardedCatalog<T>(fn: (api: { update: Catalog['updateConnection']; remove: Catalog['deleteConnection'] }) => Promise<T>): Promise<T> {
-  const address = process.env.TEMPORAL_ADDRESS ?? ((await isListening('127.0.0.1', 7233)) ? 'localhost:7233' : undefined);
-  if (!address) return withCatalog((c) => fn({ update: (id, patch) => c.updateConnection(id, patch), remove: (id) => c.deleteConnection(id) }));
-  const client = await SluiceClient.connect({ address, openCatalog });
+  const settings = temporalConnectionOptions();
+  const configured = Boolean(process.env.TEMPORAL_ADDRESS?.trim()) || (await isListening('127.0.0.1', 7233));
+  if (!configured) return withCatalog((c) => fn({ update: (id, patch) => c.updateConnection(id, patch), remove: (id) => c.deleteConnection(id) }));
+  const client = await SluiceClient.connect({ temporal: settings, openCatalog });
   try {
     return await fn({ update: (id, patch) => client.catalog.updateConnection(id, patch), remove: (id) => client.catalog.deleteConnection(id) });
   } finally {
@@ -63,17 +67,9 @@ function metadataOf(pairs: string[] | undefined): Record<string, string> | undef
   );
 }
 
-function jsonFile(path: string): Record<string, unknown> {
-  try {
-    return JSON.parse(readFileSync(path, 'utf8')) as Record<string, unknown>;
-  } catch (err) {
-    throw new UsageError(`--config ${path}: ${err instanceof Error ? err.message : String(err)}`);
-  }
-}
-
 /** A file holding a Syntho config (has connector_type) or Lerian's connection fields. */
 function fromFile(path: string): Partial<CreateConnectionInput> {
-  const body = jsonFile(path);
+  const body = readJsonObject(path, '--config', 'a connection object (a Syntho config with connector_type, or Lerian fields)');
   return 'connector_type' in body ? { config: body as CreateConnectionInput['config'] } : (body as Partial<CreateConnectionInput>);
 }
 
@@ -118,20 +114,23 @@ export function connectionShowCommand(connection: string, o: { json?: boolean })
 }
 
 export function connectionListCommand(o: { json?: boolean; type?: string; offset?: string; limit?: string }): Promise<number> {
-  return catalogCommand(o.json, () => withCatalog((c) => c.listConnections({ type: o.type, offset: num(o.offset), limit: num(o.limit) })));
+  const page = paging(o);
+  return catalogCommand(o.json, () => withCatalog((c) => c.listConnections({ type: o.type, ...page })));
 }
 
 export function databaseConnectionsCommand(o: { json?: boolean; connection?: string; schemaConnection?: string; offset?: string; limit?: string }): Promise<number> {
+  const page = paging(o);
   return catalogCommand(o.json, () =>
     withCatalog(async (c) => {
       const connectionId = o.connection ? (await c.getConnection(o.connection)).id : undefined;
-      return c.listDatabaseConnections({ connectionId, schemaConnectionId: o.schemaConnection, offset: num(o.offset), limit: num(o.limit) });
+      return c.listDatabaseConnections({ connectionId, schemaConnectionId: o.schemaConnection, ...page });
     }),
   );
 }
 
 export function schemaConnectionsCommand(o: { json?: boolean; databaseConnection?: string; schemaId?: string; offset?: string; limit?: string }): Promise<number> {
-  return catalogCommand(o.json, () => withCatalog((c) => c.listSchemaConnections({ databaseConnectionId: o.databaseConnection, schemaId: o.schemaId, offset: num(o.offset), limit: num(o.limit) })));
+  const page = paging(o);
+  return catalogCommand(o.json, () => withCatalog((c) => c.listSchemaConnections({ databaseConnectionId: o.databaseConnection, schemaId: o.schemaId, ...page })));
 }
 
 export function schemaStatusCommand(connection: string, o: { json?: boolean }): Promise<number> {
@@ -149,14 +148,18 @@ export function schemaShowCommand(connection: string, o: { json?: boolean; schem
   );
 }
 
+/** The CLI's names for a refresh target's fields. */
+const REFRESH_OPTIONS: Record<string, string> = { connection: '<connection>', databaseConnection: '<database-connection>', schemas: '--schema' };
+
 /** `sluice refresh databases|schemas|schema`: runs the refresh job (embedded Temporal if none) and waits for it. */
 export async function refreshCommand(target: RefreshTarget, o: { json?: boolean; detach?: boolean; schedule?: string; cron?: string; timezone?: string }): Promise<number> {
-  if (Boolean(o.schedule) !== Boolean(o.cron)) throw new UsageError('--schedule <name> and --cron <expression> go together');
-  const problem = o.cron ? cronProblem(o.cron) : null;
-  if (problem) throw new UsageError(`--cron: ${problem}`);
+  if ((o.schedule !== undefined) !== (o.cron !== undefined)) throw new UsageError('--schedule <name> and --cron <expression> go together');
+  if (o.timezone !== undefined && o.schedule === undefined) throw new UsageError('--timezone applies to a schedule: give it with --schedule <name> --cron <expression>');
+  if (o.schedule !== undefined) asUsage({ ...SCHEDULE_OPTIONS, id: '--schedule' }, () => checkSchedule(o.schedule!, { cron: o.cron!, timezone: o.timezone }));
+  asUsage(REFRESH_OPTIONS, () => checkRefreshTarget(target));
   const temporal = await resolveTemporalTarget();
   try {
-    const client = await SluiceClient.connect({ address: temporal.address, openCatalog });
+    const client = await SluiceClient.connect({ temporal: temporal.settings, openCatalog });
     try {
       if (o.schedule) {
         // A schedule needs a server that outlives this command.
@@ -195,7 +198,8 @@ function passwordFrom(variable: string): string {
   return value;
 }
 
-const num = (s: string | undefined) => (s === undefined ? undefined : Number(s));
+/** --offset and --limit of the list commands, refused at the door (the catalog's own bounds). */
+const paging = (o: { offset?: string; limit?: string }) => ({ offset: wholeNumber(o.offset, '--offset', 0, 1_000_000_000), limit: wholeNumber(o.limit, '--limit', 1, MAX_LIMIT) });
 
 function render(value: unknown): string {
   if (typeof value === 'string') return value;

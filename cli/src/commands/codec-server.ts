@@ -1,6 +1,7 @@
 import { readFileSync } from 'node:fs';
 import { CodecServerConfigError, EncryptionCodec, loadCodecKeys, startCodecServer } from '@sluice/codec';
 import { UsageError } from '../connection-arg';
+import { portOption } from '../options';
 
 export interface CodecServerCommandOptions {
   port?: string;
@@ -26,12 +27,14 @@ export function codecServerToken(o: { tokenFile?: string }, env: NodeJS.ProcessE
 
 /** `sluice codec-server`: decrypts Sluice payloads for the Temporal UI of an operator who holds the key and the token. */
 export async function codecServerCommand(o: CodecServerCommandOptions): Promise<number> {
+  const port = portOption(o.port, '--port', 0) ?? 8888; // 0: any free port
+  if (o.host !== undefined && (o.host.trim() === '' || o.host.length > 253)) throw new UsageError('--host must be an address or host name of 1 to 253 characters');
   const token = codecServerToken(o);
   let server;
   try {
     server = await startCodecServer({
       codec: new EncryptionCodec(loadCodecKeys()),
-      port: o.port ? Number(o.port) : 8888,
+      port,
       host: o.host ?? '127.0.0.1',
       corsOrigins: o.corsOrigin ?? ['http://localhost:8233', 'http://127.0.0.1:8233'],
       token,

@@ -2,7 +2,9 @@ import { randomBytes } from 'node:crypto';
 import { EncryptionCodec, loadCodecKeys, startCodecServer } from '@sluice/codec';
 import { codecServerToken } from './codec-server';
 import { startServerAndWorker } from '../embedded';
+import { UsageError } from '../usage-error';
 import { freePort } from '../ports';
+import { portOption } from '../options';
 
 export interface DevCommandOptions {
   port?: string;
@@ -12,8 +14,10 @@ export interface DevCommandOptions {
 
 /** `sluice dev`: a Temporal dev server (UI on) and a worker that stay up until Ctrl-C. */
 export async function devCommand(options: DevCommandOptions): Promise<number> {
-  const port = options.port ? Number(options.port) : 7233;
-  const uiPort = options.uiPort ? Number(options.uiPort) : port + 1000;
+  const port = portOption(options.port, '--port') ?? 7233;
+  const uiPort = portOption(options.uiPort, '--ui-port') ?? port + 1000;
+  if (uiPort > 65_535) throw new UsageError(`--ui-port: the default (--port + 1000 = ${uiPort}) is not a port; give --ui-port`);
+  if (uiPort === port) throw new UsageError('--ui-port must differ from --port');
   // The UI decodes payloads through this codec server, so the operator reads job inputs there.
   // Authenticated like any codec server: a per-run token (or SLUICE_CODEC_SERVER_TOKEN) the UI sends as a path prefix.
   const token = codecServerToken({}) ?? randomBytes(32).toString('base64url');

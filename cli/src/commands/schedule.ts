@@ -1,22 +1,30 @@
-import { cronProblem, SluiceClient } from '@sluice/client';
+import { checkSchedule, scheduleIdProblem, SluiceClient } from '@sluice/client';
+import { asUsage } from '../options';
 import { UsageError } from '../connection-arg';
-import { resolveTemporalTarget } from '../embedded';
+import { NoTemporalServerError, runningTemporalTarget } from '../embedded';
 import { printJson } from '../output';
 import { syncInput, type SyncCommandOptions } from './sync';
 
 /** Schedules must live on a server that outlives the command. */
 async function withServerClient<T>(fn: (client: SluiceClient) => Promise<T>): Promise<T> {
-  const target = await resolveTemporalTarget();
-  if (target.embedded) {
-    await target.close();
-    throw new UsageError('schedules need a Temporal server that stays up: start `sluice dev` or set TEMPORAL_ADDRESS');
-  }
-  const client = await SluiceClient.connect({ address: target.address });
+  const target = await runningTemporalTarget();
+  if (!target) throw new NoTemporalServerError('schedules (they live on a server that stays up)');
+  const client = await SluiceClient.connect({ temporal: target.settings });
   try {
     return await fn(client);
   } finally {
     await client.close();
   }
+}
+
+/** The CLI's names for a schedule's fields. */
+export const SCHEDULE_OPTIONS: Record<string, string> = { id: '<name>', cron: '--cron', timezone: '--timezone' };
+
+/** A schedule name argument (delete, trigger), refused before anything connects. */
+function scheduleName(id: string): string {
+  const problem = scheduleIdProblem(id);
+  if (problem) throw new UsageError(`<name>: ${problem}`);
+  return id;
 }
 
 export async function scheduleCreateCommand(
@@ -25,9 +33,8 @@ export async function scheduleCreateCommand(
   destination: string,
   o: SyncCommandOptions & { cron: string; timezone?: string },
 ): Promise<number> {
+  asUsage(SCHEDULE_OPTIONS, () => checkSchedule(id, { cron: o.cron, timezone: o.timezone }));
   const input = syncInput(source, destination, o);
-  const problem = cronProblem(o.cron);
-  if (problem) throw new UsageError(`--cron: ${problem}`);
   return withServerClient(async (client) => {
     await client.createSchedule(id, input, { cron: o.cron, timezone: o.timezone });
     process.stdout.write(`${id}\n`);
@@ -39,12 +46,14 @@ export async function scheduleListCommand(o: { json?: boolean }): Promise<number
   return withServerClient(async (client) => {
     const schedules = await client.listSchedules();
     if (o.json) printJson(schedules);
+    else if (!schedules.length) process.stdout.write('no schedules\n');
     else for (const s of schedules) process.stdout.write(`${s.id}  cron "${s.cron}" ${s.timezone ?? ''}  next ${s.nextRuns[0] ?? '-'}${s.paused ? '  (paused)' : ''}\n`);
     return 0;
   });
 }
 
 export async function scheduleDeleteCommand(id: string): Promise<number> {
+  scheduleName(id);
   return withServerClient(async (client) => {
     await client.deleteSchedule(id);
     process.stderr.write(`sluice: schedule ${id} deleted\n`);
@@ -53,6 +62,7 @@ export async function scheduleDeleteCommand(id: string): Promise<number> {
 }
 
 export async function scheduleTriggerCommand(id: string): Promise<number> {
+  scheduleName(id);
   return withServerClient(async (client) => {
     await client.triggerSchedule(id);
     process.stderr.write(`sluice: schedule ${id} triggered\n`);

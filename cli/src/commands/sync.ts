@@ -1,4 +1,6 @@
-import { SluiceClient, SyncPlanError, type SyncInput, type SyncMode } from '@sluice/client';
+import { checkSyncInput, SluiceClient, SyncPlanError, SYNC_LIMITS, type SyncInput, type SyncMode } from '@sluice/client';
+import { loadConnectors } from '@sluice/worker';
+import { asUsage, wholeNumber } from '../options';
 import { connectionArg, UsageError } from '../connection-arg';
 import { withPassword, type PasswordOptions } from '../passwords';
 import { resolveTemporalTarget } from '../embedded';
@@ -35,7 +37,7 @@ export async function syncCommand(source: string, destination: string, o: SyncCo
     throw new UsageError('--detach needs a Temporal server that outlives this command: start `sluice dev` or set TEMPORAL_ADDRESS');
   }
   try {
-    const client = await SluiceClient.connect({ address: target.address });
+    const client = await SluiceClient.connect({ temporal: target.settings });
     try {
       const id = await client.startSync(input);
       // The selection is resolved before the job counts as started: a wrong request is a usage error.
@@ -61,24 +63,36 @@ export async function syncCommand(source: string, destination: string, o: SyncCo
   }
 }
 
+/** The CLI option behind each SyncInput field, for errors. */
+const SYNC_OPTIONS: Record<string, string> = {
+  source: '<source>',
+  destination: '<destination>',
+  tables: '--table',
+  schema: '--schema',
+  destinationSchema: '--destination-schema',
+  cursorColumn: '--cursor-column',
+  mode: '--mode',
+  verify: '--verify',
+  batchSize: '--batch-size',
+  maxParallelTables: '--parallel',
+};
+
+/**
+ * The SYNC a command line asks for, checked as the client checks it (with the installed
+ * connectors' config schemas) before anything connects: a refusal names the option.
+ */
 export function syncInput(source: string, destination: string, o: SyncCommandOptions): SyncInput {
   const mode = (o.mode ?? 'append') as SyncMode;
   if (!['append', 'upsert', 'replace'].includes(mode)) throw new UsageError('--mode must be append, upsert or replace');
-  if (!o.table?.length && !o.schema) throw new UsageError('give --table SCHEMA.TABLE (repeatable) or --schema SCHEMA');
+  if (!o.table?.length && o.schema === undefined) throw new UsageError('give --table SCHEMA.TABLE (repeatable) or --schema SCHEMA');
   const tables = (o.table ?? []).map((t) => {
     const dot = t.indexOf('.');
     if (dot <= 0 || dot === t.length - 1) throw new UsageError(`--table ${t}: expected SCHEMA.TABLE`);
     return { schema: t.slice(0, dot), name: t.slice(dot + 1) };
   });
-  const int = (v: string | undefined, flag: string, max: number) => {
-    if (v === undefined) return undefined;
-    const n = Number(v);
-    if (!/^\d+$/.test(v.trim()) || !Number.isSafeInteger(n) || n < 1 || n > max) throw new UsageError(`${flag} must be a whole number from 1 to ${max.toLocaleString('en')}`);
-    return n;
-  };
-  return {
-    source: withPassword(connectionArg(source), 'source', o),
-    destination: withPassword(connectionArg(destination), 'destination', o),
+  const input: SyncInput = {
+    source: withPassword(connectionArg(source, '<source>'), 'source', o),
+    destination: withPassword(connectionArg(destination, '<destination>'), 'destination', o),
     tables: tables.length ? tables : undefined,
     schema: o.schema,
     destinationSchema: o.destinationSchema,
@@ -93,9 +107,11 @@ export function syncInput(source: string, destination: string, o: SyncCommandOpt
     rebuildIndexes: o.rebuildIndexes,
     identityInsert: o.identityInsert,
     verify: verifyOf(o.verify),
-    batchSize: int(o.batchSize, '--batch-size', 1_000_000),
-    maxParallelTables: int(o.parallel, '--parallel', 64),
+    batchSize: wholeNumber(o.batchSize, '--batch-size', SYNC_LIMITS.batchSize.min, SYNC_LIMITS.batchSize.max),
+    maxParallelTables: wholeNumber(o.parallel, '--parallel', SYNC_LIMITS.maxParallelTables.min, SYNC_LIMITS.maxParallelTables.max),
   };
+  asUsage(SYNC_OPTIONS, () => checkSyncInput(input, loadConnectors().registry));
+  return input;
 }
 
 function verifyOf(v: string | undefined): SyncInput['verify'] {

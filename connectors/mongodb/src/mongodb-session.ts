@@ -1,5 +1,6 @@
 import { MongoClient, type Db } from 'mongodb';
 import {
+  absorbFaults,
   openThroughTunnel,
   secretsOf,
   type Address,
@@ -63,6 +64,8 @@ async function openMongoSessionAt(config: MongoConfig, options: SessionOptions, 
   const error = (err: unknown) => classifyMongoError(err, secrets);
   const { url, options: clientOptions } = toClientOptions(config, address, options.maxConnections ?? 4);
   const client = new MongoClient(url, clientOptions);
+  // The driver reconnects by itself and fails the operation in flight; no event may reach the process.
+  absorbFaults(client);
   let info: { version: string; ferretdbVersion?: string };
   try {
     await client.connect();

@@ -68,6 +68,8 @@ export interface MssqlPoolConfig {
 /** The tedious connection as `beforeConnect` sees it. */
 export interface TediousConnection {
   on(event: 'errorMessage', listener: (token: { number: number; message: string }) => void): void;
+  on(event: 'error', listener: (err: Error) => void): void;
+  removeListener(event: string, listener: (...args: any[]) => void): void;
   /** Ends the connection and its socket (idempotent). */
   close(): void;
 }
@@ -113,6 +115,7 @@ export interface MssqlPool {
   connect(): Promise<MssqlPool>;
   close(): Promise<void>;
   on(event: 'error', listener: (err: Error) => void): void;
+  removeListener(event: string, listener: (...args: any[]) => void): void;
 }
 
 export interface MssqlModule {

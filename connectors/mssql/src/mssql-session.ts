@@ -1,4 +1,5 @@
 import {
+  absorbFaults,
   ConnectorError,
   TestCode,
   openThroughTunnel,
@@ -91,10 +92,11 @@ export async function connectPool(config: MssqlConfig, options: { withSsl?: bool
   poolConfig.beforeConnect = (connection) => {
     attempts.push(connection);
     connection.on('errorMessage', (token) => (loginNumber ??= token.number));
+    absorbFaults(connection); // a pooled connection's socket error after login: the pool's next request reports it
   };
   const pool = new sql.ConnectionPool(poolConfig);
   // Errors of idle pooled connections: the next request reports them.
-  pool.on('error', () => undefined);
+  absorbFaults(pool);
   try {
     const connected = await pool.connect();
     attempts.length = 0;

@@ -1,6 +1,8 @@
 import type { EventEmitter } from 'node:events';
 import { createPool, type Pool, type PoolConnection } from 'mysql2/promise';
 import {
+  absorbFaults,
+  BrokenMarks,
   openThroughTunnel,
   secretsOf,
   type Address,
@@ -86,14 +88,10 @@ export function quoteIdent(name: string): string {
  * closed socket: LOAD DATA's file still streaming, a protocol error after a reset) with no listener would
  * throw and end the worker process. Returns the connections seen dead: the session drops them.
  */
-export function watchConnections(pool: Pool): WeakSet<object> {
-  const dead = new WeakSet<object>();
+export function watchConnections(pool: Pool): BrokenMarks {
+  const dead = new BrokenMarks();
   // The promise pool re-emits the core pool's 'connection' with the core connection (an EventEmitter).
-  pool.on('connection', (conn) => {
-    const core = conn as unknown as EventEmitter;
-    core.on('error', () => dead.add(core));
-    core.once('end', () => dead.add(core));
-  });
+  pool.on('connection', (conn) => void absorbFaults(conn as unknown as EventEmitter, { marks: dead, endEvents: ['end'] }));
   return dead;
 }
 

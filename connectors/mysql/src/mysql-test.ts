@@ -1,5 +1,5 @@
 import { createConnection } from 'mysql2/promise';
-import { runConnectionTest, type Address, type ApplicationMessage, type ServerVersion, type TestOptions } from '@sluice/connector-sdk';
+import { absorbFaults, runConnectionTest, type Address, type ApplicationMessage, type ServerVersion, type TestOptions } from '@sluice/connector-sdk';
 import { toPoolOptions, type MysqlConfig } from './mysql-config';
 import { classifyMysqlError } from './mysql-errors';
 
@@ -24,7 +24,7 @@ async function connectAndReadVersion(config: MysqlConfig, address: Address, sign
   try {
     const connection = await Promise.race([connecting, cancelled]);
     // A server that drops the connection mid-test fails the test (its query rejects), never the process.
-    connection.on('error', () => undefined);
+    absorbFaults(connection);
     try {
       const [rows] = await Promise.race([
         connection.query('SELECT VERSION() AS version, @@version_comment AS comment'),
@@ -47,6 +47,6 @@ async function connectAndReadVersion(config: MysqlConfig, address: Address, sign
     }
   } finally {
     // A connect still pending when cancelled: close it when it lands.
-    if (aborted) connecting.then((c) => (c.on('error', () => undefined), c.destroy()), () => undefined);
+    if (aborted) connecting.then((c) => (absorbFaults(c), c.destroy()), () => undefined);
   }
 }

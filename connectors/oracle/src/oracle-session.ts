@@ -1,5 +1,7 @@
 import oracledb from 'oracledb';
 import {
+  absorbFaults,
+  type FaultEmitter,
   ConnectorError,
   openThroughTunnel,
   secretsOf,
@@ -110,12 +112,14 @@ async function connect(config: OracleConfig, options: SessionOptions, address: A
       queueTimeout: 0,
       stmtCacheSize: 40,
       sessionCallback: (connection: oracledb.Connection, _tag: string, done: (err?: Error) => void) => {
+        absorbFaults(connection as unknown as FaultEmitter);
         connection.execute(SESSION_INIT_SQL).then(() => done(), (err: Error) => done(err));
       },
     } as oracledb.PoolAttributes);
   } catch (err) {
     throw error(err);
   }
+  absorbFaults(pool as unknown as FaultEmitter);
 
   async function withConnection<T>(fn: (c: oracledb.Connection) => Promise<T>, signal?: AbortSignal): Promise<T> {
     if (signal?.aborted) throw new ConnectorError(TestCode.DRIVER_ERROR, 'Oracle operation cancelled', true);

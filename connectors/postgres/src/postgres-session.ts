@@ -1,5 +1,6 @@
 import { Client, Pool, type ClientConfig, type PoolClient } from 'pg';
 import {
+  absorbFaults,
   ConnectorError,
   openThroughTunnel,
   secretsOf,
@@ -114,7 +115,7 @@ export class PostgresSession implements ConnectorSession, PgContext {
         await client.query(SESSION_SETTINGS);
       },
     });
-    pool.on('error', () => undefined); // an idle connection dropped by the server is discarded by the pool
+    absorbFaults(pool); // an idle connection dropped by the server is discarded by the pool
     try {
       (await pool.connect()).release(); // fail now, with the real cause, not at the first query
       return new PostgresSession(pool, clientConfig, secrets, config);
@@ -144,7 +145,7 @@ export class PostgresSession implements ConnectorSession, PgContext {
     const pid = (client as unknown as { processID?: number }).processID;
     if (!pid) return;
     const killer = new Client(this.clientConfig);
-    killer.on('error', () => undefined);
+    absorbFaults(killer);
     void killer
       .connect()
       .then(() => killer.query('SELECT pg_cancel_backend($1)', [pid]))
@@ -184,10 +185,7 @@ export class PostgresSession implements ConnectorSession, PgContext {
     // pg-pool listens for errors of idle clients only: a checked-out client whose server goes away
     // (a restart, a terminated backend) between two queries would emit 'error' to nobody and kill
     // the process. Here it only marks the client broken: the pool drops it, the caller's query fails.
-    const onError = () => {
-      broken = true;
-    };
-    client.on('error', onError);
+    const stopAbsorbing = absorbFaults(client, { onFault: () => (broken = true) });
     try {
       if (!transactional) return await fn(client);
       await client.query('BEGIN');
@@ -198,7 +196,7 @@ export class PostgresSession implements ConnectorSession, PgContext {
       if (transactional) await client.query('ROLLBACK').catch(() => (broken = true));
       throw this.fail(err);
     } finally {
-      client.removeListener('error', onError);
+      stopAbsorbing();
       client.release(broken || undefined);
     }
   }

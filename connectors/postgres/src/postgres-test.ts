@@ -1,5 +1,5 @@
 import { Client } from 'pg';
-import { runConnectionTest, type Address, type ApplicationMessage, type ServerVersion, type TestOptions } from '@sluice/connector-sdk';
+import { absorbFaults, runConnectionTest, type Address, type ApplicationMessage, type ServerVersion, type TestOptions } from '@sluice/connector-sdk';
 import { toClientConfig, type PostgresConfig } from './postgres-config';
 import { classifyPostgresError } from './postgres-errors';
 
@@ -14,7 +14,7 @@ async function connectAndReadVersion(config: PostgresConfig, address: Address, s
   // pg has no AbortSignal support: ending the client aborts a pending connect or query.
   const abort = () => void client.end().catch(() => undefined);
   signal?.addEventListener('abort', abort, { once: true });
-  client.on('error', () => undefined); // a late socket error after end() must not crash the worker
+  absorbFaults(client); // a late socket error after end() must not crash the worker
   try {
     await client.connect();
     const { rows } = await client.query<{ version: string; server_version: string; ssl: boolean }>(

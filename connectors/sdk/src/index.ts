@@ -15,3 +15,5 @@ export * from './url';
 export * from './batch-size';
 export * from './row-parts';
 export * from './buffer-pool';
+export * from './driver-faults';
+export * from './installed';
