@@ -200,6 +200,11 @@ test('Sluice /v1 errors: validation names the field, unknown jobs and connection
   expect(badMode.body).toMatchObject({ code: 'SLC-0002', field: 'mode' });
   const noSource = await api.call('POST', '/v1/syncs', { token: 'write', body: { destination: { connectionId: 'b' }, schema: 's' } });
   expect(noSource.body).toMatchObject({ code: 'SLC-0001', field: 'source' });
+  // A connection its connector refuses is named, field by field, before any job starts.
+  const badUrl = await api.call('POST', '/v1/syncs', { token: 'write', body: { source: { url: 'postgresql://u:p@db.example:99999/x' }, destination: { connectionId: 'b' }, schema: 's' } });
+  expect(badUrl.status).toBe(400);
+  expect(badUrl.body).toMatchObject({ code: 'SLC-0002', field: expect.stringMatching(/^source/) });
+  expect(JSON.stringify(badUrl.body)).not.toContain('u:p@');
   const unknownConnection = await api.call('POST', '/v1/syncs', { token: 'write', body: { source: { connectionId: 'no-such-connection' }, destination: { connectionId: 'b' }, schema: 's' } });
   expect(unknownConnection.status).toBe(404);
   lerian('Error', unknownConnection.body);

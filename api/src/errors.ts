@@ -2,7 +2,7 @@ import { STATUS_CODES } from 'node:http';
 import type { FastifyError, FastifyReply, FastifyRequest } from 'fastify';
 import { hasZodFastifySchemaValidationErrors } from 'fastify-type-provider-zod';
 import { ScheduleAlreadyRunning, ScheduleNotFoundError, WorkflowNotFoundError } from '@temporalio/client';
-import { ScheduleSpecError } from '@sluice/client';
+import { InvalidInputError } from '@sluice/client';
 import { CatalogCode, CatalogError, issueError } from '@sluice/catalog';
 
 /** Errors of the API itself, beside the catalog's: same {code, title, message} shape, HTTP status attached. */
@@ -48,7 +48,8 @@ function problemOf(err: unknown, request: FastifyRequest): Problem {
     const catalogError = issueError({ ...(v.params as object), code: v.keyword, path, message: v.message, input } as never);
     return { status: 400, code: catalogError.code, title: catalogError.title, message: catalogError.message, field: catalogError.field };
   }
-  if (err instanceof ScheduleSpecError) return { status: 400, code: CatalogCode.INVALID_FIELD, title: 'Invalid Field', message: err.message, field: 'cron' };
+  // The client's own checks at the door (a connection config its connector refuses, a cron, a time zone): the field it names.
+  if (err instanceof InvalidInputError) return { status: 400, code: CatalogCode.INVALID_FIELD, title: 'Invalid Field', message: err.message, field: err.field };
   if (err instanceof ScheduleAlreadyRunning) return { status: 409, code: CatalogCode.CONFLICT, title: 'Conflict', message: `A schedule with id '${err.scheduleId}' already exists. Choose another id.`, field: 'id' };
   if (err instanceof ScheduleNotFoundError) return { status: 404, code: CatalogCode.NOT_FOUND, title: 'Entity Not Found', message: `No schedule with id '${err.scheduleId}'. List schedules to find the right one.`, field: 'id' };
   if (err instanceof WorkflowNotFoundError) {
