@@ -70,6 +70,7 @@ const rows: Row[] = [
   // sync: choices, unknown options, arguments
   { what: '--mode not a mode', args: sync(...T, '--mode', 'merge'), stderr: /--mode <mode>' argument 'merge' is invalid\. Allowed choices are append, upsert, replace/ },
   { what: '--verify not a check', args: sync(...T, '--verify', 'maybe'), stderr: /--verify maybe: expected count, checksum or none/ },
+  { what: '--zero-dates not a choice', args: sync(...T, '--zero-dates', 'epoch'), stderr: /--zero-dates: must be one of error, null/ },
   { what: 'an unknown option', args: sync(...T, '--batchsize', '10'), stderr: /unknown option '--batchsize'.*\n.*Did you mean --batch-size\?|unknown option '--batchsize'/ },
   { what: 'a missing <destination>', args: ['sync', PG, ...T], stderr: /missing required argument 'destination'/ },
   { what: 'an unknown command', args: ['synk', PG, PG], stderr: /unknown command 'synk'/ },
@@ -240,6 +241,7 @@ const clientRows: { what: string; input: Partial<SyncInput> | Record<string, unk
   { what: 'an empty destinationSchema', input: { destinationSchema: '' }, field: 'destinationSchema', message: /must not be empty/ },
   { what: 'mode not a mode', input: { mode: 'merge' }, field: 'mode', message: /must be one of append, upsert, replace/ },
   { what: 'verify not a check', input: { verify: 'all' }, field: 'verify', message: /must be one of count, checksum, none/ },
+  { what: 'zeroDates not a choice', input: { zeroDates: 'epoch' }, field: 'zeroDates', message: /must be one of error, null/ },
   { what: 'createTables not a boolean', input: { createTables: 'yes' }, field: 'createTables', message: /expected true or false/ },
   { what: 'a null source', input: { source: null }, field: 'source', message: /expected \{ url \}, \{ config \} or \{ connectionId \}, got null/ },
   { what: 'a source with url and connectionId', input: { source: { url: pgUrl(), connectionId: 'orders-db' } }, field: 'source', message: /give exactly one of url, config or connectionId; got url and connectionId/ },

@@ -1,6 +1,6 @@
 import { SyncPlanError, type SyncInput, type SyncJob } from '@sluice/client';
 import { envWithout, runSluice } from './helpers/cli';
-import { mariaQuery, pgQuery } from './helpers/databases';
+import { mariaQuery, mariaScript, pgQuery } from './helpers/databases';
 import { checksumOf, createMariaDb, dropMariaDb, dropPgSchema, mariaUrlFor, pgUrlFor, uniqueName, useSyncWorld } from './helpers/sync-fixtures';
 
 // A whole-schema sync of an ordinary schema, with default flags, as a new user tries it first:
@@ -252,4 +252,48 @@ test('timestamptz outside 1970–2038 (a birth, an expiry, 9999-12-31) copies to
   expect(home).toMatchObject({ state: 'COMPLETED', rowsWritten: instants.length });
   const returned = await pgQuery<{ at: string }>(`SELECT to_char(at, 'YYYY-MM-DD"T"HH24:MI:SS.US"Z"') AS at FROM "${back}".subs ORDER BY id`);
   expect(returned.map((r) => r.at)).toEqual(instants);
+});
+
+test('MySQL zero dates: refused by default naming the column, the row and --zero-dates; copied as NULL with it; kept between MariaDB servers', async () => {
+  const legacy = uniqueName('first_zero');
+  const pg = uniqueName('first_zero_pg');
+  const copy = uniqueName('first_zero_copy');
+  extra.maria.push(legacy, copy);
+  extra.pg.push(pg);
+  await createMariaDb(legacy);
+  await createMariaDb(copy);
+  await pgQuery(`CREATE SCHEMA "${pg}"`);
+  // A legacy table: written without strict mode, as old MySQL applications did.
+  await mariaScript([
+    `SET SESSION sql_mode = ''`,
+    `CREATE TABLE \`${legacy}\`.orders (id INT PRIMARY KEY, placed DATE NOT NULL, shipped DATETIME NULL, note VARCHAR(20))`,
+    `INSERT INTO \`${legacy}\`.orders VALUES (1, '2024-05-05', '2024-05-06 10:00:00', 'fine'), (2, '0000-00-00', '0000-00-00 00:00:00', 'zero'), (3, '2024-01-00', '2024-00-01 12:00:00', 'zero parts')`,
+  ]);
+  const input = (zeroDates?: 'null'): SyncInput => ({
+    source: { url: mariaUrlFor(legacy) }, destination: { url: pgUrlFor(pg) }, tables: [{ schema: legacy, name: 'orders' }], createTables: true, ...(zeroDates ? { zeroDates } : {}),
+  });
+  const refused = await runSync(input());
+  expect(refused.state).toBe('ERROR');
+  expect(refused.message).toMatch(/column placed of \S+\.orders holds the zero date '0000-00-00' in the row with key \(id\) = \(2\).*--zero-dates null \(API: zeroDates: 'null'\)/);
+  await pgQuery(`DROP TABLE IF EXISTS "${pg}".orders`);
+  const asNull = await runSync(input('null'));
+  expect(asNull).toMatchObject({ state: 'COMPLETED', rowsWritten: 3 });
+  expect(asNull.tables[0]!.warnings).toContain('column placed: NOT NULL dropped, its zero dates are copied as NULL (--zero-dates null)');
+  const rows = await pgQuery<{ id: number; placed: string | null; shipped: string | null; note: string }>(
+    `SELECT id, to_char(placed, 'YYYY-MM-DD') AS placed, to_char(shipped, 'YYYY-MM-DD HH24:MI:SS') AS shipped, note FROM "${pg}".orders ORDER BY id`,
+  );
+  expect(rows).toEqual([
+    { id: 1, placed: '2024-05-05', shipped: '2024-05-06 10:00:00', note: 'fine' },
+    { id: 2, placed: null, shipped: null, note: 'zero' },
+    { id: 3, placed: null, shipped: null, note: 'zero parts' },
+  ]);
+  // Between MariaDB servers a zero date is a value like any other.
+  const kept = await runSync({ source: { url: mariaUrlFor(legacy) }, destination: { url: mariaUrlFor(copy) }, tables: [{ schema: legacy, name: 'orders' }], createTables: true });
+  expect(kept).toMatchObject({ state: 'COMPLETED', rowsWritten: 3 });
+  const copied = await mariaQuery<{ placed: string; shipped: string }>(`SELECT CAST(placed AS CHAR) AS placed, CAST(shipped AS CHAR) AS shipped FROM \`${copy}\`.orders ORDER BY id`);
+  expect(copied.map((r) => [r.placed, r.shipped])).toEqual([
+    ['2024-05-05', '2024-05-06 10:00:00'],
+    ['0000-00-00', '0000-00-00 00:00:00'],
+    ['2024-01-00', '2024-00-01 12:00:00'],
+  ]);
 });

@@ -84,6 +84,7 @@ export const syncRequestSchema = z
     rebuildIndexes: z.boolean().optional(),
     identityInsert: z.boolean().optional(),
     verify: z.enum(['count', 'checksum', 'none']).optional(),
+    zeroDates: z.enum(['error', 'null']).optional(),
     batchSize: z.number().int().min(1).max(1_000_000).optional(),
     maxParallelTables: z.number().int().min(1).max(64).optional(),
     splitRows: z.number().int().min(1).optional(),

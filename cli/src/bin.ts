@@ -63,6 +63,7 @@ function withSyncOptions(command: Command): Command {
     .option('--disable-foreign-keys', 'drop destination foreign keys during the load, restore after (FOREIGN_KEY_MANAGEMENT)')
     .option('--rebuild-indexes', 'drop secondary indexes during the load, rebuild after (INDEX_MANAGEMENT)')
     .option('--identity-insert', 'write the source values into existing identity columns (IDENTITY_WRITING; always on for tables the job creates)')
+    .option('--zero-dates <as>', "MySQL/MariaDB zero dates ('0000-00-00') into another engine: error (default: the table fails, naming the row) or null")
     .option('--verify <check>', 'after each table the job creates or replaces: count (default), checksum (same engine: engine-side checksums of both sides) or none')
     .option('--batch-size <rows>', 'rows per destination transaction (default 10000)')
     .option('--parallel <tables>', 'tables copied at once (default 4)')

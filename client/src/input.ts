@@ -40,6 +40,7 @@ export const MAX_URL = 4096;
 const MAX_TABLES = 10_000;
 const MODES = ['append', 'upsert', 'replace'];
 const VERIFY = ['count', 'checksum', 'none'];
+const ZERO_DATES = ['error', 'null'];
 const BOOLEANS = ['fullRefresh', 'createTables', 'flattenPartitions', 'highPerformance', 'disableTriggers', 'disableForeignKeys', 'rebuildIndexes', 'identityInsert'] as const;
 
 const fail = (field: string, problem: string): never => {
@@ -122,6 +123,7 @@ export function checkSyncInput(input: SyncInput, connectors?: ConnectorRegistry)
   checkName('cursorColumn', input.cursorColumn);
   checkChoice('mode', input.mode, MODES);
   checkChoice('verify', input.verify, VERIFY);
+  checkChoice('zeroDates', input.zeroDates, ZERO_DATES);
   for (const key of BOOLEANS) if (input[key] !== undefined && typeof input[key] !== 'boolean') fail(key, `expected true or false, got ${typeof input[key]}`);
   for (const [key, bounds] of Object.entries(SYNC_LIMITS)) checkWholeNumber(key, input[key as keyof typeof SYNC_LIMITS], bounds);
 }

@@ -1,3 +1,4 @@
+import type { ReadOptions } from '@sluice/connector-sdk';
 import type { ConnectionSpec, Job } from './job-model';
 
 export type SyncMode = 'append' | 'upsert' | 'replace';
@@ -49,6 +50,13 @@ export interface SyncInput {
    * engine-side, order-independent checksum of source and destination (same engine); `none` skips.
    */
   verify?: 'count' | 'checksum' | 'none';
+  /**
+   * MySQL/MariaDB zero dates ('0000-00-00', a zero month or day), which no other engine stores:
+   * `error` (default) fails the table naming the column and the row's key; `null` writes NULL in
+   * their place (as pgloader does; a table the job creates then lets those columns be NULL).
+   * Between MySQL/MariaDB servers they are copied as they are.
+   */
+  zeroDates?: 'error' | 'null';
   /**
    * Rows per batch (one destination transaction each). Default 10,000, and
    * where the source's reader can (PostgreSQL's COPY pages, MySQL/MariaDB) as
@@ -113,6 +121,8 @@ export interface SyncTableOptions {
   /** Unset: as `identityInsert`. True where the table is created by the job (its writer copies key values). */
   identityInsertCreated?: boolean;
   verify?: 'count' | 'checksum' | 'none';
+  /** What the source's reader does with MySQL zero dates (unset: `keep`, as before the option). */
+  zeroDates?: ReadOptions['zeroDates'];
 }
 
 export interface SyncPlan {

@@ -79,6 +79,7 @@ export async function copyChunk(
           since: table.cursorColumn && state.floor !== null ? { column: table.cursorColumn, value: state.floor } : null,
           batchSize: options.batchSize,
           batchBytes: laneBytes(options.batchBytes, table.ranges?.length ?? 1),
+          zeroDates: options.zeroDates,
           signal: ctx.cancellationSignal,
         };
         const copyText = await copyTextPath(input, src, dst, writer);

@@ -125,6 +125,8 @@ export async function planSync(connections: ConnectionResolver, input: SyncInput
       identityInsertCreated: input.identityInsert !== false,
       nativeDdl: !!input.createTables && (await nativeDdlBetween(src, dst)),
       verify: input.verify ?? 'count',
+      // Zero dates stay as they are between MySQL/MariaDB servers; elsewhere they have no counterpart.
+      zeroDates: src.plugin.type === dst.plugin.type ? 'keep' : (input.zeroDates ?? 'error'),
       ...(input.flattenPartitions ? { flattenPartitions: true } : {}),
       fullRefresh: !!input.fullRefresh,
       batchSize: input.batchSize ?? 10_000,

@@ -1,5 +1,5 @@
-import type { TableRef } from '@sluice/connector-sdk';
-import type { PreparedTable, SyncTableInput } from '@sluice/workflows';
+import type { TableRef, TableSchema } from '@sluice/connector-sdk';
+import type { PreparedTable, SyncTableInput, SyncTableOptions } from '@sluice/workflows';
 import type { ConnectionResolver } from '../connections';
 import { unsupported, withSessions } from '../sessions';
 import { canonicalCarry } from './canonical-carry';
@@ -65,13 +65,15 @@ export async function prepareTable(connections: ConnectionResolver, input: SyncT
         // A replace loads a LIKE copy of the table: it takes the indexes from here.
         if (table.mode === 'replace') await d.applyDdl!(table.destination.schema, own.indexes);
       } else {
-        const [sourceSchema] = (await src.session.introspect(table.source.schema, { tables: [table.source.name], includeViews: true })).filter(
+        const [introspected] = (await src.session.introspect(table.source.schema, { tables: [table.source.name], includeViews: true })).filter(
           (t) => t.name === table.source.name,
         );
-        if (!sourceSchema) throw unsupported('TABLE_NOT_FOUND', `Source table ${tableName(table.source)} does not exist`);
+        if (!introspected) throw unsupported('TABLE_NOT_FOUND', `Source table ${tableName(table.source)} does not exist`);
+        const { schema: sourceSchema, warnings: nullable } = zeroDatesNullable(introspected, options.zeroDates);
         const primaryKey = sourceSchema.primaryKey ?? [];
         const defer = deferrable && primaryKey.length > 0 && Boolean(d.addPrimaryKey);
         const carried = canonicalCarry(sourceSchema, table, dst.plugin);
+        carried.warnings.push(...nullable);
         await saveTableDdl(d, table, { runKey: input.runKey, native: false, keys: [], indexes: [], after: [], foreignKeys: [], ...carried });
         if (defer) {
           prepared.deferredPrimaryKey = primaryKey;
@@ -110,4 +112,20 @@ function hash(text: string): string {
   let h = 2166136261;
   for (let i = 0; i < text.length; i++) h = Math.imul(h ^ text.charCodeAt(i), 16777619);
   return (h >>> 0).toString(36);
+}
+
+/**
+ * Zero dates copied as NULL: the created table lets its NOT NULL date columns (outside the key)
+ * be NULL, or the first zero date would fail its batch. Said once per column.
+ */
+function zeroDatesNullable(schema: TableSchema, zeroDates: SyncTableOptions['zeroDates']): { schema: TableSchema; warnings: string[] } {
+  if (zeroDates !== 'null') return { schema, warnings: [] };
+  const key = new Set(schema.primaryKey ?? []);
+  const warnings: string[] = [];
+  const columns = schema.columns.map((c) => {
+    if (c.nullable || key.has(c.name) || !['date', 'timestamp', 'timestamptz'].includes(c.type.kind)) return c;
+    warnings.push(`column ${c.name}: NOT NULL dropped, its zero dates are copied as NULL (--zero-dates null)`);
+    return { ...c, nullable: true };
+  });
+  return { schema: { ...schema, columns }, warnings };
 }

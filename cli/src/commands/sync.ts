@@ -22,6 +22,7 @@ export interface SyncCommandOptions extends PasswordOptions {
   rebuildIndexes?: boolean;
   identityInsert?: boolean;
   verify?: string;
+  zeroDates?: string;
   batchSize?: string;
   parallel?: string;
   json?: boolean;
@@ -73,6 +74,7 @@ const SYNC_OPTIONS: Record<string, string> = {
   cursorColumn: '--cursor-column',
   mode: '--mode',
   verify: '--verify',
+  zeroDates: '--zero-dates',
   batchSize: '--batch-size',
   maxParallelTables: '--parallel',
 };
@@ -107,6 +109,7 @@ export function syncInput(source: string, destination: string, o: SyncCommandOpt
     rebuildIndexes: o.rebuildIndexes,
     identityInsert: o.identityInsert,
     verify: verifyOf(o.verify),
+    zeroDates: o.zeroDates as SyncInput['zeroDates'],
     batchSize: wholeNumber(o.batchSize, '--batch-size', SYNC_LIMITS.batchSize.min, SYNC_LIMITS.batchSize.max),
     maxParallelTables: wholeNumber(o.parallel, '--parallel', SYNC_LIMITS.maxParallelTables.min, SYNC_LIMITS.maxParallelTables.max),
   };

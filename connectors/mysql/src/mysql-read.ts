@@ -35,6 +35,19 @@ export function selectExpr(flavour: MysqlFlavour, quoted: string, type: Canonica
   return flavour.mariadb || atLeast(flavour, 8, 0, 17) ? `CAST(${quoted} AS DOUBLE)` : `(${quoted} + 0e0)`;
 }
 
+const DATE_KINDS = new Set(['date', 'timestamp', 'timestamptz']);
+/** '0000-00-00', a zero month or day ('2024-00-10', '2024-01-00 10:00:00'): dates only MySQL/MariaDB store. */
+const ZERO_DATE = /^\d{4}-(00-\d{2}|\d{2}-00)/;
+
+function zeroDate(table: TableRef, column: string, value: string, key: string[], keyValues: unknown[]): ConnectorError {
+  return new ConnectorError(
+    TestCode.DRIVER_ERROR,
+    `column ${column} of ${table.schema}.${table.name} holds the zero date '${value}' in the row with key (${key.join(', ')}) = (${keyValues.map(String).join(', ')}), ` +
+      `which no engine but MySQL/MariaDB stores: copy zero dates as NULL with --zero-dates null (API: zeroDates: 'null'), or correct the source rows`,
+    false,
+  );
+}
+
 /**
  * Batches in key order, one keyset page a query; with `partBytes`, each page
  * in parts as its rows arrive (the connection pauses only while a consumer
@@ -81,7 +94,16 @@ export async function* readTable(ctx: MysqlContext, table: TableRef, options: Re
   const order = () => ` ORDER BY ${options.key.map(q).join(', ')} LIMIT ${batchSize}`;
 
   // Decoded in place: the driver's arrays are ours (a new array a row was garbage for the collector).
+  const dated = types.flatMap((t, i) => (DATE_KINDS.has(t.kind) ? [i] : []));
+  const zeroDates = options.zeroDates ?? 'keep';
   const decodeRow = (r: unknown[]): void => {
+    if (zeroDates !== 'keep') {
+      for (const i of dated) {
+        if (typeof r[i] !== 'string' || !ZERO_DATE.test(r[i] as string)) continue;
+        if (zeroDates === 'null') r[i] = null;
+        else throw zeroDate(table, selected[i]!, r[i] as string, options.key, keyAt.map((k) => r[k]));
+      }
+    }
     for (let i = 0; i < r.length; i++) r[i] = decodeValue(r[i], types[i]!);
   };
 

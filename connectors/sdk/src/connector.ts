@@ -80,6 +80,12 @@ export interface ExportDdlOptions {
 export interface ReadOptions {
   /** Columns to read, in this order (default: all, in table order). */
   columns?: string[];
+  /**
+   * MySQL/MariaDB zero dates ('0000-00-00', '2024-00-10', '2024-01-00 10:00:00'): `keep` (default)
+   * as they are; `null` as NULL; `error` fails the read naming the column and the row's key.
+   * (Readers of engines without zero dates ignore it.)
+   */
+  zeroDates?: 'keep' | 'null' | 'error';
   /** Key columns the read is ordered by and resumed on (keyset pagination). */
   key: string[];
   /** Resume strictly after this key (canonical values of `key`). */
