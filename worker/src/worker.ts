@@ -1,4 +1,4 @@
-import type { DataConverter } from '@temporalio/common';
+import type { DataConverter, Duration } from '@temporalio/common';
 import { NativeConnection, Runtime, Worker } from '@temporalio/worker';
 import { ConnectionResolver, createActivities } from '@sluice/activities';
 import type { Catalog } from '@sluice/catalog';
@@ -21,6 +21,8 @@ export interface SluiceWorkerOptions {
   dataConverter?: DataConverter;
   /** Opens the catalog that connection ids resolve in (default: SLUICE_CATALOG_URL or the embedded one), on first use. */
   openCatalog?: () => Promise<Catalog>;
+  /** How long running activities may go on after a shutdown signal before they are cancelled (default 10 s). */
+  shutdownGraceTime?: Duration;
 }
 
 /** A Worker hosting every Sluice workflow and activity. */
@@ -51,7 +53,10 @@ export async function createSluiceWorker(options: SluiceWorkerOptions): Promise<
     // A worker that dies leaves its workflows' next tasks on its sticky queue: after this long
     // they move to the shared queue, where another worker replays and goes on (default 10 s).
     stickyQueueScheduleToStartTimeout: '3 seconds',
-    shutdownGraceTime: '10s',
+    // On SIGTERM polling stops; a running chunk (~3 s) commits and returns, the workflow schedules
+    // the next one for another worker. Past this the activities are cancelled (WORKER_SHUTDOWN):
+    // the open batch rolls back and the chunk is retried elsewhere from its checkpoint.
+    shutdownGraceTime: options.shutdownGraceTime ?? '10s',
     // The SDK's defaults (40 workflow tasks, 100 local activities, 100 Nexus tasks) but activity
     // slots that spread a table's lanes over every worker of the task queue.
     tuner: {
