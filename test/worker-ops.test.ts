@@ -33,6 +33,20 @@ async function get(port: number, path: string): Promise<{ status: number; body: 
   return { status: res.status, body: await res.text() };
 }
 
+/** The sum of a metric's samples whose labels include `labels` (NaN when there is none). */
+function metric(text: string, name: string, labels: Record<string, string> = {}): number {
+  let sum = NaN;
+  for (const line of text.split('\n')) {
+    const m = /^([a-zA-Z_:][a-zA-Z0-9_:]*)(\{[^}]*\})?\s+(\S+)$/.exec(line);
+    if (!m || m[1] !== name) continue;
+    if (!Object.entries(labels).every(([k, v]) => (m[2] ?? '').includes(`${k}="${v}"`))) continue;
+    sum = (Number.isNaN(sum) ? 0 : sum) + Number(m[3]);
+  }
+  return sum;
+}
+
+const PG_PG = { source: 'postgresql', destination: 'postgresql' };
+
 beforeAll(async () => {
   server = await startDevServer({ headless: true });
   taskQueue = `ops-${process.pid}-${Date.now()}`;
@@ -111,6 +125,19 @@ test('SIGTERM mid-sync: /readyz turns 503, the worker exits 0, the job completes
     if (Date.now() > deadline) throw new Error('the worker never ran a chunk of the job');
     await new Promise((r) => setTimeout(r, 100));
   }
+  // Its /metrics shows the copy while it runs: a lane, the job, rows of this engine pair.
+  let live = '';
+  const liveDeadline = Date.now() + 10_000;
+  do {
+    live = (await get(port, '/metrics')).body;
+    if (metric(live, 'sluice_rows_written_total', PG_PG) > 0 && metric(live, 'sluice_active_lanes') >= 1) break;
+    await new Promise((r) => setTimeout(r, 100));
+  } while (Date.now() < liveDeadline);
+  expect(metric(live, 'sluice_rows_read_total', PG_PG)).toBeGreaterThan(0);
+  expect(metric(live, 'sluice_rows_written_total', PG_PG)).toBeGreaterThan(0);
+  expect(metric(live, 'sluice_active_lanes')).toBeGreaterThanOrEqual(1);
+  expect(metric(live, 'sluice_active_jobs')).toBe(1);
+  expect(metric(live, 'sluice_active_tables')).toBe(1);
   const signalledAt = Date.now();
   victim.kill('SIGTERM');
   // While it drains, it says it is not ready.
@@ -138,4 +165,22 @@ test('SIGTERM mid-sync: /readyz turns 503, the worker exits 0, the job completes
   expect(identities.some((w) => w.startsWith(`${victim.pid}@`))).toBe(true);
   expect(after.length).toBeGreaterThan(0);
   survivor.expectAlive();
+
+  // The survivor's /metrics after the job: its rows for this engine pair, batch latencies, nothing
+  // running, the process's memory, and the Temporal SDK runtime's own metrics beside Sluice's.
+  const res = await fetch(`http://127.0.0.1:${await httpPortOf(survivor)}/metrics`);
+  expect(res.headers.get('content-type')).toMatch(/^text\/plain; version=0\.0\.4/);
+  const text = await res.text();
+  const written = metric(text, 'sluice_rows_written_total', PG_PG);
+  expect(written).toBeGreaterThan(0);
+  expect(written).toBeLessThanOrEqual(ROWS);
+  expect(metric(text, 'sluice_rows_read_total', PG_PG)).toBeGreaterThanOrEqual(written);
+  expect(metric(text, 'sluice_bytes_written_total', PG_PG)).toBeGreaterThan(0); // same engine: the COPY text path
+  expect(metric(text, 'sluice_batch_commit_seconds_count', PG_PG)).toBeGreaterThan(0);
+  expect(metric(text, 'sluice_active_lanes')).toBe(0);
+  expect(metric(text, 'sluice_active_jobs')).toBe(0);
+  expect(metric(text, 'sluice_session_cache_size')).toBeGreaterThanOrEqual(0);
+  expect(metric(text, 'process_resident_memory_bytes')).toBeGreaterThan(0);
+  expect(text).toMatch(/^temporal_\w+/m);
+  expect(metric(text, 'temporal_worker_task_slots_used')).not.toBeNaN();
 }, 180_000);

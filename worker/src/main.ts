@@ -1,5 +1,5 @@
 #!/usr/bin/env node
-import type { NativeConnection, Worker } from '@temporalio/worker';
+import { Runtime, type NativeConnection, type Worker } from '@temporalio/worker';
 import { temporalConnectionOptions } from '@sluice/client';
 import { DEFAULT_TASK_QUEUE } from '@sluice/workflows';
 import { loadConnectors } from './connectors';
@@ -7,6 +7,7 @@ import { connectNativeTemporal } from './env';
 import { installDriverFaultGuard } from './fault-guard';
 import { limitHeapGrowth } from './heap';
 import { metricsPortFromEnv, startObservabilityServer, workerReadiness, type ObservabilityServer } from './http';
+import { freeLocalPort, mergedMetrics, WorkerMetrics } from './metrics';
 import { createSluiceWorker } from './worker';
 
 const SHUTDOWN_SIGNALS: NodeJS.Signals[] = ['SIGINT', 'SIGTERM'];
@@ -32,8 +33,15 @@ async function main() {
     });
   }
   let http: ObservabilityServer | undefined;
+  let metrics: WorkerMetrics | undefined;
   if (port !== null) {
+    // The SDK's runtime serves its own metrics (polls, slots, task latencies) on a port of its own,
+    // on loopback only: /metrics here adds them to Sluice's.
+    const temporalMetrics = `127.0.0.1:${await freeLocalPort()}`;
+    Runtime.install({ telemetryOptions: { metrics: { prometheus: { bindAddress: temporalMetrics } } } });
+    metrics = new WorkerMetrics();
     http = await startObservabilityServer({
+      metrics: mergedMetrics(metrics, `http://${temporalMetrics}/metrics`),
       port,
       readiness: workerReadiness({
         state: () => worker?.getState(),
@@ -43,13 +51,13 @@ async function main() {
         },
       }),
     });
-    console.warn(`sluice worker: health on http://0.0.0.0:${http.port}/healthz, /readyz`);
+    console.warn(`sluice worker: health on http://0.0.0.0:${http.port}/healthz, /readyz; metrics on /metrics`);
   }
   const { registry, missing } = loadConnectors();
   for (const m of missing) console.warn(`connector ${m.pkg} not loaded: ${m.reason}`);
   connection = await connectNativeTemporal(settings);
   const taskQueue = process.env.SLUICE_TASK_QUEUE ?? DEFAULT_TASK_QUEUE;
-  worker = await createSluiceWorker({ connection, namespace, taskQueue, registry, shutdownGraceTime: shutdownGraceTime as never });
+  worker = await createSluiceWorker({ connection, namespace, taskQueue, registry, shutdownGraceTime: shutdownGraceTime as never, metrics });
   console.warn(`sluice worker on ${settings.address}${settings.tls ? ' (TLS)' : ''} namespace=${namespace} taskQueue=${taskQueue}; connectors: ${registry.list().map((p) => p.type).join(', ')}`);
   try {
     await worker.run(); // returns after SIGINT/SIGTERM, once running activities had their grace time

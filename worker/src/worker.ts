@@ -10,6 +10,7 @@ import { withWorkflowThreadSemiSpace } from './heap';
 import { takeOverFromExitedWorkers, workerIdentity } from './orphans';
 import { workflowSource } from './workflow-bundle';
 import { SpreadingActivitySlots } from './spreading-slots';
+import type { WorkerMetrics } from './metrics';
 
 export interface SluiceWorkerOptions {
   connection: NativeConnection;
@@ -23,6 +24,8 @@ export interface SluiceWorkerOptions {
   openCatalog?: () => Promise<Catalog>;
   /** How long running activities may go on after a shutdown signal before they are cancelled (default 10 s). */
   shutdownGraceTime?: Duration;
+  /** Prometheus metrics the activities report into (rows, batches, running activities, retries). */
+  metrics?: WorkerMetrics;
 }
 
 /** A Worker hosting every Sluice workflow and activity. */
@@ -39,6 +42,11 @@ export async function createSluiceWorker(options: SluiceWorkerOptions): Promise<
     },
     (err) => Runtime.instance().logger.warn(`could not look for activities of exited workers (left to their heartbeat timeout): ${err instanceof Error ? err.message : err}`),
   );
+  const connections = new ConnectionResolver(registry, options.openCatalog);
+  if (options.metrics) {
+    connections.metrics = options.metrics;
+    options.metrics.watchSessions(connections.sessions);
+  }
   // The workflow thread starts within Worker.create, with a young generation its light work fits in.
   const worker = await withWorkflowThreadSemiSpace(() => Worker.create({
     connection: options.connection,
@@ -46,7 +54,8 @@ export async function createSluiceWorker(options: SluiceWorkerOptions): Promise<
     taskQueue,
     identity,
     ...workflowSource(),
-    activities: createActivities(new ConnectionResolver(registry, options.openCatalog)),
+    activities: createActivities(connections),
+    interceptors: options.metrics ? { activity: [options.metrics.interceptor()] } : undefined,
     dataConverter: options.dataConverter ?? sluiceDataConverter(),
     // Each cached workflow holds a V8 context; bound the cache so memory stays flat.
     maxCachedWorkflows: 200,

@@ -58,6 +58,8 @@ export async function copyChunk(
       // The stored state as text: each batch commits only if it is still the stored one (fencing).
       // Still this job's table (another job may have taken over a lease this one let lapse).
       await claimTable(dst.session, table.destination, input.runKey);
+      const engines = { source: src.plugin.type, destination: dst.plugin.type };
+      const metrics = connections.metrics;
       let stored = await dst.session.readCheckpoint(input.target, stream);
       let state: SyncState = stateForRun(stored, input);
       result.rowsWritten = state.rows;
@@ -102,6 +104,7 @@ export async function copyChunk(
             break;
           }
           result.rowsRead += batch.count;
+          metrics.rowsRead(engines, batch.count);
           const max = compareCursor(batch.cursorMax, state.max) > 0 ? batch.cursorMax : state.max;
           const next: SyncState = { ...state, after: batch.last, max, rows: state.rows + batch.count };
           const written = JSON.stringify(next);
@@ -109,6 +112,7 @@ export async function copyChunk(
           waiting.on = 'destination';
           await batch.write({ stream, state: written, expected: stored });
           lastWriteMs = Date.now() - writeStarted;
+          metrics.batchCommitted(engines, batch.count, lastWriteMs / 1000, batch.bytes);
           waiting.on = 'source'; // the next batch, read ahead meanwhile
           waiting.since = Date.now();
           batch.release?.();
@@ -170,6 +174,8 @@ const PART_BYTES = 16 << 10;
 /** A batch either path yields: its row count, last key, largest cursor value (null: none) and how to write it with a checkpoint. */
 interface CopyBatch {
   count: number;
+  /** Bytes of the batch where the path knows them (the COPY text path), for metrics. */
+  bytes?: number;
   last: unknown[];
   cursorMax: unknown;
   write(checkpoint: Checkpoint): Promise<number>;
@@ -218,7 +224,7 @@ async function* copyTextBatches(
   write: NonNullable<TableWriter['writeCopyText']>,
 ): AsyncGenerator<CopyBatch> {
   for await (const b of batches) {
-    yield { count: b.rows, last: b.last, cursorMax: null, write: (cp) => write(b.text, b.rows, cp, b.format), release: () => b.release?.() };
+    yield { count: b.rows, bytes: b.text.length, last: b.last, cursorMax: null, write: (cp) => write(b.text, b.rows, cp, b.format), release: () => b.release?.() };
   }
 }
 
