@@ -1,7 +1,7 @@
 import { SluiceClient, type SyncJob } from '@sluice/client';
 import { startDevServer, type DevServer } from '@sluice/cli';
 import { checksumOf, dropPgSchema, pgItems, pgUrlFor, uniqueName } from './helpers/sync-fixtures';
-import { pgQuery, pgUrl } from './helpers/databases';
+import { passwordOf, pgQuery, pgUrl } from './helpers/databases';
 import { WorkerProcess } from './helpers/worker-process';
 import { createProxy, hostPortOf, type Proxy } from './helpers/toxiproxy';
 
@@ -16,6 +16,8 @@ let client: SluiceClient;
 let slow: Proxy;
 let taskQueue: string;
 const workers: WorkerProcess[] = [];
+/** The sync job the SIGTERM test ran. */
+let syncJobId = '';
 
 /** The port a worker printed for its health routes (SLUICE_METRICS_PORT=0 picks a free one). */
 async function httpPortOf(w: WorkerProcess): Promise<number> {
@@ -50,7 +52,7 @@ const PG_PG = { source: 'postgresql', destination: 'postgresql' };
 beforeAll(async () => {
   server = await startDevServer({ headless: true });
   taskQueue = `ops-${process.pid}-${Date.now()}`;
-  for (let i = 0; i < 2; i++) workers.push(new WorkerProcess(server.address, taskQueue, { SLUICE_METRICS_PORT: '0' }));
+  for (let i = 0; i < 2; i++) workers.push(new WorkerProcess(server.address, taskQueue, { SLUICE_METRICS_PORT: '0', SLUICE_LOG_LEVEL: 'debug' }));
   await pgItems(src, ROWS);
   await pgQuery(`CREATE SCHEMA "${dst}"`);
   slow = await createProxy('ops_dst', hostPortOf(pgUrl()));
@@ -119,6 +121,7 @@ test('SIGTERM mid-sync: /readyz turns 503, the worker exits 0, the job completes
     batchSize: 500,
     splitRows: 40_000,
   });
+  syncJobId = id;
   // Wait until the victim runs a chunk of this job.
   const deadline = Date.now() + 60_000;
   while (!(await runningChunkWorkers(id)).some((w) => w.startsWith(`${victim.pid}@`))) {
@@ -184,3 +187,32 @@ test('SIGTERM mid-sync: /readyz turns 503, the worker exits 0, the job completes
   expect(text).toMatch(/^temporal_\w+/m);
   expect(metric(text, 'temporal_worker_task_slots_used')).not.toBeNaN();
 }, 180_000);
+
+test('logs: JSON lines on a non-terminal stderr, activity lines with jobId/workflowId/table/activity/attempt, no password', () => {
+  expect(syncJobId).not.toBe('');
+  const password = passwordOf(pgUrl());
+  expect(password.length).toBeGreaterThanOrEqual(3);
+  const lines = workers.flatMap((w) => w.stderr.split('\n').filter(Boolean));
+  const records = lines.map((line) => {
+    try {
+      return JSON.parse(line) as Record<string, unknown>;
+    } catch {
+      throw new Error(`not a JSON log line: ${line}`);
+    }
+  });
+  expect(records.every((r) => typeof r.level === 'string' && typeof r.msg === 'string' && typeof r.time === 'string')).toBe(true);
+  // The SDK's own lines come through the same logger (the one WorkerProcess.ready() waits for among them).
+  expect(records).toContainEqual(expect.objectContaining({ msg: 'Worker state changed', state: 'RUNNING', level: 'info' }));
+  const chunkLines = records.filter((r) => r.activityType === 'copyChunk' && r.msg === 'Activity completed');
+  expect(chunkLines.length).toBeGreaterThan(0);
+  for (const r of chunkLines) {
+    expect(r).toMatchObject({ jobId: syncJobId, activity: 'copyChunk', table: `${dst}.items`, level: 'debug' });
+    expect(r.workflowId).toMatch(/^sync-table-/);
+    expect(typeof r.attempt).toBe('number');
+    expect(r.taskToken).toBe('[REDACTED]');
+  }
+  // A drain on SIGTERM and a normal sync log no error (a poll ended by the shutdown is not one).
+  expect(records.filter((r) => r.level === 'error' || r.level === 'fatal')).toEqual([]);
+  // The job's secrets: the database password never reaches a log line.
+  for (const w of workers) expect(w.stderr).not.toContain(password);
+});

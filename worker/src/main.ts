@@ -7,15 +7,21 @@ import { connectNativeTemporal } from './env';
 import { installDriverFaultGuard } from './fault-guard';
 import { limitHeapGrowth } from './heap';
 import { metricsPortFromEnv, startObservabilityServer, workerReadiness, type ObservabilityServer } from './http';
+import { createLogger, logLevelFromEnv, TemporalPinoLogger, temporalLevel } from './logging';
 import { freeLocalPort, mergedMetrics, WorkerMetrics } from './metrics';
 import { createSluiceWorker } from './worker';
 
 const SHUTDOWN_SIGNALS: NodeJS.Signals[] = ['SIGINT', 'SIGTERM'];
 
+// Before anything can log: a bad SLUICE_LOG_LEVEL is said plainly.
+let log: ReturnType<typeof createLogger> | undefined;
+
 // `sluice-worker`: a standalone worker for a Temporal server given by the environment.
 async function main() {
+  const level = logLevelFromEnv();
+  const logger = (log = createLogger({ level }));
   limitHeapGrowth();
-  installDriverFaultGuard();
+  installDriverFaultGuard((line) => logger.error(line));
   const settings = temporalConnectionOptions(); // a bad TEMPORAL_* variable stops here, before connectors load
   const { namespace } = settings;
   const port = metricsPortFromEnv();
@@ -28,17 +34,24 @@ async function main() {
   for (const signal of SHUTDOWN_SIGNALS) {
     process.once(signal, () => {
       stopping = true;
-      console.warn(`sluice worker: ${signal}: shutting down (running activities get ${shutdownGraceTime ?? '10s'} to finish)`);
+      logger.info({ signal }, `sluice worker: ${signal}: shutting down (running activities get ${shutdownGraceTime ?? '10s'} to finish)`);
       if (!worker) process.exit(0);
     });
   }
+  // The SDK's runtime: its logs (Node side and Core side) into the same logger; with a metrics port
+  // its own metrics (polls, slots, task latencies) on a loopback port that /metrics here adds to Sluice's.
+  const temporalMetrics = port !== null ? `127.0.0.1:${await freeLocalPort()}` : undefined;
+  Runtime.install({
+    logger: new TemporalPinoLogger(logger),
+    shutdownSignals: SHUTDOWN_SIGNALS,
+    telemetryOptions: {
+      logging: { filter: { core: temporalLevel(level), other: 'WARN' }, forward: {} },
+      ...(temporalMetrics ? { metrics: { prometheus: { bindAddress: temporalMetrics } } } : {}),
+    },
+  });
   let http: ObservabilityServer | undefined;
   let metrics: WorkerMetrics | undefined;
   if (port !== null) {
-    // The SDK's runtime serves its own metrics (polls, slots, task latencies) on a port of its own,
-    // on loopback only: /metrics here adds them to Sluice's.
-    const temporalMetrics = `127.0.0.1:${await freeLocalPort()}`;
-    Runtime.install({ telemetryOptions: { metrics: { prometheus: { bindAddress: temporalMetrics } } } });
     metrics = new WorkerMetrics();
     http = await startObservabilityServer({
       metrics: mergedMetrics(metrics, `http://${temporalMetrics}/metrics`),
@@ -51,20 +64,24 @@ async function main() {
         },
       }),
     });
-    console.warn(`sluice worker: health on http://0.0.0.0:${http.port}/healthz, /readyz; metrics on /metrics`);
+    logger.info({ port: http.port }, `sluice worker: health on http://0.0.0.0:${http.port}/healthz, /readyz; metrics on /metrics`);
   }
   const { registry, missing } = loadConnectors();
-  for (const m of missing) console.warn(`connector ${m.pkg} not loaded: ${m.reason}`);
+  for (const m of missing) logger.warn({ connector: m.pkg }, `connector ${m.pkg} not loaded: ${m.reason}`);
   connection = await connectNativeTemporal(settings);
   const taskQueue = process.env.SLUICE_TASK_QUEUE ?? DEFAULT_TASK_QUEUE;
   worker = await createSluiceWorker({ connection, namespace, taskQueue, registry, shutdownGraceTime: shutdownGraceTime as never, metrics });
-  console.warn(`sluice worker on ${settings.address}${settings.tls ? ' (TLS)' : ''} namespace=${namespace} taskQueue=${taskQueue}; connectors: ${registry.list().map((p) => p.type).join(', ')}`);
+  logger.info(
+    { address: settings.address, tls: !!settings.tls, namespace, taskQueue, connectors: registry.list().map((p) => p.type) },
+    `sluice worker on ${settings.address}${settings.tls ? ' (TLS)' : ''} namespace=${namespace} taskQueue=${taskQueue}; connectors: ${registry.list().map((p) => p.type).join(', ')}`,
+  );
   try {
     await worker.run(); // returns after SIGINT/SIGTERM, once running activities had their grace time
   } finally {
     await connection.close();
     await http?.close();
   }
+  logger.info('sluice worker: stopped');
 }
 
 main().then(
@@ -72,7 +89,11 @@ main().then(
   // (a catalog pool, idle sessions closing) must not keep a stopped worker alive.
   () => process.exit(0),
   (err) => {
-    console.error(err instanceof Error ? err.message : err);
+    const message = err instanceof Error ? err.message : String(err);
+    // For the log collector a fatal record; for the operator at the terminal or in `kubectl logs`
+    // the reason as a plain line of its own, readable whatever the log format.
+    log?.fatal({ reason: message }, 'sluice worker could not start');
+    console.error(message);
     process.exit(1);
   },
 );

@@ -34,7 +34,8 @@ export class SpreadingActivitySlots implements CustomSlotSupplier<ActivitySlotIn
 
   async reserveSlot(_ctx: SlotReserveContext, abortSignal: AbortSignal): Promise<SlotPermit> {
     for (;;) {
-      if (abortSignal.aborted) throw abortError();
+      // The signal's own reason: the SDK takes that as a quiet end of the poll (anything else it logs as an error).
+      if (abortSignal.aborted) throw abortSignal.reason ?? abortError();
       const permit = this.tryReserveSlot();
       if (permit) return permit;
       const ms = this.wait();
@@ -47,7 +48,7 @@ export class SpreadingActivitySlots implements CustomSlotSupplier<ActivitySlotIn
         };
         const onAbort = () => {
           wake();
-          reject(abortError());
+          reject(abortSignal.reason ?? abortError());
         };
         // Woken by a release or a used permit; the ramp's end by its timer.
         const timer = setTimeout(wake, ms === Infinity ? 1_000 : Math.max(1, ms));

@@ -11,6 +11,7 @@ import { takeOverFromExitedWorkers, workerIdentity } from './orphans';
 import { workflowSource } from './workflow-bundle';
 import { SpreadingActivitySlots } from './spreading-slots';
 import type { WorkerMetrics } from './metrics';
+import { logAttributesInterceptor } from './logging';
 
 export interface SluiceWorkerOptions {
   connection: NativeConnection;
@@ -55,7 +56,8 @@ export async function createSluiceWorker(options: SluiceWorkerOptions): Promise<
     identity,
     ...workflowSource(),
     activities: createActivities(connections),
-    interceptors: options.metrics ? { activity: [options.metrics.interceptor()] } : undefined,
+    // Activity log lines carry jobId and table beside the SDK's workflowId, activityType, attempt.
+    interceptors: { activity: [logAttributesInterceptor(), ...(options.metrics ? [options.metrics.interceptor()] : [])] },
     dataConverter: options.dataConverter ?? sluiceDataConverter(),
     // Each cached workflow holds a V8 context; bound the cache so memory stays flat.
     maxCachedWorkflows: 200,
