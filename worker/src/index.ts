@@ -5,5 +5,6 @@ export * from './heap';
 export * from './http';
 export * from './logging';
 export * from './metrics';
+export * from './tracing';
 export * from './worker';
 export { workflowSource, WORKFLOW_BUNDLE_PATH } from './workflow-bundle';

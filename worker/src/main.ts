@@ -9,6 +9,7 @@ import { limitHeapGrowth } from './heap';
 import { metricsPortFromEnv, startObservabilityServer, workerReadiness, type ObservabilityServer } from './http';
 import { createLogger, logLevelFromEnv, TemporalPinoLogger, temporalLevel } from './logging';
 import { freeLocalPort, mergedMetrics, WorkerMetrics } from './metrics';
+import { tracingFromEnv } from './tracing';
 import { createSluiceWorker } from './worker';
 
 const SHUTDOWN_SIGNALS: NodeJS.Signals[] = ['SIGINT', 'SIGTERM'];
@@ -66,11 +67,14 @@ async function main() {
     });
     logger.info({ port: http.port }, `sluice worker: health on http://0.0.0.0:${http.port}/healthz, /readyz; metrics on /metrics`);
   }
+  // OpenTelemetry when OTEL_EXPORTER_OTLP_ENDPOINT is set: workflow, activity and connector spans over OTLP/HTTP.
+  const tracing = tracingFromEnv();
+  if (tracing) logger.info({ endpoint: process.env.OTEL_EXPORTER_OTLP_TRACES_ENDPOINT || process.env.OTEL_EXPORTER_OTLP_ENDPOINT }, 'sluice worker: tracing to OTLP');
   const { registry, missing } = loadConnectors();
   for (const m of missing) logger.warn({ connector: m.pkg }, `connector ${m.pkg} not loaded: ${m.reason}`);
   connection = await connectNativeTemporal(settings);
   const taskQueue = process.env.SLUICE_TASK_QUEUE ?? DEFAULT_TASK_QUEUE;
-  worker = await createSluiceWorker({ connection, namespace, taskQueue, registry, shutdownGraceTime: shutdownGraceTime as never, metrics });
+  worker = await createSluiceWorker({ connection, namespace, taskQueue, registry, shutdownGraceTime: shutdownGraceTime as never, metrics, tracing: tracing ?? undefined });
   logger.info(
     { address: settings.address, tls: !!settings.tls, namespace, taskQueue, connectors: registry.list().map((p) => p.type) },
     `sluice worker on ${settings.address}${settings.tls ? ' (TLS)' : ''} namespace=${namespace} taskQueue=${taskQueue}; connectors: ${registry.list().map((p) => p.type).join(', ')}`,
@@ -80,6 +84,8 @@ async function main() {
   } finally {
     await connection.close();
     await http?.close();
+    // The spans of the last activities, sent before the process ends (bounded: a collector away must not hold the exit).
+    await Promise.race([tracing?.shutdown().catch(() => undefined), new Promise((r) => setTimeout(r, 5_000).unref())]);
   }
   logger.info('sluice worker: stopped');
 }

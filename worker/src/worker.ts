@@ -12,6 +12,10 @@ import { workflowSource } from './workflow-bundle';
 import { SpreadingActivitySlots } from './spreading-slots';
 import type { WorkerMetrics } from './metrics';
 import { logAttributesInterceptor } from './logging';
+import type { Tracing } from './tracing';
+import { OpenTelemetryActivityInboundInterceptor, OpenTelemetryActivityOutboundInterceptor, makeWorkflowExporter } from '@temporalio/interceptors-opentelemetry';
+import { OTEL_WORKFLOW_INTERCEPTORS } from './workflow-bundle';
+import type { ActivityInterceptorsFactory } from '@temporalio/worker';
 
 export interface SluiceWorkerOptions {
   connection: NativeConnection;
@@ -27,6 +31,8 @@ export interface SluiceWorkerOptions {
   shutdownGraceTime?: Duration;
   /** Prometheus metrics the activities report into (rows, batches, running activities, retries). */
   metrics?: WorkerMetrics;
+  /** OpenTelemetry: spans for workflows (through the bundle with the workflow interceptors), activities and connectors. */
+  tracing?: Pick<Tracing, 'spanProcessor' | 'resource'>;
 }
 
 /** A Worker hosting every Sluice workflow and activity. */
@@ -54,10 +60,17 @@ export async function createSluiceWorker(options: SluiceWorkerOptions): Promise<
     namespace,
     taskQueue,
     identity,
-    ...workflowSource(),
+    ...workflowSource({ tracing: !!options.tracing }),
     activities: createActivities(connections),
     // Activity log lines carry jobId and table beside the SDK's workflowId, activityType, attempt.
-    interceptors: { activity: [logAttributesInterceptor(), ...(options.metrics ? [options.metrics.interceptor()] : [])] },
+    interceptors: {
+      // The tracing one first: the others' work (and the activity's) happens inside its span.
+      activity: [...(options.tracing ? [tracingInterceptor] : []), logAttributesInterceptor(), ...(options.metrics ? [options.metrics.interceptor()] : [])],
+      // Used only when the Worker bundles the source itself (no prebuilt bundle).
+      workflowModules: options.tracing ? [OTEL_WORKFLOW_INTERCEPTORS] : [],
+    },
+    // Workflow spans leave the sandbox through this sink.
+    ...(options.tracing ? { sinks: { exporter: makeWorkflowExporter(options.tracing.spanProcessor, options.tracing.resource) } } : {}),
     dataConverter: options.dataConverter ?? sluiceDataConverter(),
     // Each cached workflow holds a V8 context; bound the cache so memory stays flat.
     maxCachedWorkflows: 200,
@@ -82,3 +95,9 @@ export async function createSluiceWorker(options: SluiceWorkerOptions): Promise<
   }));
   return worker;
 }
+
+/** OpenTelemetry's activity interceptors: a span per attempt, child of the workflow's; trace ids on log lines. */
+const tracingInterceptor: ActivityInterceptorsFactory = (ctx) => ({
+  inbound: new OpenTelemetryActivityInboundInterceptor(ctx),
+  outbound: new OpenTelemetryActivityOutboundInterceptor(ctx),
+});

@@ -6,6 +6,8 @@ import { withSessions, type OpenedConnection } from '../sessions';
 import { compareCursor, stateForRun, streamOf, type SyncState } from './checkpoint';
 import { readAhead } from './read-ahead';
 import { claimTable } from './table-lease';
+import { SpanStatusCode } from '@opentelemetry/api';
+import { tracer } from '../tracing';
 
 /**
  * How long one chunk copies before it returns to the workflow with counts:
@@ -72,6 +74,15 @@ export async function copyChunk(
         identityInsert: options.identityInsert || (table.createTable && options.identityInsertCreated === true),
       });
       const cursorIndex = table.cursorColumn ? table.columns.indexOf(table.cursorColumn) : -1;
+      // The copy as a span under the activity's (when tracing): each committed batch an event with its counts.
+      const span = tracer.startSpan('sluice.copy', {
+        attributes: {
+          'sluice.source.engine': engines.source,
+          'sluice.destination.engine': engines.destination,
+          'sluice.table': `${table.destination.schema ? `${table.destination.schema}.` : ''}${table.destination.name}`,
+          ...(input.range ? { 'sluice.lane': input.range.index } : {}),
+        },
+      });
       try {
         const readOptions = {
           columns: table.columns,
@@ -84,6 +95,7 @@ export async function copyChunk(
           signal: ctx.cancellationSignal,
         };
         const copyText = await copyTextPath(input, src, dst, writer);
+        span.setAttribute('sluice.path', copyText ? 'copy-text' : 'rows');
         // No page is read ahead when the write of this one will take the chunk past its time: the
         // chunk would end with it unused, and the next chunk read it again (4% of a 10M-row table's
         // rows were read twice at 4 lanes). Guessed from the last write's time.
@@ -113,6 +125,7 @@ export async function copyChunk(
           await batch.write({ stream, state: written, expected: stored });
           lastWriteMs = Date.now() - writeStarted;
           metrics.batchCommitted(engines, batch.count, lastWriteMs / 1000, batch.bytes);
+          span.addEvent('batch committed', { rows: batch.count, ms: lastWriteMs, ...(batch.bytes !== undefined ? { bytes: batch.bytes } : {}) });
           waiting.on = 'source'; // the next batch, read ahead meanwhile
           waiting.since = Date.now();
           batch.release?.();
@@ -131,12 +144,15 @@ export async function copyChunk(
           await dst.session.writeCheckpoint(input.target, stream, JSON.stringify({ ...state, done: true }));
           result.done = true;
         }
+        span.setAttributes({ 'sluice.rows_read': result.rowsRead, 'sluice.rows_written': result.rowsWritten, 'sluice.done': result.done });
         return result;
       } catch (err) {
+        span.setStatus({ code: SpanStatusCode.ERROR, message: ctx.cancellationSignal.aborted ? 'cancelled' : err instanceof Error ? err.name : 'error' });
         // A driver aborted by the cancel reports its own error: the activity was cancelled.
         if (ctx.cancellationSignal.aborted) throw cancelled();
         throw err;
       } finally {
+        span.end();
         await writer.close();
       }
     }, { blame: () => waiting.on });
