@@ -1,5 +1,6 @@
 import { secretsOf, secretsOfSpec, type ConnectionSpec, type ConnectorRegistry, type ResolvedConnection } from '@sluice/connector-sdk';
 import { Catalog, loadSecretKeys, openSpec } from '@sluice/catalog';
+import { NO_METRICS, type ActivityMetrics } from './metrics';
 import { SessionCache } from './session-cache';
 
 /** The catalog's sealing keys (as @sluice/codec loads them). */
@@ -14,6 +15,8 @@ export class ConnectionResolver {
   private catalogOpening?: Promise<Catalog>;
   /** Sessions handed from one activity to the next on this worker. */
   readonly sessions = new SessionCache();
+  /** Where copies report rows and batch latency (the worker sets its own; nothing by default). */
+  metrics: ActivityMetrics = NO_METRICS;
 
   constructor(
     readonly registry: ConnectorRegistry,

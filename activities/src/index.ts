@@ -12,6 +12,7 @@ import { testConnection } from './test-connection';
 
 export { ConnectionResolver } from './connections';
 export { SessionCache } from './session-cache';
+export { NO_METRICS, type ActivityMetrics, type EnginePair } from './metrics';
 
 /** The activities, bound to the worker's connector registry and catalog. */
 export function createActivities(connections: ConnectionResolver): SluiceActivities {

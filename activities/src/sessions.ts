@@ -9,6 +9,7 @@ import {
 } from '@sluice/connector-sdk';
 import type { ConnectionResolver } from './connections';
 import { SessionCache } from './session-cache';
+import { inSpan } from './tracing';
 
 export interface OpenedConnection {
   plugin: ConnectorPlugin;
@@ -52,11 +53,13 @@ export async function withSessions<T>(
         const key = SessionCache.keyOf(plugin.type, config);
         const cached = cache.take(key);
         if (cached) return { key, ...cached };
-        try {
-          return { key, plugin, session: await plugin.open(config) };
-        } catch (err) {
-          throw onSide(err, side, plugin.type, config);
-        }
+        return inSpan('connector.open', { 'db.system': plugin.type, 'sluice.side': side }, async () => {
+          try {
+            return { key, plugin, session: await plugin.open(config) };
+          } catch (err) {
+            throw onSide(err, side, plugin.type, config);
+          }
+        });
       }),
     );
     for (const o of opening) if (o.status === 'fulfilled') opened.push(o.value);

@@ -1,5 +1,5 @@
 import { ApplicationFailure, type DataConverter } from '@temporalio/common';
-import { Client, Connection, WorkflowFailedError, type ConnectionOptions, type WorkflowExecutionDescription } from '@temporalio/client';
+import { Client, Connection, WorkflowFailedError, type ClientInterceptors, type ConnectionOptions, type WorkflowExecutionDescription } from '@temporalio/client';
 import { temporal } from '@temporalio/proto';
 import { sluiceDataConverter } from '@sluice/codec';
 import {
@@ -117,6 +117,8 @@ export interface SluiceClientOptions {
    * here and the worker checks the rest).
    */
   connectors?: ConnectorRegistry | null;
+  /** Client interceptors, e.g. `OpenTelemetryWorkflowClientInterceptor` so a job's trace starts at its caller. */
+  interceptors?: ClientInterceptors;
 }
 
 /** Thin typed API over @temporalio/client: start, await and query Sluice jobs. */
@@ -168,6 +170,7 @@ export class SluiceClient {
       connection,
       namespace: options.namespace ?? given?.namespace ?? process.env.TEMPORAL_NAMESPACE ?? 'default',
       dataConverter: options.dataConverter ?? sluiceDataConverter(),
+      interceptors: options.interceptors,
     });
     return new SluiceClient(temporal, options.taskQueue ?? process.env.SLUICE_TASK_QUEUE ?? DEFAULT_TASK_QUEUE, owned, options.openCatalog, options.catalogKeys ?? loadSecretKeys(), options.connectors);
   }
