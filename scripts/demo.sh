@@ -73,6 +73,9 @@ run schema show demo-pg
 run sync demo-pg demo-maria --table demo_shop.customers --mode upsert
 run job list --type SYNC
 
+# The same catalog and jobs over the REST API of the seeds.
+bash scripts/demo-api.sh
+
 cat <<MSG
 
 These jobs are in the Temporal UI (search attribute SluiceJobType), with their

@@ -226,3 +226,30 @@ test('the CLI summary shows each lossy mapping, what was created after the table
   expect(result.stdout).toMatch(new RegExp(`^  not carried: view ${sample}\\.film_list — views are recreated between servers of the same engine only`, 'm'));
   expect(result.stdout).toMatch(new RegExp(`^  not carried: table ${sample}\\.audit_log — no primary key`, 'm'));
 });
+
+test('timestamptz outside 1970–2038 (a birth, an expiry, 9999-12-31) copies to a created MariaDB table exactly, and back', async () => {
+  const schema = uniqueName('first_ts');
+  const maria = uniqueName('first_ts');
+  const back = uniqueName('first_ts_back');
+  extra.pg.push(schema, back);
+  extra.maria.push(maria);
+  await pgQuery(`CREATE SCHEMA "${schema}"`);
+  await pgQuery(`CREATE SCHEMA "${back}"`);
+  await createMariaDb(maria);
+  await pgQuery(`CREATE TABLE "${schema}".subs (id int PRIMARY KEY, at timestamptz)`);
+  const instants = ['1969-07-20T20:17:40.123456Z', '1950-01-01T00:00:00.000000Z', '2050-06-01T10:00:00.000001Z', '9999-12-31T00:00:00.000000Z', '1000-01-01T00:00:00.000000Z'];
+  for (const [i, at] of instants.entries()) await pgQuery(`INSERT INTO "${schema}".subs VALUES ($1, $2)`, [i + 1, at]);
+  // TIMESTAMP(6) held 1970–2038 only: every one of these rows failed the batch.
+  const there = await runSync({ source: { url: pgUrlFor(schema) }, destination: { url: mariaUrlFor(maria) }, schema, createTables: true });
+  expect(there).toMatchObject({ state: 'COMPLETED', rowsWritten: instants.length });
+  expect(there.tables[0]!.warnings).toContain('column at: timestamp with time zone → DATETIME(6), held in UTC without its time zone');
+  const [column] = await mariaQuery<{ t: string }>(`SELECT COLUMN_TYPE AS t FROM information_schema.COLUMNS WHERE TABLE_SCHEMA = ? AND TABLE_NAME = 'subs' AND COLUMN_NAME = 'at'`, [maria]);
+  expect(column!.t).toBe('datetime(6)');
+  const stored = await mariaQuery<{ at: string }>(`SELECT DATE_FORMAT(at, '%Y-%m-%dT%H:%i:%s.%fZ') AS at FROM \`${maria}\`.subs ORDER BY id`);
+  expect(stored.map((r) => r.at)).toEqual(instants);
+  // Back to PostgreSQL: the same instants, read as UTC wall clock times.
+  const home = await runSync({ source: { url: mariaUrlFor(maria) }, destination: { url: pgUrlFor(back) }, tables: [{ schema: maria, name: 'subs' }], createTables: true });
+  expect(home).toMatchObject({ state: 'COMPLETED', rowsWritten: instants.length });
+  const returned = await pgQuery<{ at: string }>(`SELECT to_char(at, 'YYYY-MM-DD"T"HH24:MI:SS.US"Z"') AS at FROM "${back}".subs ORDER BY id`);
+  expect(returned.map((r) => r.at)).toEqual(instants);
+});

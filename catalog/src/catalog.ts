@@ -6,6 +6,8 @@ import { loadSecretKeys } from './secrets';
 import * as connections from './connections';
 import * as discovery from './discovery';
 import * as cache from './schema-cache';
+import * as tokens from './api-tokens';
+import * as jobRefs from './job-refs';
 import type { CreateConnectionInput, UpdateConnectionInput } from './connection-input';
 import { CatalogCode, CatalogError } from './errors';
 
@@ -117,6 +119,11 @@ export class Catalog {
     return this.tx((q) => cache.cacheStatus(q, connectionId));
   }
 
+  /** The schema cache status of a connection named by id or configName (unknown: not found), in one transaction. */
+  schemaStatusOf(idOrName: string): Promise<cache.SchemaCacheStatus> {
+    return this.tx(async (q) => cache.cacheStatus(q, (await connections.findConnectionRow(q, idOrName)).id));
+  }
+
   beginRefresh(connectionId: string, jobId: string): Promise<number> {
     return this.tx((q) => cache.beginRefresh(q, connectionId, jobId));
   }
@@ -135,6 +142,39 @@ export class Catalog {
 
   cachedTables(connectionId: string, filter: { schema?: string; offset?: number; limit?: number } = {}): Promise<TableSchema[]> {
     return this.tx((q) => cache.cachedTables(q, connectionId, filter));
+  }
+
+  // REST API tokens and job references
+
+  /** Creates a bearer token; the clear token is in this answer only (the catalog keeps its SHA-256). */
+  createApiToken(input: Parameters<typeof tokens.createApiToken>[1]): Promise<{ token: string; apiToken: tokens.ApiToken }> {
+    return this.tx((q) => tokens.createApiToken(q, input));
+  }
+
+  listApiTokens(): Promise<tokens.ApiToken[]> {
+    return this.tx((q) => tokens.listApiTokens(q));
+  }
+
+  revokeApiToken(idOrName: string): Promise<tokens.ApiToken> {
+    return this.tx((q) => tokens.revokeApiToken(q, idOrName));
+  }
+
+  /** The live token a request presents, or null (unknown or revoked). */
+  findApiToken(token: string): Promise<tokens.ApiToken | null> {
+    return this.tx((q) => tokens.findApiToken(q, token));
+  }
+
+  recordJobRef(ref: Parameters<typeof jobRefs.recordJobRef>[1], keyWindowMs?: number): Promise<void> {
+    return this.tx((q) => jobRefs.recordJobRef(q, ref, keyWindowMs));
+  }
+
+  findJobRefByKey(idempotencyKey: string, withinMs: number): Promise<(jobRefs.JobRef & { requestSha256: string }) | null> {
+    return this.tx((q) => jobRefs.findJobRefByKey(q, idempotencyKey, withinMs));
+  }
+
+  findJobRef(id: string): Promise<jobRefs.JobRef | null> {
+    if (!connections.isUuid(id)) return Promise.resolve(null);
+    return this.tx((q) => jobRefs.findJobRef(q, id));
   }
 
   /** Refuses (Lerian's 409 "job in progress") when `jobs` lists any running job of the connection. */

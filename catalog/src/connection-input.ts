@@ -28,7 +28,9 @@ const SCHEME_TYPES: Record<string, ConnectionType> = {
 };
 
 export const SSL_MODES = ['disable', 'require', 'verify-ca', 'verify-full'] as const;
-const ssl = z.strictObject({ mode: z.enum(SSL_MODES), ca: z.string().optional(), cert: z.string().optional(), key: z.string().optional() });
+/** Lerian's ssl certificates and key are PEM text (not file paths). */
+const pem = z.string().regex(/^\s*-----BEGIN [A-Z0-9 ]+-----[\s\S]+-----END [A-Z0-9 ]+-----\s*$/, 'must be PEM text (-----BEGIN …----- … -----END …-----)');
+const ssl = z.strictObject({ mode: z.enum(SSL_MODES), ca: pem.optional(), cert: pem.optional(), key: pem.optional() });
 
 /** Lerian's fields; a URL or a Syntho config may stand in for the engine fields. */
 const fields = {
@@ -66,21 +68,25 @@ export const updateConnectionSchema = createConnectionSchema.partial();
 export type UpdateConnectionInput = z.input<typeof updateConnectionSchema>;
 
 /** Parses input or throws the Lerian error naming the first bad field (input values are never echoed). */
-export function parseInput<S extends z.ZodType>(schema: S, input: unknown): z.output<S> {
+export function parseInput<S extends z.ZodType>(schema: S, input: unknown, entity = 'connection'): z.output<S> {
   const result = schema.safeParse(input);
   if (result.success) return result.data;
-  const issue = result.error.issues[0]!;
-  const field = issue.path.join('.') || (issue.code === 'unrecognized_keys' ? issue.keys.join(', ') : 'body');
-  if (issue.code === 'invalid_type' && issue.input === undefined) {
-    throw new CatalogError(CatalogCode.MISSING_FIELD, `'${field}' is required. Add it and try again.`, field);
-  }
-  throw new CatalogError(CatalogCode.INVALID_FIELD, `'${field}' ${describe(issue)}. Fix it and try again.`, field);
+  throw issueError(result.error.issues[0]!, 'shape' in schema ? Object.keys((schema as unknown as z.ZodObject).shape) : undefined, entity);
 }
 
-function describe(issue: z.core.$ZodIssue): string {
+/** A zod issue as the Lerian error that names its field (the REST API maps its validation errors here too). */
+export function issueError(issue: z.core.$ZodIssue, knownFields?: string[], entity = 'known'): CatalogError {
+  const field = issue.path.join('.') || (issue.code === 'unrecognized_keys' ? issue.keys.join(', ') : 'body');
+  if ((issue.code === 'invalid_type' || issue.code === 'invalid_union') && issue.input === undefined) {
+    return new CatalogError(CatalogCode.MISSING_FIELD, `'${field}' is required. Add it and try again.`, field);
+  }
+  return new CatalogError(CatalogCode.INVALID_FIELD, `'${field}' ${describe(issue, knownFields, entity)}. Fix it and try again.`, field);
+}
+
+function describe(issue: z.core.$ZodIssue, knownFields: string[] | undefined, entity: string): string {
   switch (issue.code) {
     case 'unrecognized_keys':
-      return 'is not a connection field (known: ' + Object.keys(fields).join(', ') + ')';
+      return `is not a ${entity} field` + (knownFields ? ` (known: ${knownFields.join(', ')})` : '');
     case 'invalid_value':
       return `must be one of ${issue.values.map(String).join(', ')}`;
     case 'too_small':
@@ -89,6 +95,8 @@ function describe(issue: z.core.$ZodIssue): string {
       return issue.origin === 'string' ? `must be at most ${String(issue.maximum)} characters` : `must be at most ${String(issue.maximum)}`;
     case 'invalid_type':
       return `must be ${issue.expected}`;
+    case 'invalid_format':
+      return issue.format === 'regex' ? issue.message : `must be a ${issue.format}`;
     default:
       return issue.message;
   }

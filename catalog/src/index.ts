@@ -12,3 +12,5 @@ export * from './opaque-ids';
 export type { SchemaCacheStatus } from './schema-cache';
 export { FRESH_FOR_MS } from './schema-cache';
 export * from './sealed-spec';
+export { API_SCOPES, createApiTokenSchema, scopeAllows, tokenHash, type ApiScope, type ApiToken } from './api-tokens';
+export type { JobRef } from './job-refs';

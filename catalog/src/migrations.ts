@@ -71,6 +71,40 @@ export const MIGRATIONS: { version: number; name: string; sql: string }[] = [
         PRIMARY KEY (connection_id, generation, schema_name, table_name)
       )`,
   },
+  {
+    version: 4,
+    name: 'api tokens',
+    sql: `
+      -- bearer tokens of the REST API: only the SHA-256 of a token is kept, the token is shown once
+      CREATE TABLE api_tokens (
+        id uuid PRIMARY KEY,
+        name text NOT NULL UNIQUE,
+        scope text NOT NULL CHECK (scope IN ('read', 'write', 'admin')),
+        token_sha256 text NOT NULL UNIQUE,
+        created_at timestamptz NOT NULL DEFAULT now(),
+        revoked_at timestamptz
+      )`,
+  },
+  {
+    version: 5,
+    name: 'job references',
+    sql: `
+      -- UUID job ids (Collibra's Job.id: the run's id) of jobs started through the REST API, and their workflow
+      CREATE TABLE job_refs (
+        id uuid PRIMARY KEY,
+        workflow_id text NOT NULL,
+        created_by uuid,
+        created_at timestamptz NOT NULL DEFAULT now()
+      );
+      -- Idempotency-Key of a request that started (or joined) a job: SHA-256 of the token id and the key
+      CREATE TABLE job_idempotency_keys (
+        key_sha256 text PRIMARY KEY,
+        job_id uuid NOT NULL REFERENCES job_refs (id) ON DELETE CASCADE,
+        -- SHA-256 of the request it came with: the same key with another request is refused
+        request_sha256 text NOT NULL,
+        created_at timestamptz NOT NULL DEFAULT now()
+      )`,
+  },
 ];
 
 /** Applies the missing migrations in one transaction (PostgreSQL: under an advisory lock, so concurrent starters wait). */

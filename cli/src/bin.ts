@@ -13,6 +13,7 @@ import {
   schemaShowCommand,
   schemaStatusCommand,
 } from './commands/catalog';
+import { apiTokenCreateCommand, apiTokenListCommand, apiTokenRevokeCommand, serveCommand } from './commands/api';
 import { codecServerCommand } from './commands/codec-server';
 import { connectorsCommand } from './commands/connectors';
 import { devCommand } from './commands/dev';
@@ -219,6 +220,32 @@ program
   .option('--allowed-host <host>', 'a Host header to accept besides the bind address and localhost (repeatable)', collect)
   .option('--enable-encode', 'also serve /encode (off by default)')
   .action(async (opts) => exit(await codecServerCommand(opts)));
+
+program
+  .command('serve')
+  .description('serve the REST API (Collibra, Lerian and Sluice endpoints; bearer tokens from `sluice api-token create`)')
+  .option('--port <port>', 'port (default 8080)')
+  .option('--host <host>', 'address to bind (default 127.0.0.1)')
+  .option('--quiet', 'no access logs')
+  .action(async (opts) => exit(await serveCommand(opts)));
+
+const apiToken = program.command('api-token').description('bearer tokens of the REST API (stored hashed in the catalog)');
+apiToken
+  .command('create')
+  .argument('<name>', 'a name for the token (3–100 characters, unique)')
+  .addOption(new Option('--scope <scope>', 'read (GET), write (connections, jobs) or admin (tokens)').choices(['read', 'write', 'admin']).default('read'))
+  .option('--json', 'print {"token": …} as JSON')
+  .action(async (name, opts) => exit(await apiTokenCreateCommand(name, opts)));
+apiToken
+  .command('list')
+  .description('tokens without their secret')
+  .option('--json', 'JSON output')
+  .action(async (opts) => exit(await apiTokenListCommand(opts)));
+apiToken
+  .command('revoke')
+  .argument('<token>', 'id or name')
+  .option('--json', 'JSON output')
+  .action(async (token, opts) => exit(await apiTokenRevokeCommand(token, opts)));
 
 program
   .command('dev')

@@ -1,6 +1,6 @@
-import { Format, Presets, SingleBar } from 'cli-progress';
-import { RateWindow, type Job, type SluiceClient, type SyncJob } from '@sluice/client';
+import type { Job, SluiceClient, SyncJob } from '@sluice/client';
 import { printJson } from './output';
+import { duration, ProgressDisplay } from './progress-display';
 
 /** Exit codes of a waited job: 0 COMPLETED, 1 ERROR, 130 CANCELED (as after Ctrl-C). */
 export function exitCodeOf(job: Job): number {
@@ -13,51 +13,27 @@ export function exitCodeOf(job: Job): number {
  * and keeps waiting until it is CANCELED.
  */
 export async function waitAndReport(client: SluiceClient, id: string, options: { json?: boolean }): Promise<number> {
-  const bar = process.stderr.isTTY
-    ? new SingleBar(
-        { format: ' {bar} {percentage}% | {state} | {tables} tables | {rows} rows | {rate} | ETA {eta} | {elapsed}', stream: process.stderr, hideCursor: true },
-        Presets.shades_classic,
-      )
-    : null;
-  bar?.start(100, 0, { state: 'WAITING', tables: '0/0', rows: 0, rate: '- rows/s', eta: '-', elapsed: '0s' });
-  const window = new RateWindow();
-  let lastLine = '';
+  const display = new ProgressDisplay(id);
   let cancelling = false;
   const onSigint = () => {
     if (cancelling) return;
     cancelling = true;
+    // The bars redraw their lines: stopped first, so that this message stays on screen above the summary.
+    display.stop();
     process.stderr.write(`\nsluice: cancelling job ${id}; waiting for it to stop cleanly (Ctrl-C again does nothing)\n`);
     client.cancelJob(id).catch((err) => process.stderr.write(`sluice: cancel failed: ${String(err)}\n`));
   };
   process.on('SIGINT', onSigint);
   try {
-    const job = await client.waitForJob<SyncJob>(id, (j) => {
-      const tables = j.tablesTotal !== undefined ? `${j.tablesDone}/${j.tablesTotal}` : '-';
-      const rows = j.rowsWritten ?? 0;
-      const speed = window.add(j);
-      const rate = `${speed.rowsPerSecond === null ? '-' : speed.rowsPerSecond.toLocaleString('en-US')} rows/s`;
-      const eta = speed.etaSeconds === null ? '-' : duration(speed.etaSeconds);
-      const elapsed = speed.elapsedSeconds === null ? '-' : duration(speed.elapsedSeconds);
-      if (bar) bar.update(j.progressPercentage, { state: j.state, tables, rows: rows.toLocaleString('en-US'), rate, eta, elapsed });
-      else {
-        const line = `${j.state} ${j.progressPercentage}% tables ${tables} rows ${rows} ${rate} ETA ${eta}`;
-        if (line !== lastLine) process.stderr.write(`${new Date().toISOString()} ${id} ${line}\n`);
-        lastLine = line;
-      }
-    });
-    bar?.stop();
+    const job = await client.waitForJob<SyncJob>(id, (j) => display.show(j));
+    display.stop();
     if (options.json) printJson(job);
     else process.stdout.write(jobSummary(job) + '\n');
     return exitCodeOf(job);
   } finally {
-    bar?.stop();
+    display.stop();
     process.removeListener('SIGINT', onSigint);
   }
-}
-
-/** 75 → "01m15s", as cli-progress writes its own times. */
-function duration(seconds: number): string {
-  return Format.TimeFormat(seconds, { autopaddingChar: '0' }, 1);
 }
 
 /** A job for people: its state and message; a sync's tables, what it created and skipped, its rate. */

@@ -117,8 +117,7 @@ export class CatalogApi {
 
   /** Polytomic's schema status: cache_status refreshing / fresh / cached (or empty), last refresh started / finished. */
   async schemaStatus(connection: string): Promise<SchemaCacheStatus> {
-    const catalog = await this.store();
-    return catalog.schemaStatus((await catalog.getConnection(connection)).id);
+    return (await this.store()).schemaStatusOf(connection);
   }
 
   async cachedSchema(connection: string, filter: { schema?: string; offset?: number; limit?: number } = {}): Promise<TableSchema[]> {
@@ -131,6 +130,11 @@ export class CatalogApi {
    * target at a time: asking again while it runs answers the running job.
    */
   async startRefresh(target: RefreshTarget): Promise<string> {
+    return (await this.startRefreshRun(target)).jobId;
+  }
+
+  /** As `startRefresh`, with the run's id too (a UUID: the REST API's Collibra job id); the running job's when one runs. */
+  async startRefreshRun(target: RefreshTarget): Promise<{ jobId: string; runId: string }> {
     checkRefreshTarget(target);
     const { args, connectionId, key } = await this.resolveTarget(target);
     const handle = await this.temporal.workflow.start(WORKFLOWS[target.kind] as unknown as typeof refreshSchemaWorkflow, {
@@ -144,7 +148,7 @@ export class CatalogApi {
       ],
       staticSummary: `Refresh ${target.kind} of ${key}`,
     });
-    return handle.workflowId;
+    return { jobId: handle.workflowId, runId: handle.firstExecutionRunId };
   }
 
   /** A cron-scheduled refresh (Temporal Schedule, overlap SKIP), like scheduled syncs. */

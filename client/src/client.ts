@@ -1,5 +1,5 @@
 import { ApplicationFailure, type DataConverter } from '@temporalio/common';
-import { Client, Connection, WorkflowFailedError, type ConnectionOptions } from '@temporalio/client';
+import { Client, Connection, WorkflowFailedError, type ConnectionOptions, type WorkflowExecutionDescription } from '@temporalio/client';
 import { temporal } from '@temporalio/proto';
 import { sluiceDataConverter } from '@sluice/codec';
 import {
@@ -20,11 +20,11 @@ import { connectionKey, connectionKeys, describeConnection, engineOf, jobId } fr
 import { jobFromDescription, jobStateOf } from './job-state';
 import { syncRate } from './job-rate';
 import { waitingMessage } from './waiting';
-import { loadSecretKeys, sealSpec, type Catalog } from '@sluice/catalog';
+import { loadSecretKeys, opaqueId, opaqueIds, sealSpec, type Catalog } from '@sluice/catalog';
 import type { CodecKeys } from '@sluice/codec';
 import { CatalogApi } from './catalog-api';
 import { explainTemporalConnectError, temporalConnectionOptions, type TemporalConnectionSettings } from './temporal-config';
-import { checkSchedule, createSyncSchedule, listSchedules, type ScheduleSpec, type ScheduleSummary } from './schedules';
+import { checkSchedule, createSyncSchedule, describeSchedule, listSchedules, type ScheduleSpec, type ScheduleSummary } from './schedules';
 import { applicationMessage, loadConnectors, TestCode, type ConnectorRegistry } from '@sluice/connector-sdk';
 import { checkConnectionSpec, checkJobFilter, checkJobId, checkSyncInput, InvalidConnectionError, InvalidInputError } from './input';
 
@@ -44,6 +44,34 @@ const STATUSES: Record<JobState, string[]> = {
 
 /** A string literal of Temporal's list-filter language. */
 const quote = (value: string) => JSON.stringify(value);
+
+/** A `listJobsPage` cursor this client did not issue for this filter. */
+export class JobCursorError extends Error {
+  override readonly name = 'JobCursorError';
+}
+
+export interface JobFilter {
+  type?: JobType;
+  state?: JobState;
+  running?: boolean;
+  connection?: ConnectionSpec;
+}
+
+/** Temporal's WorkflowExecutionStatus numbers, by the names `jobStateOf` reads. */
+const EXECUTION_STATUS: Record<number, WorkflowExecutionDescription['status']['name']> = {
+  1: 'RUNNING',
+  2: 'COMPLETED',
+  3: 'FAILED',
+  4: 'CANCELLED',
+  5: 'TERMINATED',
+  6: 'CONTINUED_AS_NEW',
+  7: 'TIMED_OUT',
+};
+
+function timestampOf(ts: { seconds?: { toString(): string } | number | null; nanos?: number | null } | null | undefined): string | null {
+  if (!ts || ts.seconds == null) return null;
+  return new Date(Number(ts.seconds.toString()) * 1000 + Math.floor((ts.nanos ?? 0) / 1e6)).toISOString();
+}
 
 /** A line of `listJobs`: what visibility knows without asking the workflow. */
 export interface JobSummary {
@@ -248,9 +276,9 @@ export class SluiceClient {
    * answer (all of them restarting, say), a running job is still returned from
    * the server's record, with a message saying its counters are unavailable.
    */
-  async getJob<J extends Job = Job>(id: string): Promise<J> {
+  async getJob<J extends Job = Job>(id: string, runId?: string): Promise<J> {
     checkJobId(id);
-    return (await this.fetchJob<J>(id)).job;
+    return (await this.fetchJob<J>(id, runId)).job;
   }
 
   /**
@@ -295,15 +323,15 @@ export class SluiceClient {
   }
 
   /** The job, and whether its counters came from a live answer of the workflow; a sync's with its rate and ETA. */
-  private async fetchJob<J extends Job>(id: string): Promise<{ job: J; live: boolean }> {
-    const read = await this.readJob<J>(id);
+  private async fetchJob<J extends Job>(id: string, runId?: string): Promise<{ job: J; live: boolean }> {
+    const read = await this.readJob<J>(id, runId);
     const job = read.job as Job as SyncJob;
     if (job.type === JobType.SYNC && Array.isArray(job.tables)) Object.assign(job, syncRate(job));
     return read;
   }
 
-  private async readJob<J extends Job>(id: string): Promise<{ job: J; live: boolean }> {
-    const handle = this.temporal.workflow.getHandle(id);
+  private async readJob<J extends Job>(id: string, runId?: string): Promise<{ job: J; live: boolean }> {
+    const handle = this.temporal.workflow.getHandle(id, runId);
     const description = await handle.describe();
     const closed = description.status.name !== 'RUNNING';
     const type = (description.typedSearchAttributes.get(SearchAttributes.jobType) ?? JobType.TEST_CONNECTION) as JobType;
@@ -336,23 +364,16 @@ export class SluiceClient {
     return { job: jobFromDescription(description, type, message) as J, live: false };
   }
 
-  /** Requests cancellation; the job shows CANCELING while its clean-up runs, then CANCELED. */
-  async cancelJob(id: string): Promise<void> {
+  /** Requests cancellation; the job shows CANCELING while its clean-up runs, then CANCELED. `runId`: that run only. */
+  async cancelJob(id: string, runId?: string): Promise<void> {
     checkJobId(id);
-    await this.temporal.workflow.getHandle(id).cancel();
+    await this.temporal.workflow.getHandle(id, runId).cancel();
   }
 
   /** Jobs by type, state and connection, newest first (Temporal visibility). */
-  async listJobs(filter: { type?: JobType; state?: JobState; running?: boolean; connection?: ConnectionSpec; limit?: number } = {}): Promise<JobSummary[]> {
-    checkJobFilter(filter);
-    if (filter.state !== undefined && !(filter.state in STATUSES)) throw new InvalidInputError('state', `must be one of ${Object.keys(STATUSES).join(', ')}`);
-    const clauses = ['SluiceJobType IS NOT NULL'];
-    if (filter.type) clauses.push(`SluiceJobType = ${quote(filter.type)}`);
-    if (filter.running !== undefined) clauses.push(filter.running ? 'ExecutionStatus = "Running"' : 'ExecutionStatus != "Running"');
-    if (filter.state) clauses.push(`(${STATUSES[filter.state].map((s) => `ExecutionStatus = "${s}"`).join(' OR ')})`);
-    if (filter.connection) clauses.push(`SluiceConnectionIds IN (${connectionKeys(filter.connection, this.catalogKeys).map(quote).join(', ')})`);
+  async listJobs(filter: JobFilter & { limit?: number } = {}): Promise<JobSummary[]> {
     const out: JobSummary[] = [];
-    for await (const wf of this.temporal.workflow.list({ query: clauses.join(' AND ') })) {
+    for await (const wf of this.temporal.workflow.list({ query: this.jobQuery(filter) })) {
       out.push({
         id: wf.workflowId,
         type: (wf.typedSearchAttributes.get(SearchAttributes.jobType) ?? 'UNKNOWN') as JobType,
@@ -363,6 +384,60 @@ export class SluiceClient {
       if (out.length >= (filter.limit ?? 100)) break;
     }
     return out;
+  }
+
+  /**
+   * One page of `listJobs`, and the cursor of the next (null after the last): the server's own
+   * page token, so a page never repeats or skips a job whatever starts meanwhile.
+   */
+  async listJobsPage(filter: JobFilter & { pageSize?: number; cursor?: string } = {}): Promise<{ jobs: JobSummary[]; nextCursor: string | null }> {
+    const query = this.jobQuery(filter);
+    const response = await this.temporal.workflowService.listWorkflowExecutions({
+      namespace: this.temporal.options.namespace,
+      query,
+      pageSize: filter.pageSize ?? 100,
+      nextPageToken: filter.cursor ? this.pageTokenOf(filter.cursor, query) : undefined,
+    });
+    const jobs = response.executions.map((raw) => {
+      const type = raw.searchAttributes?.indexedFields?.[SearchAttributes.jobType.name]?.data;
+      return {
+        id: raw.execution!.workflowId!,
+        type: (type ? JSON.parse(Buffer.from(type).toString('utf8')) : 'UNKNOWN') as JobType,
+        state: jobStateOf(EXECUTION_STATUS[raw.status ?? 0] ?? 'UNKNOWN'),
+        startDate: timestampOf(raw.startTime)!,
+        endDate: timestampOf(raw.closeTime),
+      };
+    });
+    const token = response.nextPageToken;
+    return { jobs, nextCursor: token && token.length ? this.cursorOf(Buffer.from(token), query) : null };
+  }
+
+  /**
+   * The server's page token, with a MAC over it and the list's query (keyed from the catalog keys):
+   * a made-up or edited cursor, or one of another filter, is refused here — the server would
+   * answer it with an unknown error after ~20 s of retries.
+   */
+  private cursorOf(token: Buffer, query: string): string {
+    return `${token.toString('base64url')}.${opaqueId('cursor', `${query}\n${token.toString('base64url')}`, this.catalogKeys).slice(7)}`;
+  }
+
+  private pageTokenOf(cursor: string, query: string): Buffer {
+    const [token, mac] = cursor.split('.');
+    if (!token || !mac || !opaqueIds('cursor', `${query}\n${token}`, this.catalogKeys).includes(`cursor:${mac}`)) {
+      throw new JobCursorError(`'cursor' is not a cursor of this list (made up, edited, or of another filter). Start again without it.`);
+    }
+    return Buffer.from(token, 'base64url');
+  }
+
+  private jobQuery(filter: JobFilter & { limit?: number }): string {
+    checkJobFilter(filter);
+    if (filter.state !== undefined && !(filter.state in STATUSES)) throw new InvalidInputError('state', `must be one of ${Object.keys(STATUSES).join(', ')}`);
+    const clauses = ['SluiceJobType IS NOT NULL'];
+    if (filter.type) clauses.push(`SluiceJobType = ${quote(filter.type)}`);
+    if (filter.running !== undefined) clauses.push(filter.running ? 'ExecutionStatus = "Running"' : 'ExecutionStatus != "Running"');
+    if (filter.state) clauses.push(`(${STATUSES[filter.state].map((s) => `ExecutionStatus = "${s}"`).join(' OR ')})`);
+    if (filter.connection) clauses.push(`SluiceConnectionIds IN (${connectionKeys(filter.connection, this.catalogKeys).map(quote).join(', ')})`);
+    return clauses.join(' AND ');
   }
 
   /** A cron-scheduled SYNC (Temporal Schedule, overlap SKIP). */
@@ -376,6 +451,19 @@ export class SluiceClient {
 
   async listSchedules(): Promise<ScheduleSummary[]> {
     return listSchedules(this.temporal);
+  }
+
+  async getSchedule(id: string): Promise<ScheduleSummary> {
+    return describeSchedule(this.temporal, id);
+  }
+
+  /** Pauses a schedule (no run starts until it is unpaused); `note` says why, in the UI too. */
+  async pauseSchedule(id: string, note?: string): Promise<void> {
+    await this.temporal.schedule.getHandle(id).pause(note);
+  }
+
+  async unpauseSchedule(id: string, note?: string): Promise<void> {
+    await this.temporal.schedule.getHandle(id).unpause(note);
   }
 
   /** Runs a schedule's action now (as cron would). */

@@ -1,4 +1,4 @@
-export { SluiceClient, SyncPlanError, type JobSummary, type SluiceClientOptions } from './client';
+export { SluiceClient, SyncPlanError, JobCursorError, type JobFilter, type JobSummary, type SluiceClientOptions } from './client';
 export { jobStateOf } from './job-state';
 export { RateWindow, rowsRemaining, syncRate, type SyncRate } from './job-rate';
 export { checkSchedule, cronProblem, scheduleIdProblem, ScheduleSpecError, timezoneProblem, type ScheduleSpec, type ScheduleSummary } from './schedules';

@@ -1,4 +1,4 @@
-import { ScheduleOverlapPolicy, type Client } from '@temporalio/client';
+import { ScheduleOverlapPolicy, type Client, type ScheduleDescription, type ScheduleSummary as TemporalScheduleSummary } from '@temporalio/client';
 import { JobType, SearchAttributes, type SyncInput, type syncWorkflow } from '@sluice/workflows';
 import { InvalidInputError, MAX_NAME } from './input';
 
@@ -184,18 +184,26 @@ export async function createSyncSchedule(client: Client, taskQueue: string, id: 
   );
 }
 
+/** A schedule as Sluice shows it, from a list entry or a description. */
+function summaryOf(s: ScheduleDescription | TemporalScheduleSummary): ScheduleSummary {
+  return {
+    id: s.scheduleId,
+    cron: (s.memo?.cron as string | undefined) ?? null,
+    timezone: (s.memo?.timezone as string | undefined) ?? null,
+    nextRuns: (s.info.nextActionTimes ?? []).map((d) => d.toISOString()),
+    recentJobs: (s.info.recentActions ?? []).map((a) => a.action.workflow.workflowId),
+    paused: s.state.paused,
+    note: s.state.note ?? null,
+  };
+}
+
 export async function listSchedules(client: Client): Promise<ScheduleSummary[]> {
   const out: ScheduleSummary[] = [];
-  for await (const s of client.schedule.list()) {
-    out.push({
-      id: s.scheduleId,
-      cron: (s.memo?.cron as string | undefined) ?? null,
-      timezone: (s.memo?.timezone as string | undefined) ?? null,
-      nextRuns: (s.info.nextActionTimes ?? []).map((d) => d.toISOString()),
-      recentJobs: (s.info.recentActions ?? []).map((a) => a.action.workflow.workflowId),
-      paused: s.state.paused,
-      note: s.state.note ?? null,
-    });
-  }
+  for await (const s of client.schedule.list()) out.push(summaryOf(s));
   return out;
+}
+
+/** One schedule, from the server's own record (not visibility: current right after a change). */
+export async function describeSchedule(client: Client, id: string): Promise<ScheduleSummary> {
+  return summaryOf(await client.schedule.getHandle(id).describe());
 }

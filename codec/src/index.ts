@@ -4,7 +4,7 @@ import { loadCodecKeys, type CodecKeys } from './codec-keys';
 
 export * from './codec-keys';
 export * from './codec-server';
-export { isLoopback, tokensEqual } from './codec-server-guard';
+export { FailureLimiter, isLoopback, tokensEqual } from './codec-server-guard';
 export * from './encryption-codec';
 export { failureConverter } from './failure-converter';
 

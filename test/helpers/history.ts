@@ -39,8 +39,12 @@ async function tableWorkflowEvents(client: SluiceClient, syncJobId: string) {
   const children = (parent.events ?? []).flatMap((e) => (e.childWorkflowExecutionStartedEventAttributes?.workflowExecution ? [e.childWorkflowExecutionStartedEventAttributes.workflowExecution] : []));
   const events = [];
   for (const child of children) {
-    const history = await client.temporal.workflow.getHandle(child.workflowId!, child.runId ?? undefined).fetchHistory();
-    events.push(...(history.events ?? []));
+    // Every run of the table workflow: a long table continues as new, and its later runs hold the later chunks.
+    for (let runId: string | undefined = child.runId ?? undefined; runId; ) {
+      const history = await client.temporal.workflow.getHandle(child.workflowId!, runId).fetchHistory();
+      events.push(...(history.events ?? []));
+      runId = history.events?.at(-1)?.workflowExecutionContinuedAsNewEventAttributes?.newExecutionRunId ?? undefined;
+    }
   }
   return events;
 }

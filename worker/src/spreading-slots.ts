@@ -34,7 +34,7 @@ export class SpreadingActivitySlots implements CustomSlotSupplier<ActivitySlotIn
 
   async reserveSlot(_ctx: SlotReserveContext, abortSignal: AbortSignal): Promise<SlotPermit> {
     for (;;) {
-      if (abortSignal.aborted) throw abortError();
+      if (abortSignal.aborted) throw abortSignal.reason;
       const permit = this.tryReserveSlot();
       if (permit) return permit;
       const ms = this.wait();
@@ -47,7 +47,7 @@ export class SpreadingActivitySlots implements CustomSlotSupplier<ActivitySlotIn
         };
         const onAbort = () => {
           wake();
-          reject(abortError());
+          reject(abortSignal.reason); // the SDK expects its own reason back; anything else it logs as an error
         };
         // Woken by a release or a used permit; the ramp's end by its timer.
         const timer = setTimeout(wake, ms === Infinity ? 1_000 : Math.max(1, ms));
@@ -81,10 +81,4 @@ export class SpreadingActivitySlots implements CustomSlotSupplier<ActivitySlotIn
   private wakeAll(): void {
     for (const wake of [...this.waiters]) wake();
   }
-}
-
-function abortError(): Error {
-  const err = new Error('slot reservation aborted');
-  err.name = 'AbortError';
-  return err;
 }

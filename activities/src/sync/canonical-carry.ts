@@ -34,6 +34,9 @@ export function canonicalCarry(
       warnings.push(`column ${c.name}: ${c.nativeType} → ${native}, no longer blank-padded`);
     }
     if (c.default !== null && !c.identity) warnings.push(`column ${c.name}: default ${c.default} not carried to ${to.type}`);
+    if (c.type.kind === 'timestamptz' && readsBackAs(to, native) === 'timestamp') {
+      warnings.push(`column ${c.name}: ${c.nativeType} → ${native}, held in UTC without its time zone`);
+    }
   }
   const constraintColumns = [source.primaryKey ?? [], ...source.uniqueConstraints.map((u) => u.columns)].map((k) => k.join('\u0000'));
   const canonicalIndexes: IndexSchema[] = [];
@@ -57,4 +60,13 @@ export function canonicalCarry(
     }
   }
   return { canonicalIndexes, canonicalForeignKeys: source.foreignKeys, warnings };
+}
+
+/** The canonical kind the destination reads its own native type back as (null when it cannot say). */
+function readsBackAs(to: ConnectorPlugin, native: string): string | null {
+  try {
+    return to.types.toCanonical(native).kind;
+  } catch {
+    return null;
+  }
 }

@@ -17,7 +17,7 @@ function openCatalog(): Promise<Catalog> {
 }
 
 /** Runs a catalog command; a catalog refusal prints its Lerian error (code, title, message) and exits 1. */
-async function catalogCommand(json: boolean | undefined, fn: () => Promise<unknown>): Promise<number> {
+export async function catalogCommand(json: boolean | undefined, fn: () => Promise<unknown>): Promise<number> {
   try {
     const result = await fn();
     if (json) printJson(result);
@@ -31,7 +31,7 @@ async function catalogCommand(json: boolean | undefined, fn: () => Promise<unkno
   }
 }
 
-async function withCatalog<T>(fn: (catalog: Catalog) => Promise<T>): Promise<T> {
+export async function withCatalog<T>(fn: (catalog: Catalog) => Promise<T>): Promise<T> {
   const catalog = await openCatalog();
   try {
     return await fn(catalog);

@@ -154,8 +154,10 @@ export function toNative(type: CanonicalType, flavour: MysqlFlavour = MARIADB_10
     case 'timestamp':
       return 'DATETIME(6)';
     case 'timestamptz':
-      // Stored in UTC; TIMESTAMP's range is 1970-01-01 00:00:01 … 2038-01-19 03:14:07 UTC.
-      return 'TIMESTAMP(6)';
+      // DATETIME(6) holding UTC (sessions run at time_zone '+00:00'): TIMESTAMP's range, 1970-01-01
+      // 00:00:01 … 2038-01-19 03:14:07 UTC, refuses ordinary data (a birth date, an expiry in 2050,
+      // the 9999-12-31 sentinel); DATETIME takes 1000 … 9999 exactly. It reads back without a zone.
+      return 'DATETIME(6)';
     case 'json':
       // MariaDB: an alias of LONGTEXT with a json_valid CHECK, recognised back as json by introspection.
       return 'JSON';
@@ -207,6 +209,8 @@ export function decodeValue(value: unknown, type: CanonicalType): unknown {
 }
 
 const INTEGER = /^-?\d+$/;
+/** A date-time text that ends with a zone: `Z`, `+02`, `-05:30`. */
+const ZONED = /\d{2}:\d{2}:\d{2}(\.\d+)?\s*(Z|[+-]\d{2}(:?\d{2})?)$/i;
 const DECIMAL = /^[+-]?(\d+\.?\d*|\.\d+)([eE][+-]?\d+)?$/;
 const PLAIN_DECIMAL = /^-?(\d+\.?\d*|\.\d+)$/;
 
@@ -240,7 +244,10 @@ export function encodeParam(value: unknown, type: CanonicalType, column: string)
       if (value instanceof Uint8Array) return Buffer.from(value.buffer, value.byteOffset, value.byteLength);
       return Buffer.from(String(value), 'utf8');
     case 'timestamp':
-      return value instanceof Date ? value.toISOString().replace('T', ' ').replace('Z', '') : String(value).replace('T', ' ');
+      if (value instanceof Date) return value.toISOString().replace('T', ' ').replace('Z', '');
+      // A point in time (a timestamptz copied into DATETIME): its UTC wall clock, the session's zone.
+      if (ZONED.test(String(value))) return toUtcLiteral(value, column, type);
+      return String(value).replace('T', ' ');
     case 'timestamptz':
       return toUtcLiteral(value, column, type);
     case 'json':

@@ -142,12 +142,19 @@ test('native ⇄ canonical types', () => {
   expect(toNative({ kind: 'uuid' }, MARIADB_10_11)).toBe('UUID');
   expect(toNative({ kind: 'uuid' }, MYSQL_8_0)).toBe('CHAR(36)');
   expect(toNative({ kind: 'uuid' }, { mariadb: true, major: 10, minor: 6, patch: 0 })).toBe('CHAR(36)');
-  // Every canonical type survives native and back on MariaDB ≥ 10.7 (MySQL: uuid comes back as text(36)).
+  // Every canonical type survives native and back on MariaDB ≥ 10.7 (MySQL: uuid comes back as text(36)),
+  // but timestamptz: DATETIME(6) holds its UTC wall clock (TIMESTAMP holds 1970–2038 only) and reads back zone-less.
   const mapper = mysqlTypeMapper(MARIADB_10_11);
+  expect(toNative({ kind: 'timestamptz' })).toBe('DATETIME(6)');
   for (const kind of CANONICAL_KINDS) {
     const type = (kind === 'decimal' ? { kind, precision: 10, scale: 3 } : { kind }) as CanonicalType;
-    expect({ kind, back: mapper.toCanonical(mapper.toNative(type)) }).toEqual({ kind, back: type });
+    const back = kind === 'timestamptz' ? { kind: 'timestamp' } : type;
+    expect({ kind, back: mapper.toCanonical(mapper.toNative(type)) }).toEqual({ kind, back });
   }
+  // A point in time written into a DATETIME column: its UTC wall clock.
+  expect(encodeLoadField('2050-06-01T10:00:00.000001+02:00', { kind: 'timestamp' }, 'c')).toBe('2050-06-01 08:00:00.000001');
+  expect(encodeLoadField('9999-12-31T00:00:00Z', { kind: 'timestamp' }, 'c')).toBe('9999-12-31 00:00:00');
+  expect(encodeLoadField('1960-01-01 00:00:00', { kind: 'timestamp' }, 'c')).toBe('1960-01-01 00:00:00');
   expect(mysqlTypeMapper(MYSQL_8_0).toCanonical(mysqlTypeMapper(MYSQL_8_0).toNative({ kind: 'uuid' }))).toEqual({ kind: 'text', maxLength: 36, fixed: true });
 });
 
