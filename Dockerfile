@@ -32,8 +32,8 @@ ARG NODE_IMAGE=node:20.20.2-bookworm-slim
 FROM ${NODE_IMAGE} AS manifests
 WORKDIR /src
 COPY . .
-# Every workspace's package.json (whatever workspaces exist: `api` included once
-# it is merged) and the lock file, at their paths.
+# Every workspace's package.json (whatever package.json lists, `api` included)
+# and the lock file, at their paths.
 RUN mkdir -p /manifests \
  && cp package.json package-lock.json /manifests/ \
  && node -e 'for (const w of require("./package.json").workspaces) console.log(w)' \
