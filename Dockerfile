@@ -80,7 +80,7 @@ RUN node -e 'for (const w of require("./package.json").workspaces) console.log(w
         for d in dist bundle bin; do if [ -e "$ws/$d" ]; then cp -a "$ws/$d" "/out/$ws/"; fi; done; \
       done \
  && find /out -name '*.tsbuildinfo' -delete \
- && test -f /out/worker/dist/main.js -a -f /out/worker/bundle/workflows.js -a -f /out/cli/dist/bin.js
+ && test -f /out/worker/dist/main.js -a -f /out/worker/bundle/workflows.js -a -f /out/cli/dist/bin.js -a -f /out/api/dist/main.js
 
 FROM ${NODE_IMAGE} AS runtime
 # ca-certificates: Temporal's native core verifies TLS (Temporal Cloud, mTLS)
