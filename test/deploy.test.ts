@@ -170,11 +170,11 @@ describe('deploy/kubernetes', () => {
 describe('deploy/grafana', () => {
   const text = read('deploy', 'grafana', 'sluice-workers.json');
 
-  test('the board queries the worker metrics by their names, every one of them, counters through rate()', () => {
+  test('the board queries the worker metrics by their names, every one of them, counters through rate(), in valid PromQL', () => {
     expect(grafanaProblems(text)).toEqual([]);
   });
 
-  test('a broken copy is caught: a misspelt metric, a counter without rate(), a metric left off, not JSON', () => {
+  test('a broken copy is caught: a misspelt metric, a counter without rate(), a metric left off, not JSON, bad PromQL', () => {
     expect(grafanaProblems(text.replace('sluice_rows_read_total', 'sluice_row_read_total'))).toEqual(
       expect.arrayContaining([expect.stringContaining('unknown metric sluice_row_read_total'), 'no panel shows sluice_rows_read_total']),
     );
@@ -185,5 +185,9 @@ describe('deploy/grafana', () => {
     dash.panels = dash.panels.filter((p: any) => !JSON.stringify(p.targets ?? []).includes('sluice_session_cache_size'));
     expect(grafanaProblems(JSON.stringify(dash))).toEqual(expect.arrayContaining(['no panel shows sluice_session_cache_size']));
     expect(grafanaProblems(text.slice(0, -10))).toEqual([expect.stringMatching(/^not JSON/)]);
+    const unbalanced = JSON.parse(text);
+    const latency = unbalanced.panels.find((p: any) => p.title === 'Batch commit latency');
+    latency.targets[0].expr = latency.targets[0].expr.replace(/\)\)\)$/, '))');
+    expect(grafanaProblems(JSON.stringify(unbalanced))).toEqual([expect.stringContaining("'Batch commit latency': not valid PromQL: histogram_quantile(0.5")]);
   });
 });

@@ -4,6 +4,7 @@ import Ajv2020 from 'ajv/dist/2020';
 import type { ValidateFunction } from 'ajv';
 import { Copy, DockerfileParser, type Instruction } from 'dockerfile-ast';
 import { validate as lintDockerfile } from 'dockerfile-utils';
+import { parser as promql } from '@prometheus-io/lezer-promql';
 import { parseAllDocuments } from 'yaml';
 
 // Checks of the deployment files (Dockerfile, deploy/kubernetes, deploy/grafana).
@@ -375,6 +376,11 @@ export function grafanaProblems(text: string): string[] {
     for (const t of p.targets ?? []) {
       const expr = String(t.expr ?? '');
       if (!expr) problems.push(`panel '${p.title}': a target without expr`);
+      // PromQL syntax (Prometheus' own grammar), with Grafana's variables as Grafana would fill them.
+      const filled = expr.replace(/\$__rate_interval|\$__interval|\$__range/g, '5m').replace(/\$\{?[A-Za-z_]\w*\}?/g, '.*');
+      let syntaxErrors = 0;
+      promql.parse(filled).iterate({ enter: (n) => void (n.type.isError && syntaxErrors++) });
+      if (syntaxErrors) problems.push(`panel '${p.title}': not valid PromQL: ${expr}`);
       for (const [m] of expr.matchAll(/\b(?:sluice|process)_[a-z_]+\b/g)) {
         if (!known.has(m)) problems.push(`panel '${p.title}': unknown metric ${m}`);
         used.add(m.replace(/_(bucket|sum|count)$/, (s) => (m.startsWith('sluice_batch_commit_seconds') ? '' : s)));
