@@ -33,7 +33,7 @@ run_step() {
   fi
 }
 
-steps=(temporal postgres mariadb sshd compose toxiproxy)
+steps=(temporal postgres mariadb sshd compose k8s-schemas toxiproxy)
 pids=()
 
 # FerretDB's first build takes minutes, so it runs alongside everything else.
@@ -53,6 +53,7 @@ pids+=($!)
   run_step mariadb start-mariadb.sh
   run_step sshd start-sshd.sh
   run_step compose install-docker-compose.sh
+  run_step k8s-schemas install-kubernetes-schemas.sh
 } &
 pids+=($!)
 
@@ -87,6 +88,7 @@ value() { tail -n 1 "$work/$1.out"; }
   ssh_url=$(value sshd)
   printf 'export SLUICE_SSH_URL=%s\n' "${ssh_url@Q}"
   printf 'export DOCKER_COMPOSE=%q\n' "$(value compose)"
+  printf 'export SLUICE_K8S_SCHEMAS=%q\n' "$(value k8s-schemas)"
   printf 'export SLUICE_TOXIPROXY_URL=%q\n' "$(value toxiproxy)"
   if [[ " ${steps[*]} " == *" ferretdb "* ]]; then
     printf 'export SLUICE_MONGODB_URL=%q\n' "$(value ferretdb)"
