@@ -4,6 +4,7 @@ import {
   dockerfileProblems,
   dockerignoreProblems,
   grafanaProblems,
+  SLUICE_METRICS,
   installScriptPolicyProblems,
   K8sSchemaValidator,
   k8sConsistencyProblems,
@@ -174,13 +175,19 @@ describe('deploy/grafana', () => {
     expect(grafanaProblems(text)).toEqual([]);
   });
 
+  test('every metric the board knows is one the worker exports (a rename in the worker breaks this)', async () => {
+    const { WorkerMetrics } = await import('@sluice/worker');
+    const exported = (await new WorkerMetrics().registry.getMetricsAsJSON()).map((m) => m.name);
+    expect(SLUICE_METRICS.filter((name) => !exported.includes(name))).toEqual([]);
+  });
+
   test('a broken copy is caught: a misspelt metric, a counter without rate(), a metric left off, not JSON, bad PromQL', () => {
     expect(grafanaProblems(text.replace('sluice_rows_read_total', 'sluice_row_read_total'))).toEqual(
       expect.arrayContaining([expect.stringContaining('unknown metric sluice_row_read_total'), 'no panel shows sluice_rows_read_total']),
     );
     const dash = JSON.parse(text);
     const retries = dash.panels.find((p: any) => p.title === 'Retries by cause');
-    retries.targets[0].expr = 'sum by (cause) (sluice_retries_total)';
+    retries.targets[0].expr = 'sum by (cause) (sluice_activity_retries_total)';
     expect(grafanaProblems(JSON.stringify(dash))).toEqual([expect.stringContaining("'Retries by cause': a counter shown without rate()")]);
     dash.panels = dash.panels.filter((p: any) => !JSON.stringify(p.targets ?? []).includes('sluice_session_cache_size'));
     expect(grafanaProblems(JSON.stringify(dash))).toEqual(expect.arrayContaining(['no panel shows sluice_session_cache_size']));

@@ -353,7 +353,7 @@ export const SLUICE_METRICS = [
   'sluice_active_jobs',
   'sluice_active_tables',
   'sluice_active_lanes',
-  'sluice_retries_total',
+  'sluice_activity_retries_total',
   'sluice_session_cache_size',
   'process_resident_memory_bytes',
 ] as const;

@@ -22,15 +22,22 @@ async function runChild(mode: 'guarded' | 'bare'): Promise<{ code: number | null
   let stdout = '';
   let stderr = '';
   child.stderr.on('data', (d) => (stderr += d));
-  const pid = await new Promise<string>((resolve) =>
-    child.stdout.on('data', (d) => {
-      stdout += d;
-      const m = /pid (\d+)/.exec(stdout);
-      if (m) resolve(m[1]!);
+  const exited = new Promise<number | null>((resolve) => child.on('exit', resolve));
+  // The child's backend pid; a child that ended before saying it (no connection) fails here with its stderr.
+  const pid = await Promise.race([
+    new Promise<string>((resolve) =>
+      child.stdout.on('data', (d) => {
+        stdout += d;
+        const m = /pid (\d+)/.exec(stdout);
+        if (m) resolve(m[1]!);
+      }),
+    ),
+    exited.then((code) => {
+      throw new Error(`the child ended (${code}) before it connected:\n${stderr}`);
     }),
-  );
+  ]);
   await pgQuery('SELECT pg_terminate_backend($1::int)', [pid]);
-  const code = await new Promise<number | null>((resolve) => child.on('exit', resolve));
+  const code = await exited;
   return { code, stdout, stderr };
 }
 
