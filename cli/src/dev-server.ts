@@ -33,6 +33,20 @@ export interface DevServer {
  * when this process exits.
  */
 export async function startDevServer(options: DevServerOptions = {}): Promise<DevServer> {
+  // The dev server binds several ports of its own choosing after ours was found free: beside other
+  // dev servers starting at the same moment (parallel test files) one of them may be taken, and the
+  // server exits at start. Tried again on other ports, unless the caller fixed them.
+  for (let attempt = 1; ; attempt++) {
+    try {
+      return await startDevServerOnce(options);
+    } catch (err) {
+      const exitedAtStart = err instanceof Error && err.message.startsWith('temporal server start-dev exited at start');
+      if (!exitedAtStart || options.port !== undefined || attempt >= 3) throw err;
+    }
+  }
+}
+
+async function startDevServerOnce(options: DevServerOptions): Promise<DevServer> {
   const cli = options.temporalCli ?? findTemporalCli();
   const port = options.port ?? (await freePort());
   const uiPort = options.headless ? null : (options.uiPort ?? (options.port ? port + 1000 : await freePort()));
@@ -49,14 +63,19 @@ export async function startDevServer(options: DevServerOptions = {}): Promise<De
   for (const sa of SEARCH_ATTRIBUTE_REGISTRATIONS) args.push('--search-attribute', sa);
 
   const child = spawn(cli, args, { stdio: ['ignore', 'ignore', 'pipe'] });
+  // The first lines say why it stopped (a Go panic's stack follows): kept with the last ones.
+  let head = '';
   let stderr = '';
-  child.stderr!.on('data', (chunk: Buffer) => (stderr = (stderr + chunk.toString()).slice(-4000)));
+  child.stderr!.on('data', (chunk: Buffer) => {
+    if (head.length < 1000) head = (head + chunk.toString()).slice(0, 1000);
+    stderr = (stderr + chunk.toString()).slice(-3000);
+  });
   const killOnExit = () => child.kill('SIGKILL');
   process.once('exit', killOnExit);
 
   const address = `127.0.0.1:${port}`;
   try {
-    await waitUntilServing(address, namespace, child, () => stderr, options.startTimeoutMs ?? 60_000);
+    await waitUntilServing(address, namespace, child, () => (head.length < 1000 ? head : `${head}\n…\n${stderr}`), options.startTimeoutMs ?? 60_000);
   } catch (err) {
     process.removeListener('exit', killOnExit);
     child.kill('SIGKILL');

@@ -12,8 +12,9 @@ export const STATE_TABLE = '_sluice_state';
 
 const UNDEFINED_TABLE = '42P01';
 const UNDEFINED_SCHEMA = '3F000';
-// Two sessions racing on CREATE TABLE IF NOT EXISTS: the loser fails on the catalog's unique index.
-const CREATE_RACE = new Set(['23505', '42P07']);
+// Two sessions racing on CREATE TABLE IF NOT EXISTS: the loser fails on the catalog's unique index
+// (23505), on the relation (42P07) or on the table's row type, "type … already exists" (42710).
+const CREATE_RACE = new Set(['23505', '42P07', '42710']);
 
 const codeOf = (err: unknown) => (err as { code?: string })?.code;
 const stateTable = (ctx: PgContext, schema: string) => ctx.qualified({ schema, name: STATE_TABLE });
