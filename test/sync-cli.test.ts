@@ -49,7 +49,7 @@ test('--detach prints only the job id; `job show --wait` and `job list` find it'
   // For people, without --json: the state, each table, the rows and the rate.
   const human = await runSluice(['job', 'show', id], cliEnv);
   expect(human.code).toBe(0);
-  expect(human.stdout).toMatch(new RegExp(`^${id}: COMPLETED — Synced 1 table\\(s\\), ${ROWS} row\\(s\\) written[^\\n]*\\n  ${world.src}\\.items: COMPLETED, ${ROWS} read, ${ROWS} written`));
+  expect(human.stdout).toMatch(new RegExp(`^${id}: COMPLETED — Synced 1 table\\(s\\), ${ROWS} row\\(s\\) written[^\\n]*\\n  TABLE\\s+STATE\\s+READ\\s+WRITTEN\\s+VERIFIED\\n  ${world.src}\\.items\\s+COMPLETED\\s+60,000\\s+60,000\\s+count\\n`));
   expect(human.stdout).toMatch(/rows written in \d+s, [\d,]+ rows\/s\n$/);
   const listed = await runSluice(['job', 'list', '--type', 'SYNC', '--json'], cliEnv);
   expect(JSON.parse(listed.stdout).map((j: { id: string }) => j.id)).toContain(id);

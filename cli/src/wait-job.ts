@@ -47,10 +47,19 @@ export function jobSummary(job: Job): string {
 }
 
 function syncSummary(job: SyncJob, lines: string[]): string {
-  for (const t of job.tables ?? []) {
-    const verified = t.verification ? `, verified by ${t.verification.method}` : '';
-    lines.push(`  ${t.table}: ${t.state}, ${t.rowsRead} read, ${t.rowsWritten} written${verified}${t.message ? ` (${t.message})` : ''}`);
-    for (const w of t.warnings ?? []) lines.push(`    warning: ${w}`);
+  const tables = job.tables ?? [];
+  if (tables.length) {
+    // One aligned row per table (numbers to the right), its warnings and error under it.
+    const n = (v: number) => v.toLocaleString('en-US');
+    const rows = [['TABLE', 'STATE', 'READ', 'WRITTEN', 'VERIFIED'], ...tables.map((t) => [t.table, t.state, n(t.rowsRead), n(t.rowsWritten), t.verification?.method ?? '-'])];
+    const width = rows[0]!.map((_, c) => Math.max(...rows.map((r) => r[c]!.length)));
+    const line = (r: string[]) => '  ' + r.map((cell, c) => (c === 2 || c === 3 ? cell.padStart(width[c]!) : cell.padEnd(width[c]!))).join('  ').trimEnd();
+    lines.push(line(rows[0]!));
+    tables.forEach((t, i) => {
+      lines.push(line(rows[i + 1]!));
+      if (t.message) lines.push(`    ${t.state === 'ERROR' ? 'error' : 'note'}: ${t.message}`);
+      for (const w of t.warnings ?? []) lines.push(`    warning: ${w}`);
+    });
   }
   for (const o of job.schemaObjects ?? []) lines.push(`  created: ${o}`);
   for (const x of job.skipped ?? []) lines.push(`  not carried: ${x.object} — ${x.reason}`);
