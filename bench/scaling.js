@@ -57,8 +57,17 @@ async function chunkWorkers(client, jobId) {
   return out;
 }
 
+/** sluice_rows_written_total summed over the series of a worker's /metrics text. */
+function rowsWrittenIn(text) {
+  let sum = 0;
+  for (const m of text.matchAll(/^sluice_rows_written_total(?:\{[^}]*\})? (\S+)$/gm)) sum += Number(m[1]);
+  return sum;
+}
+
 async function main() {
   loadEnv();
+  // Every worker serves /metrics on a free port (said in its log): scraped while the job runs.
+  process.env.SLUICE_METRICS_PORT = '0';
   const args = parseArgs(process.argv.slice(2));
   const pgUrl = process.env.SLUICE_PG_URL;
   if (!pgUrl) throw new Error('SLUICE_PG_URL unset: run `eval "$(bash scripts/setup.sh)"` first');
@@ -76,6 +85,23 @@ async function main() {
       await pgq(pgUrl, `DROP SCHEMA IF EXISTS "${dst}" CASCADE`);
       await pgq(pgUrl, `CREATE SCHEMA "${dst}"`);
       const client = workers[0].client;
+      // Read from each worker's log at every scrape: a second worker on the queue is returned by
+      // startWorker as soon as the queue has a poller, maybe before it said its port.
+      const metricsPorts = () => workers.map((w) => /health on http:\/\/[^:]+:(\d+)/.exec(w.stderr())?.[1]);
+      let scrapedMidRun = 0;
+      let scraping = true;
+      const scrape = async () => {
+        let total = 0;
+        for (const port of metricsPorts()) if (port) total += rowsWrittenIn(await (await fetch(`http://127.0.0.1:${port}/metrics`)).text());
+        return total;
+      };
+      const scraper = (async () => {
+        while (scraping) {
+          const total = await scrape().catch(() => 0);
+          if (scraping) scrapedMidRun = Math.max(scrapedMidRun, total);
+          await new Promise((r) => setTimeout(r, 500));
+        }
+      })();
       const url = (schema) => {
         const u = new URL(pgUrl);
         u.searchParams.set('schema', schema);
@@ -92,13 +118,20 @@ async function main() {
       });
       const job = await client.waitForJob(id, undefined, 100);
       const seconds = (now() - started) / 1000;
+      scraping = false;
+      await scraper;
+      const scrapedAfter = await scrape();
       if (job.state !== 'COMPLETED' || job.rowsWritten !== rows) throw new Error(`${count} worker(s): job ${job.state}, ${job.rowsWritten} rows: ${job.message}`);
       const [{ n }] = await pgq(pgUrl, `SELECT count(*)::int AS n FROM "${dst}"."${args.table}"`);
       if (n !== rows) throw new Error(`${count} worker(s): ${n} rows in the destination, expected ${rows}`);
       const identities = await chunkWorkers(client, id);
       const byWorker = workers.map((w) => identities.filter((i) => i.startsWith(`${w.pid}@`)).length);
-      const r = { workers: count, seconds: Math.round(seconds * 10) / 10, rowsPerSecond: Math.round(rows / seconds), chunks: identities.length, chunksByWorker: byWorker };
-      log(`${count} worker(s): ${r.seconds} s, ${r.rowsPerSecond} rows/s, copyChunk attempts by worker ${byWorker.join('/')}`);
+      const r = {
+        workers: count, seconds: Math.round(seconds * 10) / 10, rowsPerSecond: Math.round(rows / seconds), chunks: identities.length, chunksByWorker: byWorker,
+        // sluice_rows_written_total over the workers' /metrics: the most seen while the job ran, and after it.
+        metricsRowsWrittenDuring: scrapedMidRun, metricsRowsWrittenAfter: scrapedAfter,
+      };
+      log(`${count} worker(s): ${r.seconds} s, ${r.rowsPerSecond} rows/s, copyChunk attempts by worker ${byWorker.join('/')}; /metrics rows written: ${scrapedMidRun} during, ${scrapedAfter} after`);
       results.push(r);
       for (const w of workers) await w.stop();
       await pgq(pgUrl, `DROP SCHEMA IF EXISTS "${dst}" CASCADE`);
@@ -110,8 +143,10 @@ async function main() {
   mkdirSync(out, { recursive: true });
   const file = path.join(out, `scaling-${new Date().toISOString().replace(/[:]/g, '-').replace(/\..*/, '')}-${args.size}.json`);
   writeFileSync(file, JSON.stringify({ command: `node bench/scaling.js ${process.argv.slice(2).join(' ')}`.trim(), machine: machine(), table: args.table, rows, lanes: args.lanes, results }, null, 2) + '\n');
-  console.log(`\n| workers | seconds | rows/s | copyChunk attempts by worker |\n| --- | --- | --- | --- |`);
-  for (const r of results) console.log(`| ${r.workers} | ${r.seconds} | ${r.rowsPerSecond.toLocaleString('en-US')} | ${r.chunksByWorker.join(' / ')} |`);
+  console.log(`\n| workers | seconds | rows/s | copyChunk attempts by worker | /metrics rows written, during → after |\n| --- | --- | --- | --- | --- |`);
+  for (const r of results) {
+    console.log(`| ${r.workers} | ${r.seconds} | ${r.rowsPerSecond.toLocaleString('en-US')} | ${r.chunksByWorker.join(' / ')} | ${r.metricsRowsWrittenDuring.toLocaleString('en-US')} → ${r.metricsRowsWrittenAfter.toLocaleString('en-US')} |`);
+  }
   console.log(`\n${file}`);
 }
 
