@@ -2,6 +2,7 @@ import { SluiceClient, type SyncJob } from '@sluice/client';
 import { startDevServer, type DevServer } from '@sluice/cli';
 import { checksumOf, dropPgSchema, pgItems, pgUrlFor, uniqueName } from './helpers/sync-fixtures';
 import { pgQuery } from './helpers/databases';
+import { chunkWorkers } from './helpers/history';
 import { WorkerProcess } from './helpers/worker-process';
 import { createProxy, hostPortOf, type Proxy } from './helpers/toxiproxy';
 import { pgUrl } from './helpers/databases';
@@ -39,25 +40,6 @@ afterAll(async () => {
   await dropPgSchema(dst);
 });
 
-/** The identity of the worker that ran each attempt of each copyChunk of the job's table workflows. */
-async function chunkWorkers(jobId: string): Promise<string[]> {
-  const identities: string[] = [];
-  const parent = await client.temporal.workflow.getHandle(jobId).fetchHistory();
-  for (const e of parent.events ?? []) {
-    const child = e.childWorkflowExecutionStartedEventAttributes?.workflowExecution;
-    if (!child) continue;
-    const { events } = await client.temporal.workflow.getHandle(child.workflowId!, child.runId ?? undefined).fetchHistory();
-    const chunkIds = new Set<string>();
-    for (const c of events ?? []) {
-      const scheduled = c.activityTaskScheduledEventAttributes;
-      if (scheduled?.activityType?.name === 'copyChunk') chunkIds.add(String(c.eventId));
-      const started = c.activityTaskStartedEventAttributes;
-      if (started && chunkIds.has(String(started.scheduledEventId))) identities.push(started.identity!);
-    }
-  }
-  return identities;
-}
-
 test('one table in 4 lanes over 3 worker processes: its chunks run on at least 2 of them, rows exact', async () => {
   const id = await client.startSync({
     source: { url: pgUrlFor(src) },
@@ -70,7 +52,7 @@ test('one table in 4 lanes over 3 worker processes: its chunks run on at least 2
   const job = await client.waitForJob<SyncJob>(id);
   expect(job).toMatchObject({ state: 'COMPLETED', rowsWritten: ROWS });
   expect(await checksumOf(pgUrlFor(dst), dst, 'items')).toEqual(await checksumOf(pgUrlFor(src), src, 'items'));
-  const identities = await chunkWorkers(id);
+  const identities = await chunkWorkers(client, id);
   console.log(`copyChunk attempts by worker: ${JSON.stringify(Object.entries(identities.reduce<Record<string, number>>((m, i) => ((m[i] = (m[i] ?? 0) + 1), m), {})))}`);
   expect(identities.length).toBeGreaterThanOrEqual(4);
   expect(new Set(identities).size).toBeGreaterThanOrEqual(2);

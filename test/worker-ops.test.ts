@@ -3,6 +3,7 @@ import { startDevServer, type DevServer } from '@sluice/cli';
 import { checksumOf, dropPgSchema, pgItems, pgUrlFor, uniqueName } from './helpers/sync-fixtures';
 import { passwordOf, pgQuery, pgUrl } from './helpers/databases';
 import { WorkerProcess } from './helpers/worker-process';
+import { chunkWorkers } from './helpers/history';
 import { createProxy, hostPortOf, type Proxy } from './helpers/toxiproxy';
 
 // Operating standalone workers: health routes on SLUICE_METRICS_PORT, and SIGTERM in the middle of
@@ -85,24 +86,6 @@ async function runningChunkWorkers(jobId: string): Promise<string[]> {
   return found;
 }
 
-/** Identities of the workers that started each copyChunk attempt of the job. */
-async function chunkWorkers(jobId: string): Promise<string[]> {
-  const identities: string[] = [];
-  const parent = await client.temporal.workflow.getHandle(jobId).fetchHistory();
-  for (const e of parent.events ?? []) {
-    const child = e.childWorkflowExecutionStartedEventAttributes?.workflowExecution;
-    if (!child) continue;
-    const { events } = await client.temporal.workflow.getHandle(child.workflowId!, child.runId ?? undefined).fetchHistory();
-    const chunkIds = new Set<string>();
-    for (const c of events ?? []) {
-      if (c.activityTaskScheduledEventAttributes?.activityType?.name === 'copyChunk') chunkIds.add(String(c.eventId));
-      const started = c.activityTaskStartedEventAttributes;
-      if (started && chunkIds.has(String(started.scheduledEventId))) identities.push(started.identity!);
-    }
-  }
-  return identities;
-}
-
 test('health routes: /healthz 200, /readyz 200 once polling, unknown paths 404', async () => {
   const port = await httpPortOf(workers[0]!);
   expect(await get(port, '/healthz')).toEqual({ status: 200, body: 'ok\n' });
@@ -163,7 +146,7 @@ test('SIGTERM mid-sync: /readyz turns 503, the worker exits 0, the job completes
   const job = await client.waitForJob<SyncJob>(id);
   expect(job).toMatchObject({ state: 'COMPLETED', rowsWritten: ROWS });
   expect(await checksumOf(pgUrlFor(dst), dst, 'items')).toEqual(await checksumOf(pgUrlFor(src), src, 'items'));
-  const identities = await chunkWorkers(id);
+  const identities = await chunkWorkers(client, id);
   const after = identities.filter((w) => w.startsWith(`${survivor.pid}@`));
   expect(identities.some((w) => w.startsWith(`${victim.pid}@`))).toBe(true);
   expect(after.length).toBeGreaterThan(0);

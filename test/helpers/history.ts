@@ -34,19 +34,37 @@ export function containsSecret(text: string, secret: string): boolean {
 }
 
 /** The events of every table workflow a sync job started. */
-async function tableWorkflowEvents(client: SluiceClient, syncJobId: string) {
+/** The events of each run of each table workflow a sync job started (a long table continues as new). */
+async function tableWorkflowRuns(client: SluiceClient, syncJobId: string) {
   const parent = await client.temporal.workflow.getHandle(syncJobId).fetchHistory();
   const children = (parent.events ?? []).flatMap((e) => (e.childWorkflowExecutionStartedEventAttributes?.workflowExecution ? [e.childWorkflowExecutionStartedEventAttributes.workflowExecution] : []));
-  const events = [];
+  const runs = [];
   for (const child of children) {
-    // Every run of the table workflow: a long table continues as new, and its later runs hold the later chunks.
     for (let runId: string | undefined = child.runId ?? undefined; runId; ) {
       const history = await client.temporal.workflow.getHandle(child.workflowId!, runId).fetchHistory();
-      events.push(...(history.events ?? []));
+      runs.push(history.events ?? []);
       runId = history.events?.at(-1)?.workflowExecutionContinuedAsNewEventAttributes?.newExecutionRunId ?? undefined;
     }
   }
-  return events;
+  return runs;
+}
+
+async function tableWorkflowEvents(client: SluiceClient, syncJobId: string) {
+  return (await tableWorkflowRuns(client, syncJobId)).flat();
+}
+
+/** The identity of the worker that started each copyChunk attempt of a sync job's tables. */
+export async function chunkWorkers(client: SluiceClient, syncJobId: string): Promise<string[]> {
+  const identities: string[] = [];
+  for (const events of await tableWorkflowRuns(client, syncJobId)) {
+    const chunks = new Set<string>(); // event ids restart with each run
+    for (const e of events) {
+      if (e.activityTaskScheduledEventAttributes?.activityType?.name === 'copyChunk') chunks.add(String(e.eventId));
+      const started = e.activityTaskStartedEventAttributes;
+      if (started && chunks.has(String(started.scheduledEventId))) identities.push(started.identity!);
+    }
+  }
+  return identities;
 }
 
 /** The heartbeat timeouts (seconds) of every copyChunk scheduled by the table workflows a sync job started. */
