@@ -1,4 +1,4 @@
-import { ConnectorError, TestCode, trimFraction, type CanonicalType, type TypeMapper } from '@sluice/connector-sdk';
+import { ConnectorError, TestCode, trimFraction, utcWallClock, type CanonicalType, type TypeMapper } from '@sluice/connector-sdk';
 
 /** Which server: MariaDB and MySQL differ in types (UUID) and SQL (upsert row alias, catalogs). */
 export interface MysqlFlavour {
@@ -273,16 +273,9 @@ const LOAD_ESCAPES: Record<string, string> = { '\\': '\\\\', '\t': '\\t', '\n': 
 /** `…Z` / `…+02:00` / Date → `YYYY-MM-DD HH:MM:SS[.ffffff]` in UTC (the session's time zone), microseconds kept. */
 export function toUtcLiteral(value: unknown, column: string, type: CanonicalType): string {
   if (value instanceof Date) return value.toISOString().replace('T', ' ').replace('Z', '');
-  const text = String(value).trim();
-  const m = /^(\d{4}-\d{2}-\d{2})[T ](\d{2}:\d{2}:\d{2})(\.\d+)?\s*(Z|[+-]\d{2}(?::?\d{2})?)?$/i.exec(text);
-  if (!m) throw badValue(column, type, value);
-  const [, date, time, fraction = '', zone = 'Z'] = m;
-  if (zone.toUpperCase() === 'Z' || /^[+-]00:?0?0?$/.test(zone)) return `${date} ${time}${fraction}`;
-  const sign = zone.startsWith('-') ? -1 : 1;
-  const digits = zone.slice(1).replace(':', '');
-  const offsetMin = sign * (Number(digits.slice(0, 2)) * 60 + Number(digits.slice(2, 4) || '0'));
-  const utc = new Date(Date.parse(`${date}T${time}Z`) - offsetMin * 60_000).toISOString();
-  return `${utc.slice(0, 10)} ${utc.slice(11, 19)}${fraction}`;
+  const literal = utcWallClock(String(value));
+  if (literal === null) throw badValue(column, type, value);
+  return literal;
 }
 
 function badValue(column: string, type: CanonicalType, value: unknown, why = ''): ConnectorError {

@@ -76,3 +76,19 @@ export function trimFraction(value: string): string {
   if (keep === end) return value;
   return value.slice(0, keep === dot + 1 ? dot : keep) + value.slice(end);
 }
+
+/**
+ * A date-time text (`2024-01-01T12:00:00.5+02:00`, `… Z`, or zone-less, read as UTC) as its UTC
+ * wall clock `2024-01-01 10:00:00.5`, the fraction kept as written; null when it does not read so.
+ */
+export function utcWallClock(text: string): string | null {
+  const m = /^(\d{4}-\d{2}-\d{2})[T ](\d{2}:\d{2}:\d{2})(\.\d+)?\s*(Z|[+-]\d{2}(?::?\d{2})?)?$/i.exec(text.trim());
+  if (!m) return null;
+  const [, date, time, fraction = '', zone = 'Z'] = m;
+  if (/^(Z|[+-]00(:?00)?)$/i.test(zone)) return `${date} ${time}${fraction}`;
+  const sign = zone.startsWith('-') ? -1 : 1;
+  const digits = zone.slice(1).replace(':', '');
+  const offsetMinutes = sign * (Number(digits.slice(0, 2)) * 60 + Number(digits.slice(2, 4) || '0'));
+  const utc = new Date(Date.parse(`${date}T${time}Z`) - offsetMinutes * 60_000).toISOString();
+  return `${utc.slice(0, 10)} ${utc.slice(11, 19)}${fraction}`;
+}

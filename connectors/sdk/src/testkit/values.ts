@@ -1,5 +1,5 @@
 import { randomBytes } from 'node:crypto';
-import type { CanonicalKind, CanonicalType } from '../canonical-types';
+import { utcWallClock, type CanonicalKind, type CanonicalType } from '../canonical-types';
 
 /**
  * Values of every canonical type that each engine must store and return
@@ -76,26 +76,13 @@ export function comparable(kind: CanonicalKind, value: unknown): unknown {
     case 'json':
       return sortKeys(value);
     case 'timestamptz':
-      return utcWallClock(String(value));
+      return utcWallClock(String(value)) ?? value;
     case 'timestamp':
       // A zone-less column may hold a copied instant as its UTC wall clock (MySQL DATETIME): compared so.
       return String(value).replace('T', ' ');
     default:
       return value;
   }
-}
-
-/** `2024-01-01T12:00:00.5+02:00` → `2024-01-01 10:00:00.5`: the instant's UTC wall clock, fraction kept as written. */
-function utcWallClock(text: string): string {
-  const m = /^(\d{4}-\d{2}-\d{2})[T ](\d{2}:\d{2}:\d{2})(\.\d+)?\s*(Z|[+-]\d{2}(?::?\d{2})?)?$/i.exec(text.trim());
-  if (!m) return text;
-  const [, date, time, fraction = '', zone = 'Z'] = m;
-  if (/^(Z|[+-]00(:?00)?)$/i.test(zone)) return `${date} ${time}${fraction}`;
-  const sign = zone.startsWith('-') ? -1 : 1;
-  const digits = zone.slice(1).replace(':', '');
-  const offsetMinutes = sign * (Number(digits.slice(0, 2)) * 60 + Number(digits.slice(2, 4) || '0'));
-  const utc = new Date(Date.parse(`${date}T${time}Z`) - offsetMinutes * 60_000).toISOString();
-  return `${utc.slice(0, 10)} ${utc.slice(11, 19)}${fraction}`;
 }
 
 /** "-012.3400" → "-12.34", "0.000" → "0". */
