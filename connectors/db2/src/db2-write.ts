@@ -1,4 +1,4 @@
-import { ConnectorError, TestCode, type Checkpoint, type TableRef, type TableWriter, type WriterOptions, identityRefused } from '@sluice/connector-sdk';
+import { ConnectorError, dedupeByKey, expectBatchTaken, TestCode, type Checkpoint, type TableRef, type TableWriter, type WriterOptions, identityRefused } from '@sluice/connector-sdk';
 import { ensureStateTable, forgetStateTable, putState } from './db2-checkpoint';
 import { tableColumns, type Db2Column } from './db2-introspect';
 import { encodeParam, markerExpr } from './db2-types';
@@ -83,16 +83,6 @@ function paramBytes(v: Db2Param): number {
   return Buffer.isBuffer(v.Data) ? v.Data.length : 8;
 }
 
-/** Last occurrence of a key wins (as applying the rows in order would). */
-export function dedupeByKey(rows: unknown[][], keyIdx: number[]): unknown[][] {
-  const byKey = new Map<string, unknown[]>();
-  for (const row of rows) {
-    const key = JSON.stringify(keyIdx.map((i) => (Buffer.isBuffer(row[i]) ? (row[i] as Buffer).toString('hex') : row[i] ?? null)));
-    byKey.delete(key);
-    byKey.set(key, row);
-  }
-  return byKey.size === rows.length ? rows : [...byKey.values()];
-}
 
 export async function openDb2Writer(ctx: Db2Context, table: TableRef, options: WriterOptions): Promise<TableWriter> {
   const all = await tableColumns(ctx, table);
@@ -123,6 +113,9 @@ export async function openDb2Writer(ctx: Db2Context, table: TableRef, options: W
   const quoted = options.columns.map(q);
   const quotedKey = options.key?.map(q) ?? [];
   const markers = columns.map(markerExpr);
+  // A MERGE counts each row it inserts or updates; with nothing to update (every column is in the
+  // key) a key already there is left alone and not counted, so only then is the count not exact.
+  const exactCount = !keyIdx || options.columns.some((c) => !options.key!.includes(c));
   const maxRows = options.highPerformance ? ROWS_PER_STATEMENT.bulk : ROWS_PER_STATEMENT.plain;
   let wroteIdentity = false;
 
@@ -130,7 +123,8 @@ export async function openDb2Writer(ctx: Db2Context, table: TableRef, options: W
     const encoded = rows.map((row) => row.map((v, i) => encodeParam(v, columns[i]!.type, columns[i]!.name)));
     for (const chunk of chunkRows(encoded, maxRows, columns.length)) {
       const sql = keyIdx ? mergeSql(target, quoted, markers, quotedKey, chunk.length) : insertSql(target, quoted, markers, chunk.length);
-      await c.execute(sql, chunk.flat());
+      const took = await c.execute(sql, chunk.flat());
+      if (exactCount) expectBatchTaken(keyIdx ? 'MERGE' : 'INSERT', `${table.schema}.${table.name}`, took, chunk.length);
     }
   };
 

@@ -1,5 +1,5 @@
 import {
-  addForeignKeySql, assemble, chunkRows, columnsSql, createTableLikeSql, createTableSql, dedupeByKey, deleteSql, foreignKeysSql, indexesSql,
+  addForeignKeySql, assemble, chunkRows, columnsSql, createTableLikeSql, createTableSql, deleteSql, foreignKeysSql, indexesSql,
   insertSql, keysSql, keysetCondition, keyBoundsSql, listSchemasSql, markerExpr, mergeSql, originalIndexName, pageSql, quoteIdent,
   restartIdentitySql, selectExpr, stagingIndexName, stateTableSql, swapBlockersSql, tablesSql, toCanonical, truncateSql, upsertStateSql,
 } from '@sluice/connector-db2';
@@ -103,8 +103,7 @@ test('checkpoint table: DDL and MERGE of one state row', () => {
   expect({ ddl: stateTableSql(quoteIdent, schema), upsert: upsertStateSql(quoteIdent, schema) }).toMatchSnapshot();
 });
 
-test('batches: deduped by key (last wins), split by rows and parameters', () => {
-  expect(dedupeByKey([[1, 'a'], [2, 'b'], [1, 'c']], [0])).toEqual([[2, 'b'], [1, 'c']]);
+test('batches: split by rows and parameters', () => {
   const rows = Array.from({ length: 2500 }, (_, i) => [String(i), 'v']);
   expect(chunkRows(rows, 1000, 2).map((c) => c.length)).toEqual([1000, 1000, 500]);
   expect(chunkRows(rows, 1000, 40).map((c) => c.length)[0]).toBe(400);

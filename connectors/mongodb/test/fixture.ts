@@ -95,6 +95,7 @@ export const fixture: NoSqlContractFixture = {
   schemaNameForbids: /[^A-Za-z0-9_-]/,
   lacking: {
     ...(authenticated ? {} : { authentication: 'the test server runs without authentication, so any password is accepted (wrong-password handling is unit-tested)' }),
+    droppingTrigger: 'MongoDB has no triggers (a document the server refuses fails the job, named: test/sync-mongodb.test.ts)',
     atomicBatches:
       'no transactions (FerretDB v1 has none): a batch and its checkpoint are written one after the other, made safe by writes keyed on _id, not atomic; a server-side failure mid-batch can leave part of it written',
   },

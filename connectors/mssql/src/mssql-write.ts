@@ -1,5 +1,5 @@
 import { randomBytes } from 'node:crypto';
-import { ConnectorError, TestCode, type Checkpoint, type TableRef, type TableWriter, type WriterOptions, identityRefused } from '@sluice/connector-sdk';
+import { ConnectorError, dedupeByKey, expectBatchTaken, TestCode, type Checkpoint, type TableRef, type TableWriter, type WriterOptions, identityRefused } from '@sluice/connector-sdk';
 import { ensureStateTable, forgetStateTable, putState } from './mssql-checkpoint';
 import { bulkTable } from './mssql-driver';
 import { tableColumns } from './mssql-introspect';
@@ -36,6 +36,21 @@ export function valuesList(rows: number, columns: number, first = 0): string {
  */
 export function withIdentityInsert(table: string, sql: string, on: boolean): string {
   return on ? `SET IDENTITY_INSERT ${table} ON;\n${sql};\nSET IDENTITY_INSERT ${table} OFF;` : sql;
+}
+
+/**
+ * `sql` followed by its own row count, read before anything resets it: the
+ * result's last recordset holds `n`, the rows the statement itself took
+ * (a trigger's own statements do not count there, unlike `rowsAffected`).
+ */
+export function withRowCount(sql: string): string {
+  return `${sql.replace(/;\s*$/, '')};\nSELECT @@ROWCOUNT AS [n]`;
+}
+
+/** The `n` of a `withRowCount` statement's result. */
+export function rowCountOf(result: { recordsets: unknown[][] }): number {
+  const last = result.recordsets[result.recordsets.length - 1] as { n?: number }[] | undefined;
+  return Number(last?.[0]?.n ?? NaN);
 }
 
 export function insertSql(table: string, quotedColumns: string[], rows: number): string {
@@ -77,16 +92,6 @@ export function stagingTableSql(name: string, quote: (s: string) => string, colu
   return `CREATE TABLE ${quote(name)} (${defs.join(', ')})`;
 }
 
-/** Last occurrence of a key wins: MERGE refuses to touch one target row twice. */
-export function dedupeByKey(rows: unknown[][], keyIdx: number[]): unknown[][] {
-  const byKey = new Map<string, unknown[]>();
-  for (const row of rows) {
-    const key = JSON.stringify(keyIdx.map((i) => (Buffer.isBuffer(row[i]) ? (row[i] as Buffer).toString('hex') : row[i] ?? null)));
-    byKey.delete(key);
-    byKey.set(key, row);
-  }
-  return byKey.size === rows.length ? rows : [...byKey.values()];
-}
 
 /**
  * Which path a high-performance batch takes: straight into the table with the
@@ -130,6 +135,10 @@ export async function openMssqlWriter(ctx: MssqlContext, table: TableRef, option
   const wires = columns.map(wireType);
   const plan = options.highPerformance ? bulkPlan(columns, options.mode, Boolean(options.identityInsert)) : null;
   const perStatement = rowsPerStatement(columns.length);
+  const where = `${table.schema}.${table.name}`;
+  // A MERGE counts each inserted and each updated row once; with nothing to update (every column is
+  // in the key) a key already there is left alone and not counted, so only then is the count not exact.
+  const exactCount = !keyIdx || columns.some((c) => !options.key!.includes(c.name) && !c.identity);
 
   const encodeRow = (row: unknown[]) => row.map((v, i) => encodeValue(v, columns[i]!));
 
@@ -142,7 +151,8 @@ export async function openMssqlWriter(ctx: MssqlContext, table: TableRef, option
       const sql = keyIdx
         ? mergeSql({ table: target, source: `(VALUES ${valuesList(chunk.length, columns.length)})`, quotedColumns: quoted, quotedKey, noUpdate, valuesSource: true })
         : insertSql(target, quoted, chunk.length);
-      await tx.query(withIdentityInsert(target, sql, identityOn), params);
+      const took = rowCountOf(await tx.query(withIdentityInsert(target, withRowCount(sql), identityOn), params));
+      if (exactCount) expectBatchTaken(keyIdx ? 'MERGE' : 'INSERT', where, took, chunk.length);
     }
   };
 
@@ -156,7 +166,7 @@ export async function openMssqlWriter(ctx: MssqlContext, table: TableRef, option
       const t = bulkTable(target, columns.map((c, i) => ({ name: c.name, type: wires[i]!.spec, nullable: c.nullable })));
       for (const row of rows) t.rows.add(...encodeRow(row));
       // Like an INSERT: NULLs stay NULL (not the column default), constraints checked (the table stays trusted), triggers fire.
-      await tx.bulk(t, { keepNulls: true, checkConstraints: true, fireTriggers: true });
+      expectBatchTaken('bulk load', where, await tx.bulk(t, { keepNulls: true, checkConstraints: true, fireTriggers: true }), rows.length);
       return;
     }
     const stage = `#sluice_stage_${randomBytes(6).toString('hex')}`;
@@ -164,11 +174,12 @@ export async function openMssqlWriter(ctx: MssqlContext, table: TableRef, option
     await tx.batch(stagingTableSql(stage, q, columns));
     const t = bulkTable(q(stage), columns.map((c, i) => ({ name: c.name, type: wires[i]!.spec, nullable: true })));
     for (const row of rows) t.rows.add(...encodeRow(row));
-    await tx.bulk(t, { keepNulls: true });
+    expectBatchTaken('bulk load', `${where}'s staging table`, await tx.bulk(t, { keepNulls: true }), rows.length);
     const sql = keyIdx
       ? mergeSql({ table: target, source: q(stage), quotedColumns: quoted, quotedKey, noUpdate })
       : insertSelectSql(target, q(stage), quoted);
-    await tx.query(withIdentityInsert(target, sql, identityOn));
+    const took = rowCountOf(await tx.query(withIdentityInsert(target, withRowCount(sql), identityOn)));
+    if (exactCount) expectBatchTaken(keyIdx ? 'MERGE from the staging table' : 'INSERT … SELECT from the staging table', where, took, rows.length);
     await tx.batch(`DROP TABLE ${q(stage)}`);
   };
 

@@ -84,5 +84,10 @@ export const fixture: SqlContractFixture = {
     `CREATE TRIGGER ${qi(schema)}.${qi(`${table}_audit`)} ON ${qi(schema)}.${qi(table)} AFTER INSERT AS
      BEGIN SET NOCOUNT ON; INSERT INTO ${qi(schema)}.audit (n) SELECT 1 FROM inserted; END`,
   ],
+  // An INSTEAD OF trigger that inserts every row but id 2: the statement succeeds, one row short.
+  droppingTriggerDdl: (schema, table) => [
+    `CREATE TRIGGER ${qi(schema)}.${qi(`${table}_drop_two`)} ON ${qi(schema)}.${qi(table)} INSTEAD OF INSERT AS
+     BEGIN SET NOCOUNT ON; INSERT INTO ${qi(schema)}.${qi(table)} (id, v) SELECT id, v FROM inserted WHERE id <> 2; END`,
+  ],
   maxIdentifierLength: 128,
 };

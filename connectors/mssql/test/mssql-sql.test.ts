@@ -29,6 +29,8 @@ import {
   triggersSql,
   upsertStateSql,
   withIdentityInsert,
+  withRowCount,
+  rowCountOf,
   wireType,
   type MssqlColumn,
   parseNativeType,
@@ -95,6 +97,15 @@ describe('writes', () => {
   test('IDENTITY_INSERT wraps the statement (scoped to sp_executesql)', () => {
     expect(withIdentityInsert(table, insertSelectSql(table, '[#s]', cols), true)).toMatchSnapshot();
     expect(withIdentityInsert(table, 'X', false)).toBe('X');
+  });
+  test('each write statement reads back its own row count before IDENTITY_INSERT OFF resets it', () => {
+    const merge = mergeSql({ table, source: '#s', quotedColumns: cols, quotedKey: cols.slice(0, 1) });
+    const sql = withIdentityInsert(table, withRowCount(merge), true);
+    expect(sql).toMatch(/WHEN NOT MATCHED BY TARGET THEN INSERT [^;]*;\nSELECT @@ROWCOUNT AS \[n\];\nSET IDENTITY_INSERT .* OFF;$/);
+    expect(sql).not.toContain(';;');
+    // The count is the last result set's (a trigger that selects would add one before it).
+    expect(rowCountOf({ recordsets: [[{ x: 1 }], [{ n: 3 }]] })).toBe(3);
+    expect(rowCountOf({ recordsets: [] })).toBeNaN();
   });
   test('staging table: exact native types, decimals and CLR types as text, all nullable, database collation', () => {
     const columns = [

@@ -1,6 +1,6 @@
 import { Readable } from 'node:stream';
 import { escape, type PoolConnection, type ResultSetHeader } from 'mysql2/promise';
-import { ConnectorError, TestCode, type CanonicalType, type Checkpoint, type PreparedBatch, type TableRef, type TableWriter, type WriterOptions } from '@sluice/connector-sdk';
+import { ConnectorError, dedupeByKey, expectBatchTaken, TestCode, type CanonicalType, type Checkpoint, type PreparedBatch, type TableRef, type TableWriter, type WriterOptions } from '@sluice/connector-sdk';
 import { ensureStateTable, forgetStateTable, putState } from './mysql-checkpoint';
 import { tableColumns } from './mysql-introspect';
 import { atLeast, encodeLoadField, encodeParam, type MysqlFlavour } from './mysql-types';
@@ -133,9 +133,7 @@ export async function openMysqlWriter(ctx: MysqlContext, table: TableRef, option
     }
     await flush();
     // A plain INSERT counts 1 a row (an upsert 1 per insert, 2 per changed and 0 per unchanged row: its key check proves it).
-    if (!keyIdx && affected !== rows.length) {
-      throw fail(`${what('INSERT')} stored ${affected} of ${rows.length} rows; the batch was rolled back`);
-    }
+    if (!keyIdx) expectBatchTaken('INSERT', `${table.schema}.${table.name}`, affected, rows.length);
   };
 
   /** A batch as it is written: LOAD DATA's file, encoded up front (bulk path), or the rows for INSERTs. */
@@ -438,16 +436,6 @@ async function inTransaction(c: PoolConnection, fn: () => Promise<void>): Promis
   }
 }
 
-/** Last occurrence of a key wins (ON DUPLICATE KEY would apply them in order anyway; the count stays exact). */
-export function dedupeByKey(rows: unknown[][], keyIdx: number[]): unknown[][] {
-  const byKey = new Map<string, unknown[]>();
-  for (const row of rows) {
-    const key = JSON.stringify(keyIdx.map((i) => (Buffer.isBuffer(row[i]) ? (row[i] as Buffer).toString('hex') : row[i] ?? null)));
-    byKey.delete(key);
-    byKey.set(key, row);
-  }
-  return byKey.size === rows.length ? rows : [...byKey.values()];
-}
 
 /** The LOAD DATA file as ~256 KB chunks, encoded lazily. */
 function* loadChunks(rows: unknown[][], types: CanonicalType[], columns: string[]): Generator<Buffer> {

@@ -79,4 +79,7 @@ export const fixture: SqlContractFixture = {
      FOR EACH ROW INSERT INTO ${qi(schema)}.audit (n) VALUES (1)`,
   ],
   maxIdentifierLength: 64,
+  // MySQL/MariaDB triggers cannot skip a row (SIGNAL fails the statement); the writer's own tests provoke
+  // short batches through keys the server changes instead (mysql-write-exact.test.ts).
+  lacking: { droppingTrigger: 'a MySQL/MariaDB trigger cannot make an inserted row vanish without an error' },
 };

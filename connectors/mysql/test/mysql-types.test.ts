@@ -4,7 +4,6 @@ import {
   autoIncrementSql,
   columnsQuery,
   createTableSql,
-  dedupeByKey,
   encodeLoadField,
   insertSelectUpsertSql,
   insertSql,
@@ -177,8 +176,4 @@ test('createTable: key text columns become indexable VARCHARs, too-long keys fai
   expect(() =>
     createTableSql(MYSQL_8_0, quoteIdent, '`t`', { columns: [{ name: 'k', type: { kind: 'text', maxLength: 1000 }, nullable: false }], primaryKey: ['k'] }),
   ).toThrow(/3072-byte index limit/);
-});
-
-test('upsert batches keep the last row of each key', () => {
-  expect(dedupeByKey([[1, 'a'], [2, 'b'], [1, 'c']], [0])).toEqual([[2, 'b'], [1, 'c']]);
 });

@@ -39,7 +39,7 @@ export {
 } from './oracle-types';
 export { tablesSql, columnsSql, constraintsSql, indexesSql, indexExpressionsSql, tableFilter, groupIndexes, checkHints, toColumn } from './oracle-introspect';
 export { keysetCondition, selectList, decodeRow } from './oracle-read';
-export { insertSql, mergeSql, identityResetSql, valueExprs, dedupeByKey, bindDefsFor } from './oracle-write';
+export { insertSql, mergeSql, identityResetSql, valueExprs, bindDefsFor } from './oracle-write';
 export { createTableSql, columnDdl, deleteSql, addForeignKeySql, derivedName } from './oracle-ddl';
 export { quoteIdent, SESSION_INIT_SQL, MAX_IDENTIFIER_BYTES, OracleSession } from './oracle-session';
 export { STATE_TABLE, STAGING_PREFIX, isSluiceTable, stateTableSql, putStateSql } from './oracle-checkpoint';

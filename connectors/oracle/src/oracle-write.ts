@@ -1,5 +1,5 @@
 import oracledb from 'oracledb';
-import { ConnectorError, TestCode, type Checkpoint, type TableRef, type TableWriter, type WriterOptions, identityRefused } from '@sluice/connector-sdk';
+import { ConnectorError, dedupeByKey, expectBatchTaken, TestCode, type Checkpoint, type TableRef, type TableWriter, type WriterOptions, identityRefused } from '@sluice/connector-sdk';
 import { ensureStateTable, forgetStateTable, putState } from './oracle-checkpoint';
 import { tableColumns, type CatalogColumn } from './oracle-introspect';
 import { bindPlan, isEmptyLobValue, type BindPlan } from './oracle-types';
@@ -52,20 +52,6 @@ export function valueExprs(plans: BindPlan[], empty: Set<number>): { exprs: stri
   return { exprs, bound };
 }
 
-/** Last occurrence of a key wins (the count stays exact). */
-export function dedupeByKey(rows: unknown[][], keyIdx: number[]): unknown[][] {
-  const byKey = new Map<string, unknown[]>();
-  for (const row of rows) {
-    const key = JSON.stringify(keyIdx.map((i) => {
-      const v = row[i];
-      if (Buffer.isBuffer(v)) return { hex: v.toString('hex') };
-      return typeof v === 'number' || typeof v === 'bigint' ? String(v) : v ?? null;
-    }));
-    byKey.delete(key);
-    byKey.set(key, row);
-  }
-  return byKey.size === rows.length ? rows : [...byKey.values()];
-}
 
 const sizeOf = (v: unknown) => (typeof v === 'string' ? Buffer.byteLength(v) : Buffer.isBuffer(v) ? v.length : 8);
 
@@ -112,6 +98,9 @@ export async function openOracleWriter(ctx: OracleContext, table: TableRef, opti
   const target = ctx.table(table);
   const quoted = options.columns.map(q);
   const plans = columns.map((c) => bindPlan(c, keyIdx ? 'merge' : 'insert'));
+  // A MERGE counts each row it inserts or updates; with nothing to update (every column is in the
+  // key) a key already there is left alone and not counted, so only then is the count not exact.
+  const exactCount = !keyIdx || options.columns.some((c) => !options.key!.includes(c));
   const lobColumns = plans.map((p, i) => (p.emptyLiteral ? i : -1)).filter((i) => i >= 0);
   const rowsPerCall = options.highPerformance ? ROWS_BULK : ROWS_PLAIN;
   const statements = new Map<string, { sql: string; bound: number[] }>();
@@ -145,8 +134,10 @@ export async function openOracleWriter(ctx: OracleContext, table: TableRef, opti
       let bytes = 0;
       const flush = async () => {
         if (!chunk.length) return;
-        if (!bound.length) await c.executeMany(sql, chunk.length, { autoCommit: false });
-        else await c.executeMany(sql, chunk as oracledb.BindParameters[], { autoCommit: false, bindDefs: bindDefsFor(boundPlans, chunk) });
+        const result = !bound.length
+          ? await c.executeMany(sql, chunk.length, { autoCommit: false })
+          : await c.executeMany(sql, chunk as oracledb.BindParameters[], { autoCommit: false, bindDefs: bindDefsFor(boundPlans, chunk) });
+        if (exactCount) expectBatchTaken(keyIdx ? 'MERGE' : 'INSERT', where, result.rowsAffected ?? 0, chunk.length);
         chunk = [];
         bytes = 0;
       };

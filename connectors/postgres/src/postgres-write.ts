@@ -3,7 +3,7 @@ import { pipeline } from 'node:stream/promises';
 import { randomBytes } from 'node:crypto';
 import { from as copyFrom } from 'pg-copy-streams';
 import type { PoolClient } from 'pg';
-import { BufferPool, ConnectorError, TestCode, type Checkpoint, type CopyFormat, type PreparedBatch, type TableRef, type TableWriter, type WriterOptions } from '@sluice/connector-sdk';
+import { batchNotTaken, BufferPool, ConnectorError, dedupeByKey, TestCode, type Checkpoint, type CopyFormat, type PreparedBatch, type TableRef, type TableWriter, type WriterOptions } from '@sluice/connector-sdk';
 import type { PgContext } from './postgres-session';
 import { isGenerated } from './postgres-introspect';
 import { upsertCheckpoint } from './postgres-checkpoint';
@@ -119,12 +119,9 @@ export async function openPostgresWriter(ctx: PgContext, table: TableRef, option
          ORDER BY b.ord LIMIT 1`,
         keyAt.map((at, i) => rows.map((r) => toParam(r[at], valueKindOf(dest.get(key[i]!)!.native)))),
       );
-      if (missing.length) first = `; first key not in the table: (${key.join(', ')}) = ${missing[0]!.key}`;
+      if (missing.length) first = `first key not in the table: (${key.join(', ')}) = ${missing[0]!.key}`;
     }
-    throw fail(
-      `${what} into ${where} loaded ${took ?? 0} rows, the batch has ${sent}${first}: the batch is rolled back ` +
-        `(a trigger, rule or policy of the table may drop or add rows)`,
-    );
+    throw batchNotTaken({ what, table: where, took: took ?? 0, sent, detail: first || undefined });
   };
 
   const insertChunks = async (client: PoolClient, rows: unknown[][]) => {
@@ -291,20 +288,6 @@ export async function openPostgresWriter(ctx: PgContext, table: TableRef, option
   };
 }
 
-/** Last occurrence of each key wins (ON CONFLICT cannot touch a row twice in one statement). */
-function dedupeByKey(rows: unknown[][], keyAt: number[]): unknown[][] {
-  const byKey = new Map<string, unknown[]>();
-  for (const row of rows) {
-    const id = JSON.stringify(keyAt.map((i) => {
-      const v = row[i];
-      if (Buffer.isBuffer(v)) return { hex: v.toString('hex') };
-      return typeof v === 'number' || typeof v === 'bigint' ? String(v) : v;
-    }));
-    byKey.delete(id);
-    byKey.set(id, row);
-  }
-  return byKey.size === rows.length ? rows : [...byKey.values()];
-}
 
 /**
  * COPY text format in ~1 MB buffers (one write per row is slow: pg-copy-streams #127),

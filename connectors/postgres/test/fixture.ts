@@ -64,5 +64,14 @@ export const fixture: SqlContractFixture = {
       `CREATE TRIGGER sluice_audit AFTER INSERT ON ${s}.${qi(table)} FOR EACH ROW EXECUTE FUNCTION ${s}.sluice_audit_fn()`,
     ];
   },
+  // A BEFORE trigger returning NULL skips the row without an error (COPY and INSERT alike).
+  droppingTriggerDdl: (schema, table) => {
+    const s = qi(schema);
+    return [
+      `CREATE OR REPLACE FUNCTION ${s}.sluice_drop_two() RETURNS trigger LANGUAGE plpgsql AS
+       $sluice_drop$ BEGIN IF NEW.id = 2 THEN RETURN NULL; END IF; RETURN NEW; END $sluice_drop$`,
+      `CREATE TRIGGER sluice_drop_two BEFORE INSERT ON ${s}.${qi(table)} FOR EACH ROW EXECUTE FUNCTION ${s}.sluice_drop_two()`,
+    ];
+  },
   maxIdentifierLength: 63,
 };

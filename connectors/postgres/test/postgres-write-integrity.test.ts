@@ -54,7 +54,7 @@ describe('a row the destination silently drops fails the batch, naming the table
     const t = await droppingTable(schema);
     const writer = await session.openWriter({ schema, name: 't' }, { columns: ['id', 'v'], key: ['id'], ...mode } as WriterOptions);
     await expect(writer.write(rows, { stream: 's', state: 'after-batch' })).rejects.toThrow(
-      new RegExp(`into ${schema}\\.t loaded 2 rows, the batch has 3; first key not in the table: \\(id\\) = \\[2\\]`),
+      new RegExp(`into ${schema}\\.t took 2 of 3 rows; first key not in the table: \\(id\\) = \\[2\\]`),
     );
     await writer.close();
     expect(await count(t)).toBe(0);
@@ -68,13 +68,13 @@ describe('a row the destination silently drops fails the batch, naming the table
     const upsert = await session.openWriter({ schema, name: 't' }, { columns: ['id', 'v'], key: ['id'], mode: 'upsert', highPerformance: true });
     // The direct COPY hits the existing key 1 and turns to the stage; its merge loses id 2.
     const error = await upsert.write(rows).catch((e: Error) => e);
-    expect(String(error)).toMatch(/INSERT … SELECT from the stage into .*\.t loaded 2 rows, the batch has 3; first key not in the table: \(id\) = \[2\]/);
+    expect(String(error)).toMatch(/INSERT … SELECT from the stage into .*\.t took 2 of 3 rows; first key not in the table: \(id\) = \[2\]/);
     expect((error as { retryable?: boolean }).retryable).toBe(false);
     await upsert.close();
     const append = await session.openWriter({ schema, name: 't' }, { columns: ['id', 'v'], mode: 'append', highPerformance: true });
     const prepared = append.prepare!([[5, 'five']]);
     prepared.add([[2, 'two']]);
-    await expect(prepared.write()).rejects.toThrow(/COPY into .*\.t loaded 1 rows, the batch has 2/);
+    await expect(prepared.write()).rejects.toThrow(/COPY into .*\.t took 1 of 2 rows/);
     await append.close();
     expect((await admin.query(`SELECT id, v FROM ${t}`)).rows).toEqual([{ id: 1, v: 'old' }]);
   });
@@ -88,7 +88,7 @@ describe('a row the destination silently drops fails the batch, naming the table
     const pages: CopyTextBatch[] = [];
     for await (const page of session.readCopyText!({ schema, name: 'src' }, { key: ['id'], columns: ['id'] })) pages.push(page);
     const copier = await session.openWriter({ schema, name: 't' }, { columns: ['id'], mode: 'append', highPerformance: true });
-    await expect(copier.writeCopyText!(pages[0]!.text, pages[0]!.rows)).rejects.toThrow(/loaded 2 rows, the batch has 3/);
+    await expect(copier.writeCopyText!(pages[0]!.text, pages[0]!.rows)).rejects.toThrow(/took 2 of 3 rows/);
     await copier.close();
     // Keys only: ON CONFLICT DO UPDATE of the key itself, so each row counts once (DO NOTHING would count 0 for a row that is there).
     const keysOnly = await session.openWriter({ schema, name: 't' }, { columns: ['id'], key: ['id'], mode: 'upsert' });

@@ -13,6 +13,7 @@ export * from './ssh-tunnel';
 export * from './supported-types';
 export * from './url';
 export * from './batch-size';
+export * from './batch-account';
 export * from './row-parts';
 export * from './buffer-pool';
 export * from './driver-faults';

@@ -57,6 +57,12 @@ export class ContractContext {
     return this.fixture.triggerDdl(schema, table);
   }
 
+  /** The row-dropping trigger DDL (SQL fixtures that have one). */
+  droppingTriggerDdl(schema: string, table: string): string[] {
+    if (this.fixture.sql === false || !this.fixture.droppingTriggerDdl) throw new Error(`${this.plugin.displayName}: the fixture has no row-dropping trigger`);
+    return this.fixture.droppingTriggerDdl(schema, table);
+  }
+
   /** A new session, closed with the context. */
   async session(options?: SessionOptions): Promise<ConnectorSession> {
     const session = await this.plugin.open(this.config, options);

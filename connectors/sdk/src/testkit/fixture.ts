@@ -8,8 +8,11 @@ import type { ConnectorPlugin } from '../connector';
  *   authentication accepts any);
  * - `atomicBatches`: a batch of rows, and a batch with its checkpoint, commit
  *   in one transaction (whole or not at all).
+ * - `droppingTrigger`: the engine has a trigger that makes an inserted row
+ *   vanish without an error (PostgreSQL BEFORE … RETURN NULL, SQL Server
+ *   INSTEAD OF), so the check that a short batch fails can be provoked.
  */
-export type FixtureTrait = 'authentication' | 'atomicBatches';
+export type FixtureTrait = 'authentication' | 'atomicBatches' | 'droppingTrigger';
 
 interface ContractFixtureBase {
   plugin: ConnectorPlugin<any>;
@@ -68,6 +71,12 @@ export interface SqlContractFixture extends ContractFixtureBase {
    * testkit created), so the testkit can see whether the trigger fired.
    */
   triggerDdl(schema: string, table: string): string[];
+  /**
+   * DDL for a trigger on `schema.table` (columns `id` int32 primary key, `v`
+   * text) that makes the server drop an inserted row whose id is 2, silently.
+   * Absent where the engine has none: then `lacking.droppingTrigger` says why.
+   */
+  droppingTriggerDdl?(schema: string, table: string): string[];
 }
 
 /**

@@ -48,6 +48,9 @@ export function skipReason(fixture: ContractFixture, check: ContractCheck): stri
       reasons.push('needs SQL DDL or SCHEMA_MANAGEMENT to make its tables');
     }
   }
+  if (check.needs?.includes('droppingTrigger') && lacking.droppingTrigger === undefined && (fixture.sql === false || !fixture.droppingTriggerDdl)) {
+    reasons.push('needs droppingTrigger: the fixture gives no row-dropping trigger and does not say why');
+  }
   for (const trait of check.needs ?? []) {
     const reason = lacking[trait];
     if (reason !== undefined) reasons.push(`needs ${trait}: ${reason}`);
