@@ -140,6 +140,17 @@ export async function createTable(ctx: Db2Context, table: TableRef, def: TableDe
   await runAll(ctx, createTableSql(ctx.quoteIdent, table, def));
 }
 
+/** `--create-tables` into a new schema. Two jobs at once: the one that loses the race (SQL0601N) finds it made. */
+export async function createSchema(ctx: Db2Context, schema: string): Promise<void> {
+  const exists = async () => (await ctx.query('SELECT 1 AS "x" FROM SYSCAT.SCHEMATA WHERE SCHEMANAME = ?', [schema])).length > 0;
+  if (await exists()) return;
+  try {
+    await ctx.execute(`CREATE SCHEMA ${ctx.quoteIdent(schema)}`);
+  } catch (err) {
+    if (!(await exists())) throw err;
+  }
+}
+
 export async function dropTable(ctx: Db2Context, table: TableRef): Promise<void> {
   await ctx.execute(`DROP TABLE ${ctx.table(table)}`);
 }

@@ -262,6 +262,9 @@ export class Db2Session implements ConnectorSession {
   deleteRows(table: TableRef, key: string[], keys: unknown[][]): Promise<number> {
     return ddl.deleteRows(this.ctx, table, key, keys);
   }
+  createSchema(schema: string): Promise<void> {
+    return ddl.createSchema(this.ctx, schema);
+  }
   createTable(table: TableRef, definition: TableDefinition): Promise<void> {
     return ddl.createTable(this.ctx, table, definition);
   }

@@ -149,6 +149,19 @@ export async function createTable(ctx: MssqlContext, table: TableRef, def: Table
   await ctx.query(createTableSql(ctx.quoteIdent, ctx.table(table), def));
 }
 
+/** `CREATE SCHEMA` when missing; it must be alone in its batch, hence EXEC. */
+export const CREATE_SCHEMA_SQL = `IF SCHEMA_ID(@schema) IS NULL EXEC(N'CREATE SCHEMA ' + QUOTENAME(@schema))`;
+
+/** `--create-tables` into a new schema. Two jobs at once: the one that loses the race finds it made. */
+export async function createSchema(ctx: MssqlContext, schema: string): Promise<void> {
+  try {
+    await ctx.query(CREATE_SCHEMA_SQL, nameParams(schema));
+  } catch (err) {
+    const [made] = await ctx.query('SELECT SCHEMA_ID(@schema) AS id', nameParams(schema));
+    if (made?.id === null || made?.id === undefined) throw err;
+  }
+}
+
 export async function dropTable(ctx: MssqlContext, table: TableRef): Promise<void> {
   await ctx.query(`DROP TABLE ${ctx.table(table)}`);
 }

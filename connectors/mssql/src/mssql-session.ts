@@ -248,6 +248,9 @@ export class MssqlSession implements ConnectorSession {
   deleteRows(table: TableRef, key: string[], keys: unknown[][]): Promise<number> {
     return ddl.deleteRows(this.ctx, table, key, keys);
   }
+  createSchema(schema: string): Promise<void> {
+    return ddl.createSchema(this.ctx, schema);
+  }
   createTable(table: TableRef, definition: TableDefinition): Promise<void> {
     return ddl.createTable(this.ctx, table, definition);
   }

@@ -144,6 +144,21 @@ async function freeNames(ctx: OracleContext, table: TableRef, wanted: string[]):
   return names;
 }
 
+/**
+ * An Oracle schema is a user, made by an administrator (CREATE USER, quota, grants): a missing one
+ * is refused here, by name, before any table is tried.
+ */
+export async function createSchema(ctx: OracleContext, schema: string): Promise<void> {
+  const found = await ctx.query('SELECT 1 AS "x" FROM ALL_USERS WHERE USERNAME = :1', [schema]);
+  if (found.length) return;
+  throw new ConnectorError(
+    TestCode.DRIVER_ERROR,
+    `Oracle schema ${schema} does not exist: an Oracle schema is a user, which Sluice does not create. ` +
+      `Ask an administrator for CREATE USER "${schema}" … QUOTA … and the grants to create tables in it, or pick an existing schema (--destination-schema).`,
+    false,
+  );
+}
+
 export async function createTable(ctx: OracleContext, table: TableRef, def: TableDefinition): Promise<void> {
   const names = await freeNames(ctx, table, (def.uniqueConstraints ?? []).map((u) => u.name));
   await ctx.query(createTableSql(ctx.quoteIdent, ctx.table(table), def, names));

@@ -532,6 +532,20 @@ export const CONTRACT_CHECKS: ContractCheck[] = [
     },
   },
   {
+    name: 'SCHEMA_MANAGEMENT: a missing schema is made (twice at once is fine) and takes tables',
+    capability: 'SCHEMA_MANAGEMENT',
+    needs: ['schemaCreation'],
+    async run(ctx) {
+      const schema = ctx.scratchSchemaName();
+      const [session, other] = [await ctx.session(), await ctx.session()];
+      // Two jobs creating tables in the same new schema at the same moment: neither fails.
+      await Promise.all([session.createSchema?.(schema), other.createSchema?.(schema)]);
+      await session.createSchema?.(schema);
+      await session.createTable!({ schema, name: 'made_here' }, simpleTable());
+      expect((await session.introspect(schema)).map((t) => t.name)).toEqual(['made_here']);
+    },
+  },
+  {
     name: 'IDENTITY_WRITING: explicit identity values are kept and the generator moves past them',
     capability: 'IDENTITY_WRITING',
     needsSql: 'the known schema (identity column) and an insert bypassing the connector',

@@ -78,6 +78,13 @@ export class ContractContext {
     return name;
   }
 
+  /** A unique schema name that does not exist yet, dropped with the context if something makes it. */
+  scratchSchemaName(): string {
+    const name = `sluice_tk_${randomBytes(4).toString('hex')}`;
+    this.schemas.push(name);
+    return name;
+  }
+
   q(ref: TableRef): string {
     return `${this.quoteIdent(ref.schema)}.${this.quoteIdent(ref.name)}`;
   }

@@ -11,8 +11,10 @@ import type { ConnectorPlugin } from '../connector';
  * - `droppingTrigger`: the engine has a trigger that makes an inserted row
  *   vanish without an error (PostgreSQL BEFORE … RETURN NULL, SQL Server
  *   INSTEAD OF), so the check that a short batch fails can be provoked.
+ * - `schemaCreation`: a schema that does not exist can be made by the
+ *   connector (`createSchema`, or implicitly by `createTable`).
  */
-export type FixtureTrait = 'authentication' | 'atomicBatches' | 'droppingTrigger';
+export type FixtureTrait = 'authentication' | 'atomicBatches' | 'droppingTrigger' | 'schemaCreation';
 
 interface ContractFixtureBase {
   plugin: ConnectorPlugin<any>;
