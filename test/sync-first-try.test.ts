@@ -145,6 +145,27 @@ test('a table that fails ends the job ERROR with that table’s own error, named
   expect(pk).toEqual([{ def: 'PRIMARY KEY (language_id)' }]);
 });
 
+test('an unbounded numeric into a bounded MariaDB DECIMAL: warned per column; a value it would round fails the job, named', async () => {
+  const src = uniqueName('first_num');
+  const maria = uniqueName('first_num_m');
+  extra.pg.push(src);
+  extra.maria.push(maria);
+  await pgQuery(`CREATE SCHEMA "${src}"`);
+  await pgQuery(`CREATE TABLE "${src}".amounts (id int PRIMARY KEY, v numeric)`);
+  await pgQuery(`INSERT INTO "${src}".amounts VALUES (1, 12.5), (2, -0.000000000000000000000000000001)`);
+  await createMariaDb(maria);
+  const fits = await runSync({ source: { url: pgUrlFor(src) }, destination: { url: mariaUrlFor(maria) }, schema: src, createTables: true });
+  expect(fits.state).toBe('COMPLETED');
+  expect(fits.tables[0]!.warnings).toEqual([expect.stringMatching(/^column v: numeric → DECIMAL\(65,30\), a value with more than 30 decimal places or 35 digits before the point fails its batch/)]);
+  expect(await checksumOf(mariaUrlFor(maria), maria, 'amounts')).toEqual(await checksumOf(pgUrlFor(src), src, 'amounts'));
+  // 31 decimal places: MariaDB would keep 30; the batch fails instead of storing a rounded value.
+  await pgQuery(`INSERT INTO "${src}".amounts VALUES (3, 0.1234567890123456789012345678901)`);
+  const rounded = await runSync({ source: { url: pgUrlFor(src) }, destination: { url: mariaUrlFor(maria) }, schema: src, createTables: true, mode: 'replace' });
+  expect(rounded.state).toBe('ERROR');
+  expect(rounded.message).toMatch(new RegExp(`^Table ${src}\\.amounts: .*(truncated|warning).*v`, 'i'));
+  expect(await mariaQuery(`SELECT COUNT(*) AS n FROM \`${maria}\`.amounts WHERE id = 3`)).toEqual([{ n: 0 }]);
+});
+
 test('an unreachable destination says which side and which host', async () => {
   const url = new URL(pgUrlFor(world.dst));
   url.port = '1';

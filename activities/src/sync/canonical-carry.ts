@@ -30,6 +30,11 @@ export function canonicalCarry(
     }
     // A document store keeps values without a type of their own as their exact text (MongoDB: decimals, dates, times).
     if (c.type.kind !== 'text' && /^string \(/.test(native)) warnings.push(`column ${c.name}: ${c.nativeType} → ${native}, its exact text`);
+    // An unbounded decimal into a bounded column: a value that does not fit fails its batch, named (never rounded).
+    const bounded = c.type.kind === 'decimal' && c.type.precision === undefined ? /\((\d+),\s*(\d+)\)/.exec(native) : null;
+    if (bounded) {
+      warnings.push(`column ${c.name}: ${c.nativeType} → ${native}, a value with more than ${bounded[2]} decimal places or ${Number(bounded[1]) - Number(bounded[2])} digits before the point fails its batch`);
+    }
     if (c.type.kind === 'text' && c.type.fixed && !/^n?char\s*\(/i.test(native)) {
       warnings.push(`column ${c.name}: ${c.nativeType} → ${native}, no longer blank-padded`);
     }

@@ -1,4 +1,4 @@
-import { ConnectorError, TestCode, trimFraction, type CanonicalType, type TypeMapper } from '@sluice/connector-sdk';
+import { ConnectorError, decimalChange, TestCode, trimFraction, trimPad, type CanonicalType, type TypeMapper } from '@sluice/connector-sdk';
 import type { Db2Param } from './db2-driver';
 
 /**
@@ -15,6 +15,8 @@ export type TaggedKind = (typeof TAGGED_KINDS)[number];
 /** Largest VARCHAR (bytes, 32K page); text(n) is VARCHAR(n CODEUNITS32) up to 8,168 characters. */
 export const MAX_VARCHAR_BYTES = 32672;
 export const MAX_VARCHAR_CHARS = 8168;
+/** Largest CHAR(n CODEUNITS32) emitted for fixed text(n) (CHAR holds 255 bytes). */
+export const MAX_CHAR_CHARS = 63;
 /** LOBs above 1 GB must be NOT LOGGED: unbounded text/bytes stay logged at 1 GB. */
 export const LOB = '1G';
 
@@ -103,6 +105,8 @@ export function toCanonical(nativeType: string): CanonicalType {
     case 'NVARCHAR': {
       const length = n(0) ?? (base.startsWith('CHAR') || base === 'GRAPHIC' || base === 'NCHAR' ? 1 : undefined);
       if (bit) return length === undefined ? { kind: 'bytes' } : { kind: 'bytes', maxLength: length };
+      // CHAR, GRAPHIC, NCHAR are blank-padded: read without the pad (canonical fixed text); DB2 compares ignoring it.
+      if ((base.startsWith('CHAR') && !base.includes('VARYING')) || base === 'GRAPHIC' || base === 'NCHAR') return { kind: 'text', maxLength: length ?? 1, fixed: true };
       return length === undefined ? { kind: 'text' } : { kind: 'text', maxLength: length };
     }
     case 'BINARY':
@@ -162,6 +166,8 @@ export function toNative(type: CanonicalType): string {
       return 'BOOLEAN';
     case 'text':
       // String units of characters, not bytes: text(40) holds 40 characters of any script.
+      // CHAR holds 255 bytes: 63 four-byte code units.
+      if (type.fixed && type.maxLength !== undefined && type.maxLength >= 1 && type.maxLength <= MAX_CHAR_CHARS) return `CHAR(${type.maxLength} CODEUNITS32)`;
       return type.maxLength !== undefined && type.maxLength <= MAX_VARCHAR_CHARS ? `VARCHAR(${Math.max(1, type.maxLength)} CODEUNITS32)` : `CLOB(${LOB})`;
     case 'bytes':
       return type.maxLength !== undefined && type.maxLength <= MAX_VARCHAR_BYTES ? `VARBINARY(${Math.max(1, type.maxLength)})` : `BLOB(${LOB})`;
@@ -255,8 +261,10 @@ export function decodeValue(value: unknown, type: CanonicalType): unknown {
       return normalizeDecimalText(String(value));
     case 'bool':
       return typeof value === 'boolean' ? value : Number(value) !== 0;
-    case 'text':
-      return Buffer.isBuffer(value) ? value.toString('utf8') : String(value);
+    case 'text': {
+      const text = Buffer.isBuffer(value) ? value.toString('utf8') : String(value);
+      return type.fixed ? trimPad(text) : text;
+    }
     case 'bytes':
       return Buffer.isBuffer(value) ? value : Buffer.from(String(value), 'latin1');
     case 'date':
@@ -314,6 +322,9 @@ export function encodeParam(value: unknown, type: CanonicalType, column: string)
     case 'decimal': {
       const text = String(value).trim();
       if (!DECIMAL.test(text)) throw badValue(column, type, value);
+      // DB2 truncates extra decimal places (DECIMAL) or rounds (DECFLOAT(34)) without an error.
+      const change = decimalChange(text, type.precision === undefined ? { significant: 34 } : type);
+      if (change) throw badValue(column, type, value, change);
       return normalizeDecimalText(text);
     }
     case 'float32':

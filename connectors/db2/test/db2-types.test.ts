@@ -14,7 +14,10 @@ test('native → canonical', () => {
     ['BOOLEAN', { kind: 'bool' }],
     ['VARCHAR(200)', { kind: 'text', maxLength: 200 }],
     ['VARCHAR(40 CODEUNITS32)', { kind: 'text', maxLength: 40 }],
-    ['CHAR(36)', { kind: 'text', maxLength: 36 }],
+    ['CHAR(36)', { kind: 'text', maxLength: 36, fixed: true }],
+    ['CHARACTER(3 CODEUNITS32)', { kind: 'text', maxLength: 3, fixed: true }],
+    ['GRAPHIC(4)', { kind: 'text', maxLength: 4, fixed: true }],
+    ['CHAR VARYING(5)', { kind: 'text', maxLength: 5 }],
     ['VARGRAPHIC(10)', { kind: 'text', maxLength: 10 }],
     ['CLOB(1048576)', { kind: 'text' }],
     ['DBCLOB(1000)', { kind: 'text' }],
@@ -41,6 +44,16 @@ test('canonical → native for every canonical type', () => {
     { kind: 'bytes', maxLength: 16 }, { kind: 'bytes', maxLength: 32673 },
   ];
   expect(Object.fromEntries(types.map((t) => [JSON.stringify(t), toNative(t)]))).toMatchSnapshot();
+});
+
+test('fixed text: CHAR(n CODEUNITS32) while 63 code units fit its 255 bytes, VARCHAR beyond; read without the pad', () => {
+  expect(toNative({ kind: 'text', maxLength: 20, fixed: true })).toBe('CHAR(20 CODEUNITS32)');
+  expect(toNative({ kind: 'text', maxLength: 63, fixed: true })).toBe('CHAR(63 CODEUNITS32)');
+  expect(toNative({ kind: 'text', maxLength: 64, fixed: true })).toBe('VARCHAR(64 CODEUNITS32)');
+  expect(db2TypeMapper.toCanonical(toNative({ kind: 'text', maxLength: 20, fixed: true }))).toEqual({ kind: 'text', maxLength: 20, fixed: true });
+  expect(decodeValue('English             ', { kind: 'text', maxLength: 20, fixed: true })).toBe('English');
+  expect(decodeValue('  lead ', { kind: 'text', maxLength: 7, fixed: true })).toBe('  lead');
+  expect(decodeValue('kept  ', { kind: 'text', maxLength: 20 })).toBe('kept  ');
 });
 
 test('native ⇄ canonical round trip; json / uuid / timestamptz / time come back through their column tag', () => {
@@ -118,6 +131,10 @@ test('encoding: canonical values → ibm_db parameters, exact, bad values refuse
   expect(encodeParam(7, { kind: 'int32' }, 'c')).toBe('7');
   expect(() => encodeParam('2147483648', { kind: 'int32' }, 'c')).toThrow(/column c: .*out of range/);
   expect(() => encodeParam('1; DROP TABLE t', { kind: 'int64' }, 'c')).toThrow(/column c: value .* is not a valid int64/);
+  // DB2 would truncate (DECIMAL) or round (DECFLOAT(34)) these without an error.
+  expect(() => encodeParam('0.125', { kind: 'decimal', precision: 10, scale: 2 }, 'c')).toThrow(/column c: .*3 decimal places and the column keeps 2/);
+  expect(() => encodeParam('1.' + '2'.repeat(34), { kind: 'decimal' }, 'c')).toThrow(/35 significant digits and the column keeps 34/);
+  expect(encodeParam('0.1200', { kind: 'decimal', precision: 10, scale: 2 }, 'c')).toBe('0.1200');
   expect(encodeParam('-12345678901234567890.1234567890', { kind: 'decimal' }, 'c')).toBe('-12345678901234567890.1234567890');
   expect(encodeParam('1e-3', { kind: 'decimal' }, 'c')).toBe('0.001');
   expect(encodeParam(1.7976931348623157e308, { kind: 'float64' }, 'c')).toEqual({ ParamType: 'INPUT', DataType: 'DOUBLE', Data: 1.7976931348623157e308 });

@@ -1,4 +1,4 @@
-import { ConnectorError, TestCode, trimFraction, type CanonicalType, type TypeMapper } from '@sluice/connector-sdk';
+import { ConnectorError, decimalChange, TestCode, trimFraction, trimPad, type CanonicalType, type TypeMapper } from '@sluice/connector-sdk';
 import { mssqlDriver, type MssqlTypeSpec } from './mssql-driver';
 
 /** A column as the catalog describes it, with what reading and writing it needs. */
@@ -78,8 +78,10 @@ export function toCanonical(nativeType: string): CanonicalType {
     case 'float':
       return precision <= 24 ? { kind: 'float32' } : { kind: 'float64' };
     case 'char':
-    case 'varchar':
     case 'nchar':
+      // Blank-padded: read without the pad (canonical fixed text); SQL Server compares ignoring it.
+      return { kind: 'text', maxLength: length, fixed: true };
+    case 'varchar':
     case 'nvarchar':
       return length > 0 ? { kind: 'text', maxLength: length } : { kind: 'text' };
     case 'sysname':
@@ -140,6 +142,7 @@ export function toNative(type: CanonicalType): string {
     case 'bool':
       return 'BIT';
     case 'text':
+      if (type.fixed && type.maxLength !== undefined && type.maxLength >= 1 && type.maxLength <= MAX_NVARCHAR) return `NCHAR(${type.maxLength})`;
       return type.maxLength !== undefined && type.maxLength <= MAX_NVARCHAR ? `NVARCHAR(${type.maxLength})` : 'NVARCHAR(MAX)';
     case 'bytes':
       return type.maxLength !== undefined && type.maxLength <= MAX_VARBINARY ? `VARBINARY(${type.maxLength})` : 'VARBINARY(MAX)';
@@ -221,8 +224,10 @@ export function decodeValue(value: unknown, column: Pick<MssqlColumn, 'type' | '
       return String(value);
     case 'bool':
       return value === true || value === 1;
-    case 'text':
-      return typeof value === 'string' ? value : Buffer.isBuffer(value) ? value.toString('utf8') : String(value);
+    case 'text': {
+      const text = typeof value === 'string' ? value : Buffer.isBuffer(value) ? value.toString('utf8') : String(value);
+      return column.type.fixed ? trimPad(text) : text;
+    }
     case 'bytes':
       return Buffer.isBuffer(value) ? value : Buffer.from(String(value), 'utf8');
     case 'date':
@@ -410,6 +415,9 @@ export function encodeValue(value: unknown, column: Pick<MssqlColumn, 'name' | '
     case 'smallmoney': {
       const text = plainDecimal(typeof value === 'bigint' ? value.toString() : String(value));
       if (text === null) throw badValue(name, 'decimal', value);
+      // The server would round extra decimal places without an error.
+      const change = column.type.kind === 'decimal' ? decimalChange(text, column.type) : null;
+      if (change) throw badValue(name, `${column.base}${column.type.kind === 'decimal' && column.type.precision !== undefined ? `(${column.type.precision},${column.type.scale ?? 0})` : ''}`, value, change);
       return text;
     }
     case 'real':

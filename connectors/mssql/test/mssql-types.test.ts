@@ -16,6 +16,7 @@ describe('native ⇄ canonical', () => {
       { kind: 'decimal', precision: 38, scale: 0 },
       { kind: 'text', maxLength: 40 },
       { kind: 'text', maxLength: 4000 },
+      { kind: 'text', maxLength: 20, fixed: true },
       { kind: 'bytes', maxLength: 16 },
       { kind: 'bytes', maxLength: 8000 },
     ];
@@ -115,6 +116,10 @@ describe('values', () => {
     expect(decodeValue('3F2504E0-4F89-41D3-9A0C-0305E82C3301', column('uniqueidentifier'))).toBe('3f2504e0-4f89-41d3-9a0c-0305e82c3301');
     expect(decodeValue(true, column('bit'))).toBe(true);
     expect(decodeValue('{"a":[1]}', column('nvarchar(max)', { kind: 'json' }))).toEqual({ a: [1] });
+    // char / nchar are blank-padded: read without the pad (canonical fixed text); varchar keeps its spaces.
+    expect(decodeValue('English             ', column('nchar(20)'))).toBe('English');
+    expect(decodeValue('  lead ', column('char(7)'))).toBe('  lead');
+    expect(decodeValue('kept  ', column('nvarchar(20)'))).toBe('kept  ');
   });
 
   test('encoding refuses what the column cannot hold, naming the column', () => {
@@ -125,6 +130,10 @@ describe('values', () => {
     expect(() => encodeValue('25:00:00', column('time(6)'))).toThrow(/not a valid time/);
     expect(() => encodeValue('yes', column('bit'))).toThrow(/not a valid bool/);
     expect(encodeValue('1.5e3', column('decimal(10,2)'))).toBe('1500');
+    // SQL Server would round these without an error (an unbounded numeric lands in DECIMAL(38,10)).
+    expect(() => encodeValue('0.12345678901', column('decimal(38,10)'))).toThrow(/column c: .*11 decimal places and the column keeps 10: it would be rounded/);
+    expect(() => encodeValue('1.23456', column('money'))).toThrow(/5 decimal places and the column keeps 4/);
+    expect(encodeValue('1.2345000', column('money'))).toBe('1.2345000');
     expect(encodeValue(1n, column('bigint'))).toBe('1');
     expect(encodeValue('ABC', column('uniqueidentifier'))).toBe('abc');
     expect(plainDecimal('-.5')).toBe('-0.5');

@@ -1,5 +1,5 @@
 import oracledb from 'oracledb';
-import { ConnectorError, TestCode, trimFraction, type CanonicalType, type TypeMapper } from '@sluice/connector-sdk';
+import { ConnectorError, decimalChange, TestCode, trimFraction, type CanonicalType, type TypeMapper } from '@sluice/connector-sdk';
 
 /*
  * Oracle ⇄ canonical types.
@@ -392,6 +392,9 @@ export function bindPlan(col: TypedColumn, context: BindContext): BindPlan {
       return sized(oracledb.DB_TYPE_VARCHAR, (v) => {
         const s = typeof v === 'bigint' ? v.toString() : String(v).trim();
         if (!DECIMAL.test(s)) throw badValue(name, type, v);
+        // NUMBER rounds extra decimal places (and digits past its 38 significant ones) without an error.
+        const change = decimalChange(s, type.precision === undefined ? { significant: 38 } : type);
+        if (change) throw badValue(name, type, v, change);
         return s;
       }, (p) => `TO_NUMBER(${p})`);
     case 'float32':

@@ -1,4 +1,4 @@
-import { trimFraction, type CanonicalType, type TypeMapper } from '@sluice/connector-sdk';
+import { trimFraction, trimPad, type CanonicalType, type TypeMapper } from '@sluice/connector-sdk';
 import type { CustomTypesConfig } from 'pg';
 
 /**
@@ -101,11 +101,6 @@ export function canonicalTimestamptz(value: string): string {
   return m ? trimFraction(`${m[1]}T${m[2]}Z`) : value;
 }
 
-function trimPad(value: string): string {
-  let end = value.length;
-  while (end > 0 && value.charCodeAt(end - 1) === 32) end--;
-  return end === value.length ? value : value.slice(0, end);
-}
 
 function parseBytea(value: string): Buffer {
   // The session sets bytea_output = hex.

@@ -63,6 +63,16 @@ export function formatCanonicalType(t: CanonicalType): string {
 }
 
 /** Drops trailing zeros of fractional seconds: "10:00:05.500000" → "10:00:05.5", ".000000" → "". */
+/**
+ * A blank-padded CHAR(n) value without its pad spaces: canonical fixed text carries none
+ * (SQL compares 'a' = 'a  ', and MySQL returns CHAR values this way).
+ */
+export function trimPad(value: string): string {
+  let end = value.length;
+  while (end > 0 && value.charCodeAt(end - 1) === 32) end--;
+  return end === value.length ? value : value.slice(0, end);
+}
+
 export function trimFraction(value: string): string {
   const dot = value.indexOf('.');
   if (dot < 0) return value; // nothing to trim: the common case of whole seconds, without a regex
@@ -91,4 +101,42 @@ export function utcWallClock(text: string): string | null {
   const offsetMinutes = sign * (Number(digits.slice(0, 2)) * 60 + Number(digits.slice(2, 4) || '0'));
   const utc = new Date(Date.parse(`${date}T${time}Z`) - offsetMinutes * 60_000).toISOString();
   return `${utc.slice(0, 10)} ${utc.slice(11, 19)}${fraction}`;
+}
+
+/** Where a decimal column holds its digits: DECIMAL(precision, scale), or a significant-digit budget (DECFLOAT, NUMBER). */
+export type DecimalRoom = { precision?: number; scale?: number; significant?: number };
+
+/**
+ * Why a canonical decimal's text would not be stored exactly in a column with `room` (SQL Server,
+ * Oracle and DB2 round or truncate extra decimal places without an error), or null when it fits.
+ * Trailing zeros after the point are not digits lost.
+ */
+export function decimalChange(text: string, room: DecimalRoom): string | null {
+  const m = /^[-+]?(\d*)(?:\.(\d*))?(?:[eE]([-+]?\d+))?$/.exec(text.trim());
+  if (!m) return null;
+  let int = m[1] ?? '';
+  let frac = m[2] ?? '';
+  const exp = Number(m[3] ?? 0);
+  if (exp > 0) {
+    int += frac.slice(0, exp).padEnd(exp, '0');
+    frac = frac.slice(exp);
+  } else if (exp < 0) {
+    frac = int.slice(exp).padStart(-exp, '0') + frac;
+    int = int.slice(0, Math.max(0, int.length + exp));
+  }
+  int = int.replace(/^0+/, '');
+  frac = frac.replace(/0+$/, '');
+  // A negative scale (Oracle NUMBER(p,-2)) rounds to tens or hundreds: not judged here.
+  if (room.scale !== undefined && room.scale < 0) return null;
+  if (room.scale !== undefined && frac.length > room.scale) {
+    return `it has ${frac.length} decimal places and the column keeps ${room.scale}: it would be rounded`;
+  }
+  if (room.precision !== undefined && int.length > room.precision - (room.scale ?? 0)) {
+    return `it has ${int.length} digits before the point and the column keeps ${room.precision - (room.scale ?? 0)}`;
+  }
+  const significant = (int + frac).replace(/^0+/, '').replace(/0+$/, '').length;
+  if (room.significant !== undefined && significant > room.significant) {
+    return `it has ${significant} significant digits and the column keeps ${room.significant}: it would be rounded`;
+  }
+  return null;
 }

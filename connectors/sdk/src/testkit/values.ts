@@ -24,6 +24,8 @@ export const ROUND_TRIP_COLUMNS: { name: string; type: CanonicalType; values: un
     values: ['Zürich ✓ 日本語 🚀', 'tab\there\nnew line\r\nback\\slash \\N', `quotes ' " \` ; -- /* */`, '', 'x'.repeat(70_000)],
   },
   { name: 'c_text40', type: { kind: 'text', maxLength: 40 }, values: ['short', 'ünïcødé 🚀 forty chars max ok'] },
+  // CHAR(20): blank-padded by the server, read back without the pad (leading spaces are data).
+  { name: 'c_char20', type: { kind: 'text', maxLength: 20, fixed: true }, values: ['English', '  lead', 'ünï 🚀'] },
   {
     name: 'c_bytes',
     type: { kind: 'bytes' },
