@@ -1,22 +1,15 @@
-import { SluiceClient, type SyncJob } from '@sluice/client';
-import { startDevServer, type DevServer } from '@sluice/cli';
-import { checksumOf, dropPgSchema, pgItems, pgUrlFor, uniqueName } from './helpers/sync-fixtures';
-import { passwordOf, pgQuery, pgUrl } from './helpers/databases';
-import { WorkerProcess } from './helpers/worker-process';
+import type { SyncJob } from '@sluice/client';
+import { checksumOf, pgUrlFor } from './helpers/sync-fixtures';
+import { passwordOf, pgUrl } from './helpers/databases';
+import type { WorkerProcess } from './helpers/worker-process';
+import { useWorkerFleet } from './helpers/worker-fleet';
 import { chunkWorkers } from './helpers/history';
-import { createProxy, hostPortOf, type Proxy } from './helpers/toxiproxy';
 
 // Operating standalone workers: health routes on SLUICE_METRICS_PORT, and SIGTERM in the middle of
 // a sync: the worker stops polling, lets its running chunk finish (or hands it back), exits 0, and
 // the job completes exactly on the other worker.
 const ROWS = 160_000;
-const src = uniqueName('ops_src');
-const dst = uniqueName('ops_dst');
-let server: DevServer;
-let client: SluiceClient;
-let slow: Proxy;
-let taskQueue: string;
-const workers: WorkerProcess[] = [];
+const fleet = useWorkerFleet('ops', { workers: 2, rows: ROWS, env: { SLUICE_METRICS_PORT: '0', SLUICE_LOG_LEVEL: 'debug' } });
 /** The sync job the SIGTERM test ran. */
 let syncJobId = '';
 
@@ -50,35 +43,14 @@ function metric(text: string, name: string, labels: Record<string, string> = {})
 
 const PG_PG = { source: 'postgresql', destination: 'postgresql' };
 
-beforeAll(async () => {
-  server = await startDevServer({ headless: true });
-  taskQueue = `ops-${process.pid}-${Date.now()}`;
-  for (let i = 0; i < 2; i++) workers.push(new WorkerProcess(server.address, taskQueue, { SLUICE_METRICS_PORT: '0', SLUICE_LOG_LEVEL: 'debug' }));
-  await pgItems(src, ROWS);
-  await pgQuery(`CREATE SCHEMA "${dst}"`);
-  slow = await createProxy('ops_dst', hostPortOf(pgUrl()));
-  await slow.addToxic({ type: 'latency', attributes: { latency: 10 } });
-  await Promise.all(workers.map((w) => w.ready()));
-  client = await SluiceClient.connect({ address: server.address, taskQueue });
-}, 120_000);
-
-afterAll(async () => {
-  for (const w of workers) w.kill();
-  await client?.close();
-  await slow?.delete();
-  await server?.stop();
-  await dropPgSchema(src);
-  await dropPgSchema(dst);
-});
-
 /** Worker identities running a copyChunk of the job right now (from its table workflows' pending activities). */
 async function runningChunkWorkers(jobId: string): Promise<string[]> {
   const found: string[] = [];
-  const parent = await client.temporal.workflow.getHandle(jobId).fetchHistory();
+  const parent = await fleet.client.temporal.workflow.getHandle(jobId).fetchHistory();
   for (const e of parent.events ?? []) {
     const child = e.childWorkflowExecutionStartedEventAttributes?.workflowExecution;
     if (!child) continue;
-    const { raw } = await client.temporal.workflow.getHandle(child.workflowId!, child.runId ?? undefined).describe();
+    const { raw } = await fleet.client.temporal.workflow.getHandle(child.workflowId!, child.runId ?? undefined).describe();
     for (const a of raw.pendingActivities ?? []) {
       if (a.activityType?.name === 'copyChunk' && a.state === 2 && a.lastWorkerIdentity) found.push(a.lastWorkerIdentity);
     }
@@ -87,19 +59,19 @@ async function runningChunkWorkers(jobId: string): Promise<string[]> {
 }
 
 test('health routes: /healthz 200, /readyz 200 once polling, unknown paths 404', async () => {
-  const port = await httpPortOf(workers[0]!);
+  const port = await httpPortOf(fleet.workers[0]!);
   expect(await get(port, '/healthz')).toEqual({ status: 200, body: 'ok\n' });
   expect(await get(port, '/readyz')).toEqual({ status: 200, body: 'ready\n' });
   expect((await get(port, '/nope')).status).toBe(404);
 });
 
 test('SIGTERM mid-sync: /readyz turns 503, the worker exits 0, the job completes exactly on the other', async () => {
-  const [victim, survivor] = workers as [WorkerProcess, WorkerProcess];
+  const [victim, survivor] = fleet.workers as [WorkerProcess, WorkerProcess];
   const port = await httpPortOf(victim);
-  const id = await client.startSync({
-    source: { url: pgUrlFor(src) },
-    destination: { url: slow.via(pgUrlFor(dst)) },
-    tables: [{ schema: src, name: 'items' }],
+  const id = await fleet.client.startSync({
+    source: { url: pgUrlFor(fleet.src) },
+    destination: { url: fleet.slow.via(pgUrlFor(fleet.dst)) },
+    tables: [{ schema: fleet.src, name: 'items' }],
     createTables: true,
     batchSize: 500,
     splitRows: 40_000,
@@ -132,7 +104,7 @@ test('SIGTERM mid-sync: /readyz turns 503, the worker exits 0, the job completes
     try {
       statuses.push((await get(port, '/readyz')).status);
     } catch {
-      break; // the server went with the process
+      break; // the fleet.server went with the process
     }
     await new Promise((r) => setTimeout(r, 50));
   }
@@ -143,10 +115,10 @@ test('SIGTERM mid-sync: /readyz turns 503, the worker exits 0, the job completes
   expect(statuses.slice(statuses.indexOf(503))).not.toContain(200);
   expect(victim.stderr).toMatch(/SIGTERM: shutting down/);
 
-  const job = await client.waitForJob<SyncJob>(id);
+  const job = await fleet.client.waitForJob<SyncJob>(id);
   expect(job).toMatchObject({ state: 'COMPLETED', rowsWritten: ROWS });
-  expect(await checksumOf(pgUrlFor(dst), dst, 'items')).toEqual(await checksumOf(pgUrlFor(src), src, 'items'));
-  const identities = await chunkWorkers(client, id);
+  expect(await checksumOf(pgUrlFor(fleet.dst), fleet.dst, 'items')).toEqual(await checksumOf(pgUrlFor(fleet.src), fleet.src, 'items'));
+  const identities = await chunkWorkers(fleet.client, id);
   const after = identities.filter((w) => w.startsWith(`${survivor.pid}@`));
   expect(identities.some((w) => w.startsWith(`${victim.pid}@`))).toBe(true);
   expect(after.length).toBeGreaterThan(0);
@@ -175,7 +147,7 @@ test('logs: JSON lines on a non-terminal stderr, activity lines with jobId/workf
   expect(syncJobId).not.toBe('');
   const password = passwordOf(pgUrl());
   expect(password.length).toBeGreaterThanOrEqual(3);
-  const lines = workers.flatMap((w) => w.stderr.split('\n').filter(Boolean));
+  const lines = fleet.workers.flatMap((w) => w.stderr.split('\n').filter(Boolean));
   const records = lines.map((line) => {
     try {
       return JSON.parse(line) as Record<string, unknown>;
@@ -189,7 +161,7 @@ test('logs: JSON lines on a non-terminal stderr, activity lines with jobId/workf
   const chunkLines = records.filter((r) => r.activityType === 'copyChunk' && r.msg === 'Activity completed');
   expect(chunkLines.length).toBeGreaterThan(0);
   for (const r of chunkLines) {
-    expect(r).toMatchObject({ jobId: syncJobId, activity: 'copyChunk', table: `${dst}.items`, level: 'debug' });
+    expect(r).toMatchObject({ jobId: syncJobId, activity: 'copyChunk', table: `${fleet.dst}.items`, level: 'debug' });
     expect(r.workflowId).toMatch(/^sync-table-/);
     expect(typeof r.attempt).toBe('number');
     expect(r.taskToken).toBe('[REDACTED]');
@@ -197,5 +169,5 @@ test('logs: JSON lines on a non-terminal stderr, activity lines with jobId/workf
   // A drain on SIGTERM and a normal sync log no error (a poll ended by the shutdown is not one).
   expect(records.filter((r) => r.level === 'error' || r.level === 'fatal')).toEqual([]);
   // The job's secrets: the database password never reaches a log line.
-  for (const w of workers) expect(w.stderr).not.toContain(password);
+  for (const w of fleet.workers) expect(w.stderr).not.toContain(password);
 });
