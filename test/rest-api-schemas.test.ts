@@ -1,54 +1,35 @@
-import { freshCatalogDatabase } from './helpers/catalog-db';
 import { passwordOf, pgUrl, withUrl } from './helpers/databases';
-import { seedSchemas, startRestApi, type RestApi } from './helpers/rest-api';
-import { pgUrlFor, useSyncWorld } from './helpers/sync-fixtures';
+import { seedSchemas, useRestApi } from './helpers/rest-api';
+import { pgUrlFor } from './helpers/sync-fixtures';
 
 // Polytomic's schema cache and Syntho's connector endpoints over the REST API: real socket,
 // real Temporal and worker, real PostgreSQL; responses checked against the seeds' schemas.
 
-let catalogDb: Awaited<ReturnType<typeof freshCatalogDatabase>>;
-beforeAll(async () => {
-  catalogDb = await freshCatalogDatabase();
-  process.env.SLUICE_CATALOG_URL = catalogDb.url;
-});
-const world = useSyncWorld('restschema', 10);
-let api: RestApi;
-beforeAll(async () => {
-  api = await startRestApi(world.env);
-});
-afterAll(async () => {
-  await api?.close();
-  await catalogDb?.drop();
-});
+const rest = useRestApi('restschema', 10);
+const world = rest.world;
 
 const polytomic = seedSchemas('polytomic');
 const syntho = seedSchemas('syntho');
 
-async function connection(configName: string, url: string): Promise<string> {
-  const res = await api.call('POST', '/v1/management/connections', { body: { configName, url } });
-  expect(res.status).toBe(201);
-  return res.body.id;
-}
-
 test('Polytomic: refresh → 202 + Location to the status → poll until fresh; the cached schema; unhealthy connections are refused', async () => {
-  const id = await connection('schema-src', pgUrlFor(world.src));
-  const before = await api.call('GET', `/api/connections/${id}/schemas/status`, { token: 'read' });
+  const id = await rest.api.connection('schema-src', pgUrlFor(world.src));
+  const before = await rest.api.call('GET', `/api/connections/${id}/schemas/status`, { token: 'read' });
   expect(before.status).toBe(200);
   polytomic('SchemaStatus', before.body);
   expect(before.body.data).toEqual({ cache_status: 'empty', last_refresh_started: null, last_refresh_finished: null });
 
-  expect((await api.call('POST', `/api/connections/${id}/schemas/refresh`, { token: 'read' })).status).toBe(403);
-  const started = await api.call('POST', `/api/connections/${id}/schemas/refresh`, { token: 'write', headers: { 'idempotency-key': 'cache-1' } });
+  expect((await rest.api.call('POST', `/api/connections/${id}/schemas/refresh`, { token: 'read' })).status).toBe(403);
+  const started = await rest.api.call('POST', `/api/connections/${id}/schemas/refresh`, { token: 'write', headers: { 'idempotency-key': 'cache-1' } });
   expect(started.status).toBe(202);
   expect(started.body).toEqual({ job_id: expect.stringContaining('refresh-schema-'), run_id: expect.stringMatching(/^[0-9a-f-]{36}$/) });
-  const again = await api.call('POST', `/api/connections/${id}/schemas/refresh`, { token: 'write', headers: { 'idempotency-key': 'cache-1' } });
+  const again = await rest.api.call('POST', `/api/connections/${id}/schemas/refresh`, { token: 'write', headers: { 'idempotency-key': 'cache-1' } });
   expect(again.body).toEqual(started.body);
   const location = started.headers.get('location')!;
   expect(location).toBe(`/api/connections/${id}/schemas/status`);
   const deadline = Date.now() + 30_000;
   let status: any;
   for (;;) {
-    status = (await api.call('GET', location, { token: 'read' })).body;
+    status = (await rest.api.call('GET', location, { token: 'read' })).body;
     polytomic('SchemaStatus', status);
     if (status.data.cache_status === 'fresh') break;
     expect(status.data.cache_status).toMatch(/empty|refreshing/);
@@ -57,7 +38,7 @@ test('Polytomic: refresh → 202 + Location to the status → poll until fresh; 
   }
   expect(Date.parse(status.data.last_refresh_finished)).toBeGreaterThanOrEqual(Date.parse(status.data.last_refresh_started));
 
-  const schemas = await api.call('GET', `/api/connections/${id}/schemas`, { token: 'read' });
+  const schemas = await rest.api.call('GET', `/api/connections/${id}/schemas`, { token: 'read' });
   expect(schemas.status).toBe(200);
   const items = schemas.body.data.find((t: { name: string }) => t.name === `${world.src}.items`);
   expect(items.primary_keys).toEqual(['id']);
@@ -65,32 +46,32 @@ test('Polytomic: refresh → 202 + Location to the status → poll until fresh; 
   expect(items.fields[0]).toMatchObject({ type: 'int64', native_type: 'bigint', nullable: false });
 
   // A connection that fails its health check: refused now, the cache untouched.
-  const broken = await connection('schema-broken', withUrl(pgUrlFor(world.src), { password: passwordOf(pgUrl()) + '-wrong' }));
-  const refused = await api.call('POST', `/api/connections/${broken}/schemas/refresh`, { token: 'write' });
+  const broken = await rest.api.connection('schema-broken', withUrl(pgUrlFor(world.src), { password: passwordOf(pgUrl()) + '-wrong' }));
+  const refused = await rest.api.call('POST', `/api/connections/${broken}/schemas/refresh`, { token: 'write' });
   expect(refused.status).toBe(422);
   expect(refused.body).toMatchObject({ code: 'SLC-1030', title: 'Unhealthy Connection', message: expect.stringContaining('AUTHENTICATION_FAILED') });
   expect(JSON.stringify(refused.body)).not.toContain(passwordOf(pgUrl()));
-  expect((await api.call('GET', `/api/connections/${broken}/schemas/status`, { token: 'read' })).body.data.cache_status).toBe('empty');
-  expect((await api.call('GET', '/api/connections/0b7e2c9a-1f0e-4c4e-9a57-3c1f0d1e2a3b/schemas/status', { token: 'read' })).status).toBe(404);
-  expect((await api.call('GET', '/api/connections/schema-src/schemas/status', { token: 'read' })).status).toBe(400);
+  expect((await rest.api.call('GET', `/api/connections/${broken}/schemas/status`, { token: 'read' })).body.data.cache_status).toBe('empty');
+  expect((await rest.api.call('GET', '/api/connections/0b7e2c9a-1f0e-4c4e-9a57-3c1f0d1e2a3b/schemas/status', { token: 'read' })).status).toBe(404);
+  expect((await rest.api.call('GET', '/api/connections/schema-src/schemas/status', { token: 'read' })).status).toBe(400);
 });
 
 test('Syntho: functionalities and supported types of the installed connectors match the seed schemas', async () => {
-  const pg = await api.call('GET', '/api/v1/database_connections/functionalities/?connector_type=PostgreSQLConnector', { token: 'read' });
+  const pg = await rest.api.call('GET', '/api/v1/database_connections/functionalities/?connector_type=PostgreSQLConnector', { token: 'read' });
   expect(pg.status).toBe(200);
   syntho('FunctionalityListSchema', pg.body);
   expect(pg.body.functionalities.map((f: { name: string }) => f.name).sort()).toEqual(['HIGH_PERFORMANCE_WRITING', 'IDEMPOTENT_WRITING']);
-  const maria = await api.call('GET', '/api/v1/database_connections/functionalities/?connector_type=MySQLMariaDBConnector', { token: 'read' });
+  const maria = await rest.api.call('GET', '/api/v1/database_connections/functionalities/?connector_type=MySQLMariaDBConnector', { token: 'read' });
   syntho('FunctionalityListSchema', maria.body);
   const capabilities = (body: any) => body.functionalities.flatMap((f: any) => f.capabilities.map((c: any) => c.name));
   expect(capabilities(maria.body)).not.toContain('TRIGGER_MANAGEMENT');
   expect(capabilities(pg.body)).toContain('TRIGGER_MANAGEMENT');
-  const unknown = await api.call('GET', '/api/v1/database_connections/functionalities/?connector_type=SQLiteConnector', { token: 'read' });
+  const unknown = await rest.api.call('GET', '/api/v1/database_connections/functionalities/?connector_type=SQLiteConnector', { token: 'read' });
   expect(unknown.status).toBe(400);
   expect(unknown.body).toMatchObject({ code: 'SLC-0002', field: 'connector_type' });
-  expect((await api.call('GET', '/api/v1/database_connections/functionalities/', { token: 'read' })).body).toMatchObject({ code: 'SLC-0001', field: 'connector_type' });
+  expect((await rest.api.call('GET', '/api/v1/database_connections/functionalities/', { token: 'read' })).body).toMatchObject({ code: 'SLC-0001', field: 'connector_type' });
 
-  const types = await api.call('GET', '/api/v1/database_connections/supported_types/', { token: 'read' });
+  const types = await rest.api.call('GET', '/api/v1/database_connections/supported_types/', { token: 'read' });
   expect(types.status).toBe(200);
   syntho('SupportedConnectionTypes', types.body);
   expect(types.body.connectors.PostgreSQLConnector).toMatchObject({ host: expect.any(Object), port: expect.objectContaining({ default: 5432 }) });
@@ -99,18 +80,18 @@ test('Syntho: functionalities and supported types of the installed connectors ma
 test('Syntho: test a config → the application message; a bad config names its field', async () => {
   const u = new URL(pgUrl());
   const config = { connector_type: 'PostgreSQLConnector', host: u.hostname, port: Number(u.port || 5432), database: u.pathname.slice(1), username: decodeURIComponent(u.username), password: passwordOf(pgUrl()) };
-  const ok = await api.call('POST', '/api/v1/database_connections/test/', { token: 'write', body: config });
+  const ok = await rest.api.call('POST', '/api/v1/database_connections/test/', { token: 'write', body: config });
   expect(ok.status).toBe(200);
   syntho('ApplicationMessage', ok.body);
   expect(ok.body).toMatchObject({ code: 'CONNECTION_OK', kind: 'success' });
-  const wrong = await api.call('POST', '/api/v1/database_connections/test/', { token: 'write', body: { ...config, password: 'wrong-password' } });
+  const wrong = await rest.api.call('POST', '/api/v1/database_connections/test/', { token: 'write', body: { ...config, password: 'wrong-password' } });
   expect(wrong.status).toBe(200);
   syntho('ApplicationMessage', wrong.body);
   expect(wrong.body).toMatchObject({ code: 'AUTHENTICATION_FAILED', kind: 'error' });
   expect(JSON.stringify(wrong.body)).not.toContain('wrong-password');
   const { host: _host, ...noHost } = config;
-  const invalid = await api.call('POST', '/api/v1/database_connections/test/', { token: 'write', body: noHost });
+  const invalid = await rest.api.call('POST', '/api/v1/database_connections/test/', { token: 'write', body: noHost });
   expect(invalid.status).toBe(400);
   expect(invalid.body).toMatchObject({ code: 'SLC-0002', field: 'host' });
-  expect((await api.call('POST', '/api/v1/database_connections/test/', { token: 'read', body: config })).status).toBe(403);
+  expect((await rest.api.call('POST', '/api/v1/database_connections/test/', { token: 'read', body: config })).status).toBe(403);
 });

@@ -8,6 +8,8 @@ import { SluiceClient, type Catalog } from '@sluice/client';
 import type { ApiScope } from '@sluice/catalog';
 import { loadConnectors } from '@sluice/worker';
 import type { TestTemporal } from './temporal';
+import { freshCatalogDatabase } from './catalog-db';
+import { useSyncWorld, type SyncWorld } from './sync-fixtures';
 
 export type Seed = 'collibra' | 'lerian' | 'polytomic' | 'syntho';
 
@@ -73,7 +75,31 @@ export interface RestApi {
   tokens: Record<ApiScope, string>;
   /** fetch with a token (by scope, or a literal token, or none). */
   call(method: string, path: string, options?: { token?: ApiScope | string | null; body?: unknown; headers?: Record<string, string> }): Promise<{ status: number; headers: Headers; body: any }>;
+  /** Creates a catalog connection (POST /v1/management/connections, 201); its id. */
+  connection(configName: string, url: string): Promise<string>;
   close(): Promise<void>;
+}
+
+/**
+ * Jest hooks for a REST API test file: a fresh catalog database (SLUICE_CATALOG_URL), a sync world
+ * (`useSyncWorld(prefix, rows)`: Temporal, worker, source rows) and the REST API over a socket on it.
+ * `api` is there from the first test on.
+ */
+export function useRestApi(prefix: string, rows: number): { world: SyncWorld; api: RestApi } {
+  let catalogDb: Awaited<ReturnType<typeof freshCatalogDatabase>> | undefined;
+  beforeAll(async () => {
+    catalogDb = await freshCatalogDatabase();
+    process.env.SLUICE_CATALOG_URL = catalogDb.url;
+  });
+  const rest = { world: useSyncWorld(prefix, rows) } as { world: SyncWorld; api: RestApi };
+  beforeAll(async () => {
+    rest.api = await startRestApi(rest.world.env);
+  });
+  afterAll(async () => {
+    await rest.api?.close();
+    await catalogDb?.drop();
+  });
+  return rest;
 }
 
 /** The REST API on a loopback port, over a client of the test file's Temporal and the catalog SLUICE_CATALOG_URL names. */
@@ -87,7 +113,7 @@ export async function startRestApi(env: TestTemporal, options: Partial<ApiOption
   const catalog = await client.catalog.store();
   const tokens = {} as Record<ApiScope, string>;
   for (const scope of ['read', 'write', 'admin'] as const) tokens[scope] = (await catalog.createApiToken({ name: `test-${scope}-${port}`, scope })).token;
-  return {
+  const api: RestApi = {
     base,
     app,
     client,
@@ -109,9 +135,15 @@ export async function startRestApi(env: TestTemporal, options: Partial<ApiOption
       checkContract(method, path, res.status, body);
       return { status: res.status, headers: res.headers, body };
     },
+    async connection(configName, url) {
+      const res = await api.call('POST', '/v1/management/connections', { body: { configName, url } });
+      expect(res.status).toBe(201);
+      return res.body.id;
+    },
     async close() {
       await app.close();
       await client.close();
     },
   };
+  return api;
 }
