@@ -1,6 +1,7 @@
 import { SyncPlanError, type SyncInput, type SyncJob } from '@sluice/client';
 import { envWithout, runSluice } from './helpers/cli';
-import { mariaQuery, mariaScript, pgQuery } from './helpers/databases';
+import { mariaQuery, mariaScript, pgQuery, pgUrl, withUrl } from './helpers/databases';
+import { freshCatalogDatabase } from './helpers/catalog-db';
 import { checksumOf, createMariaDb, dropMariaDb, dropPgSchema, mariaUrlFor, pgUrlFor, uniqueName, useSyncWorld } from './helpers/sync-fixtures';
 
 // A whole-schema sync of an ordinary schema, with default flags, as a new user tries it first:
@@ -164,6 +165,50 @@ test('an unbounded numeric into a bounded MariaDB DECIMAL: warned per column; a 
   expect(rounded.state).toBe('ERROR');
   expect(rounded.message).toMatch(new RegExp(`^Table ${src}\\.amounts: .*(truncated|warning).*v`, 'i'));
   expect(await mariaQuery(`SELECT COUNT(*) AS n FROM \`${maria}\`.amounts WHERE id = 3`)).toEqual([{ n: 0 }]);
+});
+
+test('PostgreSQL → PostgreSQL into another database: the extensions the tables use are created there first', async () => {
+  const src = uniqueName('first_ext');
+  const exts = uniqueName('first_exts');
+  extra.pg.push(src, exts);
+  await pgQuery(`CREATE SCHEMA "${src}"`);
+  await pgQuery(`CREATE SCHEMA "${exts}"`);
+  // One extension inside the copied schema, two in a schema of their own (as hosted databases keep them).
+  await pgQuery(`CREATE EXTENSION citext WITH SCHEMA "${src}"`);
+  await pgQuery(`CREATE EXTENSION pg_trgm WITH SCHEMA "${exts}"`);
+  await pgQuery(`CREATE EXTENSION "uuid-ossp" WITH SCHEMA "${exts}"`);
+  await pgQuery(`CREATE TABLE "${src}".users (id uuid PRIMARY KEY DEFAULT "${exts}".uuid_generate_v4(), email "${src}".citext NOT NULL UNIQUE,
+    aliases "${src}".citext[], name text NOT NULL)`);
+  await pgQuery(`CREATE INDEX users_name_trgm ON "${src}".users USING gin (name "${exts}".gin_trgm_ops)`);
+  await pgQuery(`INSERT INTO "${src}".users (email, aliases, name) VALUES ('Ann@Example.com', '{A,B}', 'Ann Lee'), ('bob@example.com', NULL, 'Bob')`);
+  const db = await freshCatalogDatabase();
+  try {
+    const there = new URL(withUrl(pgUrl(), { database: db.name }));
+    there.searchParams.set('schema', src);
+    const job = await runSync({ source: { url: pgUrlFor(src) }, destination: { url: there.toString() }, schema: src, createTables: true });
+    expect([job.state, job.message]).toEqual(['COMPLETED', expect.stringMatching(/^Synced/)]);
+    const { Client } = await import('pg');
+    const client = new Client({ connectionString: there.toString() });
+    await client.connect();
+    try {
+      const q = async (sql: string) => (await client.query(sql)).rows;
+      expect(await q(`SELECT e.extname, n.nspname FROM pg_extension e JOIN pg_namespace n ON n.oid = e.extnamespace WHERE e.extname <> 'plpgsql' ORDER BY 1`)).toEqual([
+        { extname: 'citext', nspname: src }, { extname: 'pg_trgm', nspname: exts }, { extname: 'uuid-ossp', nspname: exts },
+      ]);
+      expect(await q(`SELECT indexdef FROM pg_indexes WHERE schemaname = '${src}' AND indexname = 'users_name_trgm'`)).toEqual([
+        { indexdef: expect.stringContaining(`USING gin (name ${exts}.gin_trgm_ops)`) },
+      ]);
+      // citext compares without case in the copy too (its operators live in the copied schema); the default still generates keys.
+      await client.query(`SET search_path TO "${src}"`);
+      expect(await q(`SELECT name FROM "${src}".users WHERE email = 'ANN@EXAMPLE.COM'`)).toEqual([{ name: 'Ann Lee' }]);
+      await client.query(`INSERT INTO "${src}".users (email, name) VALUES ('new@example.com', 'New')`);
+      expect(await q(`SELECT count(*)::int AS n FROM "${src}".users`)).toEqual([{ n: 3 }]);
+    } finally {
+      await client.end();
+    }
+  } finally {
+    await db.drop();
+  }
 });
 
 test('an unreachable destination says which side and which host', async () => {

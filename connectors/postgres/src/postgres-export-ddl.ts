@@ -1,6 +1,7 @@
 import type { DdlStatement, NativeSchemaDdl, NativeTableDdl, NativeViewDdl, SkippedObject, ExportDdlOptions } from '@sluice/connector-sdk';
 import type { PgContext } from './postgres-session';
 import * as catalog from './postgres-export-catalog';
+import { EXTENSIONS, extensionStatements } from './postgres-export-extensions';
 
 /*
  * exportDdl: the server's own definitions of some tables of a schema (and
@@ -40,9 +41,11 @@ export async function exportSchemaDdl(
     const types = await run(catalog.TYPES, [oids]);
     const sequences = await run(catalog.SEQUENCES, [oids]);
     const views = options.includeViews ? await run(catalog.VIEWS, [schema]) : [];
+    const extensions = await run(EXTENSIONS, [oids]);
 
     const skipped: SkippedObject[] = [];
     const prerequisites = [
+      ...extensionStatements(extensions as { name: string; schema: string }[], schema, q),
       ...typeStatements(types, schema, q, skipped),
       ...sequenceStatements(sequences, schema, q, skipped),
     ];
@@ -214,7 +217,7 @@ function typeStatements(types: Row[], schema: string, q: (n: string) => string, 
   const local = new Map<string, Row>();
   for (const t of types) {
     if (t.extension) {
-      skipped.push({ object: `type ${t.schema}.${t.name}`, reason: `belongs to extension ${t.extension}: not carried, the destination needs the extension` });
+      // Comes with its extension (extensionStatements).
     } else if (t.schema !== schema) {
       skipped.push({ object: `type ${t.schema}.${t.name}`, reason: `in schema ${t.schema}: not carried, the destination needs it` });
     } else if (t.kind === 'e' || t.kind === 'd' || t.kind === 'c') {
