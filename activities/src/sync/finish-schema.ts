@@ -109,6 +109,9 @@ async function finishViews(
           const m = /^(trigger \S+) on (\S+)$/.exec(s.object);
           skipped.push({ object: m ? `${m[1]} on ${schema}.${m[2]}` : s.object, table: m ? `${schema}.${m[2]}` : undefined, reason: sameEngineOnly });
         }
+        for (const f of ddl.types ?? []) {
+          if (/^(type|domain) /.test(f.object)) skipped.push({ object: f.object.replace(/^(\S+) /, `$1 ${schema}.`), reason: 'types are created between servers of the same engine only (a column of one gets its mapping)' });
+        }
         for (const f of ddl.functions ?? []) {
           skipped.push({ object: `${f.object.replace(/^(\S+) /, `$1 ${schema}.`)}`, reason: 'functions, procedures and aggregates are recreated between servers of the same engine only' });
         }
@@ -121,6 +124,8 @@ async function finishViews(
       continue;
     }
     const ddl = await source.exportDdl!(schema, { tables: [], includeViews: true });
+    // The schema's types no table uses (the tables brought the others).
+    for (const type of ddl.types ?? []) await apply(type.object, `${schema}`, () => d.applyDdl!(destination!, [type]));
     const present = new Set(inJob.map((t) => t.source.name));
     // The schema's functions and aggregates first: views call them.
     for (const view of [...(ddl.functions ?? []), ...ddl.views]) {

@@ -112,9 +112,21 @@ ORDER BY p.proname, p.oid`;
  * User types the columns use, directly or through arrays, domains and composite types, with
  * the types they are built from (`deps`), outside pg_catalog / information_schema.
  */
-export const TYPES = `
+export const TYPES = typesQuery(`SELECT a.atttypid FROM pg_attribute a WHERE a.attrelid = ANY($1::oid[]) AND a.attnum > 0 AND NOT a.attisdropped`);
+
+/**
+ * Enums, domains and composite types of the schema $1 that no table of it uses (a whole-schema
+ * copy: the tables bring the others), with what they are built from.
+ */
+export const SCHEMA_TYPES = typesQuery(`SELECT t.oid FROM pg_type t JOIN pg_namespace n ON n.oid = t.typnamespace
+    WHERE n.nspname = $1 AND t.typtype IN ('e', 'd', 'c') AND (t.typtype <> 'c' OR (SELECT relkind FROM pg_class WHERE oid = t.typrelid) = 'c')
+      AND NOT EXISTS (SELECT 1 FROM pg_attribute a JOIN pg_class c ON c.oid = a.attrelid
+        WHERE c.relnamespace = t.typnamespace AND c.relkind IN ('r', 'p') AND a.atttypid IN (t.oid, t.typarray) AND NOT a.attisdropped)`);
+
+function typesQuery(seed: string): string {
+  return `
 WITH RECURSIVE used(oid) AS (
-  SELECT a.atttypid FROM pg_attribute a WHERE a.attrelid = ANY($1::oid[]) AND a.attnum > 0 AND NOT a.attisdropped
+  ${seed}
   UNION
   SELECT x.oid FROM used u JOIN pg_type t ON t.oid = u.oid,
     LATERAL (SELECT t.typelem WHERE t.typelem <> 0 AND t.typlen = -1
@@ -148,6 +160,7 @@ WHERE n.nspname NOT IN ('pg_catalog', 'information_schema') AND t.typtype IN ('e
   AND NOT (t.typelem <> 0 AND t.typlen = -1)
   AND NOT (t.typtype = 'c' AND (SELECT relkind FROM pg_class WHERE oid = t.typrelid) <> 'c')
 ORDER BY t.typname`;
+}
 
 /** Sequences the columns' defaults draw from (serial columns), with the column that owns each. */
 export const SEQUENCES = `

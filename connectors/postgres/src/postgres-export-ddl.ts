@@ -41,6 +41,7 @@ export async function exportSchemaDdl(
     const sequences = await run(catalog.SEQUENCES, [oids]);
     const views = options.includeViews ? await run(catalog.VIEWS, [schema]) : [];
     const routines = options.includeViews ? await run(catalog.ROUTINES, [schema]) : [];
+    const schemaTypes = options.includeViews ? await run(catalog.SCHEMA_TYPES, [schema]) : [];
 
     const skipped: SkippedObject[] = [];
     const prerequisites = [
@@ -100,7 +101,9 @@ export async function exportSchemaDdl(
       prerequisites,
       tables,
       views: viewStatements(views, schema, q),
-      ...(options.includeViews ? { functions: routineStatements(routines, schema, q, skipped) } : {}),
+      ...(options.includeViews
+        ? { types: typeStatements(schemaTypes.filter((t) => t.schema === schema), schema, q, skipped), functions: routineStatements(routines, schema, q, skipped) }
+        : {}),
       skipped,
     };
   });

@@ -92,6 +92,7 @@ async function copySchema(ddl: NativeSchemaDdl, from: string, into: string, opti
   for (const t of tables) await session.applyDdl!(into, t.foreignKeys);
   for (const t of tables) await session.applyDdl!(into, t.after);
   if (options.views !== false) {
+    await session.applyDdl!(into, ddl.types ?? []);
     await session.applyDdl!(into, ddl.functions ?? []);
     await session.applyDdl!(into, ddl.views.filter((v) => !v.external.length));
   }
@@ -155,6 +156,8 @@ describe('exportDdl → applyDdl (PostgreSQL → PostgreSQL)', () => {
     // The schema's functions and aggregates, plain ones first; one over a table's row type names it.
     expect(ddl.functions!.map((f) => f.object)).toEqual([...ZOO_FUNCTIONS.filter((f) => !f.startsWith('aggregate')), ...ZOO_FUNCTIONS.filter((f) => f.startsWith('aggregate'))]);
     expect(ddl.functions!.find((f) => f.name === 'customers_with_orders()')).toMatchObject({ dependsOn: ['customer'] });
+    // A type no table uses comes with the whole schema.
+    expect(ddl.types!.map((t) => t.object)).toEqual(['domain unused_code']);
     expect(measurement.indexes[0]!.sql).not.toContain('ONLY');
     // A CHECK not yet validated at the source is added NOT VALID after the rows.
     expect(ddl.tables.find((t) => t.name === 'item')!.after.map((s) => s.sql)).toEqual([
@@ -167,7 +170,7 @@ describe('exportDdl → applyDdl (PostgreSQL → PostgreSQL)', () => {
     expect(ddl.views.find((v) => v.name === 'order_summary')).toMatchObject({ dependsOn: ['customer', 'order'], external: [] });
     expect(ddl.views.find((v) => v.name === 'other_view')).toMatchObject({ dependsOn: ['customer'], external: [`${other}.other_ref`] });
     // Nothing names the source schema: it lands wherever applyDdl runs it.
-    const all: DdlStatement[] = [...ddl.prerequisites, ...ddl.tables.flatMap((t) => [...t.create, ...t.keys, ...t.indexes, ...t.foreignKeys, ...t.after]), ...ddl.functions!, ...ddl.views];
+    const all: DdlStatement[] = [...ddl.prerequisites, ...ddl.tables.flatMap((t) => [...t.create, ...t.keys, ...t.indexes, ...t.foreignKeys, ...t.after]), ...ddl.types!, ...ddl.functions!, ...ddl.views];
     expect(all.filter((s) => s.sql.includes(a))).toEqual([]);
     // No keys or indexes before the rows.
     for (const t of ddl.tables) for (const s of t.create) expect(s.sql).not.toMatch(/PRIMARY KEY|UNIQUE|REFERENCES|CREATE INDEX/);
@@ -226,6 +229,7 @@ describe('exportDdl → applyDdl (PostgreSQL → PostgreSQL)', () => {
     for (const t of ddl.tables) {
       for (const phase of [t.create, t.keys, t.indexes, t.foreignKeys, t.after]) await session.applyDdl!(b, phase);
     }
+    await session.applyDdl!(b, ddl.types!);
     await session.applyDdl!(b, ddl.functions!);
     await session.applyDdl!(b, ddl.views);
     expect(await catalogOf(b)).toEqual(before);

@@ -33,6 +33,8 @@ export function zooDdl(schema: string, other: string): string[] {
     `CREATE DOMAIN ${s}.email AS text COLLATE "C" CHECK (VALUE ~ '@') CHECK (length(VALUE) < 200)`,
     `CREATE DOMAIN ${s}.positive AS integer DEFAULT 1 NOT NULL CONSTRAINT positive_check CHECK (VALUE > 0)`,
     `CREATE TYPE ${s}.address AS (street text, zip character(5), kind ${s}.mood)`,
+    // A domain no table uses: a whole-schema copy carries it too.
+    `CREATE DOMAIN ${s}.unused_code AS varchar(8) CONSTRAINT unused_code_check CHECK (VALUE <> '')`,
     `CREATE SEQUENCE ${s}.invoice_no_seq AS integer START WITH 1000 INCREMENT BY 10`,
     `CREATE TABLE ${s}.customer (
        id integer GENERATED ALWAYS AS IDENTITY (START WITH 100 INCREMENT BY 5) PRIMARY KEY,

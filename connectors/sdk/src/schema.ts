@@ -153,6 +153,8 @@ export interface NativeSchemaDdl {
    * `dependsOn` names the tables whose row type a signature uses.
    */
   functions?: NativeViewDdl[];
+  /** The schema's enums, domains and composite types no table of it uses (only with `includeViews`): created before the functions. */
+  types?: DdlStatement[];
   /** What the export saw and cannot carry. */
   skipped: SkippedObject[];
 }
