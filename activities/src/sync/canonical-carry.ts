@@ -22,6 +22,10 @@ export function canonicalCarry(
   const columns = new Set(source.columns.map((c) => c.name));
   for (const c of source.columns) {
     const native = to.types.toNative(c.type);
+    if (c.domain) {
+      const lost = c.domain.constraints.length ? `, without its ${c.domain.constraints.join(', ')}` : '';
+      warnings.push(`column ${c.name}: domain ${c.domain.name} (${c.nativeType}) → ${native}${lost}`);
+    }
     if (c.type.kind === 'text' && !CHARACTER_TYPE.test(c.nativeType.trim())) {
       warnings.push(`column ${c.name}: ${c.nativeType} → ${native}, carried as its text form (no ${to.type} counterpart)`);
     }

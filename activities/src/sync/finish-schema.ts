@@ -87,15 +87,33 @@ async function finishViews(
       // Across engines: what only a same-engine copy carries is listed, so nothing is dropped silently.
       const created = inJob.filter((t) => t.createTable).map((t) => t.source.name);
       if (source.exportDdl && created.length) {
-        const ddl = await source.exportDdl(schema, { tables: created });
+        const ddl = await source.exportDdl(schema, { tables: created, includeViews: !!input.schema });
+        const sameEngineOnly = 'triggers and CHECK constraints are carried between servers of the same engine only';
         for (const t of ddl.tables) {
+          const label = `${schema}.${t.name}`;
           const objects = [...t.create, ...t.after].map((x) => x.object).filter((o) => /^(trigger|check) /i.test(o) && !o.includes('('));
           for (const object of new Set(objects)) {
-            skipped.push({ object: `${object.replace(/ on \S+$/, '')} on ${schema}.${t.name}`, table: `${schema}.${t.name}`, reason: 'triggers and CHECK constraints are carried between servers of the same engine only' });
+            skipped.push({ object: `${object.replace(/ on \S+$/, '')} on ${label}`, table: label, reason: sameEngineOnly });
           }
           if (t.create.some((c) => /\bPARTITION\s+BY\b/i.test(c.sql))) {
-            skipped.push({ object: `partitioning of ${schema}.${t.name}`, table: `${schema}.${t.name}`, reason: 'carried between servers of the same engine only: its rows are in one table' });
+            skipped.push({ object: `partitioning of ${label}`, table: label, reason: 'carried between servers of the same engine only: its rows are in one table' });
           }
+          // A partition's own indexes and foreign keys: its rows are in the one table, which has none of them.
+          for (const x of [...t.indexes, ...t.foreignKeys]) {
+            const m = /^(.*) \(partition ([^)]+)\)$/.exec(x.object); // not its `(validate)` step
+            if (m) skipped.push({ object: `${m[1]} on partition ${schema}.${m[2]}`, table: label, reason: 'a partition\'s own: carried between servers of the same engine only (its rows are in one table)' });
+          }
+        }
+        // Triggers the export could not carry even to its own engine are not carried here either.
+        for (const s of ddl.skipped.filter((x) => /^trigger /.test(x.object))) {
+          const m = /^(trigger \S+) on (\S+)$/.exec(s.object);
+          skipped.push({ object: m ? `${m[1]} on ${schema}.${m[2]}` : s.object, table: m ? `${schema}.${m[2]}` : undefined, reason: sameEngineOnly });
+        }
+        for (const f of ddl.types ?? []) {
+          if (/^(type|domain) /.test(f.object)) skipped.push({ object: f.object.replace(/^(\S+) /, `$1 ${schema}.`), reason: 'types are created between servers of the same engine only (a column of one gets its mapping)' });
+        }
+        for (const f of ddl.functions ?? []) {
+          skipped.push({ object: `${f.object.replace(/^(\S+) /, `$1 ${schema}.`)}`, reason: 'functions, procedures and aggregates are recreated between servers of the same engine only' });
         }
       }
       if (!input.schema) continue;
@@ -106,14 +124,18 @@ async function finishViews(
       continue;
     }
     const ddl = await source.exportDdl!(schema, { tables: [], includeViews: true });
+    // The schema's types no table uses (the tables brought the others).
+    for (const type of ddl.types ?? []) await apply(type.object, `${schema}`, () => d.applyDdl!(destination!, [type]));
     const present = new Set(inJob.map((t) => t.source.name));
-    for (const view of ddl.views) {
+    // The schema's functions and aggregates first: views call them.
+    for (const view of [...(ddl.functions ?? []), ...ddl.views]) {
       const label = `${schema}.${view.name}`;
       const missing = view.dependsOn.filter((n) => !present.has(n));
+      const isView = /^(materialized )?view /.test(view.object);
       if (view.external.length) {
         skipped.push({ object: view.object, table: label, reason: `it reads ${view.external.join(', ')}, outside the schema` });
       } else if (missing.length) {
-        skipped.push({ object: view.object, table: label, reason: `it reads ${missing.join(', ')}, not in this job` });
+        skipped.push({ object: view.object, table: label, reason: `${isView ? 'it reads' : 'its signature uses the row type of'} ${missing.join(', ')}, not in this job` });
       } else {
         await apply(view.object, label, () => d.applyDdl!(destination!, [view]));
         present.add(view.name); // a view over this view may follow (dependency order)

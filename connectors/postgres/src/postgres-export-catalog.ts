@@ -112,9 +112,21 @@ ORDER BY p.proname, p.oid`;
  * User types the columns use, directly or through arrays, domains and composite types, with
  * the types they are built from (`deps`), outside pg_catalog / information_schema.
  */
-export const TYPES = `
+export const TYPES = typesQuery(`SELECT a.atttypid FROM pg_attribute a WHERE a.attrelid = ANY($1::oid[]) AND a.attnum > 0 AND NOT a.attisdropped`);
+
+/**
+ * Enums, domains and composite types of the schema $1 that no table of it uses (a whole-schema
+ * copy: the tables bring the others), with what they are built from.
+ */
+export const SCHEMA_TYPES = typesQuery(`SELECT t.oid FROM pg_type t JOIN pg_namespace n ON n.oid = t.typnamespace
+    WHERE n.nspname = $1 AND t.typtype IN ('e', 'd', 'c') AND (t.typtype <> 'c' OR (SELECT relkind FROM pg_class WHERE oid = t.typrelid) = 'c')
+      AND NOT EXISTS (SELECT 1 FROM pg_attribute a JOIN pg_class c ON c.oid = a.attrelid
+        WHERE c.relnamespace = t.typnamespace AND c.relkind IN ('r', 'p') AND a.atttypid IN (t.oid, t.typarray) AND NOT a.attisdropped)`);
+
+function typesQuery(seed: string): string {
+  return `
 WITH RECURSIVE used(oid) AS (
-  SELECT a.atttypid FROM pg_attribute a WHERE a.attrelid = ANY($1::oid[]) AND a.attnum > 0 AND NOT a.attisdropped
+  ${seed}
   UNION
   SELECT x.oid FROM used u JOIN pg_type t ON t.oid = u.oid,
     LATERAL (SELECT t.typelem WHERE t.typelem <> 0 AND t.typlen = -1
@@ -148,6 +160,7 @@ WHERE n.nspname NOT IN ('pg_catalog', 'information_schema') AND t.typtype IN ('e
   AND NOT (t.typelem <> 0 AND t.typlen = -1)
   AND NOT (t.typtype = 'c' AND (SELECT relkind FROM pg_class WHERE oid = t.typrelid) <> 'c')
 ORDER BY t.typname`;
+}
 
 /** Sequences the columns' defaults draw from (serial columns), with the column that owns each. */
 export const SEQUENCES = `
@@ -167,7 +180,7 @@ ORDER BY s.oid`;
 
 /** Views and materialized views of the schema, with what they read. */
 export const VIEWS = `
-SELECT v.oid::int8::text AS oid, v.relname AS name, v.relkind AS kind, array_to_string(v.reloptions, ', ') AS options,
+SELECT v.oid::int8::text AS oid, v.relname AS name, v.relkind AS kind, array_to_string(v.reloptions, ', ') AS options, v.relispopulated AS populated,
        rtrim(btrim(pg_get_viewdef(v.oid)), ';') AS def, obj_description(v.oid, 'pg_class') AS comment,
        (SELECT json_agg(DISTINCT jsonb_build_object('schema', rn.nspname, 'name', rc.relname))
           FROM pg_rewrite r JOIN pg_depend d ON d.classid = 'pg_rewrite'::regclass AND d.objid = r.oid AND d.refclassid = 'pg_class'::regclass
@@ -178,6 +191,29 @@ SELECT v.oid::int8::text AS oid, v.relname AS name, v.relkind AS kind, array_to_
 FROM pg_class v JOIN pg_namespace n ON n.oid = v.relnamespace
 WHERE n.nspname = $1 AND v.relkind IN ('v', 'm')
 ORDER BY v.relname`;
+
+/**
+ * Functions, procedures and aggregates of the schema $1 (not an extension's), for a whole-schema
+ * copy: the SQL and PL/pgSQL ones' text, an aggregate's parts, and the tables of the schema whose
+ * row type the signature uses (`tables`).
+ */
+export const ROUTINES = `
+SELECT p.oid::int8::text AS oid, p.proname AS name, p.prokind AS kind, l.lanname AS language, quote_ident(n.nspname) AS qschema,
+       pg_get_function_identity_arguments(p.oid) AS args,
+       CASE WHEN p.prokind IN ('f', 'p') AND l.lanname IN ('sql', 'plpgsql') THEN pg_get_functiondef(p.oid) END AS def,
+       a.aggkind AS agg_kind, a.aggtransfn::regproc::text AS agg_sfunc, format_type(a.aggtranstype, NULL) AS agg_stype,
+       NULLIF(a.aggfinalfn, 0)::regproc::text AS agg_finalfunc, a.aggfinalextra AS agg_finalextra,
+       NULLIF(a.aggcombinefn, 0)::regproc::text AS agg_combinefunc, NULLIF(a.aggserialfn, 0)::regproc::text AS agg_serialfunc,
+       NULLIF(a.aggdeserialfn, 0)::regproc::text AS agg_deserialfunc, a.agginitval AS agg_initcond,
+       (SELECT o.oprname FROM pg_operator o WHERE o.oid = a.aggsortop) AS agg_sortop, a.aggmtransfn <> 0 AS agg_moving, p.proparallel AS parallel,
+       (SELECT json_agg(DISTINCT rc.relname) FROM pg_depend d JOIN pg_type t ON t.oid = d.refobjid JOIN pg_class rc ON rc.oid = t.typrelid
+          WHERE d.classid = 'pg_proc'::regclass AND d.objid = p.oid AND d.refclassid = 'pg_type'::regclass
+            AND rc.relnamespace = p.pronamespace AND rc.relkind IN ('r', 'p', 'v', 'm')) AS tables
+FROM pg_proc p JOIN pg_namespace n ON n.oid = p.pronamespace JOIN pg_language l ON l.oid = p.prolang
+LEFT JOIN pg_aggregate a ON a.aggfnoid = p.oid
+WHERE n.nspname = $1
+  AND NOT EXISTS (SELECT 1 FROM pg_depend e WHERE e.classid = 'pg_proc'::regclass AND e.objid = p.oid AND e.deptype = 'e')
+ORDER BY p.prokind = 'a', p.proname, p.oid`;
 
 /** The export's snapshot: one read-only transaction, the schema first on the search path (see the top). */
 export async function beginExport(client: PoolClient, schema: string): Promise<void> {

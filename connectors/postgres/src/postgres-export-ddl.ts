@@ -42,11 +42,14 @@ export async function exportSchemaDdl(
     const sequences = await run(catalog.SEQUENCES, [oids]);
     const views = options.includeViews ? await run(catalog.VIEWS, [schema]) : [];
     const extensions = await run(EXTENSIONS, [oids]);
+    const carriedExtensions = new Set(extensions.map((e) => e.name as string));
+    const routines = options.includeViews ? await run(catalog.ROUTINES, [schema]) : [];
+    const schemaTypes = options.includeViews ? await run(catalog.SCHEMA_TYPES, [schema]) : [];
 
     const skipped: SkippedObject[] = [];
     const prerequisites = [
       ...extensionStatements(extensions as { name: string; schema: string }[], schema, q),
-      ...typeStatements(types, schema, q, skipped),
+      ...typeStatements(types, schema, q, skipped, carriedExtensions),
       ...sequenceStatements(sequences, schema, q, skipped),
     ];
     const carriedFunctions = functionStatements(functions, schema, skipped);
@@ -102,6 +105,9 @@ export async function exportSchemaDdl(
       prerequisites,
       tables,
       views: viewStatements(views, schema, q),
+      ...(options.includeViews
+        ? { types: typeStatements(schemaTypes.filter((t) => t.schema === schema), schema, q, skipped, carriedExtensions), functions: routineStatements(routines, schema, q, skipped) }
+        : {}),
       skipped,
     };
   });
@@ -152,23 +158,27 @@ function addRelation(table: NativeTableDdl, r: Row, p: RelationParts): void {
     const kind = c.type === 'p' ? 'primary key' : c.type === 'u' ? 'unique' : 'exclusion';
     table.keys.push(stmt(`${kind} ${c.name}`, `ALTER TABLE ${name} ADD CONSTRAINT ${q(c.name)} ${c.def}`));
   }
+  // An index or foreign key of a partition of its own says which (`index x (partition p)`).
+  const onPartition = r.parent_oid ? ` (partition ${r.name})` : '';
   for (const ix of p.indexes) {
     // A partitioned table's index is created on the parent and cascades to the partitions (not ON ONLY).
     const def = partitioned ? (ix.def as string).replace(/^(CREATE (?:UNIQUE )?INDEX .*? ON )ONLY /, '$1') : ix.def;
-    table.indexes.push(stmt(`index ${ix.name}`, def));
+    table.indexes.push(stmt(`index ${ix.name}${onPartition}`, def));
   }
   for (const c of p.constraints.filter((c) => c.type === 'f')) {
     const ref = { referencedSchema: c.ref_schema as string, referencedTable: c.ref_table as string };
     // NOT VALID then VALIDATE: the check scans under a weaker lock. PostgreSQL 15 has no NOT VALID foreign key on a partitioned table.
     const deferValidation = c.validated && !partitioned;
     const add = `ALTER TABLE ${name} ADD CONSTRAINT ${q(c.name)} ${c.def}${deferValidation ? ' NOT VALID' : ''}`;
-    table.foreignKeys.push({ ...stmt(`foreign key ${c.name}`, add), ...ref });
+    table.foreignKeys.push({ ...stmt(`foreign key ${c.name}${onPartition}`, add), ...ref });
     if (deferValidation) {
-      table.foreignKeys.push({ ...stmt(`foreign key ${c.name} (validate)`, `ALTER TABLE ${name} VALIDATE CONSTRAINT ${q(c.name)}`), ...ref });
+      table.foreignKeys.push({ ...stmt(`foreign key ${c.name}${onPartition} (validate)`, `ALTER TABLE ${name} VALIDATE CONSTRAINT ${q(c.name)}`), ...ref });
     }
   }
   for (const t of p.triggers) {
-    if (t.fn_schema !== p.schema || !p.carriedFunctions.has(t.fn)) {
+    // A built-in trigger function (tsvector_update_trigger, suppress_redundant_updates_trigger) is at the destination too.
+    const builtIn = t.fn_schema === 'pg_catalog';
+    if (!builtIn && (t.fn_schema !== p.schema || !p.carriedFunctions.has(t.fn))) {
       p.skipped.push({
         object: `trigger ${t.name} on ${r.name}`,
         reason: t.fn_schema !== p.schema
@@ -213,11 +223,12 @@ function columnDefinition(c: Row, q: (n: string) => string): string {
 }
 
 /** Enums, domains and composite types of the schema, each after the types it is built from. */
-function typeStatements(types: Row[], schema: string, q: (n: string) => string, skipped: SkippedObject[]): DdlStatement[] {
+function typeStatements(types: Row[], schema: string, q: (n: string) => string, skipped: SkippedObject[], extensions: Set<string>): DdlStatement[] {
   const local = new Map<string, Row>();
   for (const t of types) {
     if (t.extension) {
-      // Comes with its extension (extensionStatements).
+      // A type of an extension the tables use comes with it (extensionStatements).
+      if (!extensions.has(t.extension)) skipped.push({ object: `type ${t.schema}.${t.name}`, reason: `belongs to extension ${t.extension}, which no copied table uses: the extension is not created` });
     } else if (t.schema !== schema) {
       skipped.push({ object: `type ${t.schema}.${t.name}`, reason: `in schema ${t.schema}: not carried, the destination needs it` });
     } else if (t.kind === 'e' || t.kind === 'd' || t.kind === 'c') {
@@ -298,12 +309,8 @@ function functionStatements(functions: Row[], schema: string, skipped: SkippedOb
       skipped.push({ object, reason: `written in ${f.language}: only SQL and PL/pgSQL functions are carried` });
       continue;
     }
-    const header = `CREATE OR REPLACE FUNCTION ${f.qschema}.`;
-    const def = (f.def as string).startsWith(header) ? 'CREATE OR REPLACE FUNCTION ' + (f.def as string).slice(header.length) : (f.def as string);
-    const flags = schema === schema.toLowerCase() ? 'i' : '';
-    const spellings = [f.qschema, schema, `"${schema.replace(/"/g, '""')}"`].map(escapeRegExp).join('|');
-    const names = new RegExp(`(^|[^A-Za-z0-9_$"])(${spellings})\\.|search_path\\b[^\\n]*${escapeRegExp(schema)}`, flags);
-    if (names.test(def.slice('CREATE OR REPLACE FUNCTION '.length))) {
+    const def = unqualifiedDefinition(f, schema);
+    if (def === null) {
       skipped.push({ object, reason: `its text names schema ${schema}: recreated elsewhere it would still act on ${schema}` });
       continue;
     }
@@ -312,7 +319,65 @@ function functionStatements(functions: Row[], schema: string, skipped: SkippedOb
   return out;
 }
 
-/** Views and materialized views in dependency order; materialized views are created WITH DATA (after the rows). */
+/**
+ * pg_get_functiondef's text without the schema before the name, so it lands where applyDdl runs
+ * it; null when the rest of the text names the schema (it would still act on the source's schema).
+ */
+function unqualifiedDefinition(f: Row, schema: string): string | null {
+  const kind = /^CREATE OR REPLACE (FUNCTION|PROCEDURE) /.exec(f.def as string)?.[0] ?? 'CREATE OR REPLACE FUNCTION ';
+  const header = `${kind}${f.qschema}.`;
+  const def = (f.def as string).startsWith(header) ? kind + (f.def as string).slice(header.length) : (f.def as string);
+  const flags = schema === schema.toLowerCase() ? 'i' : '';
+  const spellings = [f.qschema, schema, `"${schema.replace(/"/g, '""')}"`].map(escapeRegExp).join('|');
+  const names = new RegExp(`(^|[^A-Za-z0-9_$"])(${spellings})\\.|search_path\\b[^\\n]*${escapeRegExp(schema)}`, flags);
+  return names.test(def.slice(kind.length)) ? null : def;
+}
+
+const PARALLEL: Record<string, string> = { s: 'SAFE', r: 'RESTRICTED', u: 'UNSAFE' };
+
+/**
+ * A whole schema's functions, procedures and aggregates (SQL and PL/pgSQL; an aggregate built from
+ * them), plain ones first: views call them, and nothing else in the copy creates the ones no
+ * table uses. Each is a statement of its own, so a refusal is reported for that one alone.
+ */
+function routineStatements(routines: Row[], schema: string, q: (n: string) => string, skipped: SkippedObject[]): NativeViewDdl[] {
+  const out: NativeViewDdl[] = [];
+  for (const f of routines) {
+    const kind = f.kind === 'a' ? 'aggregate' : f.kind === 'p' ? 'procedure' : 'function';
+    const name = `${f.name}(${f.args})`;
+    const object = `${kind} ${name}`;
+    let sql: string | null = null;
+    if (f.kind === 'a') {
+      if (f.agg_kind !== 'n' || f.agg_moving) {
+        skipped.push({ object, reason: 'ordered-set, hypothetical-set and moving aggregates are not carried' });
+        continue;
+      }
+      const parts = [`SFUNC = ${f.agg_sfunc}`, `STYPE = ${f.agg_stype}`];
+      if (f.agg_finalfunc) parts.push(`FINALFUNC = ${f.agg_finalfunc}`);
+      if (f.agg_finalextra) parts.push('FINALFUNC_EXTRA');
+      if (f.agg_combinefunc) parts.push(`COMBINEFUNC = ${f.agg_combinefunc}`);
+      if (f.agg_serialfunc) parts.push(`SERIALFUNC = ${f.agg_serialfunc}`);
+      if (f.agg_deserialfunc) parts.push(`DESERIALFUNC = ${f.agg_deserialfunc}`);
+      if (f.agg_initcond !== null) parts.push(`INITCOND = ${literal(f.agg_initcond)}`);
+      if (f.agg_sortop) parts.push(`SORTOP = ${f.agg_sortop}`);
+      if (PARALLEL[f.parallel] && f.parallel !== 'u') parts.push(`PARALLEL = ${PARALLEL[f.parallel]}`);
+      sql = `CREATE OR REPLACE AGGREGATE ${q(f.name)}(${f.args || '*'}) (${parts.join(', ')})`;
+    } else if (!f.def) {
+      skipped.push({ object, reason: `written in ${f.language}: only SQL and PL/pgSQL functions are carried` });
+      continue;
+    } else {
+      sql = unqualifiedDefinition(f, schema);
+      if (sql === null) {
+        skipped.push({ object, reason: `its text names schema ${schema}: recreated elsewhere it would still act on ${schema}` });
+        continue;
+      }
+    }
+    out.push({ name, object, sql, dependsOn: ((f.tables as string[] | null) ?? []).sort(), external: [] });
+  }
+  return out;
+}
+
+/** Views and materialized views in dependency order; a materialized view populated at the source is created WITH DATA (after the rows). */
 function viewStatements(views: Row[], schema: string, q: (n: string) => string): NativeViewDdl[] {
   const built = new Map<string, NativeViewDdl>();
   for (const v of views) {
@@ -324,7 +389,7 @@ function viewStatements(views: Row[], schema: string, q: (n: string) => string):
     const materialized = v.kind === 'm';
     const sql = [
       materialized
-        ? `CREATE MATERIALIZED VIEW ${name}${withOptions} AS\n${v.def}\nWITH DATA`
+        ? `CREATE MATERIALIZED VIEW ${name}${withOptions} AS\n${v.def}\n${v.populated ? 'WITH DATA' : 'WITH NO DATA'}`
         : `CREATE VIEW ${name}${withOptions} AS\n${v.def}`,
       ...((v.indexes as string[] | null) ?? []),
       ...(v.comment !== null ? [`COMMENT ON ${materialized ? 'MATERIALIZED VIEW' : 'VIEW'} ${name} IS ${literal(v.comment)}`] : []),

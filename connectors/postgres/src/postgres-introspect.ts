@@ -33,7 +33,10 @@ const COLUMNS = `
 SELECT a.attrelid::int8::text AS oid, a.attname AS name,
        CASE WHEN t.typtype = 'd' THEN format_type(t.typbasetype, t.typtypmod) ELSE format_type(a.atttypid, a.atttypmod) END AS native,
        a.attnotnull AS notnull, a.attidentity AS ident, a.attgenerated AS gen,
-       pg_get_expr(d.adbin, d.adrelid) AS def
+       pg_get_expr(d.adbin, d.adrelid) AS def,
+       CASE WHEN t.typtype = 'd' THEN t.typname END AS domain,
+       CASE WHEN t.typtype = 'd' THEN (SELECT json_agg(pg_get_constraintdef(k.oid) ORDER BY k.conname) FROM pg_constraint k WHERE k.contypid = t.oid) END AS domain_checks,
+       t.typnotnull AS domain_notnull
 FROM pg_attribute a
 JOIN pg_class c ON c.oid = a.attrelid JOIN pg_namespace n ON n.oid = c.relnamespace
 JOIN pg_type t ON t.oid = a.atttypid
@@ -112,6 +115,7 @@ export async function introspectSchema(ctx: PgContext, schema: string, options: 
       identity: isGenerated(r.ident, r.def),
       default: generatedStored ? null : (r.def ?? null),
     };
+    if (r.domain) column.domain = { name: r.domain, constraints: [...(r.domain_checks ?? []), ...(r.domain_notnull ? ['NOT NULL'] : [])] };
     table.columns.push(column);
   }
   for (const r of k.rows) {

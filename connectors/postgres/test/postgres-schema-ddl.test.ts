@@ -2,7 +2,7 @@ import { randomBytes } from 'node:crypto';
 import { Client } from 'pg';
 import { ConnectorRegistry, type ConnectorPlugin, type ConnectorSession, type DdlStatement, type NativeSchemaDdl } from '@sluice/connector-sdk';
 import postgres from '@sluice/connector-postgres';
-import { ZOO_PARTITIONS, ZOO_SUBPARTITIONS, ZOO_TABLES, ZOO_VIEWS, zooDdl, zooRows } from './zoo';
+import { ZOO_FUNCTIONS, ZOO_KEYLESS, ZOO_PARTITIONS, ZOO_SUBPARTITIONS, ZOO_TABLES, ZOO_VIEWS, zooDdl, zooRows } from './zoo';
 
 // Same-engine schema copies against the real PostgreSQL of `npm test`: export from A, apply to B, compare catalogs.
 const registry = new ConnectorRegistry().register(postgres as ConnectorPlugin);
@@ -66,7 +66,7 @@ async function catalogOf(schema: string): Promise<Record<string, unknown[]>> {
       FROM pg_index ix JOIN pg_class i ON i.oid = ix.indexrelid JOIN pg_class c ON c.oid = ix.indrelid WHERE ${inSchema} ORDER BY c.relname, i.relname`),
     triggers: await q(`SELECT c.relname, t.tgname, t.tgenabled, pg_get_triggerdef(t.oid) AS def
       FROM pg_trigger t JOIN pg_class c ON c.oid = t.tgrelid WHERE ${inSchema} AND NOT t.tgisinternal ORDER BY c.relname, t.tgname`),
-    views: await q(`SELECT c.relname, pg_get_viewdef(c.oid) AS def FROM pg_class c WHERE ${inSchema} AND c.relkind IN ('v', 'm') ORDER BY c.relname`),
+    views: await q(`SELECT c.relname, c.relispopulated, pg_get_viewdef(c.oid) AS def FROM pg_class c WHERE ${inSchema} AND c.relkind IN ('v', 'm') ORDER BY c.relname`),
     types: await q(`SELECT t.typname, t.typtype, format_type(t.typbasetype, t.typtypmod) AS base, t.typnotnull, t.typdefault, t.typcollation::regcollation::text AS collation,
         (SELECT json_agg(e.enumlabel ORDER BY e.enumsortorder) FROM pg_enum e WHERE e.enumtypid = t.oid) AS labels,
         (SELECT json_agg(con.conname || ' ' || pg_get_constraintdef(con.oid) ORDER BY con.conname) FROM pg_constraint con WHERE con.contypid = t.oid) AS checks
@@ -91,7 +91,11 @@ async function copySchema(ddl: NativeSchemaDdl, from: string, into: string, opti
   for (const t of tables) await session.applyDdl!(into, t.indexes);
   for (const t of tables) await session.applyDdl!(into, t.foreignKeys);
   for (const t of tables) await session.applyDdl!(into, t.after);
-  if (options.views !== false) await session.applyDdl!(into, ddl.views.filter((v) => !v.external.length));
+  if (options.views !== false) {
+    await session.applyDdl!(into, ddl.types ?? []);
+    await session.applyDdl!(into, ddl.functions ?? []);
+    await session.applyDdl!(into, ddl.views.filter((v) => !v.external.length));
+  }
 }
 
 /** INSERT … SELECT of every column a writer writes (not generated ones), explicit identity values kept. */
@@ -125,7 +129,7 @@ describe('exportDdl → applyDdl (PostgreSQL → PostgreSQL)', () => {
 
   beforeAll(async () => {
     ({ a, other } = await zoo());
-    ddl = await session.exportDdl!(a, { tables: ZOO_TABLES, includeViews: true });
+    ddl = await session.exportDdl!(a, { tables: [...ZOO_TABLES, ZOO_KEYLESS], includeViews: true });
     b = schemaName('sluice_zoo_copy');
     await session.createSchema!(b);
     await session.createSchema!(b); // a no-op the second time
@@ -137,13 +141,23 @@ describe('exportDdl → applyDdl (PostgreSQL → PostgreSQL)', () => {
   test('the export: engine, tables without their partitions, views in dependency order, externals named', () => {
     expect(ddl.engine).toBe('postgresql');
     expect(ddl.serverVersion).toMatch(/^\d+/);
-    expect(ddl.tables.map((t) => t.name).sort()).toEqual([...ZOO_TABLES].sort());
+    expect(ddl.tables.map((t) => t.name).sort()).toEqual([...ZOO_TABLES, ZOO_KEYLESS].sort());
     const measurement = ddl.tables.find((t) => t.name === 'measurement')!;
     expect(measurement.create.map((s) => s.object)).toEqual(
       ['table measurement', ...[...ZOO_PARTITIONS, ...ZOO_SUBPARTITIONS].map((p) => `partition ${p}`)],
     );
-    // The partitioned table's index once (cascading to the partitions), a partition's own index too.
-    expect(measurement.indexes.map((s) => s.object)).toEqual(['index measurement_value_idx', 'index measurement_h1_taken_idx']);
+    // The partitioned table's index once (cascading to the partitions), a partition's own index and foreign key too, named so.
+    expect(measurement.indexes.map((s) => s.object)).toEqual(['index measurement_value_idx', 'index measurement_h1_taken_idx (partition measurement_other_h1)']);
+    expect(measurement.foreignKeys.map((s) => s.object)).toEqual([
+      'foreign key measurement_2024_01_tagged_fk (partition measurement_2024_01)', 'foreign key measurement_2024_01_tagged_fk (partition measurement_2024_01) (validate)',
+    ]);
+    // A trigger calling a built-in function (tsvector_update_trigger) is carried.
+    expect(ddl.tables.find((t) => t.name === 'order')!.after.map((s) => s.object)).toContain('trigger order_search_tsv on order');
+    // The schema's functions and aggregates, plain ones first; one over a table's row type names it.
+    expect(ddl.functions!.map((f) => f.object)).toEqual([...ZOO_FUNCTIONS.filter((f) => !f.startsWith('aggregate')), ...ZOO_FUNCTIONS.filter((f) => f.startsWith('aggregate'))]);
+    expect(ddl.functions!.find((f) => f.name === 'customers_with_orders()')).toMatchObject({ dependsOn: ['customer'] });
+    // A type no table uses comes with the whole schema.
+    expect(ddl.types!.map((t) => t.object)).toEqual(['domain unused_code']);
     expect(measurement.indexes[0]!.sql).not.toContain('ONLY');
     // A CHECK not yet validated at the source is added NOT VALID after the rows.
     expect(ddl.tables.find((t) => t.name === 'item')!.after.map((s) => s.sql)).toEqual([
@@ -156,7 +170,7 @@ describe('exportDdl → applyDdl (PostgreSQL → PostgreSQL)', () => {
     expect(ddl.views.find((v) => v.name === 'order_summary')).toMatchObject({ dependsOn: ['customer', 'order'], external: [] });
     expect(ddl.views.find((v) => v.name === 'other_view')).toMatchObject({ dependsOn: ['customer'], external: [`${other}.other_ref`] });
     // Nothing names the source schema: it lands wherever applyDdl runs it.
-    const all: DdlStatement[] = [...ddl.prerequisites, ...ddl.tables.flatMap((t) => [...t.create, ...t.keys, ...t.indexes, ...t.foreignKeys, ...t.after]), ...ddl.views];
+    const all: DdlStatement[] = [...ddl.prerequisites, ...ddl.tables.flatMap((t) => [...t.create, ...t.keys, ...t.indexes, ...t.foreignKeys, ...t.after]), ...ddl.types!, ...ddl.functions!, ...ddl.views];
     expect(all.filter((s) => s.sql.includes(a))).toEqual([]);
     // No keys or indexes before the rows.
     for (const t of ddl.tables) for (const s of t.create) expect(s.sql).not.toMatch(/PRIMARY KEY|UNIQUE|REFERENCES|CREATE INDEX/);
@@ -215,6 +229,8 @@ describe('exportDdl → applyDdl (PostgreSQL → PostgreSQL)', () => {
     for (const t of ddl.tables) {
       for (const phase of [t.create, t.keys, t.indexes, t.foreignKeys, t.after]) await session.applyDdl!(b, phase);
     }
+    await session.applyDdl!(b, ddl.types!);
+    await session.applyDdl!(b, ddl.functions!);
     await session.applyDdl!(b, ddl.views);
     expect(await catalogOf(b)).toEqual(before);
   });

@@ -6,10 +6,20 @@
 
 const qi = (name: string) => '"' + name.replace(/"/g, '""') + '"';
 
-/** Its tables as introspect lists them (partitions are carried by their parent). */
-export const ZOO_TABLES = ['customer', 'item', 'measurement', 'order', 'tagged'];
+/** A 63-byte mixed-case table name and a 63-byte column name: PostgreSQL's longest identifiers. */
+export const ZOO_LONG_TABLE = 'Long_Mixed_Case_Table_Name_' + 'x'.repeat(63 - 'Long_Mixed_Case_Table_Name_'.length);
+export const ZOO_LONG_COLUMN = 'Long_Mixed_Case_Column_Name_' + 'y'.repeat(63 - 'Long_Mixed_Case_Column_Name_'.length);
+/** Columns of `wide` besides its key: 1,000 in all. */
+export const ZOO_WIDE_COLUMNS = Array.from({ length: 999 }, (_, i) => `c${String(i + 1).padStart(3, '0')}`);
+/** A table without a primary key or NOT NULL unique key: a whole-schema sync skips it (NO_KEY). */
+export const ZOO_KEYLESS = 'event_log';
+
+/** Its tables as introspect lists them (partitions are carried by their parent), the keyless one aside. */
+export const ZOO_TABLES = ['customer', 'item', 'kinds', 'measurement', 'order', 'tagged', 'wide', ZOO_LONG_TABLE];
 /** Its views, materialized or not; `other_view` reads a table of the other schema. */
-export const ZOO_VIEWS = ['order_summary', 'order_totals', 'other_view', 'big_orders'];
+export const ZOO_VIEWS = ['order_summary', 'order_totals', 'other_view', 'big_orders', 'item_skus', 'unfilled_totals'];
+/** Its functions and aggregates; `sku_list` (used by the view `item_skus`) is built on `join_sku`. */
+export const ZOO_FUNCTIONS = ['aggregate sku_list(text)', 'function customers_with_orders()', 'function join_sku(text, text)', 'function order_count(p_customer integer)', 'function order_touch()'];
 /** Partitions of `measurement`. */
 export const ZOO_PARTITIONS = ['measurement_2024_01', 'measurement_2024_02', 'measurement_2024_03', 'measurement_other'];
 /** The default partition of `measurement` is itself partitioned by hash into these. */
@@ -23,6 +33,8 @@ export function zooDdl(schema: string, other: string): string[] {
     `CREATE DOMAIN ${s}.email AS text COLLATE "C" CHECK (VALUE ~ '@') CHECK (length(VALUE) < 200)`,
     `CREATE DOMAIN ${s}.positive AS integer DEFAULT 1 NOT NULL CONSTRAINT positive_check CHECK (VALUE > 0)`,
     `CREATE TYPE ${s}.address AS (street text, zip character(5), kind ${s}.mood)`,
+    // A domain no table uses: a whole-schema copy carries it too.
+    `CREATE DOMAIN ${s}.unused_code AS varchar(8) CONSTRAINT unused_code_check CHECK (VALUE <> '')`,
     `CREATE SEQUENCE ${s}.invoice_no_seq AS integer START WITH 1000 INCREMENT BY 10`,
     `CREATE TABLE ${s}.customer (
        id integer GENERATED ALWAYS AS IDENTITY (START WITH 100 INCREMENT BY 5) PRIMARY KEY,
@@ -98,6 +110,36 @@ export function zooDdl(schema: string, other: string): string[] {
     `CREATE VIEW ${s}.big_orders WITH (security_barrier = true) AS SELECT id, total FROM ${s}.order_summary WHERE total > 100`,
     `CREATE MATERIALIZED VIEW ${s}.order_totals AS SELECT status, sum(total) AS total, count(*) AS n FROM ${s}."order" GROUP BY status`,
     `CREATE UNIQUE INDEX order_totals_status_idx ON ${s}.order_totals (status)`,
+    // A built-in trigger function: it exists at every destination.
+    `CREATE TRIGGER order_search_tsv BEFORE UPDATE OF code ON ${s}."order" FOR EACH ROW EXECUTE FUNCTION tsvector_update_trigger(search, 'pg_catalog.simple', code)`,
+    // A partition's own foreign key (its index is measurement_h1_taken_idx).
+    `ALTER TABLE ${s}.measurement_2024_01 ADD CONSTRAINT measurement_2024_01_tagged_fk FOREIGN KEY (id) REFERENCES ${s}.tagged (id)`,
+    // Functions no table uses, an aggregate built on one, a view that calls it, a function over a table's row type.
+    `CREATE FUNCTION ${s}.join_sku(text, text) RETURNS text LANGUAGE sql IMMUTABLE AS $$ SELECT CASE WHEN $1 IS NULL THEN $2 ELSE $1 || ', ' || $2 END $$`,
+    `CREATE AGGREGATE ${s}.sku_list(text) (SFUNC = ${s}.join_sku, STYPE = text)`,
+    `CREATE VIEW ${s}.item_skus AS SELECT order_id, ${s}.sku_list(sku ORDER BY sku) AS skus FROM ${s}.item GROUP BY order_id`,
+    `CREATE FUNCTION ${s}.order_count(p_customer integer) RETURNS bigint LANGUAGE plpgsql STABLE AS $$
+     BEGIN
+       RETURN (SELECT count(*) FROM "order" WHERE customer_id = p_customer);
+     END $$`,
+    `CREATE FUNCTION ${s}.customers_with_orders() RETURNS SETOF ${s}.customer LANGUAGE plpgsql STABLE AS $$
+     BEGIN
+       RETURN QUERY SELECT c.* FROM customer c WHERE EXISTS (SELECT 1 FROM "order" o WHERE o.customer_id = c.id);
+     END $$`,
+    // A materialized view never refreshed at the source stays unpopulated in the copy.
+    `CREATE MATERIALIZED VIEW ${s}.unfilled_totals AS SELECT customer_id, sum(total) AS total FROM ${s}."order" GROUP BY customer_id WITH NO DATA`,
+    // Common column types, one each, for the cross-engine mapping (README).
+    `CREATE TABLE ${s}.kinds (
+       id uuid PRIMARY KEY,
+       flag boolean,
+       doc jsonb,
+       span interval,
+       addr inet,
+       at timestamp(3))`,
+    // 63-byte mixed-case names, and a table of 1,000 columns.
+    `CREATE TABLE ${s}.${qi(ZOO_LONG_TABLE)} (id integer PRIMARY KEY, ${qi(ZOO_LONG_COLUMN)} text, "MixedCase" integer)`,
+    `CREATE TABLE ${s}.wide (id integer PRIMARY KEY, ${ZOO_WIDE_COLUMNS.map((c) => `${c} integer`).join(', ')})`,
+    `CREATE TABLE ${s}.${qi(ZOO_KEYLESS)} (at timestamptz NOT NULL, message text)`,
     `CREATE TABLE ${o}.other_ref (id integer PRIMARY KEY, name text)`,
     `CREATE VIEW ${s}.other_view AS SELECT r.id, r.name, c.email FROM ${o}.other_ref r JOIN ${s}.customer c ON c.id = r.id`,
   ];
@@ -118,8 +160,15 @@ export function zooRows(schema: string): string[] {
     `SELECT setval('${schema}.order_id_seq', 2)`,
     `UPDATE ${s}.customer SET favourite_order = 0 WHERE id = 100`,
     `INSERT INTO ${s}.item (order_id, sku, qty, price) VALUES (0, 'SKU-1', 1, 1.50), (0, 'SKU-2', 0, 2.00), (1, 'sku-3', 5, NULL)`,
-    `INSERT INTO ${s}.measurement VALUES (1, '2024-01-05', 1.5), (2, '2024-02-29', 2.5), (3, '2024-03-31', NULL), (4, '2023-12-31', 4), (5, '2030-01-01', 5)`,
     `INSERT INTO ${s}.tagged VALUES (1, 'one', '[2024-01-01,2024-02-01)'), (2, 'two', NULL)`,
+    `INSERT INTO ${s}.measurement VALUES (1, '2024-01-05', 1.5), (2, '2024-02-29', 2.5), (3, '2024-03-31', NULL), (4, '2023-12-31', 4), (5, '2030-01-01', 5)`,
     `REFRESH MATERIALIZED VIEW ${s}.order_totals`,
+    `INSERT INTO ${s}.kinds VALUES
+       ('00000000-0000-0000-0000-000000000000', false, '{"a": [1, 2.5, "x"], "b": {"c": null}}', '1 year 2 mons 3 days 04:05:06.5', '192.168.0.1/24', '2024-02-29 23:59:59.123'),
+       ('a0eebc99-9c0b-4ef8-bb6d-6bb9bd380a11', true, '[]', '-00:00:01', '::1', NULL),
+       ('ffffffff-ffff-ffff-ffff-ffffffffffff', NULL, NULL, NULL, NULL, '1999-12-31 00:00:00')`,
+    `INSERT INTO ${s}.${qi(ZOO_LONG_TABLE)} VALUES (0, 'zero', 0), (1, 'one', -1), (2, NULL, NULL)`,
+    `INSERT INTO ${s}.wide SELECT g, ${ZOO_WIDE_COLUMNS.map((_, i) => (i % 7 === 3 ? `NULLIF(g * ${i + 1}, ${2 * (i + 1)})` : `g * ${i + 1}`)).join(', ')} FROM generate_series(1, 3) g`,
+    `INSERT INTO ${s}.${qi(ZOO_KEYLESS)} VALUES ('2024-01-01T00:00:00Z', 'started'), ('2024-01-01T00:00:00Z', 'started')`,
   ];
 }

@@ -16,6 +16,11 @@ export interface ColumnSchema {
   identity: boolean;
   /** The default expression as the engine prints it, if any. */
   default: string | null;
+  /**
+   * The column's declared type is a domain over `nativeType` (PostgreSQL, DB2 distinct types):
+   * its name and the constraints it adds (`CHECK (…)`, `NOT NULL`), which only a same-engine copy keeps.
+   */
+  domain?: { name: string; constraints: string[] };
 }
 
 export interface UniqueConstraint {
@@ -142,6 +147,14 @@ export interface NativeSchemaDdl {
   tables: NativeTableDdl[];
   /** Views of the schema in dependency order (only with `includeViews`). */
   views: NativeViewDdl[];
+  /**
+   * The schema's functions, procedures and aggregates (only with `includeViews`: a whole-schema
+   * copy), each after what it is built from; created before the views, which may call them.
+   * `dependsOn` names the tables whose row type a signature uses.
+   */
+  functions?: NativeViewDdl[];
+  /** The schema's enums, domains and composite types no table of it uses (only with `includeViews`): created before the functions. */
+  types?: DdlStatement[];
   /** What the export saw and cannot carry. */
   skipped: SkippedObject[];
 }
