@@ -16,6 +16,12 @@ export interface ColumnSchema {
   identity: boolean;
   /** The default expression as the engine prints it, if any. */
   default: string | null;
+  /**
+   * What a copy to another engine loses of this column that its type does not say, as the end of a
+   * sentence, when the source engine knows it from the values (a MongoDB field holding several BSON
+   * types, or absent in some documents and null in others). A sync warns with it per column.
+   */
+  carry?: string;
 }
 
 export interface UniqueConstraint {
