@@ -1,5 +1,6 @@
 import { randomBytes } from 'node:crypto';
-import { checksumOf, mariaUrlFor, pgUrlFor, useSyncWorld } from './helpers/sync-fixtures';
+import { checksumOf, mariaUrlFor, pgUrlFor, tableOf, useSyncWorld } from './helpers/sync-fixtures';
+import { mariaQuery, pgQuery } from './helpers/databases';
 import { chunkHeartbeatTimeouts } from './helpers/history';
 import type { SyncInput, SyncJob } from '@sluice/client';
 
@@ -68,4 +69,73 @@ test('a document the destination refuses fails the job, named; it never complete
   const job = await sync({ source: { url: pgUrlFor(world.src) }, destination: { url: mongoUrl() }, tables: [{ schema: world.src, name: 'items', destinationName: 'strict_items' }], batchSize: 500 });
   expect(job.state).toBe('ERROR');
   expect(job.message).toMatch(new RegExp(`^Table ${world.src}\\.items: .*(duplicate|E11000)`, 'i'));
+});
+
+/** The documents of a collection of the test database, by `_id`, BSON types kept. */
+async function documentsOf(name: string) {
+  const { MongoClient } = await import('mongodb');
+  const client = new MongoClient(process.env.SLUICE_MONGODB_URL!);
+  try {
+    return await client.db(mongoDb).collection(name).find({}, { sort: { _id: 1 }, promoteValues: false }).toArray();
+  } finally {
+    await client.close();
+  }
+}
+
+const bsonType = (v: unknown) => (v instanceof Date ? 'date' : typeof v === 'string' ? 'string' : (v as { _bsontype?: string } | null)?._bsontype ?? String(v));
+
+test('PostgreSQL → MongoDB → PostgreSQL: dates and ≤ 3-digit timestamps as BSON dates, the rest as exact text, warned why', async () => {
+  await pgQuery(`CREATE TABLE "${world.src}".dated (id integer PRIMARY KEY, d date, ts3 timestamp(3), tz0 timestamptz(0), tz timestamptz, t time, amount numeric(12,2))`);
+  await pgQuery(`INSERT INTO "${world.src}".dated VALUES
+    (1, '2024-02-29', '2024-02-29 12:00:00.123', '2024-02-29 12:00:01+02', '2024-02-29 12:00:00.123456+00', '12:34:56.5', 1.50),
+    (2, '1969-07-20', '1969-07-20 20:17:40', '1970-01-01 00:00:00+00', '9999-12-31 23:59:59.999999+00', '00:00:00', -0.01),
+    (3, '9999-12-31', NULL, NULL, NULL, NULL, NULL)`);
+  const there = await sync({ source: { url: pgUrlFor(world.src) }, destination: { url: mongoUrl() }, tables: [{ schema: world.src, name: 'dated' }], createTables: true });
+  expect(there).toMatchObject({ state: 'COMPLETED', rowsWritten: 3 });
+  const source = await checksumOf(pgUrlFor(world.src), world.src, 'dated');
+  expect(await checksumOf(mongoUrl(), mongoDb, 'dated')).toEqual(source);
+  const [first] = await documentsOf('dated');
+  expect(Object.fromEntries(['d', 'ts3', 'tz0', 'tz', 't', 'amount'].map((k) => [k, bsonType(first![k])]))).toEqual({
+    d: 'date', ts3: 'date', tz0: 'date', tz: 'string', t: 'string', amount: 'string',
+  });
+  expect((first!.d as Date).toISOString()).toBe('2024-02-29T00:00:00.000Z');
+  expect((first!.tz0 as Date).toISOString()).toBe('2024-02-29T10:00:01.000Z');
+  // Every stand-in is warned, with why (FerretDB here: no Decimal128).
+  expect(there.tables[0]!.warnings).toEqual([
+    'column tz: timestamp with time zone → string (timestamptz), its exact text (fixed width): a BSON date holds milliseconds, the column 6 fractional digits',
+    'column t: time without time zone → string (time), its exact text (fixed width): BSON has no time of day',
+    'column amount: numeric(12,2) → string (decimal), its exact text: the server (FerretDB) has no Decimal128',
+  ]);
+  // The collection's recorded types read each BSON date back as what it was written for.
+  const inMongo = await tableOf(mongoUrl(), mongoDb, 'dated');
+  expect(Object.fromEntries(inMongo.columns.map((c) => [c.name, [c.nativeType, c.type]]))).toMatchObject({
+    d: ['date (date)', { kind: 'date' }],
+    ts3: ['date (timestamp)', { kind: 'timestamp', precision: 3 }],
+    tz0: ['date', { kind: 'timestamptz', precision: 0 }],
+    tz: ['string (timestamptz)', { kind: 'timestamptz' }],
+  });
+  const back = await sync({ source: { url: mongoUrl() }, destination: { url: pgUrlFor(world.dst) }, tables: [{ schema: mongoDb, name: 'dated', destinationName: 'dated_back' }], createTables: true });
+  expect(back).toMatchObject({ state: 'COMPLETED', rowsWritten: 3 });
+  expect(await checksumOf(pgUrlFor(world.dst), world.dst, 'dated_back')).toEqual(source);
+  const types = await pgQuery<{ c: string; t: string }>(
+    `SELECT attname AS c, format_type(atttypid, atttypmod) AS t FROM pg_attribute WHERE attrelid = $1::regclass AND attnum > 0 ORDER BY attnum`, [`"${world.dst}".dated_back`]);
+  expect(Object.fromEntries(types.map((r) => [r.c, r.t]))).toMatchObject({ d: 'date', tz0: 'timestamp with time zone', amount: 'numeric(12,2)' });
+});
+
+test('MariaDB → MongoDB: DATE, DATETIME, DATETIME(3), TIMESTAMP as BSON dates; DATETIME(6) and DECIMAL as exact text, warned', async () => {
+  await mariaQuery(`CREATE TABLE \`${world.maria}\`.dated (id int PRIMARY KEY, d date, dt datetime, dt3 datetime(3), dt6 datetime(6), ts timestamp NULL, amount decimal(10,2))`);
+  await mariaQuery(`INSERT INTO \`${world.maria}\`.dated VALUES
+    (0, '1000-01-01', '9999-12-31 23:59:59', '2024-02-29 12:00:00.123', '2024-02-29 12:00:00.123456', '2038-01-19 03:14:07', 99999999.99),
+    (1, NULL, NULL, NULL, NULL, NULL, NULL)`);
+  const job = await sync({ source: { url: mariaUrlFor(world.maria) }, destination: { url: mongoUrl() }, tables: [{ schema: world.maria, name: 'dated', destinationName: 'maria_dated' }], createTables: true });
+  expect(job).toMatchObject({ state: 'COMPLETED', rowsWritten: 2 });
+  expect(await checksumOf(mongoUrl(), mongoDb, 'maria_dated')).toEqual(await checksumOf(mariaUrlFor(world.maria), world.maria, 'dated'));
+  const [zero] = await documentsOf('maria_dated');
+  expect(Object.fromEntries(['d', 'dt', 'dt3', 'dt6', 'ts', 'amount'].map((k) => [k, bsonType(zero![k])]))).toEqual({
+    d: 'date', dt: 'date', dt3: 'date', dt6: 'string', ts: 'date', amount: 'string',
+  });
+  expect(job.tables[0]!.warnings).toEqual([
+    'column dt6: datetime(6) → string (timestamp), its exact text (fixed width): a BSON date holds milliseconds, the column 6 fractional digits',
+    'column amount: decimal(10,2) → string (decimal), its exact text: the server (FerretDB) has no Decimal128',
+  ]);
 });
