@@ -139,3 +139,53 @@ test('MariaDB → MongoDB: DATE, DATETIME, DATETIME(3), TIMESTAMP as BSON dates;
     'column amount: decimal(10,2) → string (decimal), its exact text: the server (FerretDB) has no Decimal128',
   ]);
 });
+
+test('MariaDB → MongoDB: the README mapping, column by column, and exactly its warnings', async () => {
+  // Column → [MariaDB type, a value (SQL), the MongoDB type the created collection records].
+  const columns: [string, string, string, string][] = [
+    ['tiny', 'tinyint', '-128', 'int'],
+    ['small', 'smallint', '-32768', 'int'],
+    ['med', 'mediumint', '8388607', 'int'],
+    ['i', 'int', '-2147483648', 'int'],
+    ['big', 'bigint', '-9223372036854775808', 'long'],
+    ['su', 'smallint unsigned', '65535', 'int'],
+    ['iu', 'int unsigned', '4294967295', 'long'],
+    ['bu', 'bigint unsigned', '18446744073709551615', 'string (decimal)'],
+    ['flag', 'tinyint(1)', '1', 'bool'],
+    ['price', 'decimal(10,2)', '-12345678.90', 'string (decimal)'],
+    ['f', 'float', '1.5', 'double'],
+    ['db', 'double', '0.1', 'double'],
+    ['c', 'char(10)', "'pad'", 'string'],
+    ['vc', 'varchar(20)', "'ünïcødé ✓'", 'string'],
+    ['tx', 'text', "'text'", 'string'],
+    ['vb', 'varbinary(8)', "X'00FF'", 'binData'],
+    ['bl', 'blob', "X'0001'", 'binData'],
+    ['d', 'date', "'2024-02-29'", 'date (date)'],
+    ['t', 'time', "'12:34:56'", 'string (time)'],
+    ['dt', 'datetime', "'2024-02-29 12:00:00'", 'date (timestamp)'],
+    ['dt6', 'datetime(6)', "'2024-02-29 12:00:00.123456'", 'string (timestamp)'],
+    ['ts', 'timestamp NULL', "'2024-02-29 12:00:00'", 'date'],
+    ['j', 'json', `'{"a": [1, "b"]}'`, 'object'],
+    ['y', 'year', '2024', 'int'],
+    ['b', 'bit(8)', "b'10100101'", 'binData'],
+    ['e', "enum('a','b')", "'b'", 'string'],
+    ['st', "set('x','y')", "'x,y'", 'string'],
+    ['u', 'uuid', "'3f2504e0-4f89-41d3-9a0c-0305e82c3301'", 'binData (uuid)'],
+  ];
+  await mariaQuery(`CREATE TABLE \`${world.maria}\`.kinds (id int PRIMARY KEY, ${columns.map(([c, t]) => `\`${c}\` ${t}`).join(', ')})`);
+  await mariaQuery(`INSERT INTO \`${world.maria}\`.kinds VALUES (1, ${columns.map(([, , v]) => v).join(', ')}), (2, ${columns.map(() => 'NULL').join(', ')})`);
+  const job = await sync({ source: { url: mariaUrlFor(world.maria) }, destination: { url: mongoUrl() }, tables: [{ schema: world.maria, name: 'kinds', destinationName: 'maria_kinds' }], createTables: true });
+  expect(job).toMatchObject({ state: 'COMPLETED', rowsWritten: 2 });
+  expect(await checksumOf(mongoUrl(), mongoDb, 'maria_kinds')).toEqual(await checksumOf(mariaUrlFor(world.maria), world.maria, 'kinds'));
+  const created = await tableOf(mongoUrl(), mongoDb, 'maria_kinds');
+  expect(Object.fromEntries(created.columns.filter((c) => c.name !== 'id').map((c) => [c.name, c.nativeType]))).toEqual(Object.fromEntries(columns.map(([c, , , m]) => [c, m])));
+  expect(job.tables[0]!.warnings).toEqual([
+    'column bu: bigint(20) unsigned → string (decimal), its exact text: the server (FerretDB) has no Decimal128',
+    'column price: decimal(10,2) → string (decimal), its exact text: the server (FerretDB) has no Decimal128',
+    'column c: char(10) → string, no longer blank-padded',
+    'column t: time → string (time), its exact text (fixed width): BSON has no time of day',
+    'column dt6: datetime(6) → string (timestamp), its exact text (fixed width): a BSON date holds milliseconds, the column 6 fractional digits',
+    "column e: enum('a','b') → string, carried as its text form (no mongodb counterpart)",
+    "column st: set('x','y') → string, carried as its text form (no mongodb counterpart)",
+  ]);
+});
