@@ -171,6 +171,7 @@ test('MariaDB → MongoDB: the README mapping, column by column, and exactly its
     ['e', "enum('a','b')", "'b'", 'string'],
     ['st', "set('x','y')", "'x,y'", 'string'],
     ['u', 'uuid', "'3f2504e0-4f89-41d3-9a0c-0305e82c3301'", 'binData (uuid)'],
+    ['g', 'point', "ST_GeomFromText('POINT(1 2)', 4326)", 'binData'],
   ];
   await mariaQuery(`CREATE TABLE \`${world.maria}\`.kinds (id int PRIMARY KEY, ${columns.map(([c, t]) => `\`${c}\` ${t}`).join(', ')})`);
   await mariaQuery(`INSERT INTO \`${world.maria}\`.kinds VALUES (1, ${columns.map(([, , v]) => v).join(', ')}), (2, ${columns.map(() => 'NULL').join(', ')})`);
@@ -187,5 +188,14 @@ test('MariaDB → MongoDB: the README mapping, column by column, and exactly its
     'column dt6: datetime(6) → string (timestamp), its exact text (fixed width): a BSON date holds milliseconds, the column 6 fractional digits',
     "column e: enum('a','b') → string, carried as its text form (no mongodb counterpart)",
     "column st: set('x','y') → string, carried as its text form (no mongodb counterpart)",
+    "column g: point → binData (MySQL's internal SRID+WKB)",
   ]);
+});
+
+test('a value a BSON date would change fails the job, named, instead of being stored otherwise', async () => {
+  await pgQuery(`CREATE TABLE "${world.src}".forever (id integer PRIMARY KEY, valid_to date)`);
+  await pgQuery(`INSERT INTO "${world.src}".forever VALUES (1, '2024-01-01'), (2, 'infinity')`);
+  const job = await sync({ source: { url: pgUrlFor(world.src) }, destination: { url: mongoUrl() }, tables: [{ schema: world.src, name: 'forever' }], createTables: true });
+  expect(job.state).toBe('ERROR');
+  expect(job.message).toMatch(new RegExp(`^Table ${world.src}\\.forever: .*"infinity" is not a date a BSON date holds exactly`));
 });

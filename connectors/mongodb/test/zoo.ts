@@ -97,14 +97,15 @@ export const ZOO: ZooCollection[] = [
   },
   {
     name: 'numbers',
-    about: 'Int32 (its extremes), Long (beyond 2^53 too), Double (whole ones too); a field of Int32 and Long widens to Long',
+    about: 'Int32 (its extremes), Long (beyond 2^53 too), Double (whole ones too); Int32 with Long widens to Long, Int32 with Double to Double',
     docs: () => [
-      { _id: new Int32(1), i: new Int32(-2147483648), l: Long.fromString('9007199254740993'), d: new Double(0.1), whole: new Double(2), il: new Int32(5) },
-      { _id: new Int32(2), i: new Int32(2147483647), l: Long.fromString('-9223372036854775808'), d: new Double(-1.5e300), whole: new Double(-3), il: Long.fromString('6000000000') },
-      { _id: new Int32(3), i: new Int32(0), l: Long.fromString('9223372036854775807'), d: new Double(1), whole: new Double(0), il: new Int32(7) },
+      { _id: new Int32(1), i: new Int32(-2147483648), l: Long.fromString('9007199254740993'), d: new Double(0.1), whole: new Double(2), il: new Int32(5), id: new Int32(1) },
+      { _id: new Int32(2), i: new Int32(2147483647), l: Long.fromString('-9223372036854775808'), d: new Double(-1.5e300), whole: new Double(-3), il: Long.fromString('6000000000'), id: new Double(2.5) },
+      { _id: new Int32(3), i: new Int32(0), l: Long.fromString('9223372036854775807'), d: new Double(1), whole: new Double(0), il: new Int32(7), id: new Int32(3) },
     ],
     types: {
-      _id: ['integer', 'int(11)'], i: ['integer', 'int(11)'], l: ['bigint', 'bigint(20)'], d: ['double precision', 'double'], whole: ['double precision', 'double'], il: ['bigint', 'bigint(20)'],
+      _id: ['integer', 'int(11)'], i: ['integer', 'int(11)'], l: ['bigint', 'bigint(20)'], d: ['double precision', 'double'], whole: ['double precision', 'double'],
+      il: ['bigint', 'bigint(20)'], id: ['double precision', 'double'],
     },
   },
   {
