@@ -45,6 +45,17 @@ test('PostgreSQL → MongoDB → PostgreSQL reproduces every row', async () => {
   expect(await checksumOf(pgUrlFor(world.dst), world.dst, 'from_mongo')).toEqual(source);
 });
 
+test('MongoDB → MongoDB: a collection Sluice created (its key in _id) arrives document for document', async () => {
+  const job = await sync({ source: { url: mongoUrl() }, destination: { url: mongoUrl() }, tables: [{ schema: mongoDb, name: 'items', destinationName: 'items_copy' }], createTables: true, batchSize: 500 });
+  expect(job).toMatchObject({ state: 'COMPLETED', rowsWritten: ROWS });
+  const { BSON } = await import('mongodb');
+  const ejson = (docs: unknown[]) => docs.map((d) => BSON.EJSON.stringify(d as never, { relaxed: false }));
+  const [source, copied] = await Promise.all([documentsOf('items'), documentsOf('items_copy')]);
+  expect(copied.length).toBe(ROWS);
+  expect(ejson(copied)).toEqual(ejson(source));
+  expect(job.tables[0]!.warnings ?? []).toEqual([]);
+});
+
 test('MongoDB → MariaDB → MongoDB reproduces every row', async () => {
   const there = await sync({ source: { url: mongoUrl() }, destination: { url: mariaUrlFor(world.maria) }, tables: [{ schema: mongoDb, name: 'items' }], createTables: true, batchSize: 500 });
   expect(there).toMatchObject({ state: 'COMPLETED', rowsWritten: ROWS });

@@ -173,7 +173,11 @@ export async function introspectDatabase(ctx: MongoContext, schema: string, opti
       ]);
       const info = describe(metas.get(c.name) ?? null, docs);
       ctx.sampled.set(`${schema}\u0000${c.name}`, info.sampled);
-      const { indexes, uniqueConstraints } = indexesOf(specs as IndexDescriptionInfo[]);
+      const found = indexesOf(specs as IndexDescriptionInfo[]);
+      // `_id` holds the primary key's value: its index is the primary key's (not an index on a column the table lacks).
+      const pk = info.primaryKey;
+      const indexes = found.indexes.map((i) => (i.name === ID_INDEX && pk?.length && !pk.includes('_id') ? { ...i, columns: pk } : i));
+      const { uniqueConstraints } = found;
       const columns: ColumnSchema[] = info.fields.map((f) => ({
         name: f.name,
         nativeType: f.nativeType,

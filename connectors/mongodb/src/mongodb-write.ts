@@ -162,7 +162,8 @@ export async function openMongoWriter(ctx: MongoContext, table: TableRef, option
       if (closed) throw refuse('writer is closed');
       const docs = splitBson(text);
       if (docs.length !== rows) throw refuse(`a page of ${rows} documents held ${docs.length}`);
-      if (!byId || !idKey || idKey.join('\u0000') !== '_id') throw refuse('a page of documents is written by _id: the writer must be keyed on _id');
+      // The source's documents hold their key in `_id` as this collection's do (the same primary key, or `_id` itself).
+      if (!byId) throw refuse('a page of documents is written by _id: the writer must be keyed on the primary key the documents hold in _id');
       if (docs.some((d) => d._id === undefined)) throw refuse('a document of the page has no _id');
       await writeDocs(docs, checkpoint);
       return rows;
