@@ -168,6 +168,7 @@ test('a BSON date holds dates and millisecond timestamps exactly; a value it wou
   expect(() => encodeValue('2024-02-29 12:00:00.1234', 'timestamp', 'date')).toThrow(/BSON date holds exactly/);
   expect(() => encodeValue('infinity', 'date', 'date')).toThrow(/"infinity" is not a date/);
   expect(() => encodeValue('10000-01-01', 'date', 'date')).toThrow(/BSON date/);
+  expect(() => encodeValue('0044-03-15 BC', 'date', 'date')).toThrow(/BSON date/);
   expect(() => encodeValue('2024-02-30', 'date', 'date')).toThrow(/BSON date/);
 });
 
