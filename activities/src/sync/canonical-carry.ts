@@ -1,4 +1,4 @@
-import { type ConnectorPlugin, type IndexSchema, type TableSchema } from '@sluice/connector-sdk';
+import { type ConnectorPlugin, type IndexSchema, type TableSchema, type TypeMapper } from '@sluice/connector-sdk';
 import type { TablePlan } from '@sluice/workflows';
 import type { TableDdlRecord } from './table-ddl';
 
@@ -17,23 +17,35 @@ export function canonicalCarry(
   source: TableSchema,
   table: TablePlan,
   to: ConnectorPlugin,
+  /** The destination server's own mapping (`ConnectorSession.types`), else the plugin's. */
+  types: TypeMapper = to.types,
+  /**
+   * The rows travel in the engine's own format between two servers of one connector type (MongoDB's
+   * documents as BSON): the values arrive as they were, so no type mapping of theirs is warned about.
+   */
+  keepsValues = false,
 ): Pick<TableDdlRecord, 'canonicalIndexes' | 'canonicalForeignKeys' | 'warnings'> {
   const warnings: string[] = [];
   const columns = new Set(source.columns.map((c) => c.name));
-  for (const c of source.columns) {
-    const native = to.types.toNative(c.type);
+  for (const c of keepsValues ? [] : source.columns) {
+    const native = types.toNative(c.type);
     if (c.domain) {
       const lost = c.domain.constraints.length ? `, without its ${c.domain.constraints.join(', ')}` : '';
       warnings.push(`column ${c.name}: domain ${c.domain.name} (${c.nativeType}) → ${native}${lost}`);
     }
-    if (c.type.kind === 'text' && !CHARACTER_TYPE.test(c.nativeType.trim())) {
+    // A sampled MongoDB field is spelled with its nullability and sample size ("string|null (3 sampled)").
+    const sourceType = c.nativeType.replace(/\s*\(\d+ sampled\)$/, '').replace(/\|null$/, '').trim();
+    if (c.type.kind === 'text' && !CHARACTER_TYPE.test(sourceType)) {
       warnings.push(`column ${c.name}: ${c.nativeType} → ${native}, carried as its text form (no ${to.type} counterpart)`);
     }
     if (c.type.kind === 'bytes' && SPATIAL_TYPE.test(c.nativeType.trim())) {
       warnings.push(`column ${c.name}: ${c.nativeType} → ${native} (MySQL's internal SRID+WKB)`);
     }
-    // A document store keeps values without a type of their own as their exact text (MongoDB: decimals, dates, times).
-    if (c.type.kind !== 'text' && /^string \(/.test(native)) warnings.push(`column ${c.name}: ${c.nativeType} → ${native}, its exact text`);
+    // A stand-in the destination holds the values as (MongoDB: decimals, times as their exact text), with why.
+    const standIn = types.standIn?.(c.type);
+    if (standIn) warnings.push(`column ${c.name}: ${c.nativeType} → ${native}, ${standIn}`);
+    // What the source knows from the values its type does not say (MongoDB: several BSON types in one field).
+    if (c.carry) warnings.push(`column ${c.name}: ${c.nativeType} → ${native}, ${c.carry}`);
     // An unbounded decimal into a bounded column: a value that does not fit fails its batch, named (never rounded).
     const bounded = c.type.kind === 'decimal' && c.type.precision === undefined ? /\((\d+),\s*(\d+)\)/.exec(native) : null;
     if (bounded) {
@@ -43,7 +55,7 @@ export function canonicalCarry(
       warnings.push(`column ${c.name}: ${c.nativeType} → ${native}, no longer blank-padded`);
     }
     if (c.default !== null && !c.identity) warnings.push(`column ${c.name}: default ${c.default} not carried to ${to.type}`);
-    if (c.type.kind === 'timestamptz' && readsBackAs(to, native) === 'timestamp') {
+    if (c.type.kind === 'timestamptz' && readsBackAs(types, native) === 'timestamp') {
       warnings.push(`column ${c.name}: ${c.nativeType} → ${native}, held in UTC without its time zone`);
     }
   }
@@ -72,9 +84,9 @@ export function canonicalCarry(
 }
 
 /** The canonical kind the destination reads its own native type back as (null when it cannot say). */
-function readsBackAs(to: ConnectorPlugin, native: string): string | null {
+function readsBackAs(types: TypeMapper, native: string): string | null {
   try {
-    return to.types.toCanonical(native).kind;
+    return types.toCanonical(native).kind;
   } catch {
     return null;
   }

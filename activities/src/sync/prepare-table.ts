@@ -72,7 +72,12 @@ export async function prepareTable(connections: ConnectionResolver, input: SyncT
         const { schema: sourceSchema, warnings: nullable } = zeroDatesNullable(introspected, options.zeroDates);
         const primaryKey = sourceSchema.primaryKey ?? [];
         const defer = deferrable && primaryKey.length > 0 && Boolean(d.addPrimaryKey);
-        const carried = canonicalCarry(sourceSchema, table, dst.plugin);
+        // Same engine without native DDL (MongoDB): createTable keeps the source's own storages, and the
+        // page path (copyTextPath) carries the values as they are: nothing of theirs to warn about.
+        const keepsValues =
+          src.plugin.type === dst.plugin.type && !d.applyDdl && Boolean(src.session.readCopyText) &&
+          table.mode !== 'replace' && options.highPerformance && !table.cursorColumn;
+        const carried = canonicalCarry(sourceSchema, table, dst.plugin, d.types ?? dst.plugin.types, keepsValues);
         carried.warnings.push(...nullable);
         await saveTableDdl(d, table, { runKey: input.runKey, native: false, keys: [], indexes: [], after: [], foreignKeys: [], ...carried });
         if (defer) {

@@ -18,7 +18,18 @@ export {
   checkCollectionName,
   checkDatabaseName,
   CANONICAL_STORAGE,
+  LEGACY_STORAGE,
   STORAGE_CANONICAL,
+  storageFor,
+  standInOf,
+  nativeName,
+  sampledStorage,
+  typeMapperFor,
+  decimal128Text,
+  MONGODB_SERVER,
+  FERRETDB_SERVER,
+  DECIMAL128_DIGITS,
+  type ServerTraits,
   type Storage,
 } from './mongodb-types';
 export { describe as describeCollection, indexesOf, PK_INDEX, ID_INDEX, type CollectionMeta, type CollectionInfo, type FieldInfo } from './mongodb-introspect';

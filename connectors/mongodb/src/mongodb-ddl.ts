@@ -1,7 +1,7 @@
 import type { CreateIndexesOptions, Document, IndexDescriptionInfo, IndexSpecification } from 'mongodb';
 import { ConnectorError, TestCode, type IndexSchema, type TableDefinition, type TableRef, type UniqueConstraint } from '@sluice/connector-sdk';
 import { collectionInfo, ID_INDEX, indexesOf, PK_INDEX, readMeta, type CollectionMeta } from './mongodb-introspect';
-import { checkCollectionName, checkFieldName } from './mongodb-types';
+import { checkCollectionName, checkFieldName, sampledStorage, storageFor, type Storage } from './mongodb-types';
 import { deleteStates, SCHEMA_COLLECTION } from './mongodb-checkpoint';
 import { fieldOf, pathOf } from './mongodb-read';
 import { encodeValue } from './mongodb-types';
@@ -45,6 +45,12 @@ export function deleteRows(ctx: MongoContext, ref: TableRef, key: string[], keys
   });
 }
 
+/** A MongoDB source's sampled storage where this server has it (no decimal128 on FerretDB), else the canonical type's. */
+function storageOfColumn(ctx: MongoContext, column: TableDefinition['columns'][number]): Storage {
+  const sampled = sampledStorage(column.nativeType);
+  return sampled && (sampled !== 'decimal' || ctx.server.decimal128) ? sampled : storageFor(column.type, ctx.server);
+}
+
 /**
  * SCHEMA_MANAGEMENT: a collection with its canonical columns recorded in
  * `_sluice_schema` (exact types on the way back), a unique index per unique
@@ -56,7 +62,14 @@ export async function createTable(ctx: MongoContext, ref: TableRef, definition: 
   checkCollectionName(ref.name, ctx.ferretdb);
   for (const c of definition.columns) if (c.name !== '_id') checkFieldName(c.name, ctx.ferretdb);
   const meta: CollectionMeta = {
-    columns: definition.columns.map((c) => ({ name: c.name, type: c.type, nullable: c.nullable, identity: c.identity ?? false })),
+    // The storage of each column on this server; a MongoDB source's sampled storage kept as it is (objectId, mixed, …).
+    columns: definition.columns.map((c) => ({
+      name: c.name,
+      type: c.type,
+      nullable: c.nullable,
+      identity: c.identity ?? false,
+      storage: storageOfColumn(ctx, c),
+    })),
     primaryKey: definition.primaryKey?.length ? definition.primaryKey : null,
   };
   return guard(ctx, async () => {

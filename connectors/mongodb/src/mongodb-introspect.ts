@@ -1,6 +1,6 @@
 import type { Document, IndexDescriptionInfo } from 'mongodb';
 import type { CanonicalType, ColumnSchema, IndexSchema, IntrospectOptions, TableRef, TableSchema, UniqueConstraint } from '@sluice/connector-sdk';
-import { CANONICAL_STORAGE, STORAGE_CANONICAL, mergeStorage, storageName, storageOf, toNative, type Storage } from './mongodb-types';
+import { LEGACY_STORAGE, STORAGE_CANONICAL, mergeStorage, nativeName, storageName, storageOf, type Storage } from './mongodb-types';
 import { isSluiceCollection, SCHEMA_COLLECTION } from './mongodb-checkpoint';
 import type { MongoContext } from './mongodb-session';
 
@@ -16,7 +16,8 @@ export const ID_INDEX = '_id_';
  * primary key whose value is each document's `_id`.
  */
 export interface CollectionMeta {
-  columns: { name: string; type: CanonicalType; nullable: boolean; identity: boolean }[];
+  /** `storage`: how createTable chose to store the column on its server (absent in older metadata: LEGACY_STORAGE). */
+  columns: { name: string; type: CanonicalType; nullable: boolean; identity: boolean; storage?: Storage }[];
   primaryKey: string[] | null;
 }
 
@@ -28,6 +29,8 @@ export interface FieldInfo {
   nullable: boolean;
   identity: boolean;
   nativeType: string;
+  /** What a copy to another engine loses that the type does not say (ColumnSchema.carry). */
+  carry?: string;
 }
 
 export interface CollectionInfo {
@@ -46,16 +49,17 @@ export async function readMeta(ctx: MongoContext, ref: TableRef): Promise<Collec
 
 /** Columns from metadata and sampled documents (constant work: the caller fetched both). */
 export function describe(meta: CollectionMeta | null, docs: Document[]): CollectionInfo {
-  const stats = new Map<string, { storages: Storage[]; present: number }>();
+  const stats = new Map<string, { storages: Storage[]; present: number; nulls: number; nested: Set<string> }>();
   for (const doc of docs) {
     for (const [field, value] of Object.entries(doc)) {
       let s = stats.get(field);
-      if (!s) stats.set(field, (s = { storages: [], present: 0 }));
+      if (!s) stats.set(field, (s = { storages: [], present: 0, nulls: 0, nested: new Set() }));
       const storage = storageOf(value);
       if (storage) {
         s.present++;
         if (!s.storages.includes(storage)) s.storages.push(storage);
-      }
+        if (storage === 'json') nestedBson(value, s.nested);
+      } else if (value === null) s.nulls++;
     }
   }
   const fields: FieldInfo[] = [];
@@ -64,15 +68,20 @@ export function describe(meta: CollectionMeta | null, docs: Document[]): Collect
     if (!meta.primaryKey?.length) known.add('_id');
     for (const c of meta.columns) {
       known.add(c.name);
-      fields.push({ ...c, storage: CANONICAL_STORAGE[c.type.kind], nativeType: toNative(c.type) });
+      const storage = c.storage ?? LEGACY_STORAGE[c.type.kind];
+      fields.push({ name: c.name, type: c.type, nullable: c.nullable, identity: c.identity, storage, nativeType: nativeName(c.type.kind, storage) });
     }
     // The document `_id` holds the primary key's value: not a column of its own.
     if (meta.primaryKey?.length && !meta.primaryKey.includes('_id')) known.add('_id');
   }
   const inferred = (name: string): FieldInfo => {
-    const s = stats.get(name) ?? { storages: [], present: 0 };
+    const s = stats.get(name) ?? { storages: [], present: 0, nulls: 0, nested: new Set<string>() };
     const storage = mergeStorage(s.storages) ?? 'string';
     const nullable = name !== '_id' && s.present < docs.length;
+    const carry: string[] = [];
+    if (storage === 'mixed') carry.push(`several BSON types (${s.storages.map(storageName).join(', ')}): each value as JSON`);
+    if (s.nested.size) carry.push(`nested BSON ${[...s.nested].join(', ')} values as JSON text`);
+    if (s.nulls > 0 && s.present + s.nulls < docs.length) carry.push('absent from some documents and null in others: both arrive as NULL');
     return {
       name,
       storage,
@@ -80,6 +89,7 @@ export function describe(meta: CollectionMeta | null, docs: Document[]): Collect
       nullable: nullable || docs.length === 0 ? name !== '_id' : false,
       identity: false,
       nativeType: `${storageName(storage)}${nullable ? '|null' : ''} (${docs.length} sampled)`,
+      ...(carry.length ? { carry: carry.join('; ') } : {}),
     };
   };
   if (meta && !meta.primaryKey?.length) fields.unshift(inferred('_id'));
@@ -91,9 +101,24 @@ export function describe(meta: CollectionMeta | null, docs: Document[]): Collect
   return { meta, fields, sampled: docs.length, primaryKey };
 }
 
+/** BSON types inside a nested document / array that JSON has no value of (they travel as text), into `found`. */
+function nestedBson(value: unknown, found: Set<string>): void {
+  if (value === null || typeof value !== 'object') return;
+  if (Array.isArray(value)) {
+    for (const v of value) nestedBson(v, found);
+    return;
+  }
+  const storage = storageOf(value);
+  if (storage === 'json') {
+    for (const v of Object.values(value as Record<string, unknown>)) nestedBson(v, found);
+  } else if (storage === 'date' || storage === 'objectId' || storage === 'binData' || storage === 'uuid' || storage === 'decimal') {
+    found.add(storageName(storage));
+  }
+}
+
 /** Samples the first `size` documents in `_id` order (FerretDB v1 has no `$sample` stage; both servers have this). */
 export function sample(ctx: MongoContext, ref: TableRef, size: number): Promise<Document[]> {
-  return ctx.db(ref.schema).collection(ref.name).find({}, { sort: { _id: 1 }, limit: size, batchSize: size, promoteLongs: false }).toArray();
+  return ctx.db(ref.schema).collection(ref.name).find({}, { sort: { _id: 1 }, limit: size, batchSize: size, promoteValues: false }).toArray();
 }
 
 /** Metadata and a sample of one collection (as introspection takes it): what reads and writes need to encode values and name columns. */
@@ -142,13 +167,17 @@ export async function introspectDatabase(ctx: MongoContext, schema: string, opti
       const view = c.type === 'view';
       const collection = db.collection(c.name);
       const [docs, specs, rowEstimate] = await Promise.all([
-        collection.find({}, { ...(view ? {} : { sort: { _id: 1 } }), limit: ctx.sampleSize, batchSize: ctx.sampleSize, promoteLongs: false }).toArray(),
+        collection.find({}, { ...(view ? {} : { sort: { _id: 1 } }), limit: ctx.sampleSize, batchSize: ctx.sampleSize, promoteValues: false }).toArray(),
         view ? Promise.resolve([] as IndexDescriptionInfo[]) : collection.listIndexes().toArray(),
         view ? Promise.resolve(null) : collection.estimatedDocumentCount(),
       ]);
       const info = describe(metas.get(c.name) ?? null, docs);
       ctx.sampled.set(`${schema}\u0000${c.name}`, info.sampled);
-      const { indexes, uniqueConstraints } = indexesOf(specs as IndexDescriptionInfo[]);
+      const found = indexesOf(specs as IndexDescriptionInfo[]);
+      // `_id` holds the primary key's value: its index is the primary key's (not an index on a column the table lacks).
+      const pk = info.primaryKey;
+      const indexes = found.indexes.map((i) => (i.name === ID_INDEX && pk?.length && !pk.includes('_id') ? { ...i, columns: pk } : i));
+      const { uniqueConstraints } = found;
       const columns: ColumnSchema[] = info.fields.map((f) => ({
         name: f.name,
         nativeType: f.nativeType,
@@ -156,6 +185,7 @@ export async function introspectDatabase(ctx: MongoContext, schema: string, opti
         nullable: f.nullable,
         identity: f.identity,
         default: null,
+        ...(f.carry ? { carry: f.carry } : {}),
       }));
       return {
         schema,

@@ -1,5 +1,5 @@
-import type { Document, Filter, Sort } from 'mongodb';
-import { ConnectorError, TestCode, type ReadOptions, type RowBatch, type TableRef } from '@sluice/connector-sdk';
+import { BSON, type Document, type Filter, type Sort } from 'mongodb';
+import { ConnectorError, TestCode, type CopyReadOptions, type CopyTextBatch, type ReadOptions, type RowBatch, type TableRef } from '@sluice/connector-sdk';
 import { collectionInfo, type CollectionInfo, type FieldInfo } from './mongodb-introspect';
 import { decodeValue, encodeValue } from './mongodb-types';
 import type { MongoContext } from './mongodb-session';
@@ -46,14 +46,9 @@ function encodeKey(fields: FieldInfo[], values: unknown[]): unknown[] {
 /** `doc[path]` (no dotted paths: field names never contain '.'). */
 const get = (doc: Document, path: string) => doc[path];
 
-/**
- * Documents in key order as batches of canonical rows: one cursor sorted on
- * the key (the `_id` index for single-column keys), filtered by `after` /
- * `until` (OR expansion) and `since`, fetched `batchSize` documents a round
- * trip; closed in `finally` (abandoned reads included) and on abort.
- */
-export async function* readCollection(ctx: MongoContext, table: TableRef, options: ReadOptions): AsyncGenerator<RowBatch> {
-  const { key, batchSize = 10_000, signal } = options;
+/** The cursor of a keyset read: filter from `after` / `until` / `since`, sorted on the key. */
+async function keysetQuery(ctx: MongoContext, table: TableRef, options: ReadOptions) {
+  const { key } = options;
   if (!key.length) throw new ConnectorError(TestCode.DRIVER_ERROR, 'a read needs a key to order by', false);
   const info = await collectionInfo(ctx, table).catch((err) => {
     throw ctx.error(err);
@@ -71,11 +66,22 @@ export async function* readCollection(ctx: MongoContext, table: TableRef, option
   }
   const filter: Filter<Document> = conditions.length === 0 ? {} : conditions.length === 1 ? conditions[0]! : { $and: conditions };
   const sort: Sort = Object.fromEntries(keyPaths.map((p) => [p, 1 as const]));
+  return { info, columns, colFields, keyFields, keyPaths, colPaths: columns.map((c) => pathOf(info, c)), filter, sort };
+}
+
+/**
+ * Documents in key order as batches of canonical rows: one cursor sorted on
+ * the key (the `_id` index for single-column keys), filtered by `after` /
+ * `until` (OR expansion) and `since`, fetched `batchSize` documents a round
+ * trip; closed in `finally` (abandoned reads included) and on abort.
+ */
+export async function* readCollection(ctx: MongoContext, table: TableRef, options: ReadOptions): AsyncGenerator<RowBatch> {
+  const { batchSize = 10_000, signal } = options;
+  const { colFields, keyFields, keyPaths, colPaths, filter, sort } = await keysetQuery(ctx, table, options);
   if (signal?.aborted) throw ctx.error(new Error('read aborted'));
   const cursor = ctx.db(table.schema).collection(table.name).find(filter, { sort, batchSize, promoteLongs: false });
   const abort = () => void cursor.close().catch(() => undefined);
   signal?.addEventListener('abort', abort, { once: true });
-  const colPaths = columns.map((c) => pathOf(info, c));
   try {
     let rows: unknown[][] = [];
     let last: unknown[] = [];
@@ -100,6 +106,61 @@ export async function* readCollection(ctx: MongoContext, table: TableRef, option
     signal?.removeEventListener('abort', abort);
     await cursor.close().catch(() => undefined);
   }
+}
+
+/**
+ * Same engine (MongoDB → MongoDB): the pages of `readCollection` as the
+ * documents' own BSON, never decoded (the driver's `raw` documents,
+ * concatenated), so every field keeps its BSON type, nested ones included, and
+ * a field absent from a document stays absent (a canonical row would make it
+ * null). Whole documents when `columns` are every field the collection shows
+ * (fields beyond the sample come along too), else only those fields (and
+ * `_id`). Only the last document of a page is decoded, for its key.
+ */
+export async function* readCollectionBson(ctx: MongoContext, table: TableRef, options: CopyReadOptions): AsyncGenerator<CopyTextBatch> {
+  const { batchSize = 10_000, signal } = options;
+  const { info, columns, keyFields, keyPaths, colPaths, filter, sort } = await keysetQuery(ctx, table, options);
+  const whole = info.fields.every((f) => columns.includes(f.name));
+  const projection = whole ? undefined : Object.fromEntries(colPaths.map((p) => [p, 1]));
+  if (signal?.aborted) throw ctx.error(new Error('read aborted'));
+  const cursor = ctx.db(table.schema).collection(table.name).find(filter, { sort, batchSize, projection, raw: true });
+  const abort = () => void cursor.close().catch(() => undefined);
+  signal?.addEventListener('abort', abort, { once: true });
+  try {
+    let docs: Buffer[] = [];
+    for (;;) {
+      let raw: Buffer | null;
+      try {
+        raw = (await cursor.next()) as unknown as Buffer | null;
+      } catch (err) {
+        throw ctx.error(signal?.aborted ? new Error('read aborted') : err);
+      }
+      if (signal?.aborted) throw ctx.error(new Error('read aborted'));
+      if (raw) docs.push(Buffer.from(raw));
+      if (docs.length && (!raw || docs.length >= batchSize)) {
+        const lastDoc = BSON.deserialize(docs[docs.length - 1]!, { promoteLongs: false });
+        const last = keyFields.map((f, i) => decodeValue(get(lastDoc, keyPaths[i]!), f.type.kind));
+        yield { text: Buffer.concat(docs), rows: docs.length, last, format: 'text' };
+        docs = [];
+      }
+      if (!raw) break;
+    }
+  } finally {
+    signal?.removeEventListener('abort', abort);
+    await cursor.close().catch(() => undefined);
+  }
+}
+
+/** The documents of a `readCollectionBson` page: each a BSON document (int32 length first), types kept (no promotion). */
+export function splitBson(text: Buffer): Document[] {
+  const docs: Document[] = [];
+  for (let at = 0; at < text.length; ) {
+    const length = text.readInt32LE(at);
+    if (length < 5 || at + length > text.length) throw new ConnectorError(TestCode.DRIVER_ERROR, `not a page of BSON documents (a length of ${length} at byte ${at})`, false);
+    docs.push(BSON.deserialize(text.subarray(at, at + length), { promoteValues: false, promoteLongs: false, promoteBuffers: false, bsonRegExp: true }));
+    at += length;
+  }
+  return docs;
 }
 
 /** Smallest and largest non-null value of `column`: two index-ordered finds (FerretDB v1 lacks $group $min/$max). */

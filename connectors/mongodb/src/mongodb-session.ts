@@ -11,7 +11,10 @@ import {
   type ReadOptions,
   type RelationalConfig,
   type RowBatch,
+  type CopyReadOptions,
+  type CopyTextBatch,
   type SessionOptions,
+  type TypeMapper,
   type TableDefinition,
   type TableRef,
   type TableSchema,
@@ -21,9 +24,9 @@ import {
 } from '@sluice/connector-sdk';
 import { toClientOptions, type MongoConfig } from './mongodb-config';
 import { classifyMongoError } from './mongodb-errors';
-import { checkDatabaseName } from './mongodb-types';
+import { checkDatabaseName, FERRETDB_SERVER, MONGODB_SERVER, typeMapperFor, type ServerTraits } from './mongodb-types';
 import { introspectDatabase } from './mongodb-introspect';
-import { readCollection, readKeyBounds } from './mongodb-read';
+import { readCollection, readCollectionBson, readKeyBounds } from './mongodb-read';
 import { openMongoWriter } from './mongodb-write';
 import * as ddl from './mongodb-ddl';
 import * as checkpoint from './mongodb-checkpoint';
@@ -36,6 +39,8 @@ export interface MongoContext {
   readonly client: MongoClient;
   /** The server is FerretDB (buildInfo.ferretdbVersion): avoid what it lacks. */
   readonly ferretdb: boolean;
+  /** What the server stores (FerretDB v1: no decimal128): the storage createTable chooses per column. */
+  readonly server: ServerTraits;
   readonly version: string;
   readonly sampleSize: number;
   readonly includeViews: boolean;
@@ -79,6 +84,7 @@ async function openMongoSessionAt(config: MongoConfig, options: SessionOptions, 
   const ctx: MongoContext = {
     client,
     ferretdb: Boolean(info.ferretdbVersion),
+    server: info.ferretdbVersion ? FERRETDB_SERVER : MONGODB_SERVER,
     version: info.ferretdbVersion ? `${info.version} (FerretDB ${info.ferretdbVersion})` : info.version,
     sampleSize: config.sample_size,
     includeViews: config.include_views,
@@ -95,11 +101,15 @@ async function openMongoSessionAt(config: MongoConfig, options: SessionOptions, 
 /** A ConnectorSession over one MongoClient (a pool of `maxConnections`); each operation lives in its own module. */
 export class MongoSession implements ConnectorSession {
   private closed = false;
+  /** This server's mapping: decimals as Decimal128 only where it has them. */
+  readonly types: TypeMapper;
   constructor(
     readonly ctx: MongoContext,
     /** Schemas are databases: the config's. */
     readonly defaultSchema: string,
-  ) {}
+  ) {
+    this.types = typeMapperFor(ctx.server);
+  }
 
   private async guard<T>(fn: () => Promise<T>): Promise<T> {
     try {
@@ -132,6 +142,10 @@ export class MongoSession implements ConnectorSession {
   }
   read(table: TableRef, options: ReadOptions): AsyncIterable<RowBatch> {
     return readCollection(this.ctx, table, options);
+  }
+  /** Same engine (MongoDB → MongoDB): the documents as BSON, every field's type kept (see readCollectionBson). */
+  readCopyText(table: TableRef, options: CopyReadOptions): AsyncIterable<CopyTextBatch> {
+    return readCollectionBson(this.ctx, table, options);
   }
   keyBounds(table: TableRef, column: string): Promise<{ min: unknown; max: unknown } | null> {
     return readKeyBounds(this.ctx, table, column);

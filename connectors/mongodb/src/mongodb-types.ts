@@ -1,5 +1,5 @@
 import { Binary, Decimal128, Double, Int32, Long, ObjectId } from 'mongodb';
-import { ConnectorError, TestCode, trimFraction, type CanonicalKind, type CanonicalType, type TypeMapper } from '@sluice/connector-sdk';
+import { ConnectorError, TestCode, trimFraction, utcWallClock, type CanonicalKind, type CanonicalType, type TypeMapper } from '@sluice/connector-sdk';
 
 /**
  * How a field is stored in BSON. A collection made by `createTable` stores
@@ -23,16 +23,29 @@ export type Storage =
   | 'json' // nested document / array / any JSON value
   | 'mixed'; // several BSON types: read as JSON
 
+/** What the server can store, as far as the storage choice goes. */
+export interface ServerTraits {
+  /** BSON decimal128: real MongoDB; FerretDB v1 has none (its connection panics on one). */
+  decimal128: boolean;
+}
+export const MONGODB_SERVER: ServerTraits = { decimal128: true };
+export const FERRETDB_SERVER: ServerTraits = { decimal128: false };
+/** Significant digits a BSON decimal128 holds. */
+export const DECIMAL128_DIGITS = 34;
+/** Fractional-second digits a BSON date holds (milliseconds). */
+export const DATE_DIGITS = 3;
+
 /**
- * Canonical type → storage, chosen so that round trips are exact:
+ * Canonical kind → storage when nothing more is known (no precision, a server without
+ * decimal128), chosen so that round trips are exact:
  * - int64 → long; int16/int32 → int; float32/float64 → double.
- * - decimal → text: BSON decimal128 would do on MongoDB, but FerretDB v1
- *   cannot store it (its connection panics), and text keeps the scale as written.
+ * - decimal → exact text (see `storageFor` for decimal128).
  * - bytes → binData (subtype 0); uuid → binData subtype 4.
- * - date → "YYYY-MM-DD" text; time / timestamp / timestamptz → fixed-width text
- *   with six fractional digits ("2024-02-29T12:00:00.500000Z"): a BSON date has
- *   milliseconds only and would lose microseconds; fixed width keeps string
- *   order = time order, so `since` and key ranges work on them.
+ * - date → BSON date at midnight UTC.
+ * - time / timestamp / timestamptz → fixed-width text with six fractional digits
+ *   ("2024-02-29T12:00:00.500000Z"): a BSON date has milliseconds only and would
+ *   lose microseconds; fixed width keeps string order = time order, so `since` and
+ *   key ranges work on them. (`storageFor`: a BSON date for columns of ≤ 3 digits.)
  * - json → the nested document / array itself (relational → documents).
  */
 export const CANONICAL_STORAGE: Record<CanonicalKind, Storage> = {
@@ -45,7 +58,7 @@ export const CANONICAL_STORAGE: Record<CanonicalKind, Storage> = {
   bool: 'bool',
   text: 'string',
   bytes: 'binData',
-  date: 'string',
+  date: 'date',
   time: 'timeString',
   timestamp: 'timeString',
   timestamptz: 'timeString',
@@ -53,7 +66,47 @@ export const CANONICAL_STORAGE: Record<CanonicalKind, Storage> = {
   uuid: 'uuid',
 };
 
-/** Canonical type of a storage found by sampling. objectId is read as its 24-hex-digit text. */
+/** The storage collections created before storages were recorded in `_sluice_schema` used (dates as text). */
+export const LEGACY_STORAGE: Record<CanonicalKind, Storage> = { ...CANONICAL_STORAGE, date: 'string' };
+
+/**
+ * The storage of a canonical type on a server, exact either way:
+ * - decimal → BSON decimal128 where the server has it and the declared precision is
+ *   ≤ 34 digits (scale kept: "1.50" stays "1.50"); else its exact text.
+ * - timestamp / timestamptz declaring ≤ 3 fractional digits → BSON date; else fixed-width text.
+ * - everything else: CANONICAL_STORAGE.
+ */
+export function storageFor(type: CanonicalType, server: ServerTraits): Storage {
+  switch (type.kind) {
+    case 'decimal':
+      return server.decimal128 && type.precision !== undefined && type.precision <= DECIMAL128_DIGITS ? 'decimal' : 'decimalString';
+    case 'timestamp':
+    case 'timestamptz':
+      return type.precision !== undefined && type.precision <= DATE_DIGITS ? 'date' : 'timeString';
+    default:
+      return CANONICAL_STORAGE[type.kind];
+  }
+}
+
+/** Why a type is held as a stand-in on a server (the end of a warning), undefined when its storage is its own BSON type. */
+export function standInOf(type: CanonicalType, server: ServerTraits): string | undefined {
+  const storage = storageFor(type, server);
+  const precision = (type as { precision?: number }).precision;
+  if (storage === 'decimalString') {
+    if (!server.decimal128) return 'its exact text: the server (FerretDB) has no Decimal128';
+    return precision === undefined
+      ? `its exact text: an unbounded decimal may exceed Decimal128's ${DECIMAL128_DIGITS} digits`
+      : `its exact text: ${precision} digits exceed Decimal128's ${DECIMAL128_DIGITS}`;
+  }
+  if (storage === 'timeString') {
+    if (type.kind === 'time') return 'its exact text (fixed width): BSON has no time of day';
+    const digits = precision ?? 6;
+    return `its exact text (fixed width): a BSON date holds milliseconds, the column ${digits} fractional digits`;
+  }
+  return undefined;
+}
+
+/** Canonical type of a storage found by sampling. objectId is read as its 24-hex-digit text; a BSON date holds milliseconds. */
 export const STORAGE_CANONICAL: Record<Storage, CanonicalType> = {
   int: { kind: 'int32' },
   long: { kind: 'int64' },
@@ -64,14 +117,14 @@ export const STORAGE_CANONICAL: Record<Storage, CanonicalType> = {
   string: { kind: 'text' },
   binData: { kind: 'bytes' },
   uuid: { kind: 'uuid' },
-  date: { kind: 'timestamptz' },
+  date: { kind: 'timestamptz', precision: DATE_DIGITS },
   timeString: { kind: 'timestamp' },
   objectId: { kind: 'text' },
   json: { kind: 'json' },
   mixed: { kind: 'json' },
 };
 
-/** The "native" names shown for canonical types (BSON type aliases; `string (…)` where text stands in). */
+/** The "native" names shown for canonical types (BSON type aliases; `string (…)` where text stands in, `date (…)` for a BSON date of another kind). */
 const NATIVE: Record<CanonicalKind, string> = {
   int16: 'int',
   int32: 'int',
@@ -82,7 +135,7 @@ const NATIVE: Record<CanonicalKind, string> = {
   bool: 'bool',
   text: 'string',
   bytes: 'binData',
-  date: 'string (date)',
+  date: 'date (date)',
   time: 'string (time)',
   timestamp: 'string (timestamp)',
   timestamptz: 'string (timestamptz)',
@@ -90,12 +143,29 @@ const NATIVE: Record<CanonicalKind, string> = {
   uuid: 'binData (uuid)',
 };
 
+/** The native name of a canonical type stored as `storage`. */
+export function nativeName(kind: CanonicalKind, storage: Storage): string {
+  switch (storage) {
+    case 'decimal':
+      return 'decimal';
+    case 'date':
+      return kind === 'timestamptz' ? 'date' : `date (${kind})`;
+    case 'timeString':
+      return `string (${kind})`;
+    case 'objectId':
+    case 'mixed':
+      return storage;
+    default:
+      return NATIVE[kind];
+  }
+}
+
 /** The storage of a BSON value (null/undefined: none). */
 export function storageOf(value: unknown): Storage | null {
   if (value === null || value === undefined) return null;
   switch (typeof value) {
     case 'number':
-      return Number.isInteger(value) && Math.abs(value) <= 2147483647 ? 'int' : 'double';
+      return Number.isInteger(value) && value >= -2147483648 && value <= 2147483647 ? 'int' : 'double';
     case 'boolean':
       return 'bool';
     case 'string':
@@ -181,8 +251,16 @@ export function encodeValue(value: unknown, kind: CanonicalKind, storage: Storag
     }
     case 'double':
       return new Double(Number(value));
-    case 'decimal':
-      return Decimal128.fromString(String(value));
+    case 'decimal': {
+      const text = String(value).trim();
+      if (!/^[-+]?\d+(\.\d+)?$/.test(text)) throw refuse(`not a decimal: ${text.slice(0, 40)}`);
+      try {
+        // Throws rather than round a value of more than 34 significant digits.
+        return Decimal128.fromString(text);
+      } catch {
+        throw refuse(`${text.slice(0, 40)} has more digits than a Decimal128 holds (${DECIMAL128_DIGITS})`);
+      }
+    }
     case 'decimalString':
       if (!/^[-+]?\d+(\.\d+)?$/.test(String(value).trim())) throw refuse(`not a decimal: ${String(value).slice(0, 40)}`);
       return String(value).trim();
@@ -199,7 +277,7 @@ export function encodeValue(value: unknown, kind: CanonicalKind, storage: Storag
       return new Binary(Buffer.from(hex, 'hex'), Binary.SUBTYPE_UUID);
     }
     case 'date':
-      return value instanceof Date ? value : new Date(kind === 'timestamp' ? `${String(value).replace(' ', 'T')}Z` : String(value));
+      return value instanceof Date ? value : toBsonDate(String(value).trim(), kind);
     case 'timeString':
       return fixedFraction(value instanceof Date ? dateText(value, kind) : String(value));
     case 'objectId':
@@ -208,6 +286,22 @@ export function encodeValue(value: unknown, kind: CanonicalKind, storage: Storag
     case 'mixed':
       return value;
   }
+}
+
+/**
+ * A canonical date / timestamp / timestamptz text as a BSON date, refused (non-retryable, the value
+ * named) unless the date reads back as exactly that text: more than 3 fractional digits, a year
+ * outside 0000–9999, 'infinity', a BC date.
+ */
+function toBsonDate(text: string, kind: CanonicalKind): Date {
+  const iso = kind === 'date' ? `${text}T00:00:00Z` : kind === 'timestamp' ? `${text.replace(' ', 'T')}Z` : text;
+  const date = /^\d{4}-\d\d-\d\d/.test(iso) ? new Date(iso) : new Date(NaN);
+  const wanted = kind === 'timestamptz' ? utcWallClock(text) : kind === 'timestamp' ? text.replace('T', ' ') : text;
+  const got = Number.isNaN(date.getTime()) ? null : kind === 'timestamptz' ? utcWallClock(dateText(date, kind)) : dateText(date, kind);
+  if (got === null || wanted === null || trimFraction(got) !== trimFraction(wanted)) {
+    throw refuse(`${JSON.stringify(text.slice(0, 40))} is not a ${kind} a BSON date holds exactly (milliseconds, years 0000–9999)`);
+  }
+  return date;
 }
 
 /** A BSON value as plain JSON: ObjectId → hex, Date → ISO text, Long → number (text beyond 2^53), Decimal128 → text, binary → base64 (UUID → text). */
@@ -228,7 +322,7 @@ export function toPlainJson(value: unknown): unknown {
     case 'Double':
       return (value as Int32).valueOf();
     case 'Decimal128':
-      return (value as Decimal128).toString();
+      return decimal128Text(value as Decimal128);
     case 'Binary': {
       const b = value as Binary;
       return b.sub_type === Binary.SUBTYPE_UUID ? uuidText(b) : Buffer.from(b.value()).toString('base64');
@@ -239,6 +333,22 @@ export function toPlainJson(value: unknown): unknown {
     default:
       return String(value);
   }
+}
+
+/**
+ * A Decimal128 as plain decimal text, its scale kept ("42.5000000000"; "1E-10" → "0.0000000001"):
+ * Decimal128's own text turns to exponent notation for small exponents. NaN / Infinity as spelled.
+ */
+export function decimal128Text(d: Decimal128): string {
+  const text = d.toString();
+  const m = /^(-?)(\d)(?:\.(\d+))?E([+-]\d+)$/.exec(text);
+  if (!m) return text;
+  const [, sign, lead, fraction = '', e] = m;
+  const digits = lead! + fraction;
+  const exponent = Number(e) - fraction.length;
+  if (exponent >= 0) return `${sign}${digits}${'0'.repeat(exponent)}`;
+  const whole = digits.length + exponent;
+  return whole > 0 ? `${sign}${digits.slice(0, whole)}.${digits.slice(whole)}` : `${sign}0.${'0'.repeat(-whole)}${digits}`;
 }
 
 function uuidText(b: Binary): string {
@@ -269,7 +379,7 @@ export function decodeValue(value: unknown, kind: CanonicalKind): unknown {
     case 'Double':
       return decodeValue((value as Int32).valueOf(), kind);
     case 'Decimal128':
-      return (value as Decimal128).toString();
+      return decimal128Text(value as Decimal128);
     case 'Binary': {
       const b = value as Binary;
       if (b.sub_type === Binary.SUBTYPE_UUID && kind !== 'bytes') return uuidText(b);
@@ -323,11 +433,13 @@ export function checkDatabaseName(name: string): void {
   }
 }
 
-/** Canonical type of a native name as `toNative` and introspection spell it ("long", "string (timestamptz)", "int|null (1000 sampled)"). */
+/** Canonical type of a native name as `toNative` and introspection spell it ("long", "string (timestamptz)", "date (date)", "int|null (1000 sampled)"). */
 export function toCanonical(nativeType: string): CanonicalType {
   const base = nativeType.replace(/\s*\(\d+ sampled\)$/, '').replace(/\|null$/, '').trim();
+  const dated = /^date \((date|timestamp|timestamptz)\)$/.exec(base);
+  if (dated) return dated[1] === 'date' ? { kind: 'date' } : { kind: dated[1] as 'timestamp' | 'timestamptz', precision: DATE_DIGITS };
   const hinted = /^(?:string|binData) \((\w+)\)$/.exec(base);
-  if (hinted && hinted[1] !== 'uuid') return { kind: hinted[1] as CanonicalKind };
+  if (hinted && hinted[1] !== 'uuid') return { kind: hinted[1] as CanonicalKind } as CanonicalType;
   switch (base) {
     case 'int':
       return { kind: 'int32' };
@@ -348,14 +460,15 @@ export function toCanonical(nativeType: string): CanonicalType {
     case 'uuid':
       return { kind: 'uuid' };
     case 'date':
-      return { kind: 'timestamptz' };
+      return { kind: 'timestamptz', precision: DATE_DIGITS };
     default:
       return { kind: 'json' };
   }
 }
 
+/** The native name of a canonical type on a server without decimal128 (the plugin's static mapping; a session has its server's). */
 export function toNative(type: CanonicalType): string {
-  return NATIVE[type.kind];
+  return nativeName(type.kind, storageFor(type, FERRETDB_SERVER));
 }
 
 /** The native spelling of a storage found by sampling (BSON $type aliases). */
@@ -374,4 +487,22 @@ export function storageName(storage: Storage): string {
   }
 }
 
-export const mongodbTypeMapper: TypeMapper = { toCanonical, toNative };
+/** The storage a sampled spelling ("objectId|null (12 sampled)") names; null for any other spelling. */
+export function sampledStorage(nativeType: string | undefined): Storage | null {
+  const m = /^(.*?)(?:\|null)? \(\d+ sampled\)$/.exec(nativeType ?? '');
+  if (!m) return null;
+  const names = Object.keys(STORAGE_CANONICAL) as Storage[];
+  return names.find((s) => storageName(s) === m[1]) ?? null;
+}
+
+/** The type mapping of a server: decimals as Decimal128 only where it has them. */
+export function typeMapperFor(server: ServerTraits): TypeMapper {
+  return {
+    toCanonical,
+    toNative: (type) => nativeName(type.kind, storageFor(type, server)),
+    standIn: (type) => standInOf(type, server),
+  };
+}
+
+/** The plugin's mapping: a server without decimal128 (the cautious choice before one is connected). */
+export const mongodbTypeMapper: TypeMapper = typeMapperFor(FERRETDB_SERVER);

@@ -3,6 +3,7 @@ import { ConnectorError, TestCode, type Checkpoint, type TableRef, type TableWri
 import { collectionInfo, type FieldInfo } from './mongodb-introspect';
 import { checkCollectionName, checkFieldName, encodeValue, storageOf, type Storage } from './mongodb-types';
 import { putState } from './mongodb-checkpoint';
+import { splitBson } from './mongodb-read';
 import type { MongoContext } from './mongodb-session';
 
 const DUPLICATE_KEY = 11000;
@@ -26,7 +27,7 @@ export function dedupeByKey(rows: unknown[][], keyIndexes: number[]): unknown[][
 
 /** The storage of a column no metadata or sample describes: by the canonical JS value written. */
 function guessStorage(value: unknown): Storage {
-  if (typeof value === 'number') return Number.isInteger(value) && Math.abs(value) <= 2147483647 ? 'int' : 'double';
+  if (typeof value === 'number') return Number.isInteger(value) && value >= -2147483648 && value <= 2147483647 ? 'int' : 'double';
   return storageOf(value) ?? 'string';
 }
 
@@ -124,31 +125,48 @@ export async function openMongoWriter(ctx: MongoContext, table: TableRef, option
   const replaced = (result: { matchedCount: number; upsertedCount: number }, wanted: number) =>
     accounted('replaceOne (upsert)', result.matchedCount + result.upsertedCount, wanted);
 
+  const writeDocs = async (docs: Document[], checkpoint?: Checkpoint): Promise<void> => {
+    try {
+      if (!docs.length) {
+        // nothing to write
+      } else if (!filterKey) {
+        accounted('insertMany', (await collection.insertMany(docs, { ordered: !options.highPerformance })).insertedCount, docs.length);
+      } else if (byId) {
+        // Insert first (cheap, and on FerretDB v1 ~500× faster than an upsert), then replace the documents whose _id exists.
+        const existing = await insertNew(docs);
+        if (existing.length) replaced(await collection.bulkWrite(existing.map(replaceById), { ordered: !options.highPerformance }), existing.length);
+      } else {
+        const operations: AnyBulkWriteOperation<Document>[] = docs.map((doc) => ({
+          replaceOne: { filter: Object.fromEntries(filterKey.map((k) => [k, doc[k]])), replacement: doc, upsert: true },
+        }));
+        replaced(await collection.bulkWrite(operations, { ordered: !options.highPerformance }), operations.length);
+      }
+      if (checkpoint) await putState(ctx, table, checkpoint);
+    } catch (err) {
+      throw ctx.error(err);
+    }
+  };
+
   return {
     async write(rows: unknown[][], checkpoint?: Checkpoint): Promise<number> {
       if (closed) throw refuse('writer is closed');
       const batch = filterIndexes ? dedupeByKey(rows, filterIndexes) : rows;
-      const docs = batch.map(encodeRow);
-      try {
-        if (!docs.length) {
-          // nothing to write
-        } else if (!filterKey) {
-          accounted('insertMany', (await collection.insertMany(docs, { ordered: !options.highPerformance })).insertedCount, docs.length);
-        } else if (byId) {
-          // Insert first (cheap, and on FerretDB v1 ~500× faster than an upsert), then replace the documents whose _id exists.
-          const existing = await insertNew(docs);
-          if (existing.length) replaced(await collection.bulkWrite(existing.map(replaceById), { ordered: !options.highPerformance }), existing.length);
-        } else {
-          const operations: AnyBulkWriteOperation<Document>[] = docs.map((doc) => ({
-            replaceOne: { filter: Object.fromEntries(filterKey.map((k) => [k, doc[k]])), replacement: doc, upsert: true },
-          }));
-          replaced(await collection.bulkWrite(operations, { ordered: !options.highPerformance }), operations.length);
-        }
-        if (checkpoint) await putState(ctx, table, checkpoint);
-      } catch (err) {
-        throw ctx.error(err);
-      }
+      await writeDocs(batch.map(encodeRow), checkpoint);
       return rows.length;
+    },
+    /**
+     * Same engine: a page of `readCopyText` (the source's documents as BSON) written as they are,
+     * each with its own `_id`, keyed like `write` (insert, then replace the `_id`s that exist).
+     */
+    async writeCopyText(text: Buffer, rows: number, checkpoint?: Checkpoint): Promise<number> {
+      if (closed) throw refuse('writer is closed');
+      const docs = splitBson(text);
+      if (docs.length !== rows) throw refuse(`a page of ${rows} documents held ${docs.length}`);
+      // The source's documents hold their key in `_id` as this collection's do (the same primary key, or `_id` itself).
+      if (!byId) throw refuse('a page of documents is written by _id: the writer must be keyed on the primary key the documents hold in _id');
+      if (docs.some((d) => d._id === undefined)) throw refuse('a document of the page has no _id');
+      await writeDocs(docs, checkpoint);
+      return rows;
     },
     async close(): Promise<void> {
       closed = true;

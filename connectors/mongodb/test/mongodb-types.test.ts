@@ -5,8 +5,15 @@ import {
   checkDatabaseName,
   checkFieldName,
   classifyMongoError,
+  decimal128Text,
   decodeValue,
   dedupeByKey,
+  FERRETDB_SERVER,
+  MONGODB_SERVER,
+  sampledStorage,
+  standInOf,
+  storageFor,
+  typeMapperFor,
   describeCollection,
   encodeValue,
   fixedFraction,
@@ -21,7 +28,7 @@ import {
   toNative,
   toPlainJson,
 } from '@sluice/connector-mongodb';
-import { CANONICAL_KINDS, ConfigError, parseConfig, parseConnectionUrl, type CanonicalKind } from '@sluice/connector-sdk';
+import { CANONICAL_KINDS, ConfigError, parseConfig, parseConnectionUrl, type CanonicalKind, type CanonicalType } from '@sluice/connector-sdk';
 import { ROUND_TRIP_COLUMNS, comparable } from '@sluice/connector-sdk/dist/testkit/values';
 
 // Pure functions: no server needed.
@@ -80,7 +87,11 @@ test('type mapper: every canonical type has a native name that maps back to its 
   expect(toNative({ kind: 'timestamptz' })).toBe('string (timestamptz)');
   expect(toCanonical('long|null (1000 sampled)')).toEqual({ kind: 'int64' });
   expect(toCanonical('objectId (3 sampled)')).toEqual({ kind: 'text' });
-  expect(toCanonical('date')).toEqual({ kind: 'timestamptz' });
+  // A BSON date holds milliseconds.
+  expect(toCanonical('date')).toEqual({ kind: 'timestamptz', precision: 3 });
+  expect(toCanonical('date (date)')).toEqual({ kind: 'date' });
+  expect(toCanonical('date (timestamp)')).toEqual({ kind: 'timestamp', precision: 3 });
+  expect(toCanonical('decimal')).toEqual({ kind: 'decimal' });
   expect(toCanonical('mixed|null (5 sampled)')).toEqual({ kind: 'json' });
 });
 
@@ -92,6 +103,84 @@ test('encode → decode is exact for every round-trip value of every canonical t
       expect({ kind, value: comparable(kind, decodeValue(stored, kind)) }).toEqual({ kind, value: comparable(kind, value) });
     }
   }
+});
+
+test('storage choice: BSON date for dates and ≤ 3-digit timestamps, Decimal128 on MongoDB up to 34 digits, exact text elsewhere (said why)', () => {
+  const cases: [CanonicalType, mongo: string, ferretdb: string][] = [
+    [{ kind: 'date' }, 'date', 'date'],
+    [{ kind: 'timestamp', precision: 0 }, 'date', 'date'],
+    [{ kind: 'timestamp', precision: 3 }, 'date', 'date'],
+    [{ kind: 'timestamptz', precision: 3 }, 'date', 'date'],
+    [{ kind: 'timestamp', precision: 4 }, 'timeString', 'timeString'],
+    [{ kind: 'timestamptz' }, 'timeString', 'timeString'],
+    [{ kind: 'time', precision: 0 }, 'timeString', 'timeString'],
+    [{ kind: 'decimal', precision: 10, scale: 2 }, 'decimal', 'decimalString'],
+    [{ kind: 'decimal', precision: 34, scale: 0 }, 'decimal', 'decimalString'],
+    [{ kind: 'decimal', precision: 35, scale: 2 }, 'decimalString', 'decimalString'],
+    [{ kind: 'decimal' }, 'decimalString', 'decimalString'],
+  ];
+  for (const [type, mongo, ferretdb] of cases) {
+    expect({ type, mongo: storageFor(type, MONGODB_SERVER), ferretdb: storageFor(type, FERRETDB_SERVER) }).toEqual({ type, mongo, ferretdb });
+  }
+  // What each stand-in means and why, for the sync's per-column warning.
+  expect(standInOf({ kind: 'decimal', precision: 10, scale: 2 }, MONGODB_SERVER)).toBeUndefined();
+  expect(standInOf({ kind: 'decimal', precision: 10, scale: 2 }, FERRETDB_SERVER)).toBe('its exact text: the server (FerretDB) has no Decimal128');
+  expect(standInOf({ kind: 'decimal', precision: 40, scale: 2 }, MONGODB_SERVER)).toBe("its exact text: 40 digits exceed Decimal128's 34");
+  expect(standInOf({ kind: 'decimal' }, MONGODB_SERVER)).toBe("its exact text: an unbounded decimal may exceed Decimal128's 34 digits");
+  expect(standInOf({ kind: 'timestamptz' }, MONGODB_SERVER)).toBe('its exact text (fixed width): a BSON date holds milliseconds, the column 6 fractional digits');
+  expect(standInOf({ kind: 'time' }, MONGODB_SERVER)).toBe('its exact text (fixed width): BSON has no time of day');
+  expect(standInOf({ kind: 'date' }, FERRETDB_SERVER)).toBeUndefined();
+  expect(standInOf({ kind: 'timestamp', precision: 3 }, FERRETDB_SERVER)).toBeUndefined();
+  // The native names a server's mapping gives, and what they read back as.
+  const mongo = typeMapperFor(MONGODB_SERVER);
+  const ferretdb = typeMapperFor(FERRETDB_SERVER);
+  expect(mongo.toNative({ kind: 'decimal', precision: 10, scale: 2 })).toBe('decimal');
+  expect(ferretdb.toNative({ kind: 'decimal', precision: 10, scale: 2 })).toBe('string (decimal)');
+  expect(ferretdb.toNative({ kind: 'date' })).toBe('date (date)');
+  expect(ferretdb.toNative({ kind: 'timestamp', precision: 0 })).toBe('date (timestamp)');
+  expect(ferretdb.toNative({ kind: 'timestamptz', precision: 3 })).toBe('date');
+  expect(ferretdb.toNative({ kind: 'timestamptz' })).toBe('string (timestamptz)');
+  expect(mongodbConnector.types.toNative({ kind: 'decimal', precision: 10, scale: 2 })).toBe('string (decimal)');
+  // A MongoDB source's sampled spelling names its storage (kept by a MongoDB → MongoDB copy).
+  expect(sampledStorage('objectId (3 sampled)')).toBe('objectId');
+  expect(sampledStorage('mixed|null (5 sampled)')).toBe('mixed');
+  expect(sampledStorage('binData (uuid) (2 sampled)')).toBe('uuid');
+  expect(sampledStorage('objectId')).toBeNull();
+  expect(sampledStorage(undefined)).toBeNull();
+});
+
+test('a BSON date holds dates and millisecond timestamps exactly; a value it would change is refused, named', () => {
+  const date = encodeValue('2024-02-29', 'date', 'date') as Date;
+  expect(date.toISOString()).toBe('2024-02-29T00:00:00.000Z');
+  expect(decodeValue(date, 'date')).toBe('2024-02-29');
+  for (const [value, kind] of [
+    ['0001-01-01', 'date'],
+    ['9999-12-31', 'date'],
+    ['1969-07-20 20:17:40', 'timestamp'],
+    ['2024-02-29 12:00:00.123', 'timestamp'],
+    ['2024-02-29T12:00:00.5Z', 'timestamptz'],
+    ['1000-01-01T00:00:00Z', 'timestamptz'],
+  ] as [string, CanonicalKind][]) {
+    expect({ value, back: decodeValue(encodeValue(value, kind, 'date'), kind) }).toEqual({ value, back: value });
+  }
+  // A zone other than UTC is the same instant.
+  expect(decodeValue(encodeValue('2024-02-29T12:00:00+02:00', 'timestamptz', 'date'), 'timestamptz')).toBe('2024-02-29T10:00:00Z');
+  expect(() => encodeValue('2024-02-29 12:00:00.1234', 'timestamp', 'date')).toThrow(/BSON date holds exactly/);
+  expect(() => encodeValue('infinity', 'date', 'date')).toThrow(/"infinity" is not a date/);
+  expect(() => encodeValue('10000-01-01', 'date', 'date')).toThrow(/BSON date/);
+  expect(() => encodeValue('0044-03-15 BC', 'date', 'date')).toThrow(/BSON date/);
+  expect(() => encodeValue('2024-02-30', 'date', 'date')).toThrow(/BSON date/);
+});
+
+test('Decimal128 (real MongoDB): exact, scale kept, plain text back; more than 34 digits refused', () => {
+  for (const value of ['42.5000000000', '0.0000000001', '-12345678901234567890.1234567890', '100', '-0.00', '1.50']) {
+    const stored = encodeValue(value, 'decimal', 'decimal');
+    expect(stored).toBeInstanceOf(Decimal128);
+    expect({ value, back: decodeValue(stored, 'decimal') }).toEqual({ value, back: value });
+  }
+  expect(decimal128Text(Decimal128.fromString('1E+3'))).toBe('1000');
+  expect(() => encodeValue('1'.repeat(35), 'decimal', 'decimal')).toThrow(/more digits than a Decimal128/);
+  expect(() => encodeValue('1e5', 'decimal', 'decimal')).toThrow(/not a decimal/);
 });
 
 test('temporal values are stored fixed-width so string order is time order', () => {
@@ -172,6 +261,24 @@ test('describe: columns from sampled documents, nullable when absent or null, th
     ['id', { kind: 'int64' }, true],
     ['extra', { kind: 'bool' }, false],
   ]);
+});
+
+test('describe: what a relational copy loses that the type does not say, per field (carry)', () => {
+  const docs = [
+    { _id: new Int32(1), v: new Int32(1), note: 'x', event: { at: new Date(0), by: new ObjectId() }, plain: { a: [1, { b: 'c' }] } },
+    { _id: new Int32(2), v: 'one', note: null, event: { id: new Binary(Buffer.alloc(16), 4) }, plain: {} },
+    { _id: new Int32(3), v: new Int32(3) },
+  ];
+  const carry = Object.fromEntries(describeCollection(null, docs).fields.map((f) => [f.name, f.carry]));
+  expect(carry).toEqual({
+    _id: undefined,
+    v: 'several BSON types (int, string): each value as JSON',
+    note: 'absent from some documents and null in others: both arrive as NULL',
+    event: 'nested BSON date, objectId, binData (uuid) values as JSON text',
+    plain: undefined,
+  });
+  // Null in some documents and present in the others (or absent in some, never null): nothing to say.
+  expect(describeCollection(null, [{ _id: 1, n: null }, { _id: 2, n: 'a' }]).fields.find((f) => f.name === 'n')!.carry).toBeUndefined();
 });
 
 test('indexes: _id_ and _sluice_pk are not unique constraints', () => {

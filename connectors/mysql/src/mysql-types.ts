@@ -104,12 +104,13 @@ export function toCanonical(nativeType: string): CanonicalType {
       return { kind: 'bytes' };
     case 'date':
       return { kind: 'date' };
+    // Fractional-second digits: none given is 0 in MySQL/MariaDB (6, the canonical default, left out).
     case 'time':
-      return { kind: 'time' };
+      return withPrecision({ kind: 'time' }, args[0] ?? 0);
     case 'datetime':
-      return { kind: 'timestamp' };
+      return withPrecision({ kind: 'timestamp' }, args[0] ?? 0);
     case 'timestamp':
-      return { kind: 'timestamptz' };
+      return withPrecision({ kind: 'timestamptz' }, args[0] ?? 0);
     case 'json':
       return { kind: 'json' };
     case 'uuid':
@@ -118,6 +119,10 @@ export function toCanonical(nativeType: string): CanonicalType {
       // tinytext … longtext, enum, set, inet6, and anything else read as text.
       return { kind: 'text' };
   }
+}
+
+function withPrecision<T extends { kind: 'time' | 'timestamp' | 'timestamptz' }>(type: T, precision: number): T & { precision?: number } {
+  return precision >= 6 ? type : { ...type, precision };
 }
 
 /** Native DDL type holding a canonical type. */

@@ -127,6 +127,8 @@ test('native ⇄ canonical types', () => {
     ['time(6)', { kind: 'time' }],
     ['datetime(6)', { kind: 'timestamp' }],
     ['timestamp(6)', { kind: 'timestamptz' }],
+    ['datetime', { kind: 'timestamp', precision: 0 }],
+    ['timestamp(3)', { kind: 'timestamptz', precision: 3 }],
     ['json', { kind: 'json' }],
     ['uuid', { kind: 'uuid' }],
   ];

@@ -44,13 +44,13 @@ export const postgresTypes: TypeMapper = {
       case 'date':
         return { kind: 'date' };
       case 'time':
-        return zone === 'with time zone' ? { kind: 'text' } : { kind: 'time' };
+        return zone === 'with time zone' ? { kind: 'text' } : withPrecision({ kind: 'time' }, n1);
       case 'timetz':
         return { kind: 'text' };
       case 'timestamp':
-        return zone === 'with time zone' ? { kind: 'timestamptz' } : { kind: 'timestamp' };
+        return withPrecision(zone === 'with time zone' ? { kind: 'timestamptz' } : { kind: 'timestamp' }, n1);
       case 'timestamptz':
-        return { kind: 'timestamptz' };
+        return withPrecision({ kind: 'timestamptz' }, n1);
       case 'json': case 'jsonb':
         return { kind: 'json' };
       case 'uuid':
@@ -87,6 +87,11 @@ export const postgresTypes: TypeMapper = {
     }
   },
 };
+
+/** A time type with the fractional-second digits its column declares (6, the default, left out). */
+function withPrecision<T extends { kind: 'time' | 'timestamp' | 'timestamptz' }>(type: T, precision: number | undefined): T & { precision?: number } {
+  return precision === undefined || precision >= 6 ? type : { ...type, precision };
+}
 
 const OID = {
   bool: 16, bytea: 17, bpchar: 1042, int8: 20, int2: 21, int4: 23, json: 114, float4: 700, float8: 701,

@@ -744,7 +744,8 @@ test('type mapper both ways', () => {
   expect(t.toCanonical('character varying(40)')).toEqual({ kind: 'text', maxLength: 40 });
   expect(t.toCanonical('numeric')).toEqual({ kind: 'decimal' });
   expect(t.toCanonical('NUMERIC(10)')).toEqual({ kind: 'decimal', precision: 10, scale: 0 });
-  expect(t.toCanonical('timestamp(3) with time zone')).toEqual({ kind: 'timestamptz' });
+  expect(t.toCanonical('timestamp(3) with time zone')).toEqual({ kind: 'timestamptz', precision: 3 });
+  expect(t.toCanonical('timestamp(6) without time zone')).toEqual({ kind: 'timestamp' });
   expect(t.toCanonical('time without time zone')).toEqual({ kind: 'time' });
   expect(t.toCanonical('time with time zone')).toEqual({ kind: 'text' });
   expect(t.toCanonical('double precision')).toEqual({ kind: 'float64' });

@@ -41,9 +41,14 @@ export type CanonicalType =
   | { kind: 'text'; maxLength?: number; fixed?: boolean }
   | { kind: 'bytes'; maxLength?: number }
   | { kind: 'date' }
-  | { kind: 'time' }
-  | { kind: 'timestamp' }
-  | { kind: 'timestamptz' }
+  /**
+   * `precision`: the fractional-second digits the source column declares, 0–5; absent means 6 (or
+   * not said), the most a canonical value carries. A destination may hold a value type of millisecond precision
+   * exactly for columns of precision ≤ 3 (MongoDB's BSON date).
+   */
+  | { kind: 'time'; precision?: number }
+  | { kind: 'timestamp'; precision?: number }
+  | { kind: 'timestamptz'; precision?: number }
   | { kind: 'json' }
   | { kind: 'uuid' };
 

@@ -59,6 +59,12 @@ export interface TypeMapper {
   toCanonical(nativeType: string): CanonicalType;
   /** The native DDL type that holds a canonical type exactly (or as closely as the engine can). */
   toNative(type: CanonicalType): string;
+  /**
+   * Optional: when `toNative(type)` holds the type's values only as a stand-in (e.g. MongoDB keeps
+   * a decimal as its exact text where the server has no Decimal128), what that means and why, as
+   * the end of a sentence; undefined when the native type holds it as such. A sync warns per column.
+   */
+  standIn?(type: CanonicalType): string | undefined;
 }
 
 export interface IntrospectOptions {
@@ -290,6 +296,12 @@ export interface ConnectorSession {
   quoteIdent(name: string): string;
   /** Where tables go when a job names no schema: PostgreSQL's schema_name or public; MySQL's database. */
   readonly defaultSchema: string;
+  /**
+   * This server's own type mapping, when it depends on the server (MongoDB: Decimal128 only where
+   * the server has it); the plugin's `types` otherwise. Tables a sync creates are made, and their
+   * lossy columns warned about, by this one.
+   */
+  readonly types?: TypeMapper;
 
   /** The committed state of `stream` for `table` (null when none). */
   readCheckpoint(table: TableRef, stream: string): Promise<string | null>;
@@ -366,7 +378,11 @@ export interface ConnectorSession {
 
 /** What `createTable` needs: canonical columns and keys, typically from another engine's introspection. */
 export interface TableDefinition {
-  columns: (Pick<ColumnSchema, 'name' | 'type' | 'nullable'> & { identity?: boolean })[];
+  /**
+   * `nativeType`: the source's own spelling, when the definition comes from an introspection (a
+   * connector may keep its own engine's exact storage by it: MongoDB's sampled BSON types).
+   */
+  columns: (Pick<ColumnSchema, 'name' | 'type' | 'nullable'> & { identity?: boolean; nativeType?: string })[];
   primaryKey: string[] | null;
   uniqueConstraints?: UniqueConstraint[];
 }

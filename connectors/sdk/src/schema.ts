@@ -21,6 +21,12 @@ export interface ColumnSchema {
    * its name and the constraints it adds (`CHECK (…)`, `NOT NULL`), which only a same-engine copy keeps.
    */
   domain?: { name: string; constraints: string[] };
+  /**
+   * What a copy to another engine loses of this column that its type does not say, as the end of a
+   * sentence, when the source engine knows it from the values (a MongoDB field holding several BSON
+   * types, or absent in some documents and null in others). A sync warns with it per column.
+   */
+  carry?: string;
 }
 
 export interface UniqueConstraint {
