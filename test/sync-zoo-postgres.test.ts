@@ -180,6 +180,8 @@ test('PostgreSQL → MongoDB: the zoo, default flags, completes with every row',
     const [source, copied] = await Promise.all([checksumOf(pgUrlFor(zoo), zoo, t), checksumOf(u.toString(), db, t)]);
     expect({ t, rows: copied.rows }).toEqual({ t, rows: source.rows });
   }
+  // Each created collection is counted after the copy, like a table (countRows on MongoDB too).
+  for (const t of job.tables) expect({ t: t.table, verification: t.verification }).toEqual({ t: t.table, verification: expect.objectContaining({ method: 'count', ok: true }) });
   // MongoDB has no foreign keys: each is listed as skipped, with why; so is the keyless table.
   expect(job.skipped).toEqual(expect.arrayContaining([
     expect.objectContaining({ object: expect.stringMatching(/^foreign key order_customer_fk/), reason: expect.stringContaining('FOREIGN_KEY_MANAGEMENT') }),

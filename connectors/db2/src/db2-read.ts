@@ -1,4 +1,4 @@
-import { ConnectorError, TestCode, type ReadOptions, type RowBatch, type TableRef } from '@sluice/connector-sdk';
+import { boundedRange, ConnectorError, TestCode, type KeyRange, type ReadOptions, type RowBatch, type TableRef } from '@sluice/connector-sdk';
 import { tableColumns, type Db2Column } from './db2-introspect';
 import { decodeValue, encodeParam, markerExpr, selectExpr } from './db2-types';
 import type { Db2Context } from './db2-session';
@@ -112,4 +112,31 @@ export function keyBoundsSql(table: string, quoted: string, c: Db2Column): strin
 
 function notFound(table: TableRef): ConnectorError {
   return new ConnectorError(TestCode.DRIVER_ERROR, `table ${table.schema}.${table.name} does not exist (or is not visible to this user)`, false);
+}
+
+/** Rows of the table (or of a key range, as a read binds it), counted by the server. */
+export async function countRows(ctx: Db2Context, table: TableRef, range?: KeyRange): Promise<number> {
+  const bounded = boundedRange(range);
+  const where: string[] = [];
+  const params: Db2Param[] = [];
+  if (bounded) {
+    const columns = await tableColumns(ctx, table);
+    if (!columns.length) throw notFound(table);
+    const keyColumns = bounded.key.map((k) => {
+      const c = columns.find((x) => x.name === k);
+      if (!c) throw new ConnectorError(TestCode.DRIVER_ERROR, `column ${k} does not exist in ${table.schema}.${table.name}`, false);
+      return c;
+    });
+    const quoted = bounded.key.map(ctx.quoteIdent);
+    const markers = keyColumns.map(markerExpr);
+    for (const [values, op] of [[bounded.after, '>'], [bounded.until, '<=']] as const) {
+      if (!values) continue;
+      const encoded = values.map((v, i) => encodeParam(v, keyColumns[i]!.type, keyColumns[i]!.name));
+      const cond = keysetCondition(quoted, markers, op);
+      where.push(cond.sql);
+      params.push(...cond.params.map((i) => encoded[i]!));
+    }
+  }
+  const [row] = await ctx.query(`SELECT CAST(COUNT_BIG(*) AS VARCHAR(20)) AS "n" FROM ${ctx.table(table)}${where.length ? ` WHERE ${where.join(' AND ')}` : ''}`, params);
+  return Number(String(row?.n).trim());
 }

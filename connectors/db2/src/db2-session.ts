@@ -8,6 +8,7 @@ import {
   type ForeignKeySchema,
   type IndexSchema,
   type IntrospectOptions,
+  type KeyRange,
   type ReadOptions,
   type RowBatch,
   type SessionOptions,
@@ -22,7 +23,7 @@ import { connectionString, sslSettings, type Db2Config, type SslSettings } from 
 import { loadIbmDb, type Db2Database, type Db2Param, type IbmDb } from './db2-driver';
 import { classifyDb2Error } from './db2-errors';
 import { introspectSchema, listSchemasSql } from './db2-introspect';
-import { readKeyBounds, readTable } from './db2-read';
+import { countRows, readKeyBounds, readTable } from './db2-read';
 import { openDb2Writer } from './db2-write';
 import * as ddl from './db2-ddl';
 import * as checkpoint from './db2-checkpoint';
@@ -264,6 +265,9 @@ export class Db2Session implements ConnectorSession {
   }
   createSchema(schema: string): Promise<void> {
     return ddl.createSchema(this.ctx, schema);
+  }
+  countRows(table: TableRef, range?: KeyRange): Promise<number> {
+    return countRows(this.ctx, table, range);
   }
   createTable(table: TableRef, definition: TableDefinition): Promise<void> {
     return ddl.createTable(this.ctx, table, definition);

@@ -1,5 +1,5 @@
 import { BSON, type Document, type Filter, type Sort } from 'mongodb';
-import { ConnectorError, TestCode, type CopyReadOptions, type CopyTextBatch, type ReadOptions, type RowBatch, type TableRef } from '@sluice/connector-sdk';
+import { boundedRange, ConnectorError, TestCode, type CopyReadOptions, type KeyRange, type CopyTextBatch, type ReadOptions, type RowBatch, type TableRef } from '@sluice/connector-sdk';
 import { collectionInfo, type CollectionInfo, type FieldInfo } from './mongodb-introspect';
 import { decodeValue, encodeValue } from './mongodb-types';
 import type { MongoContext } from './mongodb-session';
@@ -164,6 +164,24 @@ export function splitBson(text: Buffer): Document[] {
 }
 
 /** Smallest and largest non-null value of `column`: two index-ordered finds (FerretDB v1 lacks $group $min/$max). */
+/** Documents in the collection (or between `after` and `until` of `key`, as a read's range), counted by the server. */
+export async function countDocuments(
+  ctx: MongoContext,
+  table: TableRef,
+  whole?: KeyRange,
+): Promise<number> {
+  const range = boundedRange(whole);
+  try {
+    let filter: Filter<Document> = {};
+    if (range) {
+      filter = (await keysetQuery(ctx, table, { key: range.key, after: range.after ?? undefined, until: range.until ?? undefined, columns: range.key })).filter;
+    }
+    return await ctx.db(table.schema).collection(table.name).countDocuments(filter);
+  } catch (err) {
+    throw ctx.error(err);
+  }
+}
+
 export async function readKeyBounds(ctx: MongoContext, table: TableRef, column: string): Promise<{ min: unknown; max: unknown } | null> {
   try {
     const info = await collectionInfo(ctx, table);

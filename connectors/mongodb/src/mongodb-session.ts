@@ -26,7 +26,7 @@ import { toClientOptions, type MongoConfig } from './mongodb-config';
 import { classifyMongoError } from './mongodb-errors';
 import { checkDatabaseName, FERRETDB_SERVER, MONGODB_SERVER, typeMapperFor, type ServerTraits } from './mongodb-types';
 import { introspectDatabase } from './mongodb-introspect';
-import { readCollection, readCollectionBson, readKeyBounds } from './mongodb-read';
+import { readCollection, readCollectionBson, readKeyBounds, countDocuments } from './mongodb-read';
 import { openMongoWriter } from './mongodb-write';
 import * as ddl from './mongodb-ddl';
 import * as checkpoint from './mongodb-checkpoint';
@@ -149,6 +149,9 @@ export class MongoSession implements ConnectorSession {
   }
   keyBounds(table: TableRef, column: string): Promise<{ min: unknown; max: unknown } | null> {
     return readKeyBounds(this.ctx, table, column);
+  }
+  countRows(table: TableRef, range?: { key: string[]; after: unknown[] | null; until: unknown[] | null }): Promise<number> {
+    return countDocuments(this.ctx, table, range);
   }
   openWriter(table: TableRef, options: WriterOptions): Promise<TableWriter> {
     return openMongoWriter(this.ctx, table, options);

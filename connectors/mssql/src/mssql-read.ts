@@ -1,4 +1,4 @@
-import { ConnectorError, TestCode, type ReadOptions, type RowBatch, type TableRef } from '@sluice/connector-sdk';
+import { boundedRange, ConnectorError, TestCode, type KeyRange, type ReadOptions, type RowBatch, type TableRef } from '@sluice/connector-sdk';
 import { mssqlDriver } from './mssql-driver';
 import { tableColumns } from './mssql-introspect';
 import { decodeValue, encodeValue, selectExpr, wireType, type MssqlColumn } from './mssql-types';
@@ -104,4 +104,28 @@ export async function readKeyBounds(ctx: MssqlContext, table: TableRef, column: 
 
 export function notFound(table: TableRef): ConnectorError {
   return new ConnectorError(TestCode.DRIVER_ERROR, `table ${table.schema}.${table.name} does not exist (or is not visible to this user)`, false);
+}
+
+/** Rows of the table (or of a key range, as a read binds it), counted by the server. */
+export async function countRows(ctx: MssqlContext, table: TableRef, range?: KeyRange): Promise<number> {
+  const bounded = boundedRange(range);
+  const where: string[] = [];
+  const params: Param[] = [];
+  if (bounded) {
+    const columns = await tableColumns(ctx, table);
+    if (!columns.length) throw notFound(table);
+    const keyColumns = bounded.key.map((k) => {
+      const c = columns.find((x) => x.name === k);
+      if (!c) throw new ConnectorError(TestCode.DRIVER_ERROR, `column ${k} does not exist in ${table.schema}.${table.name}`, false);
+      return c;
+    });
+    const quoted = keyColumns.map((c) => ctx.quoteIdent(c.name));
+    for (const [values, prefix, op] of [[bounded.after, 'a', '>'], [bounded.until, 'u', '<=']] as const) {
+      if (!values) continue;
+      where.push(keysetCondition(quoted, prefix, op));
+      params.push(...keyColumns.map((c, i) => columnParam(`${prefix}${i}`, c, values[i])));
+    }
+  }
+  const [row] = await ctx.query(`SELECT COUNT_BIG(*) AS n FROM ${ctx.table(table)}${where.length ? ` WHERE ${where.join(' AND ')}` : ''}`, params);
+  return Number(row?.n);
 }

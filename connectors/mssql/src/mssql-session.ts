@@ -9,6 +9,7 @@ import {
   type ForeignKeySchema,
   type IndexSchema,
   type IntrospectOptions,
+  type KeyRange,
   type ReadOptions,
   type RowBatch,
   type SessionOptions,
@@ -23,7 +24,7 @@ import { DEFAULT_SCHEMA, tlsChoice, toPoolConfig, type MssqlConfig } from './mss
 import { mssqlDriver, type MssqlBulkOptions, type MssqlPool, type MssqlResult, type MssqlTable, type MssqlTransaction, type MssqlTypeSpec, type TediousConnection } from './mssql-driver';
 import { classifyMssqlError } from './mssql-errors';
 import { introspectSchema } from './mssql-introspect';
-import { readKeyBounds, readTable } from './mssql-read';
+import { countRows, readKeyBounds, readTable } from './mssql-read';
 import { openMssqlWriter } from './mssql-write';
 import * as ddl from './mssql-ddl';
 import * as checkpoint from './mssql-checkpoint';
@@ -250,6 +251,9 @@ export class MssqlSession implements ConnectorSession {
   }
   createSchema(schema: string): Promise<void> {
     return ddl.createSchema(this.ctx, schema);
+  }
+  countRows(table: TableRef, range?: KeyRange): Promise<number> {
+    return countRows(this.ctx, table, range);
   }
   createTable(table: TableRef, definition: TableDefinition): Promise<void> {
     return ddl.createTable(this.ctx, table, definition);

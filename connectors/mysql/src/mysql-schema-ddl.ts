@@ -1,4 +1,5 @@
 import {
+  boundedRange,
   ConnectorError,
   TestCode,
   type DdlStatement,
@@ -6,7 +7,7 @@ import {
   type NativeTableDdl,
   type NativeViewDdl,
   type SkippedObject,
-  type TableRef, type ExportDdlOptions } from '@sluice/connector-sdk';
+  type TableRef, type ExportDdlOptions, type KeyRange } from '@sluice/connector-sdk';
 import { keysetCondition } from './mysql-read';
 import { tableColumns } from './mysql-introspect';
 import { encodeParam } from './mysql-types';
@@ -360,10 +361,11 @@ export async function createSchema(ctx: MysqlContext, schema: string, options: {
 }
 
 /** COUNT(*) of the table, or of the rows with `after < key <= until` (the same conditions a read's range uses). */
-export async function countRows(ctx: MysqlContext, table: TableRef, range?: { key: string[]; after: unknown[] | null; until: unknown[] | null }): Promise<number> {
+export async function countRows(ctx: MysqlContext, table: TableRef, whole?: KeyRange): Promise<number> {
   const where: string[] = [];
   const params: unknown[] = [];
-  if (range && (range.after || range.until)) {
+  const range = boundedRange(whole);
+  if (range) {
     if (!range.key.length) throw fail('countRows with a range needs its key columns');
     const columns = await tableColumns(ctx, table);
     if (!columns.length) throw fail(`table ${table.schema}.${table.name} does not exist (or is not visible to this user)`);
@@ -376,7 +378,6 @@ export async function countRows(ctx: MysqlContext, table: TableRef, range?: { ke
     const quoted = range.key.map(ctx.quoteIdent);
     for (const [op, values] of [['>', range.after], ['<=', range.until]] as const) {
       if (!values) continue;
-      if (values.length !== range.key.length) throw fail(`a bound has ${values.length} values for key (${range.key.join(', ')})`);
       const encoded = values.map((v, i) => encodeParam(v, types[i]!, range.key[i]!));
       const cond = keysetCondition(quoted, op);
       where.push(cond.sql);

@@ -1,5 +1,5 @@
 import oracledb from 'oracledb';
-import { ConnectorError, TestCode, type ReadOptions, type RowBatch, type TableRef } from '@sluice/connector-sdk';
+import { boundedRange, ConnectorError, TestCode, type KeyRange, type ReadOptions, type RowBatch, type TableRef } from '@sluice/connector-sdk';
 import { tableColumns } from './oracle-introspect';
 import { bindPlan, decodeValue, familyOf, isLob, selectExpr, type TypedColumn } from './oracle-types';
 import type { OracleContext } from './oracle-session';
@@ -139,4 +139,30 @@ export async function readKeyBounds(ctx: OracleContext, table: TableRef, column:
     })).rows ?? []);
   const [min, max] = (row ?? [null, null]).map((v) => decodeValue(v, col));
   return (min ?? null) === null && (max ?? null) === null ? null : { min, max };
+}
+
+/** Rows of the table (or of a key range, as a read binds it), counted by the server. */
+export async function countRows(ctx: OracleContext, table: TableRef, range?: KeyRange): Promise<number> {
+  const bounded = boundedRange(range);
+  const where: string[] = [];
+  const binds: unknown[] = [];
+  if (bounded) {
+    const columns = await tableColumns(ctx, table);
+    const keyCols = bounded.key.map((k) => {
+      const c = columns.find((x) => x.name === k);
+      if (!c) throw new ConnectorError(TestCode.DRIVER_ERROR, `column ${k} does not exist in ${table.schema}.${table.name}`, false);
+      return c;
+    });
+    const plans = keyCols.map((c) => bindPlan(c, 'predicate'));
+    const wrap = (i: number, p: string) => plans[i]!.wrap(p);
+    for (const [values, op] of [[bounded.after, '>'], [bounded.until, '<=']] as const) {
+      if (!values) continue;
+      const encoded = values.map((v, i) => plans[i]!.encode(v));
+      const cond = keysetCondition(bounded.key.map(ctx.quoteIdent), op, wrap, binds.length + 1);
+      where.push(cond.sql);
+      binds.push(...cond.params.map((i) => encoded[i]));
+    }
+  }
+  const [row] = await ctx.query(`SELECT COUNT(*) AS "n" FROM ${ctx.table(table)}${where.length ? ` WHERE ${where.join(' AND ')}` : ''}`, binds as oracledb.BindParameters);
+  return Number(row?.n);
 }

@@ -12,6 +12,7 @@ import {
   type ForeignKeySchema,
   type IndexSchema,
   type IntrospectOptions,
+  type KeyRange,
   type ReadOptions,
   type RowBatch,
   type SessionOptions,
@@ -25,7 +26,7 @@ import {
 import { toConnectOptions, type OracleConfig } from './oracle-config';
 import { classifyOracleError } from './oracle-errors';
 import { introspectSchema } from './oracle-introspect';
-import { readKeyBounds, readTable } from './oracle-read';
+import { countRows, readKeyBounds, readTable } from './oracle-read';
 import { openOracleWriter } from './oracle-write';
 import * as ddl from './oracle-ddl';
 import * as checkpoint from './oracle-checkpoint';
@@ -243,6 +244,9 @@ export class OracleSession implements ConnectorSession {
   }
   createSchema(schema: string): Promise<void> {
     return ddl.createSchema(this.ctx, schema);
+  }
+  countRows(table: TableRef, range?: KeyRange): Promise<number> {
+    return countRows(this.ctx, table, range);
   }
   createTable(table: TableRef, definition: TableDefinition): Promise<void> {
     return ddl.createTable(this.ctx, table, definition);

@@ -1,4 +1,4 @@
-import { approximateRowBytes, ConnectorError, grownBatchSize, rowsInParts, TestCode, type ReadOptions, type RowBatch, type TableRef } from '@sluice/connector-sdk';
+import { approximateRowBytes, boundedRange, ConnectorError, grownBatchSize, rowsInParts, TestCode, type KeyRange, type ReadOptions, type RowBatch, type TableRef } from '@sluice/connector-sdk';
 import { Query, type PoolClient, type QueryArrayConfig } from 'pg';
 import type { PgContext } from './postgres-session';
 import { toParam } from './postgres-types';
@@ -126,16 +126,12 @@ function keyRange(keyList: string, after: unknown[] | null, until: unknown[] | n
 export async function countRows(
   ctx: PgContext,
   table: TableRef,
-  range?: { key: string[]; after: unknown[] | null; until: unknown[] | null },
+  whole?: KeyRange,
 ): Promise<number> {
   const params: unknown[] = [];
   let where: string[] = [];
-  if (range && (range.after || range.until)) {
-    for (const [values, what] of [[range.after, 'Range start'], [range.until, 'Range end']] as const) {
-      if (values && values.length !== range.key.length) {
-        throw new ConnectorError(TestCode.DRIVER_ERROR, `${what} has ${values.length} values for key (${range.key.join(', ')})`, false);
-      }
-    }
+  const range = boundedRange(whole);
+  if (range) {
     where = keyRange(range.key.map((k) => ctx.quoteIdent(k)).join(', '), range.after, range.until, params);
   }
   const sql = `SELECT count(*)::int8::text AS n FROM ${ctx.qualified(table)}${where.length ? ' WHERE ' + where.join(' AND ') : ''}`;

@@ -14,6 +14,7 @@ export * from './supported-types';
 export * from './url';
 export * from './batch-size';
 export * from './batch-account';
+export * from './key-range';
 export * from './row-parts';
 export * from './buffer-pool';
 export * from './driver-faults';

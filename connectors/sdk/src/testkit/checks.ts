@@ -226,7 +226,7 @@ export const CONTRACT_CHECKS: ContractCheck[] = [
     },
   },
   {
-    name: 'read ranges split by `until` read the whole table exactly once, in order; keyBounds finds min and max',
+    name: 'read ranges split by `until` read the whole table exactly once, in order; keyBounds finds min and max; countRows agrees',
     makesTables: true,
     async run(ctx) {
       const schema = await ctx.scratchSchema();
@@ -252,6 +252,11 @@ export const CONTRACT_CHECKS: ContractCheck[] = [
       }
       expect(seen.map((p) => p.length)).toEqual([31, 71, rows.length - 102]);
       expect(seen.flat()).toEqual(rows);
+      // countRows counts what a read of the same range returns (a copy's verification counts with it).
+      expect(session.countRows).toBeDefined();
+      expect(await session.countRows!(lines)).toBe(rows.length);
+      expect(await Promise.all(ranges.map(([after, until]) => session.countRows!(lines, { key, after, until })))).toEqual(seen.map((p) => p.length));
+      await expect(session.countRows!(lines, { key, after: [orders[1]], until: null })).rejects.toThrow(/1 values for key/);
       const empty = [];
       for await (const batch of session.read(lines, { key, after: split[1], until: split[0] })) empty.push(...batch.rows);
       expect(empty).toEqual([]);

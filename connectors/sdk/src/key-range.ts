@@ -1,0 +1,20 @@
+import { ConnectorError } from './errors';
+import { TestCode } from './messages';
+
+/** Rows after `after` (exclusive) up to `until` (inclusive) in the order of `key`, as a read's range binds them; null: open. */
+export interface KeyRange {
+  key: string[];
+  after: unknown[] | null;
+  until: unknown[] | null;
+}
+
+/** `range` when it bounds anything, each bound checked to hold one value per key column; null for a whole table. */
+export function boundedRange(range: KeyRange | undefined): KeyRange | null {
+  if (!range || (!range.after && !range.until)) return null;
+  for (const [values, what] of [[range.after, 'Range start'], [range.until, 'Range end']] as const) {
+    if (values && values.length !== range.key.length) {
+      throw new ConnectorError(TestCode.DRIVER_ERROR, `${what} has ${values.length} values for key (${range.key.join(', ')})`, false);
+    }
+  }
+  return range;
+}
