@@ -1,4 +1,4 @@
-import { boundedRange, ConnectorError, TestCode, type KeyRange, type ReadOptions, type RowBatch, type TableRef } from '@sluice/connector-sdk';
+import { boundedRange, ConnectorError, pickColumns, TestCode, type KeyRange, type ReadOptions, type RowBatch, type TableRef } from '@sluice/connector-sdk';
 import { tableColumns, type Db2Column } from './db2-introspect';
 import { decodeValue, encodeParam, markerExpr, selectExpr } from './db2-types';
 import type { Db2Context } from './db2-session';
@@ -122,11 +122,7 @@ export async function countRows(ctx: Db2Context, table: TableRef, range?: KeyRan
   if (bounded) {
     const columns = await tableColumns(ctx, table);
     if (!columns.length) throw notFound(table);
-    const keyColumns = bounded.key.map((k) => {
-      const c = columns.find((x) => x.name === k);
-      if (!c) throw new ConnectorError(TestCode.DRIVER_ERROR, `column ${k} does not exist in ${table.schema}.${table.name}`, false);
-      return c;
-    });
+    const keyColumns = pickColumns(columns, bounded.key, table);
     const quoted = bounded.key.map(ctx.quoteIdent);
     const markers = keyColumns.map(markerExpr);
     for (const [values, op] of [[bounded.after, '>'], [bounded.until, '<=']] as const) {

@@ -1,4 +1,4 @@
-import { boundedRange, ConnectorError, TestCode, type KeyRange, type ReadOptions, type RowBatch, type TableRef } from '@sluice/connector-sdk';
+import { boundedRange, ConnectorError, pickColumns, TestCode, type KeyRange, type ReadOptions, type RowBatch, type TableRef } from '@sluice/connector-sdk';
 import { mssqlDriver } from './mssql-driver';
 import { tableColumns } from './mssql-introspect';
 import { decodeValue, encodeValue, selectExpr, wireType, type MssqlColumn } from './mssql-types';
@@ -114,11 +114,7 @@ export async function countRows(ctx: MssqlContext, table: TableRef, range?: KeyR
   if (bounded) {
     const columns = await tableColumns(ctx, table);
     if (!columns.length) throw notFound(table);
-    const keyColumns = bounded.key.map((k) => {
-      const c = columns.find((x) => x.name === k);
-      if (!c) throw new ConnectorError(TestCode.DRIVER_ERROR, `column ${k} does not exist in ${table.schema}.${table.name}`, false);
-      return c;
-    });
+    const keyColumns = pickColumns(columns, bounded.key, table);
     const quoted = keyColumns.map((c) => ctx.quoteIdent(c.name));
     for (const [values, prefix, op] of [[bounded.after, 'a', '>'], [bounded.until, 'u', '<=']] as const) {
       if (!values) continue;

@@ -1,5 +1,5 @@
 import oracledb from 'oracledb';
-import { boundedRange, ConnectorError, TestCode, type KeyRange, type ReadOptions, type RowBatch, type TableRef } from '@sluice/connector-sdk';
+import { boundedRange, ConnectorError, pickColumns, TestCode, type KeyRange, type ReadOptions, type RowBatch, type TableRef } from '@sluice/connector-sdk';
 import { tableColumns } from './oracle-introspect';
 import { bindPlan, decodeValue, familyOf, isLob, selectExpr, type TypedColumn } from './oracle-types';
 import type { OracleContext } from './oracle-session';
@@ -148,11 +148,7 @@ export async function countRows(ctx: OracleContext, table: TableRef, range?: Key
   const binds: unknown[] = [];
   if (bounded) {
     const columns = await tableColumns(ctx, table);
-    const keyCols = bounded.key.map((k) => {
-      const c = columns.find((x) => x.name === k);
-      if (!c) throw new ConnectorError(TestCode.DRIVER_ERROR, `column ${k} does not exist in ${table.schema}.${table.name}`, false);
-      return c;
-    });
+    const keyCols = pickColumns(columns, bounded.key, table);
     const plans = keyCols.map((c) => bindPlan(c, 'predicate'));
     const wrap = (i: number, p: string) => plans[i]!.wrap(p);
     for (const [values, op] of [[bounded.after, '>'], [bounded.until, '<=']] as const) {

@@ -18,3 +18,12 @@ export function boundedRange(range: KeyRange | undefined): KeyRange | null {
   }
   return range;
 }
+
+/** The columns named `names`, in that order, from a table's `columns`; a missing one fails naming it and the table. */
+export function pickColumns<T extends { name: string }>(columns: T[], names: string[], table: { schema: string; name: string }): T[] {
+  return names.map((n) => {
+    const c = columns.find((x) => x.name === n);
+    if (!c) throw new ConnectorError(TestCode.DRIVER_ERROR, `column ${n} does not exist in ${table.schema}.${table.name}`, false);
+    return c;
+  });
+}
