@@ -44,7 +44,9 @@ export async function finishSchema(connections: ConnectionResolver, input: Finis
         return referenced ? null : `it references ${schema}.${name}, which is not in this job`;
       };
       for (const fk of ddl.native ? ddl.foreignKeys : []) {
-        const object = `${fk.object} on ${label}`;
+        // Named on the destination table (an export may name it on the source's already).
+        const own = ` on ${t.source.name}`;
+        const object = `${fk.object.endsWith(own) ? fk.object.slice(0, -own.length) : fk.object} on ${label}`;
         const why = outside(fk.referencedSchema, fk.referencedTable)
           ?? (fk.referencedSchema !== t.source.schema || bySource.get(`${fk.referencedSchema}.${fk.referencedTable}`)!.destination.schema !== t.destination.schema
             ? 'it references a table of another schema' : null);
@@ -86,8 +88,10 @@ async function finishViews(
     if (!native) {
       // Across engines: what only a same-engine copy carries is listed, so nothing is dropped silently.
       const created = inJob.filter((t) => t.createTable).map((t) => t.source.name);
-      if (source.exportDdl && created.length) {
+      if (source.exportDdl && (created.length || input.schema)) {
         const ddl = await source.exportDdl(schema, { tables: created });
+        // The schema's own objects (stored routines, sequences) of a whole-schema job: listed once.
+        if (input.schema) for (const s of ddl.skipped.filter((x) => x.schemaWide)) skipped.push({ object: s.object, reason: s.reason });
         for (const t of ddl.tables) {
           const objects = [...t.create, ...t.after].map((x) => x.object).filter((o) => /^(trigger|check) /i.test(o) && !o.includes('('));
           for (const object of new Set(objects)) {

@@ -457,10 +457,10 @@ export async function exportDdl(ctx: MysqlContext, schema: string, options: Expo
     });
   }
   for (const r of routines) {
-    skipped.push({ object: `${String(r.type).toLowerCase()} ${r.name}`, reason: 'stored routines are not carried by a table copy' });
+    skipped.push({ object: `${String(r.type).toLowerCase()} ${r.name}`, reason: 'stored routines are not carried by a table copy', schemaWide: true });
   }
   for (const [name, type] of typeOf) {
-    if (type === 'SEQUENCE') skipped.push({ object: `sequence ${name}`, reason: 'sequences are not carried by a table copy' });
+    if (type === 'SEQUENCE') skipped.push({ object: `sequence ${name}`, reason: 'sequences are not carried by a table copy', schemaWide: true });
   }
   const views = options.includeViews ? await exportViews(ctx, schema, viewRows, typeOf) : [];
   return { engine: DDL_ENGINE, serverVersion: ctx.version, prerequisites: [], tables, views, skipped };

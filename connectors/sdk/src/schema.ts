@@ -99,6 +99,11 @@ export interface DdlStatement {
 export interface SkippedObject {
   object: string;
   reason: string;
+  /**
+   * An object of the schema rather than of the exported tables (a stored routine, a sequence):
+   * a copy reports it once for the schema, not with each table.
+   */
+  schemaWide?: boolean;
 }
 
 /**
