@@ -25,20 +25,21 @@ afterAll(async () => {
 });
 
 /**
- * What every whole-schema copy of the zoo says it left out: the keyless table (with why), each stored
- * routine once for the schema and never as a table's warning.
+ * What every whole-schema copy of the zoo says of the keyless table (skipped, with why) and of the stored
+ * routines: created (same engine) or not carried, each said once for the schema, never as a table's warning.
  */
-function expectSkippedKeylessAndRoutines(job: SyncJob) {
+function expectKeylessAndRoutines(job: SyncJob, routines: 'created' | 'skipped') {
   expect(job.skipped).toEqual(expect.arrayContaining([
     expect.objectContaining({ object: `table ${zoo}.${ZOO_KEYLESS}`, reason: expect.stringMatching(/^no primary key or NOT NULL unique key/) }),
   ]));
+  expect(job.tables.map((t) => t.table)).not.toContain(`${zoo}.${ZOO_KEYLESS}`);
   for (const routine of ZOO_ROUTINES) {
-    expect({ routine, skipped: job.skipped!.filter((s) => s.object === routine) }).toEqual({
-      routine, skipped: [expect.objectContaining({ reason: 'stored routines are not carried by a table copy' })],
-    });
+    const said = { routine, created: job.schemaObjects?.filter((o) => o === routine) ?? [], skipped: job.skipped!.filter((s) => s.object === routine) };
+    expect(said).toEqual(routines === 'created'
+      ? { routine, created: [routine], skipped: [] }
+      : { routine, created: [], skipped: [expect.objectContaining({ reason: 'stored routines are not carried by a table copy' })] });
   }
   expect(job.tables.flatMap((t) => t.warnings ?? []).filter((w) => /routine/.test(w))).toEqual([]);
-  expect(job.tables.map((t) => t.table)).not.toContain(`${zoo}.${ZOO_KEYLESS}`);
 }
 
 async function sync(destinationUrl: string, destinationSchema?: string): Promise<SyncJob> {
@@ -72,6 +73,8 @@ async function describeMaria(schema: string) {
     views: await rows(`SELECT TABLE_NAME, VIEW_DEFINITION, CHECK_OPTION, SECURITY_TYPE FROM information_schema.VIEWS WHERE TABLE_SCHEMA = ? ORDER BY TABLE_NAME`),
     partitions: await rows(`SELECT TABLE_NAME, PARTITION_NAME, PARTITION_METHOD, PARTITION_EXPRESSION, PARTITION_DESCRIPTION
       FROM information_schema.PARTITIONS WHERE TABLE_SCHEMA = ? AND PARTITION_NAME IS NOT NULL ORDER BY 1, 2`),
+    routines: await rows(`SELECT ROUTINE_NAME, ROUTINE_TYPE, DTD_IDENTIFIER, ROUTINE_DEFINITION, IS_DETERMINISTIC, SQL_DATA_ACCESS, SECURITY_TYPE,
+      SQL_MODE, ROUTINE_COMMENT FROM information_schema.ROUTINES WHERE ROUTINE_SCHEMA = ? ORDER BY ROUTINE_NAME`),
   };
 }
 
@@ -98,12 +101,17 @@ test('MariaDB → MariaDB: the zoo, default flags, arrives as the same schema wi
   expect(external(b)).toEqual(external(a));
   expect(b.referential.map((r) => r.CONSTRAINT_NAME)).toEqual(expect.arrayContaining(['fk_a_b', 'fk_b_a', 'fk_tree_parent']));
   expect(b.views.map((v) => v.TABLE_NAME)).toEqual(ZOO_VIEWS.filter((v) => v !== 'v_ext'));
+  expect(b.routines.map((r) => r.ROUTINE_NAME)).toEqual(['zoo_count', 'zoo_double']);
   expect(job.skipped).toEqual(expect.arrayContaining([
     expect.objectContaining({ reason: expect.stringMatching(/references .*ref, which is not in this job/) }),
     expect.objectContaining({ table: `${zoo}.v_ext` }),
   ]));
-  expectSkippedKeylessAndRoutines(job);
+  expectKeylessAndRoutines(job, 'created');
   expect(await mariaQuery(`SELECT TABLE_NAME FROM information_schema.TABLES WHERE TABLE_SCHEMA = ? AND TABLE_NAME = ?`, [copy, ZOO_KEYLESS])).toEqual([]);
+  // The copy's procedure reads the copy's rows, its view calls the copy's function.
+  await mariaQuery(`INSERT INTO ${qi(copy)}.zoo_tree VALUES (4, NULL)`);
+  const [, counted] = await mariaScript([`CALL ${qi(copy)}.zoo_count(@zoo_n)`, `SELECT @zoo_n AS n, (SELECT twice FROM ${qi(copy)}.v_double WHERE id = 4) AS twice`]);
+  expect(counted).toEqual([{ n: 4, twice: 8 }]);
   // Each foreign key is named once, on its destination table.
   expect(job.schemaObjects).toEqual(expect.arrayContaining([`foreign key fk_tree_parent on ${copy}.zoo_tree`]));
   // The copy's generators continue after the copied keys; key 0 is kept.
@@ -144,7 +152,7 @@ test('MariaDB → PostgreSQL: the zoo, default flags, completes with every row, 
   const fks = await pgQuery<{ conname: string }>(`SELECT conname FROM pg_constraint WHERE contype = 'f' AND connamespace = $1::regnamespace ORDER BY 1`, [target]);
   expect(fks.map((f) => f.conname)).toEqual(['fk_a_b', 'fk_b_a', 'fk_tree_parent']);
   expect(job.skipped).toEqual(expect.arrayContaining([expect.objectContaining({ object: `view ${zoo}.v_pairs`, reason: expect.stringContaining('same engine') })]));
-  expectSkippedKeylessAndRoutines(job);
+  expectKeylessAndRoutines(job, 'skipped');
   const [wide] = await pgQuery<{ n: number }>(`SELECT count(*)::int AS n FROM information_schema.columns WHERE table_schema = $1 AND table_name = 'zoo_wide'`, [target]);
   expect(wide!.n).toBe(WIDE_COLUMNS);
 });
@@ -161,7 +169,7 @@ test('MariaDB → MongoDB: the zoo, default flags, completes with every row; for
       expect({ t, rows: copied.rows }).toEqual({ t, rows: source.rows });
     }
     expect(job.skipped).toEqual(expect.arrayContaining([expect.objectContaining({ object: expect.stringMatching(/^foreign key fk_tree_parent/), reason: expect.stringContaining('FOREIGN_KEY_MANAGEMENT') })]));
-    expectSkippedKeylessAndRoutines(job);
+    expectKeylessAndRoutines(job, 'skipped');
   } finally {
     const { MongoClient } = await import('mongodb');
     const client = new MongoClient(process.env.SLUICE_MONGODB_URL!);

@@ -120,7 +120,7 @@ export async function syncWorkflow(input: SyncInput): Promise<SyncJob> {
       job,
       'COMPLETED',
       `Synced ${job.tablesTotal} table(s), ${job.rowsWritten} row(s) written` +
-        (job.schemaObjects?.length ? `, ${job.schemaObjects.length} foreign key(s)/view(s) created` : '') +
+        (job.schemaObjects?.length ? `, ${job.schemaObjects.length} foreign key(s)/view(s)/routine(s) created` : '') +
         (warnings ? `; ${warnings} warning(s): see tables[].warnings and skipped` : ''),
     );
     return job;

@@ -111,6 +111,12 @@ async function finishViews(
     }
     const ddl = await source.exportDdl!(schema, { tables: [], includeViews: true });
     const present = new Set(inJob.map((t) => t.source.name));
+    // A whole schema's stored routines, before the views that may call them (`f()` in their dependsOn).
+    for (const routine of input.schema ? ddl.routines ?? [] : []) {
+      const before = created.length;
+      await apply(routine.object, `${schema}.${routine.name}`, () => d.applyDdl!(destination!, [routine]));
+      if (created.length > before) present.add(`${routine.name}()`);
+    }
     for (const view of ddl.views) {
       const label = `${schema}.${view.name}`;
       const missing = view.dependsOn.filter((n) => !present.has(n));

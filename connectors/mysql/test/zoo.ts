@@ -2,8 +2,8 @@
  * A "schema zoo" for MySQL/MariaDB same-engine copies: one of each thing a
  * copy must carry exactly (types, charsets, defaults, generated columns,
  * keys, indexes, foreign keys incl. a cycle, triggers, views, partitions, a
- * 1,000-column table), and what a copy skips and says so (a keyless table,
- * stored routines).
+ * 1,000-column table, stored routines), and what a copy skips and says so
+ * (a keyless table; routines across engines).
  */
 const qi = (name: string) => '`' + name.replace(/`/g, '``') + '`';
 
@@ -15,13 +15,16 @@ export const ZOO_TABLES = [
   'zoo_types', 'zoo_geo', 'zoo_latin1', 'zoo_utf8', 'zoo_composite', 'zoo_tree', 'zoo_a', 'zoo_b', 'order', LONG_NAME, 'zoo_parted', 'zoo_ext',
   'zoo_wide',
 ];
-/** Views: `v_all` reads `v_pairs` (and sorts before it by name), `v_pairs` reads two tables, `v_ext` reads the other schema. */
-export const ZOO_VIEWS = ['v_all', 'v_ext', 'v_pairs'];
+/**
+ * Views: `v_all` reads `v_pairs` (and sorts before it by name), `v_pairs` reads two tables, `v_ext` reads
+ * the other schema, `v_double` calls the schema's function `zoo_double`.
+ */
+export const ZOO_VIEWS = ['v_all', 'v_double', 'v_ext', 'v_pairs'];
 
 /** A table without any key (no primary key, no NOT NULL unique key): a whole-schema copy skips it, said in `skipped`. */
 export const ZOO_KEYLESS = 'zoo_nokey';
 
-/** Stored routines of the zoo: a table copy does not carry them, and says so once for the schema. */
+/** Stored routines of the zoo: a same-engine copy of the schema creates them; across engines they are said not carried, once. */
 export const ZOO_ROUTINES = ['procedure zoo_count', 'function zoo_double'];
 
 /** Columns of `zoo_wide` (InnoDB takes up to 1017): its key, then integers with a short ASCII string every tenth column. */
@@ -122,8 +125,10 @@ export function zooDdl(schema: string, other: string): string[] {
     `CREATE VIEW ${s}.v_ext AS SELECT z.id, r.label FROM ${s}.zoo_ext z JOIN ${o}.ref r ON r.id = z.ref_id WHERE z.id > 0 WITH CHECK OPTION`,
     `CREATE TABLE ${s}.zoo_wide (id INT NOT NULL PRIMARY KEY, ${wideColumns().join(', ')}) ENGINE=InnoDB`,
     `CREATE TABLE ${s}.${ZOO_KEYLESS} (a INT, b VARCHAR(10), UNIQUE KEY a_nullable (a)) ENGINE=InnoDB`,
-    `CREATE FUNCTION ${s}.zoo_double(x INT) RETURNS INT DETERMINISTIC RETURN x * 2`,
-    `CREATE PROCEDURE ${s}.zoo_count(OUT n INT) READS SQL DATA COMMENT 'counts the tree' BEGIN SELECT COUNT(*) INTO n FROM zoo_tree; END`,
+    `CREATE FUNCTION ${s}.zoo_double(x INT) RETURNS INT DETERMINISTIC SQL SECURITY INVOKER RETURN x * 2`,
+    // A body that names its own schema: the copy's procedure counts the copy's rows.
+    `CREATE PROCEDURE ${s}.zoo_count(OUT n INT) READS SQL DATA COMMENT 'counts the tree, ''quoted''' BEGIN SELECT COUNT(*) INTO n FROM ${s}.zoo_tree; END`,
+    `CREATE VIEW ${s}.v_double AS SELECT id, ${s}.zoo_double(id) AS twice FROM ${s}.zoo_tree`,
   ];
 }
 

@@ -147,6 +147,12 @@ export interface NativeSchemaDdl {
   tables: NativeTableDdl[];
   /** Views of the schema in dependency order (only with `includeViews`). */
   views: NativeViewDdl[];
+  /**
+   * Stored functions and procedures of the schema (only with `includeViews`: the schema's own objects,
+   * not a table's), created before the views, which may call them; a view's `dependsOn` names a routine
+   * it calls as `name()`.
+   */
+  routines?: (DdlStatement & { name: string })[];
   /** What the export saw and cannot carry. */
   skipped: SkippedObject[];
 }
