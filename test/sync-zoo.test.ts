@@ -153,6 +153,8 @@ test('MariaDB → PostgreSQL: the zoo, default flags, completes with every row, 
   expect(fks.map((f) => f.conname)).toEqual(['fk_a_b', 'fk_b_a', 'fk_tree_parent']);
   expect(job.skipped).toEqual(expect.arrayContaining([expect.objectContaining({ object: `view ${zoo}.v_pairs`, reason: expect.stringContaining('same engine') })]));
   expectKeylessAndRoutines(job, 'skipped');
+  // The identity continues where the source's AUTO_INCREMENT was (1000), past the copied rows (0, 5).
+  expect(await pgQuery(`INSERT INTO "${target}"."order" ("Select") VALUES ('next') RETURNING id`)).toEqual([{ id: '1000' }]);
   const [wide] = await pgQuery<{ n: number }>(`SELECT count(*)::int AS n FROM information_schema.columns WHERE table_schema = $1 AND table_name = 'zoo_wide'`, [target]);
   expect(wide!.n).toBe(WIDE_COLUMNS);
 });

@@ -56,7 +56,7 @@ export async function introspectSchema(ctx: MysqlContext, schema: string, option
   const jsonSql = jsonChecksQuery(ctx.flavour);
   const [tables, columns, keys, rules, stats, checks] = await Promise.all([
     ctx.query(
-      `SELECT TABLE_NAME AS table_name, TABLE_TYPE AS table_type, TABLE_ROWS AS table_rows
+      `SELECT TABLE_NAME AS table_name, TABLE_TYPE AS table_type, TABLE_ROWS AS table_rows, AUTO_INCREMENT AS auto_increment
        FROM information_schema.TABLES WHERE TABLE_SCHEMA = ? ORDER BY TABLE_NAME`, [schema]),
     ctx.query(columnsQuery(ctx.flavour, false), [schema]),
     ctx.query(
@@ -83,8 +83,12 @@ export async function introspectSchema(ctx: MysqlContext, schema: string, option
       rowEstimate: kind === 'table' && t.table_rows !== null ? Number(t.table_rows) : null,
     });
   }
+  const nextOf = new Map(tables.filter((t) => t.auto_increment !== null && t.auto_increment !== undefined).map((t) => [t.table_name, String(t.auto_increment)]));
   for (const c of columns) {
-    byTable.get(c.table_name)?.columns.push(toColumn(c, ctx.flavour, jsonColumns.has(`${c.table_name}\u0000${c.name}`)));
+    const column = toColumn(c, ctx.flavour, jsonColumns.has(`${c.table_name}\u0000${c.name}`));
+    // The table's AUTO_INCREMENT counter: its (only) auto_increment column's next value.
+    if (column.identity && nextOf.has(c.table_name)) column.identityNext = nextOf.get(c.table_name)!;
+    byTable.get(c.table_name)?.columns.push(column);
   }
   const ruleOf = new Map(rules.map((r) => [`${r.table_name}\u0000${r.name}`, r]));
   for (const k of keys) {

@@ -366,7 +366,7 @@ export interface ConnectorSession {
 
 /** What `createTable` needs: canonical columns and keys, typically from another engine's introspection. */
 export interface TableDefinition {
-  columns: (Pick<ColumnSchema, 'name' | 'type' | 'nullable'> & { identity?: boolean })[];
+  columns: (Pick<ColumnSchema, 'name' | 'type' | 'nullable' | 'identityNext'> & { identity?: boolean })[];
   primaryKey: string[] | null;
   uniqueConstraints?: UniqueConstraint[];
 }
