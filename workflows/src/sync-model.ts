@@ -229,7 +229,7 @@ export interface SyncJob extends Job {
   rowsRead: number;
   rowsWritten: number;
   tables: TableProgress[];
-  /** Schema objects created after the tables (foreign keys, views). */
+  /** Schema objects created after the tables (foreign keys, views, stored routines). */
   schemaObjects?: string[];
   /** Source objects the copy did not carry, with why (views over tables outside the job, …). */
   skipped?: SchemaObjectOutcome[];

@@ -44,7 +44,9 @@ export async function finishSchema(connections: ConnectionResolver, input: Finis
         return referenced ? null : `it references ${schema}.${name}, which is not in this job`;
       };
       for (const fk of ddl.native ? ddl.foreignKeys : []) {
-        const object = `${fk.object} on ${label}`;
+        // Named on the destination table (an export may name it on the source's already).
+        const own = ` on ${t.source.name}`;
+        const object = `${fk.object.endsWith(own) ? fk.object.slice(0, -own.length) : fk.object} on ${label}`;
         const why = outside(fk.referencedSchema, fk.referencedTable)
           ?? (fk.referencedSchema !== t.source.schema || bySource.get(`${fk.referencedSchema}.${fk.referencedTable}`)!.destination.schema !== t.destination.schema
             ? 'it references a table of another schema' : null);
@@ -86,9 +88,11 @@ async function finishViews(
     if (!native) {
       // Across engines: what only a same-engine copy carries is listed, so nothing is dropped silently.
       const created = inJob.filter((t) => t.createTable).map((t) => t.source.name);
-      if (source.exportDdl && created.length) {
+      if (source.exportDdl && (created.length || input.schema)) {
         const ddl = await source.exportDdl(schema, { tables: created, includeViews: !!input.schema });
         const sameEngineOnly = 'triggers and CHECK constraints are carried between servers of the same engine only';
+        // The schema's own objects (a routine this user cannot see, sequences) of a whole-schema job: listed once.
+        if (input.schema) for (const s of ddl.skipped.filter((x) => x.schemaWide)) skipped.push({ object: s.object, reason: s.reason });
         for (const t of ddl.tables) {
           const label = `${schema}.${t.name}`;
           const objects = [...t.create, ...t.after].map((x) => x.object).filter((o) => /^(trigger|check) /i.test(o) && !o.includes('('));
@@ -125,10 +129,10 @@ async function finishViews(
     }
     const ddl = await source.exportDdl!(schema, { tables: [], includeViews: true });
     // The schema's types no table uses (the tables brought the others).
-    for (const type of ddl.types ?? []) await apply(type.object, `${schema}`, () => d.applyDdl!(destination!, [type]));
+    for (const type of input.schema ? ddl.types ?? [] : []) await apply(type.object, `${schema}`, () => d.applyDdl!(destination!, [type]));
     const present = new Set(inJob.map((t) => t.source.name));
-    // The schema's functions and aggregates first: views call them.
-    for (const view of [...(ddl.functions ?? []), ...ddl.views]) {
+    // A whole schema's functions, procedures and aggregates first: views call them (`f()` in a view's dependsOn).
+    for (const view of [...(input.schema ? ddl.functions ?? [] : []), ...ddl.views]) {
       const label = `${schema}.${view.name}`;
       const missing = view.dependsOn.filter((n) => !present.has(n));
       const isView = /^(materialized )?view /.test(view.object);
@@ -139,6 +143,7 @@ async function finishViews(
       } else {
         await apply(view.object, label, () => d.applyDdl!(destination!, [view]));
         present.add(view.name); // a view over this view may follow (dependency order)
+        if (!isView) present.add(`${view.name}()`); // a view calling this routine (MySQL's dependsOn spelling)
       }
     }
     for (const s of ddl.skipped) skipped.push({ object: s.object, reason: s.reason });

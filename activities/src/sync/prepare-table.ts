@@ -54,7 +54,8 @@ export async function prepareTable(connections: ConnectionResolver, input: SyncT
           foreignKeys: own.foreignKeys,
           canonicalIndexes: [],
           canonicalForeignKeys: [],
-          warnings: ddl.skipped.map((x) => `${x.object} not carried: ${x.reason}`),
+          // The schema's own objects (routines, sequences) are the Job's `skipped`, once: not each table's.
+          warnings: ddl.skipped.filter((x) => !x.schemaWide).map((x) => `${x.object} not carried: ${x.reason}`),
         });
         if (defer) {
           prepared.deferredKeys = true;

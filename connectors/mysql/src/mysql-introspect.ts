@@ -6,28 +6,23 @@ import type { MysqlContext } from './mysql-session';
 type Row = Record<string, any>;
 
 /**
- * The columns query. MariaDB's JSON is LONGTEXT plus a `json_valid(col)`
- * CHECK; for one table the check is looked up inline (one catalog query),
- * for a whole schema it is its own query (`jsonChecksQuery`).
+ * Columns of a schema (or of one table), in table order. MariaDB's JSON columns are found by their CHECK
+ * (`jsonChecksQuery`), a separate query: a correlated subquery per column re-reads CHECK_CONSTRAINTS for
+ * each one, seconds for a table of a thousand columns.
  */
-export function columnsQuery(flavour: MysqlFlavour, oneTable: boolean): string {
-  const isJson = flavour.mariadb && oneTable
-    ? `EXISTS (SELECT 1 FROM information_schema.CHECK_CONSTRAINTS k
-         WHERE k.CONSTRAINT_SCHEMA = c.TABLE_SCHEMA AND k.TABLE_NAME = c.TABLE_NAME
-           AND k.CHECK_CLAUSE = CONCAT('json_valid(\`', REPLACE(c.COLUMN_NAME, '\`', '\`\`'), '\`)'))`
-    : '0';
+export function columnsQuery(_flavour: MysqlFlavour, oneTable: boolean): string {
   return `SELECT c.TABLE_NAME AS table_name, c.COLUMN_NAME AS name, c.COLUMN_TYPE AS column_type, c.IS_NULLABLE AS nullable,
-      c.COLUMN_DEFAULT AS column_default, c.EXTRA AS extra, ${isJson} AS is_json
+      c.COLUMN_DEFAULT AS column_default, c.EXTRA AS extra
     FROM information_schema.COLUMNS c
     WHERE c.TABLE_SCHEMA = ?${oneTable ? ' AND c.TABLE_NAME = ?' : ''}
     ORDER BY c.TABLE_NAME, c.ORDINAL_POSITION`;
 }
 
 /** MariaDB only: JSON columns by their CHECK (MySQL's CHECK_CONSTRAINTS has no TABLE_NAME, and JSON is a real type there). */
-export function jsonChecksQuery(flavour: MysqlFlavour): string | null {
+export function jsonChecksQuery(flavour: MysqlFlavour, oneTable = false): string | null {
   return flavour.mariadb
     ? `SELECT TABLE_NAME AS table_name, CHECK_CLAUSE AS clause FROM information_schema.CHECK_CONSTRAINTS
-       WHERE CONSTRAINT_SCHEMA = ? AND CHECK_CLAUSE LIKE 'json\\_valid(%'`
+       WHERE CONSTRAINT_SCHEMA = ?${oneTable ? ' AND TABLE_NAME = ?' : ''} AND CHECK_CLAUSE LIKE 'json\\_valid(%'`
     : null;
 }
 
@@ -61,7 +56,7 @@ export async function introspectSchema(ctx: MysqlContext, schema: string, option
   const jsonSql = jsonChecksQuery(ctx.flavour);
   const [tables, columns, keys, rules, stats, checks] = await Promise.all([
     ctx.query(
-      `SELECT TABLE_NAME AS table_name, TABLE_TYPE AS table_type, TABLE_ROWS AS table_rows
+      `SELECT TABLE_NAME AS table_name, TABLE_TYPE AS table_type, TABLE_ROWS AS table_rows, AUTO_INCREMENT AS auto_increment
        FROM information_schema.TABLES WHERE TABLE_SCHEMA = ? ORDER BY TABLE_NAME`, [schema]),
     ctx.query(columnsQuery(ctx.flavour, false), [schema]),
     ctx.query(
@@ -88,8 +83,12 @@ export async function introspectSchema(ctx: MysqlContext, schema: string, option
       rowEstimate: kind === 'table' && t.table_rows !== null ? Number(t.table_rows) : null,
     });
   }
+  const nextOf = new Map(tables.filter((t) => t.auto_increment !== null && t.auto_increment !== undefined).map((t) => [t.table_name, String(t.auto_increment)]));
   for (const c of columns) {
-    byTable.get(c.table_name)?.columns.push(toColumn(c, ctx.flavour, jsonColumns.has(`${c.table_name}\u0000${c.name}`)));
+    const column = toColumn(c, ctx.flavour, jsonColumns.has(`${c.table_name}\u0000${c.name}`));
+    // The table's AUTO_INCREMENT counter: its (only) auto_increment column's next value.
+    if (column.identity && nextOf.has(c.table_name)) column.identityNext = nextOf.get(c.table_name)!;
+    byTable.get(c.table_name)?.columns.push(column);
   }
   const ruleOf = new Map(rules.map((r) => [`${r.table_name}\u0000${r.name}`, r]));
   for (const k of keys) {
@@ -161,6 +160,11 @@ export function groupIndexes(stats: Row[], quoteIdent: (name: string) => string,
 
 /** The columns of one table (one catalog query), in table order; throws when the table does not exist. */
 export async function tableColumns(ctx: MysqlContext, table: TableRef): Promise<ColumnSchema[]> {
-  const rows = await ctx.query(columnsQuery(ctx.flavour, true), [table.schema, table.name]);
-  return rows.map((r) => toColumn(r, ctx.flavour, Number(r.is_json) === 1));
+  const jsonSql = jsonChecksQuery(ctx.flavour, true);
+  const [rows, checks] = await Promise.all([
+    ctx.query(columnsQuery(ctx.flavour, true), [table.schema, table.name]),
+    jsonSql ? ctx.query(jsonSql, [table.schema, table.name]) : Promise.resolve([] as Row[]),
+  ]);
+  const json = new Set(checks.map((c) => jsonCheckColumn(c.clause)));
+  return rows.map((r) => toColumn(r, ctx.flavour, json.has(r.name)));
 }

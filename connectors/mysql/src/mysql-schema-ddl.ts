@@ -95,7 +95,13 @@ const unquote = (quoted: string) => quoted.slice(1, -1).replace(/``/g, '`');
  * resolves unqualified, or the statement fails loudly as ambiguous. With
  * `into`, the qualifier is replaced instead (`bare` for s., `quoted` for `s`.).
  */
-export function unqualify(sql: string, schema: string, quote: (s: string) => string, into: { bare: string; quoted: string } = { bare: '', quoted: '' }): string {
+export function unqualify(
+  sql: string,
+  schema: string,
+  quote: (s: string) => string,
+  into: { bare: string; quoted: string } = { bare: '', quoted: '' },
+  calls: { bare: string; quoted: string } = into,
+): string {
   const own = quote(schema);
   const bare = /^[A-Za-z0-9_$]+$/.test(schema) && !/^\d+$/.test(schema) ? schema : null;
   const nameStart = (ch: string | undefined) => ch !== undefined && /[`A-Za-z0-9_$\u0080-\uffff]/.test(ch);
@@ -107,7 +113,7 @@ export function unqualify(sql: string, schema: string, quote: (s: string) => str
       const wordStart = !/[A-Za-z0-9_$\u0080-\uffff]/.test(sql[i - 1] ?? ' ');
       if (bare && wordStart && prev !== '.' && sql.startsWith(`${bare}.`, i) && nameStart(sql[i + bare.length + 1])) {
         i += bare.length + 1; // s. : what follows is the rest of the same name
-        out += into.bare;
+        out += isCall(sql, i) ? calls.bare : into.bare;
         prev = '.';
         continue;
       }
@@ -120,7 +126,7 @@ export function unqualify(sql: string, schema: string, quote: (s: string) => str
     const token = sql.slice(i, end);
     if (ch === '`' && token === own && prev !== '.' && sql[end] === '.' && nameStart(sql[end + 1])) {
       i = end + 1; // the identifier and its dot: what follows is the rest of the same name
-      out += into.quoted;
+      out += isCall(sql, i) ? calls.quoted : into.quoted;
       prev = '.';
       continue;
     }
@@ -129,6 +135,15 @@ export function unqualify(sql: string, schema: string, quote: (s: string) => str
     i = end;
   }
   return out;
+}
+
+/** Whether the name starting at `i` (`f` or `\`f\``) is called: followed by `(`. */
+function isCall(sql: string, i: number): boolean {
+  let end = i;
+  if (sql[i] === '`') end = skipQuoted(sql, i);
+  else while (end < sql.length && /[A-Za-z0-9_$\u0080-\uffff]/.test(sql[end]!)) end++;
+  while (/\s/.test(sql[end] ?? '')) end++;
+  return sql[end] === '(';
 }
 
 /**
@@ -322,7 +337,8 @@ export function portableView(name: string, showCreate: string, schema: string, q
   if (!m) throw fail(`cannot read the view definition of ${name}: ${showCreate.slice(0, 200)}`);
   const algorithm = m[1] && m[1].toUpperCase() !== 'UNDEFINED' ? `ALGORITHM=${m[1].toUpperCase()} ` : '';
   const security = m[2] && m[2].toUpperCase() === 'INVOKER' ? 'SQL SECURITY INVOKER ' : '';
-  return `CREATE ${algorithm}${security}VIEW ${quote(name)} AS ${unqualify(showCreate.slice(m[0].length), schema, quote)}`;
+  // A call of the schema's own function keeps a qualifier, the destination's (SCHEMA_MARK), as the source spelled it.
+  return `CREATE ${algorithm}${security}VIEW ${quote(name)} AS ${unqualify(showCreate.slice(m[0].length), schema, quote, { bare: '', quoted: '' }, SCHEMA_MARK)}`;
 }
 
 /** Views before the views that read them (each only after its dependencies; a cycle, which the server forbids, keeps source order). */
@@ -457,17 +473,51 @@ export async function exportDdl(ctx: MysqlContext, schema: string, options: Expo
       sql: withCollation(withSqlMode(`CREATE TRIGGER ${q(tr.name)} ${tr.timing} ${tr.event} ON ${q(tr.table_name)} FOR EACH ROW ${unqualify(String(tr.body), schema, q, SCHEMA_MARK)}`, String(tr.sql_mode ?? '')), String(tr.collation ?? '')),
     });
   }
+  // The schema's routines: with its views (a whole schema's export), else said not carried.
+  const exported = options.includeViews ? await exportRoutines(ctx, schema, routines) : [];
+  const carried = new Set(exported.map((r) => r.name));
   for (const r of routines) {
-    skipped.push({ object: `${String(r.type).toLowerCase()} ${r.name}`, reason: 'stored routines are not carried by a table copy' });
+    if (options.includeViews && carried.has(r.name)) continue;
+    const reason = options.includeViews ? 'its definition is not visible to this user (SHOW CREATE needs its DEFINER or SELECT on mysql.proc)' : 'stored routines are not carried by a table copy';
+    skipped.push({ object: `${String(r.type).toLowerCase()} ${r.name}`, reason, schemaWide: true });
   }
   for (const [name, type] of typeOf) {
-    if (type === 'SEQUENCE') skipped.push({ object: `sequence ${name}`, reason: 'sequences are not carried by a table copy' });
+    if (type === 'SEQUENCE') skipped.push({ object: `sequence ${name}`, reason: 'sequences are not carried by a table copy', schemaWide: true });
   }
-  const views = options.includeViews ? await exportViews(ctx, schema, viewRows, typeOf) : [];
-  return { engine: DDL_ENGINE, serverVersion: ctx.version, prerequisites: [], tables, views, skipped };
+  const views = options.includeViews ? await exportViews(ctx, schema, viewRows, typeOf, carried) : [];
+  const functions = exported.map((r) => ({ ...r, dependsOn: [], external: [] }));
+  return { engine: DDL_ENGINE, serverVersion: ctx.version, prerequisites: [], tables, views, ...(options.includeViews ? { functions } : {}), skipped };
 }
 
-async function exportViews(ctx: MysqlContext, schema: string, viewRows: Row[], typeOf: Map<string, string>): Promise<NativeViewDdl[]> {
+/**
+ * The schema's stored functions and procedures as the destination user creates them: SHOW CREATE without
+ * its DEFINER (the routine belongs to whoever applies it; its SQL SECURITY is kept), the body's references
+ * to its own schema marked for the destination's (as a trigger's), under its own sql_mode and collation.
+ * A routine whose definition this user cannot see (SHOW CREATE gives NULL) is left out.
+ */
+async function exportRoutines(ctx: MysqlContext, schema: string, routines: Row[]): Promise<{ object: string; sql: string; name: string }[]> {
+  const q = ctx.quoteIdent;
+  const shows = await Promise.all(routines.map((r) => ctx.query(`SHOW CREATE ${r.type === 'FUNCTION' ? 'FUNCTION' : 'PROCEDURE'} ${q(schema)}.${q(r.name)}`)));
+  return routines.flatMap((r, i) => {
+    const row = shows[i]![0];
+    const kind = r.type === 'FUNCTION' ? 'Function' : 'Procedure';
+    const show = row?.[`Create ${kind}`] as string | null | undefined;
+    if (!show) return [];
+    const sql = withCollation(withSqlMode(portableRoutine(String(r.name), show, schema, q), String(row!.sql_mode ?? '')), String(row!.collation_connection ?? ''));
+    return [{ object: `${kind.toLowerCase()} ${r.name}`, sql, name: String(r.name) }];
+  });
+}
+
+/** `CREATE [DEFINER=u@h] FUNCTION|PROCEDURE `name`…` without the DEFINER, the own schema's qualifiers marked (SCHEMA_MARK). */
+export function portableRoutine(name: string, showCreate: string, schema: string, quote: (s: string) => string): string {
+  const user = `(?:${IDENT}|'(?:[^']|'')*'|[^@\\s]+)`;
+  const m = new RegExp(`^CREATE\\s+(?:DEFINER\\s*=\\s*${user}(?:@${user})?\\s+)?(?:AGGREGATE\\s+)?(FUNCTION|PROCEDURE)\\s+`, 'i').exec(showCreate);
+  if (!m) throw fail(`cannot read the definition of routine ${name}: ${showCreate.slice(0, 200)}`);
+  const aggregate = /\bAGGREGATE\s+(FUNCTION|PROCEDURE)\s+$/i.test(m[0]) ? 'AGGREGATE ' : '';
+  return `CREATE ${aggregate}${m[1]!.toUpperCase()} ${unqualify(showCreate.slice(m[0].length), schema, quote, SCHEMA_MARK)}`;
+}
+
+async function exportViews(ctx: MysqlContext, schema: string, viewRows: Row[], typeOf: Map<string, string>, routines: Set<string>): Promise<NativeViewDdl[]> {
   if (!viewRows.length) return [];
   const q = ctx.quoteIdent;
   const refs = viewRows.map((v) => twoPartNames(String(v.definition ?? '')));
@@ -488,7 +538,8 @@ async function exportViews(ctx: MysqlContext, schema: string, viewRows: Row[], t
     const dependsOn = new Set<string>();
     const external = new Set<string>();
     for (const r of refs[i]!) {
-      if (r.call) external.add(`${r.first}.${r.second}()`);
+      // A call of the schema's own routine (carried with the views): a dependency, named `f()`.
+      if (r.call) r.first === schema && routines.has(r.second) ? dependsOn.add(`${r.second}()`) : external.add(`${r.first}.${r.second}()`);
       else if (r.first === schema) { if (typeOf.has(r.second) && r.second !== v.name) dependsOn.add(r.second); }
       else if (existing.has(`${r.first}\u0000${r.second}`)) external.add(`${r.first}.${r.second}`);
     }
@@ -606,7 +657,8 @@ export function alreadyExists(err: unknown): boolean {
   // 1050 table/view exists, 1061 duplicate key name, 1068 multiple primary key, 1826 duplicate FK (MySQL) / CHECK
   // (MariaDB) name, 1359 trigger exists, 3822 duplicate check constraint name (MySQL); MariaDB reports a duplicate
   // foreign key name as 1005 "Can't create table … (errno: 121 …)".
-  if (errno === 1050 || errno === 1061 || errno === 1068 || errno === 1826 || errno === 1359 || errno === 3822) return true;
+  // 1304: a stored routine exists.
+  if (errno === 1050 || errno === 1061 || errno === 1068 || errno === 1826 || errno === 1359 || errno === 1304 || errno === 3822) return true;
   return errno === 1005 && /errno: 121\b/.test(message);
 }
 

@@ -459,7 +459,9 @@ run('MySQL/MariaDB session', () => {
       await session.createTableLike!({ schema, name }, { schema, name: copy });
       const [orig] = await session.introspect(schema, { tables: [name] });
       const [like] = await session.introspect(schema, { tables: [copy] });
-      expect(like!.columns).toEqual(orig!.columns);
+      // The same columns; the empty copy's counter is its own (identityNext: where each generator stands).
+      const columns = (t: typeof orig) => t!.columns.map(({ identityNext: _next, ...c }) => c);
+      expect(columns(like)).toEqual(columns(orig));
       expect(like!.primaryKey).toEqual(orig!.primaryKey);
       expect(like!.uniqueConstraints).toEqual(orig!.uniqueConstraints);
       const shape = (t: typeof orig) => t!.indexes.map((i) => ({ name: i.name, columns: i.columns, unique: i.unique, definition: i.definition?.replace(qi(t!.name), '?') }));

@@ -1,7 +1,9 @@
 /**
  * A "schema zoo" for MySQL/MariaDB same-engine copies: one of each thing a
  * copy must carry exactly (types, charsets, defaults, generated columns,
- * keys, indexes, foreign keys incl. a cycle, triggers, views, partitions).
+ * keys, indexes, foreign keys incl. a cycle, triggers, views, partitions, a
+ * 1,000-column table, stored routines), and what a copy skips and says so
+ * (a keyless table; routines across engines).
  */
 const qi = (name: string) => '`' + name.replace(/`/g, '``') + '`';
 
@@ -11,9 +13,26 @@ export const LONG_NAME = 'zoo_' + 'long_name_'.repeat(6);
 /** Base tables of the zoo, in creation order. */
 export const ZOO_TABLES = [
   'zoo_types', 'zoo_geo', 'zoo_latin1', 'zoo_utf8', 'zoo_composite', 'zoo_tree', 'zoo_a', 'zoo_b', 'order', LONG_NAME, 'zoo_parted', 'zoo_ext',
+  'zoo_wide',
 ];
-/** Views: `v_all` reads `v_pairs` (and sorts before it by name), `v_pairs` reads two tables, `v_ext` reads the other schema. */
-export const ZOO_VIEWS = ['v_all', 'v_ext', 'v_pairs'];
+/**
+ * Views: `v_all` reads `v_pairs` (and sorts before it by name), `v_pairs` reads two tables, `v_ext` reads
+ * the other schema, `v_double` calls the schema's function `zoo_double`.
+ */
+export const ZOO_VIEWS = ['v_all', 'v_double', 'v_ext', 'v_pairs'];
+
+/** A table without any key (no primary key, no NOT NULL unique key): a whole-schema copy skips it, said in `skipped`. */
+export const ZOO_KEYLESS = 'zoo_nokey';
+
+/** Stored routines of the zoo: a same-engine copy of the schema creates them; across engines they are said not carried, once. */
+export const ZOO_ROUTINES = ['procedure zoo_count', 'function zoo_double'];
+
+/** Columns of `zoo_wide` (InnoDB takes up to 1017): its key, then integers with a short ASCII string every tenth column. */
+export const WIDE_COLUMNS = 1000;
+
+function wideColumns(): string[] {
+  return Array.from({ length: WIDE_COLUMNS - 1 }, (_, i) => `c${i + 1} ${(i + 1) % 10 === 0 ? 'VARCHAR(8) CHARACTER SET ascii' : 'INT'}`);
+}
 
 /** DDL of the zoo in `schema`; `other` holds the table `zoo_ext`'s foreign key and `v_ext` read. */
 export function zooDdl(schema: string, other: string): string[] {
@@ -104,6 +123,12 @@ export function zooDdl(schema: string, other: string): string[] {
     `CREATE VIEW ${s}.v_pairs AS SELECT a.id AS a_id, b.id AS b_id, '${schema}.zoo_a' AS literal FROM ${s}.zoo_a a JOIN ${s}.zoo_b b ON b.a_id = a.id`,
     `CREATE SQL SECURITY INVOKER VIEW ${s}.v_all AS SELECT COUNT(*) AS n, MAX(${s}.v_pairs.b_id) AS top FROM ${s}.v_pairs`,
     `CREATE VIEW ${s}.v_ext AS SELECT z.id, r.label FROM ${s}.zoo_ext z JOIN ${o}.ref r ON r.id = z.ref_id WHERE z.id > 0 WITH CHECK OPTION`,
+    `CREATE TABLE ${s}.zoo_wide (id INT NOT NULL PRIMARY KEY, ${wideColumns().join(', ')}) ENGINE=InnoDB`,
+    `CREATE TABLE ${s}.${ZOO_KEYLESS} (a INT, b VARCHAR(10), UNIQUE KEY a_nullable (a)) ENGINE=InnoDB`,
+    `CREATE FUNCTION ${s}.zoo_double(x INT) RETURNS INT DETERMINISTIC SQL SECURITY INVOKER RETURN x * 2`,
+    // A body that names its own schema: the copy's procedure counts the copy's rows.
+    `CREATE PROCEDURE ${s}.zoo_count(OUT n INT) READS SQL DATA COMMENT 'counts the tree, ''quoted''' BEGIN SELECT COUNT(*) INTO n FROM ${s}.zoo_tree; END`,
+    `CREATE VIEW ${s}.v_double AS SELECT id, ${s}.zoo_double(id) AS twice FROM ${s}.zoo_tree`,
   ];
 }
 
@@ -129,5 +154,15 @@ export function zooRows(schema: string, other: string): string[] {
     `INSERT INTO ${s}.${qi(LONG_NAME)} (id, k) VALUES (1, 1), (1, 2), (2, 3)`,
     `INSERT INTO ${s}.zoo_parted VALUES (1, '2020-05-01', 10), (2, '2021-05-01', 20), (3, '2030-01-01', NULL)`,
     `INSERT INTO ${s}.zoo_ext VALUES (1, 1), (2, NULL)`,
+    // Three rows of 1,000 values: every column set (a column's number, or its text), then NULLs, then extremes.
+    `INSERT INTO ${s}.zoo_wide VALUES
+       (1, ${wideValues((i) => (i % 10 === 0 ? `'c${i}'` : String(i * 1000 + i)))}),
+       (2, ${wideValues(() => 'NULL')}),
+       (3, ${wideValues((i) => (i % 10 === 0 ? `'${'~'.repeat(8)}'` : i % 2 ? '-2147483648' : '2147483647'))})`,
+    `INSERT INTO ${s}.${ZOO_KEYLESS} VALUES (1, 'one'), (NULL, 'null key'), (NULL, 'again')`,
   ];
+}
+
+function wideValues(value: (column: number) => string): string {
+  return Array.from({ length: WIDE_COLUMNS - 1 }, (_, i) => value(i + 1)).join(', ');
 }

@@ -273,10 +273,12 @@ export async function openPostgresWriter(ctx: PgContext, table: TableRef, option
       if (!options.identityInsert) return;
       const generated = written.filter((c) => c.serialOrIdentity);
       for (const col of generated) {
-        // Past the largest value written, never backwards.
+        // Past the largest value written, never backwards: an unused sequence is at its START WITH (a created
+        // table's start carried from the source's generator).
         await ctx.withClient((c) =>
           c.query(
-            `SELECT setval(s.seq, GREATEST(m.v, COALESCE(pg_sequence_last_value(s.seq), m.v)))
+            `SELECT setval(s.seq, GREATEST(m.v, COALESCE(pg_sequence_last_value(s.seq),
+                      (SELECT p.seqstart - 1 FROM pg_sequence p WHERE p.seqrelid = s.seq AND p.seqstart > p.seqmin), m.v)))
              FROM (SELECT COALESCE(pg_get_serial_sequence($1, $2)::regclass, (${DEFAULT_SEQUENCE})) AS seq) s,
                   (SELECT max(${q(col.name)}) AS v FROM ${target}) m
              WHERE s.seq IS NOT NULL AND m.v IS NOT NULL`,

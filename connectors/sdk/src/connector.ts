@@ -382,7 +382,7 @@ export interface TableDefinition {
    * `nativeType`: the source's own spelling, when the definition comes from an introspection (a
    * connector may keep its own engine's exact storage by it: MongoDB's sampled BSON types).
    */
-  columns: (Pick<ColumnSchema, 'name' | 'type' | 'nullable'> & { identity?: boolean; nativeType?: string })[];
+  columns: (Pick<ColumnSchema, 'name' | 'type' | 'nullable' | 'identityNext'> & { identity?: boolean; nativeType?: string })[];
   primaryKey: string[] | null;
   uniqueConstraints?: UniqueConstraint[];
 }
