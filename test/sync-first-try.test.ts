@@ -211,6 +211,21 @@ test('PostgreSQL → PostgreSQL into another database: the extensions the tables
   }
 });
 
+test('a MariaDB URL naming a database that does not exist: --create-tables creates it; without, and as a source, the plan says it is missing', async () => {
+  const fresh = uniqueName('first_newdb');
+  extra.maria.push(fresh);
+  const refused = await world.env.client.startSync({ source: { url: pgUrlFor(sample) }, destination: { url: mariaUrlFor(fresh) }, tables: [{ schema: sample, name: 'language' }] })
+    .then((id) => world.env.client.waitForPlan(id)).catch((err: unknown) => err);
+  expect(refused).toBeInstanceOf(SyncPlanError);
+  expect((refused as Error).message).toMatch(new RegExp(`database ${fresh} does not exist .*--create-tables`));
+  const asSource = await world.env.client.startSync({ source: { url: mariaUrlFor(fresh) }, destination: { url: pgUrlFor(world.dst) }, schema: fresh })
+    .then((id) => world.env.client.waitForPlan(id)).catch((err: unknown) => err);
+  expect((asSource as Error).message).toMatch(new RegExp(`database ${fresh} does not exist`));
+  const job = await runSync({ source: { url: pgUrlFor(sample) }, destination: { url: mariaUrlFor(fresh) }, schema: sample, createTables: true });
+  expect(job).toMatchObject({ state: 'COMPLETED', tablesDone: 2 });
+  for (const table of ['language', 'film']) expect(await checksumOf(mariaUrlFor(fresh), fresh, table)).toEqual(await checksumOf(pgUrlFor(sample), sample, table));
+});
+
 test('an unreachable destination says which side and which host', async () => {
   const url = new URL(pgUrlFor(world.dst));
   url.port = '1';

@@ -1,4 +1,4 @@
-import { readKeyOf, type CapabilityName, type TableSchema } from '@sluice/connector-sdk';
+import { ConnectorError, readKeyOf, TestCode, type CapabilityName, type TableSchema } from '@sluice/connector-sdk';
 import type { SchemaObjectOutcome, SyncInput, SyncPlan, SyncTableOptions, SyncTableSelection, TablePlan } from '@sluice/workflows';
 import type { ConnectionResolver } from '../connections';
 import { unsupported, withSessions, type OpenedConnection } from '../sessions';
@@ -57,7 +57,11 @@ export async function planSync(connections: ConnectionResolver, input: SyncInput
     const bySchema = new Map<string, string[]>();
     for (const sel of selections) bySchema.set(sel.schema, [...(bySchema.get(sel.schema) ?? []), sel.name]);
     const [destinationList, ...sourceLists] = await Promise.all([
-      dst.session.introspect(destinationSchema, { includeViews: false, tables: selections.map((s) => s.destinationName ?? s.name) }),
+      dst.session.introspect(destinationSchema, { includeViews: false, tables: selections.map((s) => s.destinationName ?? s.name) }).catch((err) => {
+        // A destination database that does not exist yet (MySQL: the URL's): --create-tables makes it first.
+        if (input.createTables && err instanceof ConnectorError && err.code === TestCode.DATABASE_NOT_FOUND) return [];
+        throw err;
+      }),
       ...[...bySchema].map(([schema, names]) => src.session.introspect(schema, { includeViews: true, tables: names })),
     ]);
     const destinationTables = new Map(destinationList!.map((t) => [t.name, t]));

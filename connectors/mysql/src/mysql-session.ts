@@ -6,7 +6,8 @@ import {
   openThroughTunnel,
   secretsOf,
   type Address,
-  type ConnectorError,
+  ConnectorError,
+  TestCode,
   type ConnectorSession,
   type DdlStatement,
   type ForeignKeySchema,
@@ -101,8 +102,24 @@ export function openMysqlSession(config: MysqlConfig, options: SessionOptions = 
 }
 
 async function openMysqlSessionAt(config: MysqlConfig, options: SessionOptions, address: Address): Promise<ConnectorSession> {
+  try {
+    return await openPool(config, options, address, true);
+  } catch (err) {
+    // The URL names a database that does not exist (yet): the session opens without a default database and
+    // says so when that database is first used, unless a sync with --create-tables creates it (createSchema).
+    if (!(err instanceof ConnectorError && err.code === TestCode.DATABASE_NOT_FOUND) || !config.database) throw err;
+    return openPool(config, options, address, false);
+  }
+}
+
+async function openPool(config: MysqlConfig, options: SessionOptions, address: Address, withDatabase: boolean): Promise<ConnectorSession> {
   const secrets = secretsOf(config);
-  const pool = createPool({ ...toPoolOptions(config, undefined, address), connectionLimit: options.maxConnections ?? 4, maxIdle: options.maxConnections ?? 4 });
+  const pool = createPool({
+    ...toPoolOptions(config, undefined, address),
+    ...(withDatabase ? {} : { database: undefined }),
+    connectionLimit: options.maxConnections ?? 4,
+    maxIdle: options.maxConnections ?? 4,
+  });
   const ready = new WeakSet<object>();
   const error = (err: unknown) => classifyMysqlError(err, secrets);
   const dead = watchConnections(pool);
@@ -187,7 +204,7 @@ async function openMysqlSessionAt(config: MysqlConfig, options: SessionOptions, 
     error,
     stateTables: new Map(),
   };
-  return new MysqlSession(ctx, pool, config.database);
+  return new MysqlSession(ctx, pool, config.database, withDatabase ? null : config.database);
 }
 
 /** A ConnectorSession over a mysql2 pool; each operation lives in its own module. */
@@ -198,6 +215,8 @@ export class MysqlSession implements ConnectorSession {
     private readonly pool: Pool,
     /** MySQL schemas are databases: the config's. */
     readonly defaultSchema: string,
+    /** The config's database when it did not exist at open (the pool has no default database then). */
+    private readonly missingDatabase: string | null = null,
   ) {}
 
   async serverVersion(): Promise<string> {
@@ -214,7 +233,10 @@ export class MysqlSession implements ConnectorSession {
   listSchemas(): Promise<string[]> {
     return this.listDatabases();
   }
-  introspect(schema: string, options?: IntrospectOptions): Promise<TableSchema[]> {
+  async introspect(schema: string, options?: IntrospectOptions): Promise<TableSchema[]> {
+    if (schema === this.missingDatabase && !(await this.listDatabases()).includes(schema)) {
+      throw new ConnectorError(TestCode.DATABASE_NOT_FOUND, `database ${schema} does not exist on this server (a sync with --create-tables creates it)`, false);
+    }
     return introspectSchema(this.ctx, schema, options);
   }
   read(table: TableRef, options: ReadOptions): AsyncIterable<RowBatch> {
