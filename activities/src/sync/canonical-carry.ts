@@ -75,8 +75,9 @@ export function canonicalCarry(
         warnings.push(`index ${index.name}: ${special[0].trim()} index not carried to ${to.type}`);
       } else {
         // Index names are per schema on some engines and per table on others: prefixed with the table's.
-        const name = index.name.startsWith(table.destination.name) ? index.name : `${table.destination.name}_${index.name}`;
-        canonicalIndexes.push({ name: name.slice(0, 60), columns: index.columns, unique: index.unique });
+        const name = (index.name.startsWith(table.destination.name) ? index.name : `${table.destination.name}_${index.name}`).slice(0, 60);
+        if (name !== index.name) warnings.push(`index ${index.name}: created as ${name} (index names are per schema on some engines: prefixed with the table's)`);
+        canonicalIndexes.push({ name, columns: index.columns, unique: index.unique });
       }
     }
   }
