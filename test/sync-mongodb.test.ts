@@ -210,3 +210,28 @@ test('a value a BSON date would change fails the job, named, instead of being st
   expect(job.state).toBe('ERROR');
   expect(job.message).toMatch(new RegExp(`^Table ${world.src}\\.forever: .*"infinity" is not a date a BSON date holds exactly`));
 });
+
+test('a field only documents beyond the sample have fails the copy to a table, naming it and ?sample_size; a wider sample copies it', async () => {
+  const { MongoClient } = await import('mongodb');
+  const client = new MongoClient(process.env.SLUICE_MONGODB_URL!);
+  try {
+    await client.db(mongoDb).collection('late_fields').insertMany([
+      { _id: 1 as never, name: 'a' }, { _id: 2 as never, name: 'b' }, { _id: 3 as never, name: 'c', discount: 5 },
+    ]);
+  } finally {
+    await client.close();
+  }
+  const narrow = new URL(mongoUrl());
+  narrow.searchParams.set('sample_size', '2');
+  const input = (source: string, schema: string): SyncInput => ({
+    source: { url: source }, destination: { url: pgUrlFor(world.dst) }, tables: [{ schema: mongoDb, name: 'late_fields', destinationName: schema }], createTables: true,
+  });
+  const short = await sync(input(narrow.toString(), 'late_fields_2'));
+  expect(short.state).toBe('ERROR');
+  expect(short.message).toMatch(/document _id 3 has field discount, which none of the 2 sampled documents had, .*\?sample_size=N/);
+  const wide = await sync(input(mongoUrl(), 'late_fields_all'));
+  expect(wide.state).toBe('COMPLETED');
+  expect(await pgQuery(`SELECT _id::int AS id, name, discount::int AS discount FROM "${world.dst}".late_fields_all ORDER BY 1`)).toEqual([
+    { id: 1, name: 'a', discount: null }, { id: 2, name: 'b', discount: null }, { id: 3, name: 'c', discount: 5 },
+  ]);
+});

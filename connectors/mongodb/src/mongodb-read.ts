@@ -1,7 +1,7 @@
 import { BSON, type Document, type Filter, type Sort } from 'mongodb';
 import { boundedRange, ConnectorError, TestCode, type CopyReadOptions, type KeyRange, type CopyTextBatch, type ReadOptions, type RowBatch, type TableRef } from '@sluice/connector-sdk';
 import { collectionInfo, type CollectionInfo, type FieldInfo } from './mongodb-introspect';
-import { decodeValue, encodeValue } from './mongodb-types';
+import { decodeValue, encodeValue, toPlainJson } from './mongodb-types';
 import type { MongoContext } from './mongodb-session';
 
 /**
@@ -77,7 +77,9 @@ async function keysetQuery(ctx: MongoContext, table: TableRef, options: ReadOpti
  */
 export async function* readCollection(ctx: MongoContext, table: TableRef, options: ReadOptions): AsyncGenerator<RowBatch> {
   const { batchSize = 10_000, signal } = options;
-  const { colFields, keyFields, keyPaths, colPaths, filter, sort } = await keysetQuery(ctx, table, options);
+  const { info, columns, colFields, keyFields, keyPaths, colPaths, filter, sort } = await keysetQuery(ctx, table, options);
+  // A read of every column the sample showed: a field no sampled document had would be dropped silently.
+  const seen = info.meta === null && info.fields.every((f) => columns.includes(f.name)) ? new Set(info.fields.map((f) => pathOf(info, f.name))) : null;
   if (signal?.aborted) throw ctx.error(new Error('read aborted'));
   const cursor = ctx.db(table.schema).collection(table.name).find(filter, { sort, batchSize, promoteLongs: false });
   const abort = () => void cursor.close().catch(() => undefined);
@@ -94,6 +96,7 @@ export async function* readCollection(ctx: MongoContext, table: TableRef, option
       }
       if (signal?.aborted) throw ctx.error(new Error('read aborted'));
       if (!doc) break;
+      if (seen) for (const field of Object.keys(doc)) if (!seen.has(field)) throw unsampledField(table, info, doc, field);
       rows.push(colFields.map((f, i) => decodeValue(get(doc!, colPaths[i]!), f.type.kind)));
       last = keyFields.map((f, i) => decodeValue(get(doc!, keyPaths[i]!), f.type.kind));
       if (rows.length >= batchSize) {
@@ -106,6 +109,17 @@ export async function* readCollection(ctx: MongoContext, table: TableRef, option
     signal?.removeEventListener('abort', abort);
     await cursor.close().catch(() => undefined);
   }
+}
+
+/** A document with a field none of the sampled ones had: the copy would lose it, so the read fails, saying how to widen the sample. */
+function unsampledField(table: TableRef, info: CollectionInfo, doc: Document, field: string): ConnectorError {
+  const id = JSON.stringify(toPlainJson(doc._id)).slice(0, 60);
+  return new ConnectorError(
+    TestCode.DRIVER_ERROR,
+    `collection ${table.schema}.${table.name}: document _id ${id} has field ${field}, which none of the ${info.sampled} sampled documents had, ` +
+      `so the copy would drop it: sample more documents (the source URL's ?sample_size=N, at most 100000), or copy to MongoDB, which keeps whole documents`,
+    false,
+  );
 }
 
 /**

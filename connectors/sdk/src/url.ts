@@ -18,6 +18,7 @@ const QUERY_FIELDS: Record<string, (config: UrlConfig, value: string) => void> =
   // MongoDB's (engines without these fields refuse them by name).
   authSource: (c, v) => (c.auth_source = v),
   replicaSet: (c, v) => (c.replica_set = v),
+  sample_size: (c, v) => (c.sample_size = /^\d+$/.test(v) ? Number(v) : NaN),
   // Oracle's: `?sid=XE` (connect by SID, not service name) or `?sid=true` (the path names a SID).
   sid: (c, v) => (c.sid = v),
   tls: (c, v) => {
@@ -36,6 +37,7 @@ export interface UrlConfig {
   connect_timeout_ms?: number;
   auth_source?: string;
   replica_set?: string;
+  sample_size?: number;
   /** Oracle: a SID, or "true" when the path's database is a SID. */
   sid?: string;
   /** `mongodb+srv` URLs keep their scheme as the Syntho `protocol` (SRV lookup). */
