@@ -134,6 +134,9 @@ test('PostgreSQL → MariaDB: the zoo, default flags, completes with every row, 
     expect.stringMatching(/^column search: tsvector → LONGTEXT/),
     expect.stringMatching(/^index order_search_idx: .*gin.* index not carried/i),
   ]));
+  // The identity's sequence position is carried (START WITH 100 INCREMENT BY 5, three rows: next 115), not restarted at the max + 1.
+  await mariaQuery(`INSERT INTO \`${maria}\`.customer (email) VALUES ('d@example.com')`);
+  expect(await mariaQuery(`SELECT MAX(id) AS id FROM \`${maria}\`.customer`)).toEqual([{ id: 115 }]);
   // Foreign keys within the job, cycle included, are built on MariaDB too.
   const fks = await mariaQuery<{ n: string }>(`SELECT CONSTRAINT_NAME AS n FROM information_schema.REFERENTIAL_CONSTRAINTS WHERE CONSTRAINT_SCHEMA = ? ORDER BY 1`, [maria]);
   expect(fks.map((f) => f.n)).toEqual(expect.arrayContaining(['customer_favourite_fk', 'customer_referrer_fk', 'order_customer_fk']));

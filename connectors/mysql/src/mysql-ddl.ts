@@ -7,6 +7,7 @@ import {
   type TableDefinition,
   type TableRef,
   type UniqueConstraint,
+  identityStartValue,
 } from '@sluice/connector-sdk';
 import { randomBytes } from 'node:crypto';
 import { deleteStates } from './mysql-checkpoint';
@@ -125,7 +126,10 @@ export function createTableSql(flavour: MysqlFlavour, quote: (s: string) => stri
   for (const c of auto ? [auto] : []) {
     if (!keys.some((k) => k.columns[0] === c.name)) lines.push(`KEY (${quote(c.name)})`);
   }
-  return `CREATE TABLE ${table} (\n  ${lines.join(',\n  ')}\n) ENGINE=InnoDB DEFAULT CHARSET=utf8mb4 COLLATE=${tableCollation(flavour)}`;
+  // The source generator's position (a PostgreSQL sequence, another server's counter): new rows continue after it.
+  const start = auto ? identityStartValue(auto.identityNext, auto.type.kind) : null;
+  return `CREATE TABLE ${table} (\n  ${lines.join(',\n  ')}\n) ENGINE=InnoDB DEFAULT CHARSET=utf8mb4 COLLATE=${tableCollation(flavour)}` +
+    (start === null ? '' : ` AUTO_INCREMENT=${start}`);
 }
 
 export async function createTable(ctx: MysqlContext, table: TableRef, def: TableDefinition): Promise<void> {

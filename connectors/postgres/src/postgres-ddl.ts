@@ -8,6 +8,8 @@ import {
   type TableDefinition,
   type TableRef,
   type UniqueConstraint,
+  identityStartValue,
+  type CanonicalKind,
 } from '@sluice/connector-sdk';
 import type { PgContext } from './postgres-session';
 import { foreignKeyOf, INDEX_COLUMNS } from './postgres-introspect';
@@ -16,14 +18,11 @@ import { deleteTableState } from './postgres-checkpoint';
 
 const DELETE_CHUNK = 50_000;
 const INTEGER_KINDS = new Set(['int16', 'int32', 'int64']);
-/** The largest value of each integer kind's column: an identity's START WITH beyond it is left out. */
-const INTEGER_MAX: Record<string, bigint> = { int16: 32767n, int32: 2147483647n, int64: 9223372036854775807n };
 
 /** ` (START WITH n)` for a carried generator position above 1 that the column can hold; else nothing. */
-function identityStart(next: string | undefined, kind: string): string {
-  if (!next || !/^[1-9]\d{0,18}$/.test(next)) return '';
-  const n = BigInt(next);
-  return n > 1n && n <= (INTEGER_MAX[kind] ?? 0n) ? ` (START WITH ${n})` : '';
+function identityStart(next: string | undefined, kind: CanonicalKind): string {
+  const n = identityStartValue(next, kind);
+  return n === null ? '' : ` (START WITH ${n})`;
 }
 const ACTIONS = new Set(['NO ACTION', 'RESTRICT', 'CASCADE', 'SET NULL', 'SET DEFAULT']);
 

@@ -36,7 +36,12 @@ SELECT a.attrelid::int8::text AS oid, a.attname AS name,
        pg_get_expr(d.adbin, d.adrelid) AS def,
        CASE WHEN t.typtype = 'd' THEN t.typname END AS domain,
        CASE WHEN t.typtype = 'd' THEN (SELECT json_agg(pg_get_constraintdef(k.oid) ORDER BY k.conname) FROM pg_constraint k WHERE k.contypid = t.oid) END AS domain_checks,
-       t.typnotnull AS domain_notnull
+       t.typnotnull AS domain_notnull,
+       -- A serial / identity column's next value (its sequence's position; pg_sequences says NULL before the first call).
+       CASE WHEN a.attidentity IN ('a', 'd') OR pg_get_expr(d.adbin, d.adrelid) LIKE 'nextval(%' THEN
+         (SELECT COALESCE(s.last_value + s.increment_by, s.start_value)::text FROM pg_sequences s
+          WHERE format('%I.%I', s.schemaname, s.sequencename) = pg_get_serial_sequence(format('%I.%I', n.nspname, c.relname), a.attname))
+       END AS identity_next
 FROM pg_attribute a
 JOIN pg_class c ON c.oid = a.attrelid JOIN pg_namespace n ON n.oid = c.relnamespace
 JOIN pg_type t ON t.oid = a.atttypid
@@ -115,6 +120,7 @@ export async function introspectSchema(ctx: PgContext, schema: string, options: 
       identity: isGenerated(r.ident, r.def),
       default: generatedStored ? null : (r.def ?? null),
     };
+    if (column.identity && r.identity_next) column.identityNext = r.identity_next;
     if (r.domain) column.domain = { name: r.domain, constraints: [...(r.domain_checks ?? []), ...(r.domain_notnull ? ['NOT NULL'] : [])] };
     table.columns.push(column);
   }

@@ -158,7 +158,7 @@ test('introspects the known schema with a constant number of catalog queries', a
     rowEstimate: null,
   });
   expect(customers!.columns).toEqual([
-    { name: 'id', nativeType: 'bigint', type: { kind: 'int64' }, nullable: false, identity: true, default: null },
+    { name: 'id', nativeType: 'bigint', type: { kind: 'int64' }, nullable: false, identity: true, identityNext: '1', default: null },
     { name: 'email', nativeType: 'character varying(200)', type: { kind: 'text', maxLength: 200 }, nullable: false, identity: false, default: null },
     { name: 'name', nativeType: 'character varying(100)', type: { kind: 'text', maxLength: 100 }, nullable: true, identity: false, default: null },
     { name: 'created_at', nativeType: 'timestamp with time zone', type: { kind: 'timestamptz' }, nullable: false, identity: false, default: null },
@@ -576,7 +576,8 @@ describe('createTableLike and swapTable', () => {
     await session.createTableLike!(like, copy);
     const [original] = await session.introspect(schema, { tables: ['customers'] });
     const [made] = await session.introspect(schema, { tables: [copy.name] });
-    expect(made!.columns.map(({ default: _d, ...c }) => c)).toEqual(original!.columns.map(({ default: _d, ...c }) => c));
+    // Same columns; the copy's own identity starts afresh (identityNext), as it holds no rows.
+    expect(made!.columns.map(({ default: _d, identityNext: _n, ...c }) => c)).toEqual(original!.columns.map(({ default: _d, identityNext: _n, ...c }) => c));
     expect(made!.primaryKey).toEqual(['id']);
     expect(made!.uniqueConstraints.map((u) => u.columns)).toEqual([['email']]);
     const shape = (t: typeof made) => t!.indexes.map((i) => [i.columns, i.unique]).sort();

@@ -145,3 +145,16 @@ export function decimalChange(text: string, room: DecimalRoom): string | null {
   }
   return null;
 }
+
+/** The largest value of each integer kind's column. */
+const INTEGER_MAX: Partial<Record<CanonicalKind, bigint>> = { int16: 32767n, int32: 2147483647n, int64: 9223372036854775807n };
+
+/**
+ * A source generator's next value (`ColumnSchema.identityNext`) as the start of a created table's
+ * identity / AUTO_INCREMENT, when it is above 1 and the column's integer kind holds it; else null.
+ */
+export function identityStartValue(next: string | undefined, kind: CanonicalKind): bigint | null {
+  if (!next || !/^[1-9]\d{0,18}$/.test(next)) return null;
+  const n = BigInt(next);
+  return n > 1n && n <= (INTEGER_MAX[kind] ?? 0n) ? n : null;
+}
