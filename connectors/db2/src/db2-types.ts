@@ -1,4 +1,4 @@
-import { ConnectorError, decimalChange, TestCode, trimFraction, trimPad, type CanonicalType, type TypeMapper } from '@sluice/connector-sdk';
+import { ConnectorError, invalidValue, decimalChange, TestCode, trimFraction, trimPad, type CanonicalType, type TypeMapper } from '@sluice/connector-sdk';
 import type { Db2Param } from './db2-driver';
 
 /**
@@ -314,23 +314,23 @@ export function encodeParam(value: unknown, type: CanonicalType, column: string)
     case 'int32':
     case 'int64': {
       const text = typeof value === 'bigint' ? value.toString() : typeof value === 'number' && Number.isInteger(value) ? String(value) : String(value).trim();
-      if (!INTEGER.test(text)) throw badValue(column, type, value);
+      if (!INTEGER.test(text)) throw invalidValue(column, type, value);
       const [min, max] = INT_RANGE[type.kind]!;
-      if (BigInt(text) < min || BigInt(text) > max) throw badValue(column, type, value, 'out of range');
+      if (BigInt(text) < min || BigInt(text) > max) throw invalidValue(column, type, value, 'out of range');
       return BigInt(text).toString();
     }
     case 'decimal': {
       const text = String(value).trim();
-      if (!DECIMAL.test(text)) throw badValue(column, type, value);
+      if (!DECIMAL.test(text)) throw invalidValue(column, type, value);
       // DB2 truncates extra decimal places (DECIMAL) or rounds (DECFLOAT(34)) without an error.
       const change = decimalChange(text, type.precision === undefined ? { significant: 34 } : type);
-      if (change) throw badValue(column, type, value, change);
+      if (change) throw invalidValue(column, type, value, change);
       return normalizeDecimalText(text);
     }
     case 'float32':
     case 'float64': {
       const n = typeof value === 'number' ? value : Number(value);
-      if (!Number.isFinite(n)) throw badValue(column, type, value, 'DB2 REAL/DOUBLE hold no NaN or infinity');
+      if (!Number.isFinite(n)) throw invalidValue(column, type, value, 'DB2 REAL/DOUBLE hold no NaN or infinity');
       return { ParamType: 'INPUT', DataType: 'DOUBLE', Data: n };
     }
     case 'bool':
@@ -338,22 +338,22 @@ export function encodeParam(value: unknown, type: CanonicalType, column: string)
       if (value === 0 || value === 1 || value === '0' || value === '1') return Number(value);
       if (value === 't' || value === 'true') return 1;
       if (value === 'f' || value === 'false') return 0;
-      throw badValue(column, type, value);
+      throw invalidValue(column, type, value);
     case 'text':
       return typeof value === 'string' ? value : Buffer.isBuffer(value) ? value.toString('utf8') : typeof value === 'object' ? JSON.stringify(value) : String(value);
     case 'bytes': {
       const buffer = Buffer.isBuffer(value) ? value : value instanceof Uint8Array ? Buffer.from(value) : typeof value === 'string' ? Buffer.from(value, 'utf8') : null;
-      if (!buffer) throw badValue(column, type, value);
+      if (!buffer) throw invalidValue(column, type, value);
       return { ParamType: 'INPUT', CType: 'BINARY', DataType: 'BLOB', Data: buffer };
     }
     case 'date': {
       const text = value instanceof Date ? value.toISOString().slice(0, 10) : String(value).trim();
-      if (!/^\d{4}-\d{2}-\d{2}$/.test(text)) throw badValue(column, type, value);
+      if (!/^\d{4}-\d{2}-\d{2}$/.test(text)) throw invalidValue(column, type, value);
       return text;
     }
     case 'time': {
       const text = String(value).trim();
-      if (!/^\d{2}:\d{2}:\d{2}(\.\d{1,12})?$/.test(text)) throw badValue(column, type, value);
+      if (!/^\d{2}:\d{2}:\d{2}(\.\d{1,12})?$/.test(text)) throw invalidValue(column, type, value);
       return text;
     }
     case 'timestamp':
@@ -364,7 +364,7 @@ export function encodeParam(value: unknown, type: CanonicalType, column: string)
       return JSON.stringify(value);
     case 'uuid': {
       const text = String(value).trim();
-      if (!UUID.test(text)) throw badValue(column, type, value);
+      if (!UUID.test(text)) throw invalidValue(column, type, value);
       return text.toLowerCase();
     }
   }
@@ -373,7 +373,7 @@ export function encodeParam(value: unknown, type: CanonicalType, column: string)
 /** "2024-02-29 12:00:00.5" / "…T…" → "2024-02-29-12.00.00.5" (DB2's timestamp string). */
 function db2Timestamp(text: string, column: string, type: CanonicalType): string {
   const m = /^(\d{4}-\d{2}-\d{2})(?:[T ](\d{2}):(\d{2}):(\d{2})(\.\d{1,12})?)?$/.exec(text.trim());
-  if (!m) throw badValue(column, type, text);
+  if (!m) throw invalidValue(column, type, text);
   return `${m[1]}-${m[2] ?? '00'}.${m[3] ?? '00'}.${m[4] ?? '00'}${m[5] ?? ''}`;
 }
 
@@ -382,7 +382,7 @@ export function toUtc(value: unknown, column: string, type: CanonicalType): stri
   if (value instanceof Date) return value.toISOString().replace('T', ' ').replace('Z', '');
   const text = String(value).trim();
   const m = /^(\d{4}-\d{2}-\d{2})[T ](\d{2}:\d{2}:\d{2})(\.\d+)?\s*(Z|[+-]\d{2}(?::?\d{2})?)?$/i.exec(text);
-  if (!m) throw badValue(column, type, value);
+  if (!m) throw invalidValue(column, type, value);
   const [, date, time, fraction = '', zone = 'Z'] = m;
   if (zone.toUpperCase() === 'Z' || /^[+-]00:?0?0?$/.test(zone)) return `${date} ${time}${fraction}`;
   const sign = zone.startsWith('-') ? -1 : 1;
@@ -392,7 +392,3 @@ export function toUtc(value: unknown, column: string, type: CanonicalType): stri
   return `${utc.slice(0, 10)} ${utc.slice(11, 19)}${fraction}`;
 }
 
-function badValue(column: string, type: CanonicalType, value: unknown, why = ''): ConnectorError {
-  const shown = typeof value === 'string' ? value.slice(0, 40) : typeof value;
-  return new ConnectorError(TestCode.DRIVER_ERROR, `column ${column}: value ${JSON.stringify(shown)} is not a valid ${type.kind}${why ? ` (${why})` : ''}`, false);
-}

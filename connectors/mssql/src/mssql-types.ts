@@ -1,4 +1,4 @@
-import { ConnectorError, decimalChange, TestCode, trimFraction, trimPad, type CanonicalType, type TypeMapper } from '@sluice/connector-sdk';
+import { ConnectorError, invalidValue, decimalChange, TestCode, trimFraction, trimPad, type CanonicalType, type TypeMapper } from '@sluice/connector-sdk';
 import { mssqlDriver, type MssqlTypeSpec } from './mssql-driver';
 
 /** A column as the catalog describes it, with what reading and writing it needs. */
@@ -356,7 +356,7 @@ const TEMPORAL = /^(?:(-?\d{4,})-(\d{2})-(\d{2}))?(?:[T ]?(\d{2}):(\d{2})(?::(\d
  */
 export function toTediousDate(value: unknown, kind: 'date' | 'time' | 'timestamp' | 'timestamptz', column: string): Date {
   if (value instanceof Date) {
-    if (Number.isNaN(value.getTime())) throw badValue(column, kind, value);
+    if (Number.isNaN(value.getTime())) throw invalidValue(column, kind, value);
     return value;
   }
   const text = String(value).trim();
@@ -364,7 +364,7 @@ export function toTediousDate(value: unknown, kind: 'date' | 'time' | 'timestamp
   const hasDate = Boolean(m?.[1]);
   const hasTime = m?.[4] !== undefined;
   if (!m || (kind === 'date' && (!hasDate || hasTime)) || (kind === 'time' && (hasDate || !hasTime)) || ((kind === 'timestamp' || kind === 'timestamptz') && !hasDate)) {
-    throw badValue(column, kind, value);
+    throw invalidValue(column, kind, value);
   }
   const [year, month, day] = hasDate ? [Number(m[1]), Number(m[2]), Number(m[3])] : [1970, 1, 1];
   const [hour, minute, second] = [Number(m[4] ?? 0), Number(m[5] ?? 0), Number(m[6] ?? 0)];
@@ -375,7 +375,7 @@ export function toTediousDate(value: unknown, kind: 'date' | 'time' | 'timestamp
   d.setUTCFullYear(year, month - 1, day);
   d.setUTCHours(hour, minute, second, ms);
   if (d.getUTCFullYear() !== year || d.getUTCMonth() !== month - 1 || d.getUTCDate() !== day || d.getUTCHours() !== hour || d.getUTCMinutes() !== minute || d.getUTCSeconds() !== second) {
-    throw badValue(column, kind, value);
+    throw invalidValue(column, kind, value);
   }
   const zone = m[8];
   if (zone && zone.toUpperCase() !== 'Z') {
@@ -396,17 +396,17 @@ export function encodeValue(value: unknown, column: Pick<MssqlColumn, 'name' | '
       if (typeof value === 'boolean') return value;
       if (value === 1 || value === '1' || value === 't' || value === 'true') return true;
       if (value === 0 || value === '0' || value === 'f' || value === 'false') return false;
-      throw badValue(name, 'bool', value);
+      throw invalidValue(name, 'bool', value);
     case 'tinyint':
     case 'smallint':
     case 'int': {
       const n = typeof value === 'number' ? value : Number(value);
-      if (!Number.isInteger(n)) throw badValue(name, column.type.kind, value);
+      if (!Number.isInteger(n)) throw invalidValue(name, column.type.kind, value);
       return n;
     }
     case 'bigint': {
       const text = typeof value === 'bigint' ? value.toString() : String(value);
-      if (!INTEGER.test(text)) throw badValue(name, 'int64', value);
+      if (!INTEGER.test(text)) throw invalidValue(name, 'int64', value);
       return text;
     }
     case 'decimal':
@@ -414,16 +414,16 @@ export function encodeValue(value: unknown, column: Pick<MssqlColumn, 'name' | '
     case 'money':
     case 'smallmoney': {
       const text = plainDecimal(typeof value === 'bigint' ? value.toString() : String(value));
-      if (text === null) throw badValue(name, 'decimal', value);
+      if (text === null) throw invalidValue(name, 'decimal', value);
       // The server would round extra decimal places without an error.
       const change = column.type.kind === 'decimal' ? decimalChange(text, column.type) : null;
-      if (change) throw badValue(name, `${column.base}${column.type.kind === 'decimal' && column.type.precision !== undefined ? `(${column.type.precision},${column.type.scale ?? 0})` : ''}`, value, change);
+      if (change) throw invalidValue(name, `${column.base}${column.type.kind === 'decimal' && column.type.precision !== undefined ? `(${column.type.precision},${column.type.scale ?? 0})` : ''}`, value, change);
       return text;
     }
     case 'real':
     case 'float': {
       const n = typeof value === 'number' ? value : Number(value);
-      if (!Number.isFinite(n)) throw badValue(name, column.type.kind, value, 'SQL Server has no NaN or Infinity');
+      if (!Number.isFinite(n)) throw invalidValue(name, column.type.kind, value, 'SQL Server has no NaN or Infinity');
       return n;
     }
     case 'binary':
@@ -465,7 +465,3 @@ export function wireDeclaration(spec: MssqlTypeSpec): string {
   }
 }
 
-function badValue(column: string, kind: string, value: unknown, why = ''): ConnectorError {
-  const shown = typeof value === 'string' ? value.slice(0, 40) : typeof value;
-  return new ConnectorError(TestCode.DRIVER_ERROR, `column ${column}: value ${JSON.stringify(shown)} is not a valid ${kind}${why ? ` (${why})` : ''}`, false);
-}

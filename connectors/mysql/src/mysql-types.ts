@@ -1,4 +1,4 @@
-import { ConnectorError, TestCode, trimFraction, utcWallClock, type CanonicalType, type TypeMapper } from '@sluice/connector-sdk';
+import { ConnectorError, invalidValue, TestCode, trimFraction, utcWallClock, type CanonicalType, type TypeMapper } from '@sluice/connector-sdk';
 
 /** Which server: MariaDB and MySQL differ in types (UUID) and SQL (upsert row alias, catalogs). */
 export interface MysqlFlavour {
@@ -234,12 +234,12 @@ export function encodeParam(value: unknown, type: CanonicalType, column: string)
       if (INTEGER.test(text) || (type.kind === 'decimal' && PLAIN_DECIMAL.test(text))) return rawNumber(text);
       // An exponent literal would be a DOUBLE in SQL: quoted, the server converts the text to DECIMAL exactly.
       if (type.kind === 'decimal' && DECIMAL.test(text)) return text;
-      throw badValue(column, type, value);
+      throw invalidValue(column, type, value);
     }
     case 'float32':
     case 'float64': {
       const n = typeof value === 'number' ? value : Number(value);
-      if (!Number.isFinite(n)) throw badValue(column, type, value, 'MySQL has no NaN or Infinity');
+      if (!Number.isFinite(n)) throw invalidValue(column, type, value, 'MySQL has no NaN or Infinity');
       return n;
     }
     case 'bool':
@@ -279,15 +279,7 @@ const LOAD_ESCAPES: Record<string, string> = { '\\': '\\\\', '\t': '\\t', '\n': 
 export function toUtcLiteral(value: unknown, column: string, type: CanonicalType): string {
   if (value instanceof Date) return value.toISOString().replace('T', ' ').replace('Z', '');
   const literal = utcWallClock(String(value));
-  if (literal === null) throw badValue(column, type, value);
+  if (literal === null) throw invalidValue(column, type, value);
   return literal;
 }
 
-function badValue(column: string, type: CanonicalType, value: unknown, why = ''): ConnectorError {
-  const shown = typeof value === 'string' ? value.slice(0, 40) : typeof value;
-  return new ConnectorError(
-    TestCode.DRIVER_ERROR,
-    `column ${column}: value ${JSON.stringify(shown)} is not a valid ${type.kind}${why ? ` (${why})` : ''}`,
-    false,
-  );
-}

@@ -1,5 +1,5 @@
 import oracledb from 'oracledb';
-import { ConnectorError, decimalChange, TestCode, trimFraction, type CanonicalType, type TypeMapper } from '@sluice/connector-sdk';
+import { ConnectorError, invalidValue, decimalChange, TestCode, trimFraction, type CanonicalType, type TypeMapper } from '@sluice/connector-sdk';
 
 /*
  * Oracle ⇄ canonical types.
@@ -338,16 +338,12 @@ const DATETIME = /^(\d{4}-\d{2}-\d{2})[T ](\d{2}:\d{2}:\d{2})(?:\.(\d{1,9}))?\s*
 const TIME = /^(\d{2}):(\d{2}):(\d{2})(?:\.(\d{1,9}))?$/;
 const UUID = /^[0-9a-f]{8}-?[0-9a-f]{4}-?[0-9a-f]{4}-?[0-9a-f]{4}-?[0-9a-f]{12}$/i;
 
-export function badValue(column: string, type: CanonicalType, value: unknown, why = ''): ConnectorError {
-  const shown = typeof value === 'string' ? value.slice(0, 40) : typeof value;
-  return new ConnectorError(TestCode.DRIVER_ERROR, `column ${column}: value ${JSON.stringify(shown)} is not a valid ${type.kind}${why ? ` (${why})` : ''}`, false);
-}
 
 /** `…Z` / `…+02:00` / Date → `YYYY-MM-DD HH:MM:SS.fffffffff` in UTC. */
 export function toUtcText(value: unknown, column: string, type: CanonicalType): string {
   if (value instanceof Date) return value.toISOString().replace('T', ' ').replace('Z', '').padEnd(29, '0');
   const m = DATETIME.exec(String(value).trim());
-  if (!m) throw badValue(column, type, value);
+  if (!m) throw invalidValue(column, type, value);
   const [, date, time, fraction = '', zone = 'Z'] = m;
   const frac = fraction.padEnd(9, '0');
   if (zone.toUpperCase() === 'Z' || /^[+-]00:?(00)?$/.test(zone)) return `${date} ${time}.${frac}`;
@@ -377,31 +373,31 @@ export function bindPlan(col: TypedColumn, context: BindContext): BindPlan {
     case 'int32':
       return plain(oracledb.DB_TYPE_NUMBER, (v) => {
         const n = typeof v === 'number' ? v : typeof v === 'bigint' ? Number(v) : INTEGER.test(String(v).trim()) ? Number(String(v).trim()) : NaN;
-        if (!Number.isSafeInteger(n)) throw badValue(name, type, v);
+        if (!Number.isSafeInteger(n)) throw invalidValue(name, type, v);
         return n;
       });
     case 'int64':
       return plain(oracledb.DB_TYPE_NUMBER, (v) => {
         if (typeof v === 'bigint') return v;
         const s = typeof v === 'number' && Number.isSafeInteger(v) ? String(v) : String(v).trim();
-        if (!INTEGER.test(s)) throw badValue(name, type, v);
+        if (!INTEGER.test(s)) throw invalidValue(name, type, v);
         return BigInt(s);
       });
     case 'decimal':
       // Exact: the text goes to TO_NUMBER (the session's NLS_NUMERIC_CHARACTERS is '.,').
       return sized(oracledb.DB_TYPE_VARCHAR, (v) => {
         const s = typeof v === 'bigint' ? v.toString() : String(v).trim();
-        if (!DECIMAL.test(s)) throw badValue(name, type, v);
+        if (!DECIMAL.test(s)) throw invalidValue(name, type, v);
         // NUMBER rounds extra decimal places (and digits past its 38 significant ones) without an error.
         const change = decimalChange(s, type.precision === undefined ? { significant: 38 } : type);
-        if (change) throw badValue(name, type, v, change);
+        if (change) throw invalidValue(name, type, v, change);
         return s;
       }, (p) => `TO_NUMBER(${p})`);
     case 'float32':
     case 'float64':
       return plain(type.kind === 'float32' ? oracledb.DB_TYPE_BINARY_FLOAT : oracledb.DB_TYPE_BINARY_DOUBLE, (v) => {
         const n = typeof v === 'number' ? v : Number(v);
-        if (Number.isNaN(n) && !(typeof v === 'string' && /^nan$/i.test(v.trim()))) throw badValue(name, type, v);
+        if (Number.isNaN(n) && !(typeof v === 'string' && /^nan$/i.test(v.trim()))) throw invalidValue(name, type, v);
         return n;
       });
     case 'bool': {
@@ -415,7 +411,7 @@ export function bindPlan(col: TypedColumn, context: BindContext): BindPlan {
         ? (v: unknown) => {
             if (Buffer.isBuffer(v) && v.length === 16) return v;
             const s = String(v).trim();
-            if (!UUID.test(s)) throw badValue(name, type, v);
+            if (!UUID.test(s)) throw invalidValue(name, type, v);
             return Buffer.from(s.replace(/-/g, ''), 'hex');
           }
         : bytes;
@@ -428,7 +424,7 @@ export function bindPlan(col: TypedColumn, context: BindContext): BindPlan {
     case 'date':
       return sized(oracledb.DB_TYPE_VARCHAR, (v) => {
         const s = v instanceof Date ? v.toISOString().slice(0, 10) : String(v).trim();
-        if (!DATE.test(s)) throw badValue(name, type, v);
+        if (!DATE.test(s)) throw invalidValue(name, type, v);
         return s;
       }, (p) => `TO_DATE(${p}, 'YYYY-MM-DD')`);
     case 'timestamp':
@@ -438,14 +434,14 @@ export function bindPlan(col: TypedColumn, context: BindContext): BindPlan {
         if (utc) return toUtcText(v, name, type);
         if (v instanceof Date) return toUtcText(v, name, type);
         const m = DATETIME.exec(String(v).trim());
-        if (!m || m[4]) throw badValue(name, type, v, m?.[4] ? 'a timestamp without time zone has no offset' : '');
+        if (!m || m[4]) throw invalidValue(name, type, v, m?.[4] ? 'a timestamp without time zone has no offset' : '');
         return `${m[1]} ${m[2]}.${(m[3] ?? '').padEnd(9, '0')}`;
       };
       if (family === 'date') {
         // DATE holds whole seconds: a fraction would be lost, so it is refused.
         return sized(oracledb.DB_TYPE_VARCHAR, (v) => {
           const s = encode(v) as string;
-          if (!/\.0{9}$/.test(s)) throw badValue(name, type, v, `${col.nativeType} stores whole seconds: the fraction would be lost`);
+          if (!/\.0{9}$/.test(s)) throw invalidValue(name, type, v, `${col.nativeType} stores whole seconds: the fraction would be lost`);
           return s.slice(0, 19);
         }, (p) => `TO_DATE(${p}, 'YYYY-MM-DD HH24:MI:SS')`);
       }
@@ -457,7 +453,7 @@ export function bindPlan(col: TypedColumn, context: BindContext): BindPlan {
     case 'time':
       return sized(oracledb.DB_TYPE_VARCHAR, (v) => {
         const m = TIME.exec(String(v).trim());
-        if (!m || Number(m[1]) > 23 || Number(m[2]) > 59 || Number(m[3]) > 59) throw badValue(name, type, v);
+        if (!m || Number(m[1]) > 23 || Number(m[2]) > 59 || Number(m[3]) > 59) throw invalidValue(name, type, v);
         return `0 ${m[1]}:${m[2]}:${m[3]}.${(m[4] ?? '').padEnd(9, '0')}`;
       }, (p) => `TO_DSINTERVAL(${p})`);
     case 'json':

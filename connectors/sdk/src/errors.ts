@@ -41,3 +41,13 @@ function groupIssues(issues: { field: string; problem: string }[]): Map<string, 
 export function identityRefused(column: string, table: string, what = 'an identity column'): string {
   return `column ${column} of ${table} is ${what}: leave it out of the columns, or pass --identity-insert (API: identityInsert: true) to write the source's values into it (IDENTITY_WRITING)`;
 }
+
+/**
+ * A value a column cannot hold, refused before it is sent (non-retryable): the column, the start of
+ * the value (never more than 40 characters of it), what it is not, and why when known.
+ */
+export function invalidValue(column: string, what: string | { kind: string }, value: unknown, why = ''): ConnectorError {
+  const shown = typeof value === 'string' ? value.slice(0, 40) : typeof value;
+  const kind = typeof what === 'string' ? what : what.kind;
+  return new ConnectorError(TestCode.DRIVER_ERROR, `column ${column}: value ${JSON.stringify(shown)} is not a valid ${kind}${why ? ` (${why})` : ''}`, false);
+}
