@@ -1,4 +1,4 @@
-import { ConnectorError, invalidValue, decimalChange, TestCode, trimFraction, trimPad, type CanonicalType, type TypeMapper } from '@sluice/connector-sdk';
+import { decimalChange, invalidValue, trimFraction, trimPad, type CanonicalType, type TypeMapper } from '@sluice/connector-sdk';
 import type { Db2Param } from './db2-driver';
 
 /**
