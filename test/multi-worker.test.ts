@@ -10,14 +10,7 @@ const ROWS = 160_000;
 const fleet = useWorkerFleet('multi', { workers: 3, rows: ROWS });
 
 test('one table in 4 lanes over 3 worker processes: its chunks run on at least 2 of them, rows exact', async () => {
-  const id = await fleet.client.startSync({
-    source: { url: pgUrlFor(fleet.src) },
-    destination: { url: fleet.slow.via(pgUrlFor(fleet.dst)) },
-    tables: [{ schema: fleet.src, name: 'items' }],
-    createTables: true,
-    batchSize: 500,
-    splitRows: 40_000,
-  });
+  const id = await fleet.startCopy();
   const job = await fleet.client.waitForJob<SyncJob>(id);
   expect(job).toMatchObject({ state: 'COMPLETED', rowsWritten: ROWS });
   expect(await checksumOf(pgUrlFor(fleet.dst), fleet.dst, 'items')).toEqual(await checksumOf(pgUrlFor(fleet.src), fleet.src, 'items'));

@@ -1,6 +1,6 @@
 import { randomBytes } from 'node:crypto';
 import { checksumOf, mariaUrlFor, pgUrlFor, tableOf, useSyncWorld } from './helpers/sync-fixtures';
-import { mariaQuery, pgQuery } from './helpers/databases';
+import { dropMongoDbs, mariaQuery, mongoUrlFor, pgQuery, withMongo } from './helpers/databases';
 import { chunkHeartbeatTimeouts } from './helpers/history';
 import type { SyncInput, SyncJob } from '@sluice/client';
 
@@ -11,23 +11,9 @@ const ROWS = 2_000;
 const world = useSyncWorld('mongo', ROWS);
 const mongoDb = `sluice_sync_${randomBytes(3).toString('hex')}`;
 
-function mongoUrl(): string {
-  const url = process.env.SLUICE_MONGODB_URL;
-  if (!url) throw new Error('SLUICE_MONGODB_URL is not set: run `npm test` (it starts FerretDB)');
-  const u = new URL(url);
-  u.pathname = '/' + mongoDb;
-  return u.toString();
-}
+const mongoUrl = () => mongoUrlFor(mongoDb);
 
-afterAll(async () => {
-  const { MongoClient } = await import('mongodb');
-  const client = new MongoClient(process.env.SLUICE_MONGODB_URL!);
-  try {
-    await client.db(mongoDb).dropDatabase();
-  } finally {
-    await client.close();
-  }
-});
+afterAll(() => dropMongoDbs([mongoDb]));
 
 async function sync(input: SyncInput): Promise<SyncJob> {
   return world.env.client.waitForJob<SyncJob>(await world.env.client.startSync(input));
@@ -68,15 +54,11 @@ test('MongoDB → MariaDB → MongoDB reproduces every row', async () => {
 
 test('a document the destination refuses fails the job, named; it never completes short', async () => {
   // An existing collection with a unique index the source rows break (two items share a name here).
-  const { MongoClient } = await import('mongodb');
-  const client = new MongoClient(process.env.SLUICE_MONGODB_URL!);
-  try {
+  await withMongo(async (client) => {
     const collection = client.db(mongoDb).collection('strict_items');
     await collection.insertOne({ _id: 'seed' as never, name: 'item 7 ✓' });
     await collection.createIndex({ name: 1 }, { unique: true });
-  } finally {
-    await client.close();
-  }
+  });
   const job = await sync({ source: { url: pgUrlFor(world.src) }, destination: { url: mongoUrl() }, tables: [{ schema: world.src, name: 'items', destinationName: 'strict_items' }], batchSize: 500 });
   expect(job.state).toBe('ERROR');
   expect(job.message).toMatch(new RegExp(`^Table ${world.src}\\.items: .*(duplicate|E11000)`, 'i'));
@@ -84,13 +66,7 @@ test('a document the destination refuses fails the job, named; it never complete
 
 /** The documents of a collection of the test database, by `_id`, BSON types kept. */
 async function documentsOf(name: string) {
-  const { MongoClient } = await import('mongodb');
-  const client = new MongoClient(process.env.SLUICE_MONGODB_URL!);
-  try {
-    return await client.db(mongoDb).collection(name).find({}, { sort: { _id: 1 }, promoteValues: false }).toArray();
-  } finally {
-    await client.close();
-  }
+  return withMongo((client) => client.db(mongoDb).collection(name).find({}, { sort: { _id: 1 }, promoteValues: false }).toArray());
 }
 
 const bsonType = (v: unknown) => (v instanceof Date ? 'date' : typeof v === 'string' ? 'string' : (v as { _bsontype?: string } | null)?._bsontype ?? String(v));
@@ -212,15 +188,11 @@ test('a value a BSON date would change fails the job, named, instead of being st
 });
 
 test('a field only documents beyond the sample have fails the copy to a table, naming it and ?sample_size; a wider sample copies it', async () => {
-  const { MongoClient } = await import('mongodb');
-  const client = new MongoClient(process.env.SLUICE_MONGODB_URL!);
-  try {
+  await withMongo(async (client) => {
     await client.db(mongoDb).collection('late_fields').insertMany([
       { _id: 1 as never, name: 'a' }, { _id: 2 as never, name: 'b' }, { _id: 3 as never, name: 'c', discount: 5 },
     ]);
-  } finally {
-    await client.close();
-  }
+  });
   const narrow = new URL(mongoUrl());
   narrow.searchParams.set('sample_size', '2');
   const input = (source: string, schema: string): SyncInput => ({

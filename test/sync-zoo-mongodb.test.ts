@@ -1,7 +1,7 @@
-import { BSON, MongoClient, type Document } from 'mongodb';
+import { BSON, type Document } from 'mongodb';
 import type { SyncJob } from '@sluice/client';
 import { ZOO, zooWarnings } from '../connectors/mongodb/test/zoo';
-import { mariaQuery, pgQuery } from './helpers/databases';
+import { dropMongoDbs, mariaQuery, mongoUrlFor, pgQuery, withMongo } from './helpers/databases';
 import { checksumOf, createMariaDb, dropMariaDb, dropPgSchema, mariaUrlFor, pgUrlFor, uniqueName, useSyncWorld } from './helpers/sync-fixtures';
 
 // The MongoDB schema zoo (ObjectId / int / string keys, nested documents and arrays, dates, Int32 /
@@ -13,21 +13,6 @@ const world = useSyncWorld('zoomg', 10);
 const zoo = uniqueName('zoo_g');
 const made: { mongo: string[]; maria: string[]; pg: string[] } = { mongo: [zoo], maria: [], pg: [] };
 
-function mongoUrlFor(database: string): string {
-  const u = new URL(process.env.SLUICE_MONGODB_URL!);
-  u.pathname = '/' + database;
-  return u.toString();
-}
-
-async function withMongo<T>(fn: (client: MongoClient) => Promise<T>): Promise<T> {
-  const client = new MongoClient(process.env.SLUICE_MONGODB_URL!);
-  try {
-    return await fn(client);
-  } finally {
-    await client.close();
-  }
-}
-
 beforeAll(async () => {
   await withMongo(async (client) => {
     for (const c of ZOO) {
@@ -38,9 +23,7 @@ beforeAll(async () => {
   });
 });
 afterAll(async () => {
-  await withMongo(async (client) => {
-    for (const d of made.mongo) await client.db(d).dropDatabase();
-  });
+  await dropMongoDbs(made.mongo);
   for (const d of made.maria) await dropMariaDb(d);
   for (const s of made.pg) await dropPgSchema(s);
 });

@@ -1,6 +1,6 @@
 import type { SyncJob } from '@sluice/client';
 import { ZOO_FUNCTIONS, ZOO_KEYLESS, ZOO_LONG_COLUMN, ZOO_LONG_TABLE, ZOO_PARTITIONS, ZOO_TABLES, ZOO_WIDE_COLUMNS, zooDdl, zooRows } from '../connectors/postgres/test/zoo';
-import { mariaQuery, pgQuery } from './helpers/databases';
+import { dropMongoDbs, mariaQuery, mongoUrlFor, pgQuery, withMongo } from './helpers/databases';
 import { checksumOf, createMariaDb, dropMariaDb, dropPgSchema, mariaUrlFor, pgUrlFor, uniqueName, useSyncWorld } from './helpers/sync-fixtures';
 
 // The PostgreSQL schema zoo (enums, domains, composite types, arrays, tsvector, char(n), identity
@@ -25,15 +25,7 @@ beforeAll(async () => {
 afterAll(async () => {
   for (const s of [zoo, other, ...made.pg]) await dropPgSchema(s);
   for (const d of made.maria) await dropMariaDb(d);
-  if (made.mongo.length) {
-    const { MongoClient } = await import('mongodb');
-    const client = new MongoClient(process.env.SLUICE_MONGODB_URL!);
-    try {
-      for (const d of made.mongo) await client.db(d).dropDatabase();
-    } finally {
-      await client.close();
-    }
-  }
+  await dropMongoDbs(made.mongo);
 });
 
 async function sync(destinationUrl: string, destinationSchema?: string): Promise<SyncJob> {
@@ -175,12 +167,11 @@ test('PostgreSQL → MariaDB: the zoo, default flags, completes with every row, 
 test('PostgreSQL → MongoDB: the zoo, default flags, completes with every row', async () => {
   const db = uniqueName('zoo_pmongo');
   made.mongo.push(db);
-  const u = new URL(process.env.SLUICE_MONGODB_URL!);
-  u.pathname = '/' + db;
-  const job = await sync(u.toString());
+  const url = mongoUrlFor(db);
+  const job = await sync(url);
   expect([job.state, job.message]).toEqual(['COMPLETED', expect.stringMatching(/^Synced/)]);
   for (const t of ZOO_TABLES) {
-    const [source, copied] = await Promise.all([checksumOf(pgUrlFor(zoo), zoo, t), checksumOf(u.toString(), db, t)]);
+    const [source, copied] = await Promise.all([checksumOf(pgUrlFor(zoo), zoo, t), checksumOf(url, db, t)]);
     expect({ t, rows: copied.rows }).toEqual({ t, rows: source.rows });
   }
   // Each created collection is counted after the copy, like a table (countRows on MongoDB too).
@@ -192,9 +183,8 @@ test('PostgreSQL → MongoDB: the zoo, default flags, completes with every row',
     expect.objectContaining({ object: `table ${zoo}.${ZOO_KEYLESS}`, reason: expect.stringMatching(/^no primary key/) }),
   ]));
   // Common types as the README's mapping table says: uuid → binData (uuid), bool, jsonb → object, the rest their text.
-  const { MongoClient, Binary } = await import('mongodb');
-  const client = new MongoClient(u.toString());
-  try {
+  const { Binary } = await import('mongodb');
+  await withMongo(async (client) => {
     const doc = await client.db(db).collection('kinds').findOne({ flag: false });
     expect(doc!.id).toBeInstanceOf(Binary);
     expect((doc!.id as InstanceType<typeof Binary>).sub_type).toBe(4);
@@ -202,9 +192,7 @@ test('PostgreSQL → MongoDB: the zoo, default flags, completes with every row',
     const wide = await client.db(db).collection('wide').findOne({});
     expect(Object.keys(wide!).filter((k) => k !== '_id')).toHaveLength(1 + ZOO_WIDE_COLUMNS.length);
     expect(await client.db(db).collection(ZOO_LONG_TABLE).countDocuments()).toBe(3);
-  } finally {
-    await client.close();
-  }
+  });
   expect(job.tables.find((t) => t.table === `${zoo}.kinds`)!.warnings).toEqual(expect.arrayContaining([
     'column span: interval → string, carried as its text form (no mongodb counterpart)',
     'column addr: inet → string, carried as its text form (no mongodb counterpart)',

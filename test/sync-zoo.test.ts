@@ -1,6 +1,6 @@
 import type { SyncJob } from '@sluice/client';
 import { LONG_NAME, WIDE_COLUMNS, ZOO_KEYLESS, ZOO_ROUTINES, ZOO_TABLES, ZOO_VIEWS, zooDdl, zooRows } from '../connectors/mysql/test/zoo';
-import { mariaQuery, mariaScript, pgQuery } from './helpers/databases';
+import { dropMongoDbs, mariaQuery, mariaScript, mongoUrlFor, pgQuery } from './helpers/databases';
 import { checksumOf, createMariaDb, dropMariaDb, dropPgSchema, mariaUrlFor, pgUrlFor, uniqueName, useSyncWorld } from './helpers/sync-fixtures';
 
 // The MySQL/MariaDB schema zoo (every DDL feature real databases use) synced as a whole schema with
@@ -165,20 +165,17 @@ test('MariaDB → PostgreSQL: the zoo, default flags, completes with every row, 
 
 test('MariaDB → MongoDB: the zoo, default flags, completes with every row; foreign keys reported as not carried', async () => {
   const db = uniqueName('zoo_mmongo');
-  const u = new URL(process.env.SLUICE_MONGODB_URL!);
-  u.pathname = '/' + db;
+  const url = mongoUrlFor(db);
   try {
-    const job = await sync(u.toString());
+    const job = await sync(url);
     expect([job.state, job.message]).toEqual(['COMPLETED', expect.stringMatching(/^Synced/)]);
     for (const t of ZOO_TABLES) {
-      const [source, copied] = await Promise.all([checksumOf(mariaUrlFor(zoo), zoo, t), checksumOf(u.toString(), db, t)]);
+      const [source, copied] = await Promise.all([checksumOf(mariaUrlFor(zoo), zoo, t), checksumOf(url, db, t)]);
       expect({ t, rows: copied.rows }).toEqual({ t, rows: source.rows });
     }
     expect(job.skipped).toEqual(expect.arrayContaining([expect.objectContaining({ object: expect.stringMatching(/^foreign key fk_tree_parent/), reason: expect.stringContaining('FOREIGN_KEY_MANAGEMENT') })]));
     expectKeylessAndRoutines(job, 'skipped');
   } finally {
-    const { MongoClient } = await import('mongodb');
-    const client = new MongoClient(process.env.SLUICE_MONGODB_URL!);
-    await client.db(db).dropDatabase().finally(() => client.close());
+    await dropMongoDbs([db]);
   }
 });

@@ -68,14 +68,7 @@ test('health routes: /healthz 200, /readyz 200 once polling, unknown paths 404',
 test('SIGTERM mid-sync: /readyz turns 503, the worker exits 0, the job completes exactly on the other', async () => {
   const [victim, survivor] = fleet.workers as [WorkerProcess, WorkerProcess];
   const port = await httpPortOf(victim);
-  const id = await fleet.client.startSync({
-    source: { url: pgUrlFor(fleet.src) },
-    destination: { url: fleet.slow.via(pgUrlFor(fleet.dst)) },
-    tables: [{ schema: fleet.src, name: 'items' }],
-    createTables: true,
-    batchSize: 500,
-    splitRows: 40_000,
-  });
+  const id = await fleet.startCopy();
   syncJobId = id;
   // Wait until the victim runs a chunk of this job.
   const deadline = Date.now() + 60_000;

@@ -43,46 +43,37 @@ export function jsonSyntaxError(text: string): { position: number; line: number;
     if (!m) stop('a value (object, array, string, number, true, false or null)');
     i += m![0].length;
   };
+  /** An object's or array's members after its opening bracket, up to `close`, separated by commas. */
+  const members = (close: string, what: string, member: () => void): void => {
+    i++;
+    ws();
+    if (text[i] === close) return void i++;
+    for (;;) {
+      member();
+      ws();
+      if (text[i] === ',') {
+        i++;
+        continue;
+      }
+      if (text[i] === close) return void i++;
+      stop(`',' or '${close}' after ${what}`);
+    }
+  };
+  const property = (): void => {
+    ws();
+    if (text[i] !== '"') stop('a property name in double quotes');
+    string();
+    ws();
+    if (text[i] !== ':') stop("':' after the property name");
+    i++;
+    value();
+  };
   const value = (): void => {
     ws();
     const c = text[i];
     if (c === undefined) return stop('a value, but the file ends');
-    if (c === '{') {
-      i++;
-      ws();
-      if (text[i] === '}') return void i++;
-      for (;;) {
-        ws();
-        if (text[i] !== '"') stop('a property name in double quotes');
-        string();
-        ws();
-        if (text[i] !== ':') stop("':' after the property name");
-        i++;
-        value();
-        ws();
-        if (text[i] === ',') {
-          i++;
-          continue;
-        }
-        if (text[i] === '}') return void i++;
-        stop("',' or '}' after a property value");
-      }
-    }
-    if (c === '[') {
-      i++;
-      ws();
-      if (text[i] === ']') return void i++;
-      for (;;) {
-        value();
-        ws();
-        if (text[i] === ',') {
-          i++;
-          continue;
-        }
-        if (text[i] === ']') return void i++;
-        stop("',' or ']' after an array element");
-      }
-    }
+    if (c === '{') return members('}', 'a property value', property);
+    if (c === '[') return members(']', 'an array element', value);
     if (c === '"') return string();
     if (c === 't') return literal('true');
     if (c === 'f') return literal('false');

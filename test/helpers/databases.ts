@@ -64,3 +64,28 @@ export async function mariaScript(statements: string[], params: unknown[] = []):
     await conn.end();
   }
 }
+
+/** The test MongoDB server's URL (FerretDB here), naming `database`. */
+export function mongoUrlFor(database: string): string {
+  const url = process.env.SLUICE_MONGODB_URL;
+  if (!url) throw new Error('SLUICE_MONGODB_URL is not set: run `npm test` (it starts FerretDB)');
+  const u = new URL(url);
+  u.pathname = '/' + database;
+  return u.toString();
+}
+
+/** Runs `fn` with a client of the test MongoDB server, closed after. */
+export async function withMongo<T>(fn: (client: import('mongodb').MongoClient) => Promise<T>): Promise<T> {
+  const { MongoClient } = await import('mongodb');
+  const client = new MongoClient(mongoUrlFor(''));
+  try {
+    return await fn(client);
+  } finally {
+    await client.close();
+  }
+}
+
+/** Drops MongoDB databases a test made. */
+export async function dropMongoDbs(databases: string[]): Promise<void> {
+  if (databases.length) await withMongo(async (client) => void (await Promise.all(databases.map((d) => client.db(d).dropDatabase()))));
+}

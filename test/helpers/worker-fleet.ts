@@ -1,6 +1,6 @@
 import { SluiceClient } from '@sluice/client';
 import { startDevServer, type DevServer } from '@sluice/cli';
-import { dropPgSchema, pgItems, uniqueName } from './sync-fixtures';
+import { dropPgSchema, pgItems, pgUrlFor, uniqueName } from './sync-fixtures';
 import { pgQuery, pgUrl } from './databases';
 import { WorkerProcess } from './worker-process';
 import { createProxy, hostPortOf, type Proxy } from './toxiproxy';
@@ -17,6 +17,8 @@ export interface WorkerFleet {
   src: string;
   /** Empty destination schema. */
   dst: string;
+  /** Starts the fleet's copy: `src.items` into `dst` through the slowed proxy, 500-row batches, 40,000-row lanes; the job id. */
+  startCopy(): Promise<string>;
 }
 
 /**
@@ -25,7 +27,20 @@ export interface WorkerFleet {
  * slowed proxy; everything is stopped and dropped after the file.
  */
 export function useWorkerFleet(prefix: string, options: { workers: number; rows: number; env?: Record<string, string> }): WorkerFleet {
-  const fleet = { src: uniqueName(`${prefix}_src`), dst: uniqueName(`${prefix}_dst`), workers: [] as WorkerProcess[] } as WorkerFleet;
+  const fleet = {
+    src: uniqueName(`${prefix}_src`),
+    dst: uniqueName(`${prefix}_dst`),
+    workers: [] as WorkerProcess[],
+    startCopy: () =>
+      fleet.client.startSync({
+        source: { url: pgUrlFor(fleet.src) },
+        destination: { url: fleet.slow.via(pgUrlFor(fleet.dst)) },
+        tables: [{ schema: fleet.src, name: 'items' }],
+        createTables: true,
+        batchSize: 500,
+        splitRows: 40_000,
+      }),
+  } as WorkerFleet;
   beforeAll(async () => {
     fleet.server = await startDevServer({ headless: true });
     fleet.taskQueue = `${prefix}-${process.pid}-${Date.now()}`;
